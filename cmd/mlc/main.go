@@ -1,0 +1,56 @@
+// Command mlc compiles a platform repository of CUE declarations (tenants, notebooks, ...)
+// into the Kubernetes objects Kubeflow's controllers accept.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, the same for every command.
+const (
+	exitOK      = 0
+	exitInvalid = 1 // the repository is wrong
+	exitUsage   = 2 // the command line or the environment is wrong
+)
+
+// errInvalid marks a run that found problems in the repository and already reported them.
+var errInvalid = errors.New("the repository has errors")
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	root := newRootCommand()
+	root.SetArgs(args)
+	err := root.Execute()
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errInvalid):
+		return exitInvalid
+	default:
+		fmt.Fprintln(root.ErrOrStderr(), "mlc:", err)
+		return exitUsage
+	}
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mlc",
+		Short: "Compile ML platform declarations in CUE into Kubeflow objects, for GitOps",
+		Long: `mlc compiles a platform repository — tenants, notebooks and more, declared in CUE —
+into the Kubernetes objects that Kubeflow's controllers accept, checked against the
+upstream API schemas, as a deterministic tree that Flux or kustomize applies.
+
+Exit codes: 0 ok, 1 the repository has errors, 2 usage or environment.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newInitCommand(), newVetCommand(), newRenderCommand(), newVersionCommand())
+	return root
+}

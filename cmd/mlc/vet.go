@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/diag"
+)
+
+type vetFlags struct {
+	format   string
+	clusters []string
+	tenants  []string
+}
+
+func newVetCommand() *cobra.Command {
+	var f vetFlags
+	cmd := &cobra.Command{
+		Use:   "vet [DIR]",
+		Short: "Check a platform repository and report every problem at its file and line",
+		Long: `vet evaluates the repository (DIR, or the current directory) and runs every check that
+render runs — CUE schemas, names, images, policy, quota, and the compiled objects against
+the upstream API schemas — without writing anything.`,
+		Example: `  # Check the repository in the current directory
+  mlc vet
+
+  # In GitHub Actions: show problems as annotations on the pull request's lines
+  mlc vet --format github
+
+  # Machine-readable
+  mlc vet ./platform --format json`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeDirs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVet(cmd, repoArg(args), f)
+		},
+	}
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: "+strings.Join(diag.Formats, ", "))
+	cmd.Flags().StringSliceVar(&f.clusters, "cluster", nil, "check only the tenants these clusters run")
+	cmd.Flags().StringSliceVar(&f.tenants, "tenant", nil, "check only these tenants")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(diag.Formats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runVet(cmd *cobra.Command, dir string, f vetFlags) error {
+	if err := diag.CheckFormat(f.format); err != nil {
+		return err
+	}
+	res, err := compiler.Compile(cmd.Context(), dir, compiler.Options{Clusters: f.clusters, Tenants: f.tenants})
+	if err != nil {
+		return err
+	}
+	if err := diag.Write(cmd.OutOrStdout(), f.format, res.Diagnostics); err != nil {
+		return err
+	}
+	if res.Diagnostics.HasErrors() {
+		return errInvalid
+	}
+	if f.format == "text" {
+		objects := 0
+		for _, c := range res.Clusters {
+			for _, t := range c.Tenants {
+				objects += len(t.Platform) + len(t.Workloads)
+			}
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "ok: %d clusters, %d objects\n", len(res.Clusters), objects)
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+// Package check runs the semantic checks that CUE schemas cannot express: names valid
+// and unique as Kubernetes needs them, images that parse and come from allowed
+// registries, requests within policy limits and the tenant's quota, references that
+// resolve. Every problem is reported at the user's line.
+package check
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/mlc-gitops/mlc/compiler/diag"
+)
+
+// Locator finds where the field at a CUE path is written.
+type Locator func(path string) diag.Position
+
+// reporter collects diagnostics, placing each at its field.
+type reporter struct {
+	locate Locator
+	diags  diag.List
+}
+
+func (r *reporter) errorf(path, format string, args ...any) {
+	r.diags.Errorf(r.locate(path), path, format, args...)
+}
+
+func (r *reporter) warnf(path, format string, args ...any) {
+	r.diags = append(r.diags, diag.Diagnostic{
+		Severity: diag.Warning, Pos: r.locate(path), Path: path, Message: fmt.Sprintf(format, args...),
+	})
+}
+
+// quantity parses a resource quantity and reports it if it does not parse or is not
+// positive. ok is false when it was reported.
+func (r *reporter) quantity(path, s string) (q resource.Quantity, ok bool) {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		r.errorf(path, "%q is not a Kubernetes quantity (like 4, 500m or 16Gi)", s)
+		return q, false
+	}
+	if q.Sign() <= 0 {
+		r.errorf(path, "must be more than zero (got %s)", s)
+		return q, false
+	}
+	return q, true
+}
+
+// dnsLabel reports a name that is not a DNS-1123 label of at most max characters.
+func (r *reporter) dnsLabel(path, name, what string, max int) bool {
+	if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
+		r.errorf(path, "%s %q is not a valid Kubernetes name: lower case letters, digits and '-', starting and ending with a letter or digit", what, name)
+		return false
+	}
+	if len(name) > max {
+		r.errorf(path, "%s %q is %d characters long; at most %d fit", what, name, len(name), max)
+		return false
+	}
+	return true
+}

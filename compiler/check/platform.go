@@ -1,0 +1,71 @@
+package check
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/mlc-gitops/mlc/compiler/diag"
+	"github.com/mlc-gitops/mlc/compiler/model"
+)
+
+// Platform checks the platform settings against the tenants the repository has.
+func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
+	r := &reporter{locate: locate}
+	if len(p.Clusters) == 0 {
+		r.errorf("clusters", "no clusters declared: add at least one, such as `clusters: prod: {}`, to platform.cue")
+	}
+	onCluster := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(p.Clusters)) {
+		c := p.Clusters[name]
+		r.dnsLabel(model.Path("clusters", name), name, "cluster name", 63)
+		for _, t := range c.Tenants {
+			if t != "*" && !slices.Contains(tenants, t) {
+				r.errorf(model.Path("clusters", name, "tenants"), "no tenant %q: there is no directory tenants/%s/", t, t)
+			}
+			onCluster[t] = true
+		}
+	}
+	if !onCluster["*"] && len(p.Clusters) > 0 {
+		for _, t := range tenants {
+			if !onCluster[t] {
+				r.warnf("clusters", "tenant %q runs on no cluster: add it to a cluster's tenants", t)
+			}
+		}
+	}
+	d := p.Defaults
+	if d.GPUType != "" {
+		if _, ok := d.GPUTypes[d.GPUType]; !ok {
+			r.errorf("defaults.gpuType", "no GPU type %q in defaults.gpuTypes (have %s)", d.GPUType, keyList(d.GPUTypes))
+		}
+	}
+	r.quantity("defaults.notebook.cpu", string(d.Notebook.CPU))
+	r.quantity("defaults.notebook.memory", d.Notebook.Memory)
+	r.quantity("defaults.notebook.workspaceSize", d.Notebook.WorkspaceSize)
+	for _, name := range slices.Sorted(maps.Keys(d.ImageCatalog)) {
+		path := model.Path("defaults", "imageCatalog", name)
+		r.image(path, d.ImageCatalog[name], p.Policy.AllowedRegistries)
+	}
+	lim := p.Policy.Limits.Notebook
+	if lim.CPU != "" {
+		r.quantity("policy.limits.notebook.cpu", string(lim.CPU))
+	}
+	if lim.Memory != "" {
+		r.quantity("policy.limits.notebook.memory", lim.Memory)
+	}
+	return r.diags
+}
+
+func keyList[V any](m map[string]V) string {
+	keys := slices.Sorted(maps.Keys(m))
+	if len(keys) == 0 {
+		return "none"
+	}
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += ", "
+		}
+		s += k
+	}
+	return s
+}

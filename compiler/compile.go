@@ -1,0 +1,225 @@
+// Package compiler compiles a platform repository: it loads the CUE, checks it, lowers
+// the declarations to Kubernetes objects, validates those against the upstream API
+// schemas and places them per cluster and tenant. The CLI is a thin layer over Compile.
+package compiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+
+	"github.com/mlc-gitops/mlc/compiler/check"
+	"github.com/mlc-gitops/mlc/compiler/diag"
+	"github.com/mlc-gitops/mlc/compiler/load"
+	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/validate"
+)
+
+// Options select and tune a compilation.
+type Options struct {
+	// Clusters, when not empty, limits the result to these clusters.
+	Clusters []string
+	// Tenants, when not empty, limits the result to these tenants.
+	Tenants []string
+	// Workers is how many tenants are compiled at once; all cores if zero.
+	Workers int
+}
+
+// Result is a compiled repository.
+type Result struct {
+	// Diagnostics are the problems found. When any is an error, Clusters is empty.
+	Diagnostics diag.List
+	// Clusters are the selected clusters, sorted by name, with the tenants each runs.
+	Clusters []Cluster
+}
+
+// Cluster is what one cluster runs.
+type Cluster struct {
+	Name    string
+	Tenants []Tenant
+}
+
+// Tenant is one tenant's compiled objects.
+type Tenant struct {
+	Name string
+	lower.Output
+}
+
+// UsageError is a selection that does not match the repository, such as an unknown
+// cluster name: a mistake on the command line, not in the repository.
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+// validator is shared by every compilation: it compiles each upstream schema once.
+var validator = validate.New()
+
+// Compile compiles the repository at dir. Problems in the repository are returned as
+// Result.Diagnostics; the error is for everything else (an unreadable directory, a
+// selection that matches nothing).
+func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
+	repo, err := load.Find(dir)
+	if err != nil {
+		var l diag.List
+		if errors.As(err, &l) {
+			return &Result{Diagnostics: l}, nil
+		}
+		return nil, err
+	}
+	var tenantNames []string
+	for _, t := range repo.Tenants {
+		tenantNames = append(tenantNames, t.Name)
+	}
+	if err := checkSelection("tenant", opts.Tenants, tenantNames); err != nil {
+		return nil, err
+	}
+	ev, err := load.NewEvaluator(repo)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{}
+	var plat model.Platform
+	ev.Platform(func(inst *load.Instance) {
+		res.Diagnostics = append(res.Diagnostics, inst.Diagnostics...)
+		if inst.Diagnostics.HasErrors() {
+			return
+		}
+		if err := inst.Value.Decode(&plat); err != nil {
+			res.Diagnostics = append(res.Diagnostics, load.FromCUE(err)...)
+			return
+		}
+		res.Diagnostics = append(res.Diagnostics, check.Platform(&plat, tenantNames, locator(inst.Value))...)
+	})
+	if res.Diagnostics.HasErrors() {
+		res.Diagnostics = res.Diagnostics.Sort()
+		return res, nil
+	}
+	if err := checkSelection("cluster", opts.Clusters, slices.Sorted(maps.Keys(plat.Clusters))); err != nil {
+		return nil, err
+	}
+
+	// Only tenants that a selected cluster runs need compiling.
+	var wanted []string
+	for _, t := range tenantNames {
+		if len(opts.Tenants) > 0 && !slices.Contains(opts.Tenants, t) {
+			continue
+		}
+		for name, c := range plat.Clusters {
+			if (len(opts.Clusters) == 0 || slices.Contains(opts.Clusters, name)) && c.Runs(t) {
+				wanted = append(wanted, t)
+				break
+			}
+		}
+	}
+	outputs := make(map[string]*lower.Output, len(wanted))
+	diags := make(map[string]diag.List, len(wanted))
+	results := make(chan tenantResult)
+	done := make(chan struct{})
+	go func() {
+		for r := range results {
+			outputs[r.name] = r.output
+			diags[r.name] = r.diags
+		}
+		close(done)
+	}()
+	if len(wanted) > 0 {
+		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: wanted}, func(inst *load.Instance) {
+			results <- compileTenant(&plat, inst)
+		})
+	}
+	close(results)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range wanted {
+		res.Diagnostics = append(res.Diagnostics, diags[t]...)
+	}
+	res.Diagnostics = res.Diagnostics.Sort()
+	if res.Diagnostics.HasErrors() {
+		return res, nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(plat.Clusters)) {
+		if len(opts.Clusters) > 0 && !slices.Contains(opts.Clusters, name) {
+			continue
+		}
+		c := Cluster{Name: name}
+		for _, t := range wanted {
+			if plat.Clusters[name].Runs(t) {
+				c.Tenants = append(c.Tenants, Tenant{Name: t, Output: *outputs[t]})
+			}
+		}
+		res.Clusters = append(res.Clusters, c)
+	}
+	return res, nil
+}
+
+type tenantResult struct {
+	name   string
+	output *lower.Output
+	diags  diag.List
+}
+
+// compileTenant runs every stage for one tenant while its CUE value is alive, so that
+// each problem can be placed at the user's line.
+func compileTenant(plat *model.Platform, inst *load.Instance) tenantResult {
+	r := tenantResult{name: inst.Tenant.Name, diags: inst.Diagnostics}
+	if r.diags.HasErrors() {
+		return r
+	}
+	var decls model.Declarations
+	if err := inst.Value.Decode(&decls); err != nil {
+		r.diags = append(r.diags, load.FromCUE(err)...)
+		return r
+	}
+	locate := locator(inst.Value)
+	r.diags = append(r.diags, check.Tenant(plat, &decls, locate)...)
+	if r.diags.HasErrors() {
+		return r
+	}
+	out := lower.Tenant(plat, &decls)
+	for _, objs := range [][]manifest.Object{out.Platform, out.Workloads} {
+		r.diags = append(r.diags, validateObjects(objs, locate)...)
+	}
+	r.output = &out
+	return r
+}
+
+// validateObjects judges each object as the API server would; a rejection is a bug in a
+// check or in lowering, reported at the declaration the object came from.
+func validateObjects(objs []manifest.Object, locate check.Locator) diag.List {
+	var l diag.List
+	seen := map[string]string{}
+	for _, o := range objs {
+		if first, dup := seen[o.ID()]; dup {
+			l.Errorf(locate(o.Source), o.Source, "%s %s is also compiled from %s; rename one", o.Kind(), o.Name(), first)
+			continue
+		}
+		seen[o.ID()] = o.Source
+		for _, fe := range validator.Validate(o.Content) {
+			l.Errorf(locate(o.Source), o.Source, "the compiled %s %s would be rejected by the API server: %s: %s", o.Kind(), o.Name(), fe.Path, fe.Message)
+		}
+	}
+	return l
+}
+
+func locator(v cue.Value) check.Locator {
+	return func(path string) diag.Position { return load.Locate(v, path) }
+}
+
+func checkSelection(what string, selected, have []string) error {
+	for _, s := range selected {
+		if !slices.Contains(have, s) {
+			return &UsageError{fmt.Sprintf("no %s %q in the repository (have: %s)", what, s, strings.Join(have, ", "))}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,308 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/mlc-gitops/mlc/compiler/diag"
+	"github.com/mlc-gitops/mlc/platform"
+	"github.com/mlc-gitops/mlc/schemas"
+)
+
+// renewAfter is how many instances a worker evaluates in one cue.Context before it starts
+// a new one. A CUE context keeps everything it ever evaluated, so a long-lived one grows
+// without bound; a fresh one per instance would rebuild the schemas every time.
+const renewAfter = 100
+
+// embeddedPrefix marks the file names of the schemas and defaults built into mlc, so that
+// positions in them are never mistaken for the user's.
+const embeddedPrefix = "mlc:"
+
+// Instance is one evaluated CUE instance: the platform files alone, or the platform files
+// with one tenant directory. Value is only valid during the callback that receives it.
+type Instance struct {
+	// Tenant is the tenant directory, nil for the platform instance.
+	Tenant *TenantDir
+	// Value is the instance unified with the schemas and defaults, and with tenant.name
+	// set from the directory. It may hold errors; see Diagnostics.
+	Value cue.Value
+	// Diagnostics are the problems CUE found: syntax, schema violations, incomplete values.
+	Diagnostics diag.List
+}
+
+// Options tune Evaluate.
+type Options struct {
+	// Workers is how many instances are evaluated at once; runtime.GOMAXPROCS(0) if zero.
+	Workers int
+	// Tenants, when not empty, limits evaluation to the tenants with these names.
+	Tenants []string
+}
+
+// Evaluator evaluates a repository's instances. Sources are read from disk once.
+type Evaluator struct {
+	repo    *Repository
+	sources map[string][]byte
+}
+
+// NewEvaluator reads the repository's CUE files.
+func NewEvaluator(repo *Repository) (*Evaluator, error) {
+	e := &Evaluator{repo: repo, sources: map[string][]byte{}}
+	read := func(rel string) error {
+		b, err := os.ReadFile(filepath.Join(repo.Root, filepath.FromSlash(rel)))
+		e.sources[rel] = b
+		return err
+	}
+	for _, f := range repo.PlatformFiles {
+		if err := read(f); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range repo.Tenants {
+		for _, f := range t.Files {
+			if err := read(f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return e, nil
+}
+
+// Platform evaluates the platform files alone and passes the instance to fn.
+func (e *Evaluator) Platform(fn func(*Instance)) {
+	w := newWorker()
+	fn(w.evaluate(e, nil))
+}
+
+// Tenants evaluates every tenant instance (or those opts selects) concurrently and calls fn
+// for each, from several goroutines at once. fn must not keep inst.Value.
+func (e *Evaluator) Tenants(ctx context.Context, opts Options, fn func(inst *Instance)) error {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var selected []*TenantDir
+	for i := range e.repo.Tenants {
+		t := &e.repo.Tenants[i]
+		if len(opts.Tenants) == 0 || contains(opts.Tenants, t.Name) {
+			selected = append(selected, t)
+		}
+	}
+	jobs := make(chan *TenantDir)
+	var wg sync.WaitGroup
+	for range min(workers, len(selected)) {
+		wg.Go(func() {
+			w := newWorker()
+			for t := range jobs {
+				fn(w.evaluate(e, t))
+			}
+		})
+	}
+	var err error
+feed:
+	for _, t := range selected {
+		select {
+		case jobs <- t:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// worker owns one cue.Context at a time, with the schemas built in it once.
+type worker struct {
+	ctx    *cue.Context
+	bctx   *build.Context
+	schema cue.Value
+	used   int
+}
+
+func newWorker() *worker {
+	w := &worker{}
+	w.renew()
+	return w
+}
+
+func (w *worker) renew() {
+	w.ctx = cuecontext.New()
+	schemaInst := embeddedInstance(schemas.Files, "schemas", "schemas")
+	w.bctx = build.NewContext(build.Loader(func(_ token.Pos, path string) *build.Instance {
+		if path == schemas.ImportPath {
+			return schemaInst
+		}
+		return nil
+	}))
+	schemaInst.ImportPath = schemas.ImportPath
+	schemaVal := w.ctx.BuildInstance(schemaInst)
+	defaults := w.ctx.BuildInstance(embeddedInstance(platform.Files, "platform", "platform"))
+	if err := schemaVal.Err(); err != nil {
+		panic(fmt.Sprintf("mlc: embedded schemas do not compile: %v", err))
+	}
+	if err := defaults.Err(); err != nil {
+		panic(fmt.Sprintf("mlc: embedded platform defaults do not compile: %v", err))
+	}
+	w.schema = schemaVal.LookupPath(cue.MakePath(cue.Def("Repository"))).Unify(defaults)
+	w.used = 0
+}
+
+// embeddedInstance builds a build.Instance from embedded CUE files.
+func embeddedInstance(files fs.FS, dir, pkg string) *build.Instance {
+	inst := build.NewContext().NewInstance(embeddedPrefix+dir, nil)
+	inst.PkgName = pkg
+	names, err := fs.Glob(files, "*.cue")
+	if err != nil {
+		panic(err)
+	}
+	for _, name := range names {
+		src, err := fs.ReadFile(files, name)
+		if err != nil {
+			panic(err)
+		}
+		f, err := parser.ParseFile(embeddedPrefix+dir+"/"+name, src, parser.ParseComments)
+		if err != nil {
+			panic(fmt.Sprintf("mlc: embedded %s/%s: %v", dir, name, err))
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			panic(err)
+		}
+	}
+	return inst
+}
+
+// evaluate builds one instance: the platform files, plus t's files when t is not nil.
+func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
+	if w.used >= renewAfter {
+		w.renew()
+	}
+	w.used++
+	res := &Instance{Tenant: t}
+	files := e.repo.PlatformFiles
+	if t != nil {
+		files = append(files[:len(files):len(files)], t.Files...)
+	}
+	dir := e.repo.Root
+	if t != nil {
+		dir = filepath.Join(dir, filepath.FromSlash(t.Dir))
+	}
+	inst := w.bctx.NewInstance(dir, nil)
+	var parsed []*ast.File
+	for _, name := range files {
+		f, err := parser.ParseFile(name, e.sources[name], parser.ParseComments)
+		if err != nil {
+			res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
+			continue
+		}
+		parsed = append(parsed, f)
+	}
+	if res.Diagnostics.HasErrors() {
+		return res
+	}
+	res.Diagnostics = append(res.Diagnostics, checkPackages(parsed)...)
+	if t != nil {
+		res.Diagnostics = append(res.Diagnostics, checkTenantFiles(parsed, t)...)
+	}
+	if res.Diagnostics.HasErrors() {
+		return res
+	}
+	for _, f := range parsed {
+		if err := inst.AddSyntax(f); err != nil {
+			res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
+			return res
+		}
+	}
+	inst.PkgName = parsed[0].PackageName()
+	user := w.ctx.BuildInstance(inst)
+	if err := user.Err(); err != nil {
+		res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
+		return res
+	}
+	v := w.schema.Unify(user)
+	if t != nil {
+		if tv := user.LookupPath(cue.ParsePath("tenant")); tv.Exists() {
+			if n, err := tv.LookupPath(cue.ParsePath("name")).String(); err == nil && n != t.Name {
+				res.Diagnostics.Errorf(Locate(user, "tenant.name"), "tenant.name",
+					"%s/ can only declare tenant %q, not %q: put tenant %q in %s/%s/", t.Dir, t.Name, n, n, TenantsDir, n)
+				return res
+			}
+			v = v.FillPath(cue.ParsePath("tenant.name"), t.Name)
+		} else {
+			res.Diagnostics.Errorf(diag.Position{File: t.Dir}, "tenant",
+				"no tenant declared in %s/: add `tenant: owner: \"you@example.com\"` to a file there", t.Dir)
+		}
+	}
+	res.Value = v
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
+	}
+	return res
+}
+
+// checkPackages makes sure every file of an instance belongs to the same package.
+func checkPackages(files []*ast.File) diag.List {
+	var l diag.List
+	want := files[0].PackageName()
+	for _, f := range files {
+		got := f.PackageName()
+		if got != want {
+			l.Errorf(PositionOf(f.Pos()), "", "package %q, but %s is in package %q: every file of a platform repository must be in the same package",
+				got, files[0].Filename, want)
+		}
+	}
+	return l
+}
+
+// checkTenantFiles keeps a tenant directory to its own declarations: platform settings
+// (clusters, defaults, policy) belong in the platform files.
+func checkTenantFiles(files []*ast.File, t *TenantDir) diag.List {
+	var l diag.List
+	for _, f := range files {
+		if filepath.ToSlash(filepath.Dir(f.Filename)) != t.Dir {
+			continue
+		}
+		for _, d := range f.Decls {
+			field, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, err := ast.LabelName(field.Label)
+			if err != nil {
+				continue
+			}
+			if !TenantFields[name] {
+				l.Errorf(PositionOf(field.Pos()), name,
+					"a tenant directory may only declare %s; %q belongs in the platform files at the top of the repository",
+					tenantFieldList, name)
+			}
+		}
+	}
+	return l
+}
+
+// TenantFields are the top-level fields a tenant directory may declare.
+var TenantFields = map[string]bool{"tenant": true, "notebooks": true, "podDefaults": true}
+
+const tenantFieldList = "tenant, notebooks and podDefaults"

@@ -1,0 +1,130 @@
+// Package load finds a platform repository on disk and evaluates it with CUE: the platform
+// files on their own, and every tenant directory as its own instance together with the
+// platform files above it, concurrently, unified with the schemas embedded in mlc.
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/mlc-gitops/mlc/compiler/diag"
+)
+
+// TenantsDir is the directory that holds one directory per tenant.
+const TenantsDir = "tenants"
+
+// Repository is a platform repository on disk.
+type Repository struct {
+	// Root is the absolute path of the directory holding cue.mod.
+	Root string
+	// PlatformFiles are the .cue files shared by every tenant: those at the root and those
+	// directly in tenants/, relative to Root with forward slashes, sorted.
+	PlatformFiles []string
+	// Tenants are the tenant directories, sorted by name.
+	Tenants []TenantDir
+}
+
+// TenantDir is one tenant's directory.
+type TenantDir struct {
+	// Name is the directory's name, which is the tenant's name.
+	Name string
+	// Dir is the directory relative to the repository root, with forward slashes.
+	Dir string
+	// Files are the directory's own .cue files, relative to the root, sorted.
+	Files []string
+}
+
+// ErrNotRepository is returned, wrapped, when a path holds no platform repository.
+var ErrNotRepository = errors.New("not a platform repository")
+
+// Find reads the layout of the repository at dir. Problems with the repository itself
+// (no cue.mod, nothing declared) are returned as a diag.List; a dir that cannot be read
+// is returned as an ordinary error.
+func Find(dir string) (*Repository, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	if _, err := os.Stat(filepath.Join(root, "cue.mod", "module.cue")); err != nil {
+		var l diag.List
+		l.Errorf(diag.Position{File: "cue.mod/module.cue"}, "",
+			"%s: no cue.mod/module.cue here: %s is not a platform repository (create one with `mlc init`)", dir, dir)
+		return nil, fmt.Errorf("%w: %w", ErrNotRepository, l)
+	}
+	repo := &Repository{Root: root}
+	if repo.PlatformFiles, err = cueFiles(root, "."); err != nil {
+		return nil, err
+	}
+	shared, err := cueFiles(root, TenantsDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	repo.PlatformFiles = append(repo.PlatformFiles, shared...)
+
+	entries, err := os.ReadDir(filepath.Join(root, TenantsDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range entries {
+		if !e.IsDir() || ignored(e.Name()) {
+			continue
+		}
+		rel := TenantsDir + "/" + e.Name()
+		files, err := cueFiles(root, rel)
+		if err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			continue
+		}
+		repo.Tenants = append(repo.Tenants, TenantDir{Name: e.Name(), Dir: rel, Files: files})
+	}
+	var l diag.List
+	if len(repo.PlatformFiles) == 0 {
+		l.Errorf(diag.Position{File: "platform.cue"}, "",
+			"no platform files: declare the clusters in platform.cue at the top of the repository (see `mlc init`)")
+	}
+	if len(repo.Tenants) == 0 {
+		l.Errorf(diag.Position{File: TenantsDir}, "",
+			"no tenants: declare each tenant in tenants/<name>/tenant.cue (see `mlc init`)")
+	}
+	if l.HasErrors() {
+		return nil, fmt.Errorf("%w: %w", ErrNotRepository, l)
+	}
+	return repo, nil
+}
+
+// cueFiles lists the .cue files directly in rel, as the CUE loader would take them.
+func cueFiles(root, rel string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || ignored(name) || !strings.HasSuffix(name, ".cue") {
+			continue
+		}
+		files = append(files, filepath.ToSlash(filepath.Join(rel, name)))
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// ignored reports whether CUE's loader skips a file or directory of this name.
+func ignored(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}

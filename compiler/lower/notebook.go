@@ -1,0 +1,248 @@
+package lower
+
+import (
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/compiler/model"
+)
+
+// Annotations and values of Kubeflow's notebook controller and web app.
+const (
+	serverTypeAnnotation   = "notebooks.kubeflow.org/server-type"
+	creatorAnnotation      = "notebooks.kubeflow.org/creator"
+	rewriteURIAnnotation   = "notebooks.kubeflow.org/http-rewrite-uri"
+	headersSetAnnotation   = "notebooks.kubeflow.org/http-headers-request-set"
+	stoppedAnnotation      = "kubeflow-resource-stopped"
+	fluxPruneAnnotation    = "kustomize.toolkit.fluxcd.io/prune"
+	workspaceMountPath     = "/home/jovyan"
+	notebookServiceAccount = "default-editor"
+	// stoppedSince is the value of the stop annotation. The controller only checks that
+	// the annotation is there; a fixed time keeps the output the same from day to day.
+	stoppedSince = "1970-01-01T00:00:00Z"
+)
+
+// serverTypes maps a notebook type to the web app's server-type annotation value.
+var serverTypes = map[string]string{"jupyterlab": "jupyter", "vscode": "group-one", "rstudio": "group-two"}
+
+// ResolveImage returns the full reference of an image: the catalog's entry for a name in
+// the platform's image catalog, otherwise the image as written.
+func ResolveImage(p *model.Platform, image string) string {
+	if ref, ok := p.Defaults.ImageCatalog[image]; ok {
+		return ref
+	}
+	return image
+}
+
+// WorkspaceClaimName is the name of a notebook's workspace claim, as the spawner names it.
+func WorkspaceClaimName(notebook string) string { return notebook + "-workspace" }
+
+// DataVolumeClaimName is the name of a new claim for a notebook's data volume.
+func DataVolumeClaimName(notebook, volume string) string {
+	return notebook + "-datavol-" + model.NormalizeName(volume)
+}
+
+// NotebookRequests returns a notebook's cpu and memory requests with platform defaults applied.
+func NotebookRequests(p *model.Platform, nb model.Notebook) (cpu, memory string) {
+	cpu, memory = string(nb.Resources.CPU), nb.Resources.Memory
+	if cpu == "" {
+		cpu = string(p.Defaults.Notebook.CPU)
+	}
+	if memory == "" {
+		memory = p.Defaults.Notebook.Memory
+	}
+	return cpu, memory
+}
+
+// NotebookGPUType returns the name and definition of the GPU type a notebook asks for.
+func NotebookGPUType(p *model.Platform, nb model.Notebook) (string, model.GPUType, bool) {
+	name := nb.Resources.GPUType
+	if name == "" {
+		name = p.Defaults.GPUType
+	}
+	g, ok := p.Defaults.GPUTypes[name]
+	return name, g, ok
+}
+
+// WorkspaceEnabled reports whether the notebook has a workspace volume.
+func WorkspaceEnabled(nb model.Notebook) bool {
+	return nb.Workspace.Enabled == nil || *nb.Workspace.Enabled
+}
+
+// WorkspaceSize returns the size of the notebook's workspace claim.
+func WorkspaceSize(p *model.Platform, nb model.Notebook) string {
+	if nb.Workspace.Size != "" {
+		return nb.Workspace.Size
+	}
+	return p.Defaults.Notebook.WorkspaceSize
+}
+
+// notebook compiles a notebook server to its Notebook and the claims of its new volumes.
+func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Notebook) []manifest.Object {
+	name := model.NormalizeName(declared)
+	source := model.Path("notebooks", declared)
+	var objs []manifest.Object
+	var volumes, mounts []any
+	addVolume := func(volName, claim, mountPath string, readOnly bool) {
+		vol := map[string]any{"name": volName, "persistentVolumeClaim": map[string]any{"claimName": claim}}
+		mount := map[string]any{"name": volName, "mountPath": mountPath}
+		if readOnly {
+			vol["persistentVolumeClaim"].(map[string]any)["readOnly"] = true
+			mount["readOnly"] = true
+		}
+		volumes = append(volumes, vol)
+		mounts = append(mounts, mount)
+	}
+	if WorkspaceEnabled(nb) {
+		claim := WorkspaceClaimName(name)
+		ws := nb.Workspace
+		objs = append(objs, claimObject(p, claim, t.Name, source+".workspace", WorkspaceSize(p, nb), ws.StorageClass, ws.AccessMode, ws.KeepOnDelete == nil || *ws.KeepOnDelete))
+		addVolume(claim, claim, workspaceMountPath, false)
+	}
+	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
+		dv := nb.DataVolumes[key]
+		claim := dv.ExistingClaim
+		if claim == "" {
+			claim = DataVolumeClaimName(name, key)
+			objs = append(objs, claimObject(p, claim, t.Name, source+"."+model.Path("dataVolumes", key), dv.Size, dv.StorageClass, dv.AccessMode, dv.KeepOnDelete))
+		}
+		addVolume(claim, claim, dv.MountPath, dv.ReadOnly)
+	}
+	if nb.SHM {
+		volumes = append(volumes, map[string]any{"name": "dshm", "emptyDir": map[string]any{"medium": "Memory"}})
+		mounts = append(mounts, map[string]any{"name": "dshm", "mountPath": "/dev/shm"})
+	}
+
+	cpu, memory := NotebookRequests(p, nb)
+	factor := p.Defaults.Notebook.LimitFactor
+	requests := map[string]any{"cpu": cpu, "memory": memory}
+	limits := map[string]any{"cpu": scaleQuantity(cpu, factor), "memory": scaleQuantity(memory, factor)}
+	podSpec := map[string]any{"serviceAccountName": notebookServiceAccount}
+	if nb.Resources.GPU > 0 {
+		_, gpu, _ := NotebookGPUType(p, nb)
+		limits[gpu.ResourceName()] = strconv.FormatInt(nb.Resources.GPU, 10)
+		if len(gpu.NodeSelector) > 0 {
+			podSpec["nodeSelector"] = stringMap(gpu.NodeSelector)
+		}
+		if len(gpu.Tolerations) > 0 {
+			podSpec["tolerations"] = tolerations(gpu.Tolerations)
+		}
+	}
+	container := map[string]any{
+		"name":            name,
+		"image":           ResolveImage(p, nb.Image),
+		"imagePullPolicy": nb.ImagePullPolicy,
+		"resources":       map[string]any{"requests": requests, "limits": limits},
+	}
+	if env := envList(nb.Env); len(env) > 0 {
+		container["env"] = env
+	}
+	if len(mounts) > 0 {
+		container["volumeMounts"] = mounts
+		podSpec["volumes"] = volumes
+	}
+	podSpec["containers"] = []any{container}
+
+	labels := map[string]string{}
+	maps.Copy(labels, nb.Labels)
+	labels["app"] = name
+	for _, pd := range nb.PodDefaults {
+		labels[model.NormalizeName(pd)] = "true"
+	}
+	annotations := map[string]string{}
+	maps.Copy(annotations, nb.Annotations)
+	annotations[serverTypeAnnotation] = serverTypes[nb.Type]
+	annotations[creatorAnnotation] = t.Owner
+	switch nb.Type {
+	case "vscode":
+		annotations[rewriteURIAnnotation] = "/"
+	case "rstudio":
+		annotations[rewriteURIAnnotation] = "/"
+		annotations[headersSetAnnotation] = `{"X-RStudio-Root-Path":"/notebook/` + t.Name + "/" + name + `/"}`
+	}
+	if nb.Stopped {
+		annotations[stoppedAnnotation] = stoppedSince
+	}
+	objs = append(objs, manifest.Object{
+		Source: source,
+		Content: map[string]any{
+			"apiVersion": "kubeflow.org/v1",
+			"kind":       "Notebook",
+			"metadata":   metadata(name, t.Name, labels, annotations),
+			"spec":       map[string]any{"template": map[string]any{"spec": podSpec}},
+		},
+	})
+	return objs
+}
+
+// claimObject is a PersistentVolumeClaim as the spawner writes it. A claim to keep is
+// marked so that Flux never prunes it, and its data outlives the declaration.
+func claimObject(p *model.Platform, name, ns, source, size, storageClass, accessMode string, keep bool) manifest.Object {
+	if storageClass == "" {
+		storageClass = p.Defaults.StorageClass
+	}
+	spec := map[string]any{
+		"accessModes": []any{accessMode},
+		"resources":   map[string]any{"requests": map[string]any{"storage": size}},
+	}
+	if storageClass != "" {
+		spec["storageClassName"] = storageClass
+	}
+	var annotations map[string]string
+	if keep {
+		annotations = map[string]string{fluxPruneAnnotation: "disabled"}
+	}
+	return manifest.Object{
+		Source: source,
+		Content: map[string]any{
+			"apiVersion": "v1",
+			"kind":       "PersistentVolumeClaim",
+			"metadata":   metadata(name, ns, nil, annotations),
+			"spec":       spec,
+		},
+	}
+}
+
+func tolerations(ts []model.Toleration) []any {
+	out := make([]any, 0, len(ts))
+	for _, t := range ts {
+		m := map[string]any{}
+		for k, v := range map[string]string{"key": t.Key, "operator": t.Operator, "value": t.Value, "effect": t.Effect} {
+			if v != "" {
+				m[k] = v
+			}
+		}
+		if t.TolerationSeconds != nil {
+			m["tolerationSeconds"] = *t.TolerationSeconds
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// scaleQuantity multiplies a quantity by the spawner's limit factor, keeping its suffix
+// and rounding to one decimal as the spawner does ("16Gi" × 1.2 = "19.2Gi"; "500m" gives
+// whole millicores).
+func scaleQuantity(q string, factor float64) string {
+	if factor == 1 {
+		return q
+	}
+	i := strings.IndexFunc(q, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, suffix := q, ""
+	if i >= 0 {
+		num, suffix = q[:i], q[i:]
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return q
+	}
+	scaled := math.Round(v*factor*10) / 10
+	if suffix == "m" {
+		scaled = math.Round(v * factor)
+	}
+	return strconv.FormatFloat(scaled, 'f', -1, 64) + suffix
+}

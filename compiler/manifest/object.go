@@ -1,0 +1,81 @@
+// Package manifest holds rendered Kubernetes objects and their canonical order and encoding.
+package manifest
+
+import (
+	"cmp"
+	"strings"
+)
+
+// Object is one rendered Kubernetes object.
+type Object struct {
+	// Content is the object as it will be written: apiVersion, kind, metadata, spec.
+	Content map[string]any
+	// Source is the CUE path of the declaration the object was compiled from, such as
+	// notebooks."alice-dev"; errors about the object point there.
+	Source string
+}
+
+// APIVersion returns the object's apiVersion.
+func (o Object) APIVersion() string { s, _ := o.Content["apiVersion"].(string); return s }
+
+// Kind returns the object's kind.
+func (o Object) Kind() string { s, _ := o.Content["kind"].(string); return s }
+
+// Group returns the API group of the object, empty for the core group.
+func (o Object) Group() string {
+	g, _, found := strings.Cut(o.APIVersion(), "/")
+	if !found {
+		return ""
+	}
+	return g
+}
+
+// Name returns metadata.name.
+func (o Object) Name() string { return o.meta("name") }
+
+// Namespace returns metadata.namespace, empty for cluster-scoped objects.
+func (o Object) Namespace() string { return o.meta("namespace") }
+
+func (o Object) meta(key string) string {
+	m, _ := o.Content["metadata"].(map[string]any)
+	s, _ := m[key].(string)
+	return s
+}
+
+// ID names the object uniquely within a cluster: group/kind/namespace/name.
+func (o Object) ID() string {
+	return o.Group() + "/" + o.Kind() + "/" + o.Namespace() + "/" + o.Name()
+}
+
+// FileName is the object's file name in a rendered tree: kind_name.yaml, lower case.
+func (o Object) FileName() string {
+	return strings.ToLower(o.Kind()) + "_" + o.Name() + ".yaml"
+}
+
+// kindOrder ranks kinds so that what others depend on comes first: profiles before what
+// lives in their namespace, claims before the notebooks that mount them.
+var kindOrder = map[string]int{
+	"Profile":               0,
+	"ServiceAccount":        1,
+	"RoleBinding":           2,
+	"AuthorizationPolicy":   3,
+	"PodDefault":            4,
+	"PersistentVolumeClaim": 5,
+}
+
+// Compare orders objects canonically: by kind rank, kind, namespace and name.
+func Compare(a, b Object) int {
+	rank := func(o Object) int {
+		if r, ok := kindOrder[o.Kind()]; ok {
+			return r
+		}
+		return len(kindOrder)
+	}
+	return cmp.Or(
+		cmp.Compare(rank(a), rank(b)),
+		cmp.Compare(a.Kind(), b.Kind()),
+		cmp.Compare(a.Group(), b.Group()),
+		cmp.Compare(a.Namespace(), b.Namespace()),
+		cmp.Compare(a.Name(), b.Name()),
+	)
+}

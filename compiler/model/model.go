@@ -1,0 +1,206 @@
+// Package model holds the Go form of a platform repository after CUE evaluation: the
+// platform settings and, for each tenant, what it declares. Values are concrete and have
+// passed the CUE schemas; the field names follow the CUE definitions in schemas/.
+package model
+
+// Platform is what the files at the top of a repository declare.
+type Platform struct {
+	Clusters map[string]Cluster `json:"clusters"`
+	Defaults Defaults           `json:"defaults"`
+	Policy   Policy             `json:"policy"`
+}
+
+// Cluster is one Kubernetes cluster running Kubeflow.
+type Cluster struct {
+	Name string `json:"name"`
+	// Tenants lists tenant names, or "*" for all tenants.
+	Tenants []string `json:"tenants"`
+}
+
+// Runs reports whether the cluster runs the tenant.
+func (c Cluster) Runs(tenant string) bool {
+	for _, t := range c.Tenants {
+		if t == "*" || t == tenant {
+			return true
+		}
+	}
+	return false
+}
+
+// Defaults fill in what declarations leave unset.
+type Defaults struct {
+	ImageCatalog      map[string]string  `json:"imageCatalog"`
+	StorageClass      string             `json:"storageClass,omitempty"`
+	Notebook          NotebookDefaults   `json:"notebook"`
+	GPUTypes          map[string]GPUType `json:"gpuTypes"`
+	GPUType           string             `json:"gpuType,omitempty"`
+	SharedPodDefaults []string           `json:"sharedPodDefaults"`
+	Access            Access             `json:"access"`
+}
+
+// Access is how Kubeflow's access management identifies users.
+type Access struct {
+	UserIDHeader string   `json:"userIdHeader"`
+	UserIDPrefix string   `json:"userIdPrefix"`
+	Principals   []string `json:"principals"`
+}
+
+// NotebookDefaults are the spawner's defaults for notebook servers.
+type NotebookDefaults struct {
+	CPU           Quantity `json:"cpu"`
+	Memory        string   `json:"memory"`
+	LimitFactor   float64  `json:"limitFactor"`
+	WorkspaceSize string   `json:"workspaceSize"`
+}
+
+// GPUType maps a kind of accelerator to its resource name and scheduling constraints.
+type GPUType struct {
+	Vendor       string            `json:"vendor"`
+	Resource     string            `json:"resource,omitempty"`
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	Tolerations  []Toleration      `json:"tolerations,omitempty"`
+}
+
+// ResourceName is the extended resource a pod requests for this GPU type.
+func (g GPUType) ResourceName() string {
+	if g.Resource != "" {
+		return g.Resource
+	}
+	switch g.Vendor {
+	case "amd":
+		return "amd.com/gpu"
+	case "intel":
+		return "gpu.intel.com/i915"
+	}
+	return "nvidia.com/gpu"
+}
+
+// Toleration is a Kubernetes pod toleration.
+type Toleration struct {
+	Key               string `json:"key,omitempty"`
+	Operator          string `json:"operator,omitempty"`
+	Value             string `json:"value,omitempty"`
+	Effect            string `json:"effect,omitempty"`
+	TolerationSeconds *int64 `json:"tolerationSeconds,omitempty"`
+}
+
+// Policy is what the platform allows.
+type Policy struct {
+	AllowedRegistries []string `json:"allowedRegistries"`
+	Limits            struct {
+		Notebook ResourceLimits `json:"notebook"`
+	} `json:"limits"`
+}
+
+// ResourceLimits caps what a single workload may request.
+type ResourceLimits struct {
+	CPU    Quantity `json:"cpu,omitempty"`
+	Memory string   `json:"memory,omitempty"`
+	GPU    *int64   `json:"gpu,omitempty"`
+}
+
+// Declarations are what one tenant directory declares.
+type Declarations struct {
+	Tenant      *Tenant               `json:"tenant"`
+	Notebooks   map[string]Notebook   `json:"notebooks"`
+	PodDefaults map[string]PodDefault `json:"podDefaults"`
+}
+
+// Tenant is one team's Kubeflow profile.
+type Tenant struct {
+	Name         string            `json:"name"`
+	Owner        string            `json:"owner"`
+	Contributors map[string]string `json:"contributors"`
+	Quota        *Quota            `json:"quota"`
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+}
+
+// Quota is the most a tenant's namespace may request.
+type Quota struct {
+	CPU                    Quantity `json:"cpu,omitempty"`
+	Memory                 string   `json:"memory,omitempty"`
+	GPU                    *int64   `json:"gpu,omitempty"`
+	Storage                string   `json:"storage,omitempty"`
+	Pods                   *int64   `json:"pods,omitempty"`
+	PersistentVolumeClaims *int64   `json:"persistentVolumeClaims,omitempty"`
+	Services               *int64   `json:"services,omitempty"`
+	Secrets                *int64   `json:"secrets,omitempty"`
+	ConfigMaps             *int64   `json:"configMaps,omitempty"`
+	Notebooks              *int64   `json:"notebooks,omitempty"`
+}
+
+// Notebook is a notebook server.
+type Notebook struct {
+	Type            string                `json:"type"`
+	Image           string                `json:"image"`
+	ImagePullPolicy string                `json:"imagePullPolicy"`
+	Resources       NotebookResources     `json:"resources"`
+	Workspace       Workspace             `json:"workspace"`
+	DataVolumes     map[string]DataVolume `json:"dataVolumes"`
+	PodDefaults     []string              `json:"podDefaults"`
+	Env             map[string]string     `json:"env"`
+	SHM             bool                  `json:"shm"`
+	Stopped         bool                  `json:"stopped"`
+	Labels          map[string]string     `json:"labels"`
+	Annotations     map[string]string     `json:"annotations"`
+}
+
+// NotebookResources are a notebook server's requests.
+type NotebookResources struct {
+	CPU     Quantity `json:"cpu,omitempty"`
+	Memory  string   `json:"memory,omitempty"`
+	GPU     int64    `json:"gpu,omitempty"`
+	GPUType string   `json:"gpuType,omitempty"`
+}
+
+// Workspace is a notebook's home volume.
+type Workspace struct {
+	Enabled      *bool  `json:"enabled"`
+	Size         string `json:"size,omitempty"`
+	StorageClass string `json:"storageClass,omitempty"`
+	AccessMode   string `json:"accessMode,omitempty"`
+	KeepOnDelete *bool  `json:"keepOnDelete"`
+}
+
+// DataVolume is an extra volume of a notebook.
+type DataVolume struct {
+	MountPath     string `json:"mountPath"`
+	Size          string `json:"size,omitempty"`
+	ExistingClaim string `json:"existingClaim,omitempty"`
+	StorageClass  string `json:"storageClass,omitempty"`
+	AccessMode    string `json:"accessMode"`
+	ReadOnly      bool   `json:"readOnly"`
+	KeepOnDelete  bool   `json:"keepOnDelete"`
+}
+
+// PodDefault is a configuration notebooks opt into.
+type PodDefault struct {
+	Description        string                `json:"description"`
+	Env                map[string]string     `json:"env"`
+	SecretVolumes      map[string]SecretPath `json:"secretVolumes"`
+	ServiceAccountName string                `json:"serviceAccountName,omitempty"`
+	Labels             map[string]string     `json:"labels"`
+	Annotations        map[string]string     `json:"annotations"`
+}
+
+// SecretPath is where a secret volume is mounted.
+type SecretPath struct {
+	MountPath string `json:"mountPath"`
+}
+
+// NormalizeName turns a declared name into the Kubernetes object name mlc uses for it:
+// lower case, with '_' and '.' replaced by '-'. Two declarations whose names normalise
+// to the same object name are an error.
+func NormalizeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			b[i] = c + ('a' - 'A')
+		case c == '_' || c == '.':
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
