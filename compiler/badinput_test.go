@@ -1,0 +1,360 @@
+package compiler
+
+import (
+	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// baseRepo is a small valid repository; each bad-input case changes some of its files.
+var baseRepo = map[string]string{
+	"cue.mod/module.cue": "module: \"example.com/p@v0\"\nlanguage: version: \"v0.17.0\"\n",
+	"platform.cue": `package ml
+
+clusters: prod: {}
+defaults: gpuTypes: a100: vendor: "nvidia"
+defaults: gpuType: "a100"
+policy: allowedRegistries: ["ghcr.io/kubeflow/", "ghcr.io/acme/"]
+policy: limits: notebook: gpu: 2
+`,
+	"tenants/team-a/tenant.cue": `package ml
+
+tenant: {
+	owner: "alice@example.com"
+	quota: {cpu: 8, memory: "32Gi", gpu: 2}
+}
+`,
+	"tenants/team-a/notebooks.cue": `package ml
+
+notebooks: dev: {
+	image: "jupyter-scipy"
+	resources: {cpu: 2, memory: "4Gi"}
+}
+`,
+}
+
+// writeRepo writes the base repository with changes applied (an empty value deletes a
+// file) into a temporary directory.
+func writeRepo(t testing.TB, changes map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := maps.Clone(baseRepo)
+	for k, v := range changes {
+		if v == "" {
+			delete(files, k)
+		} else {
+			files[k] = v
+		}
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const nb = "tenants/team-a/notebooks.cue"
+
+// TestBadInput is the corpus of mistakes users make: each must be reported at the right
+// file, line and column, with a message that says what is wrong, and nothing rendered.
+func TestBadInput(t *testing.T) {
+	cases := []struct {
+		name    string
+		changes map[string]string
+		pos     string // file:line:col of the diagnostic
+		path    string // field path
+		message string // part of the message
+	}{
+		{
+			name:    "syntax error",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n"},
+			pos:     nb + ":5:1",
+			message: "expected '}'",
+		},
+		{
+			name:    "unknown field",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tcpus: 2\n}\n"},
+			pos:     nb + ":5:2",
+			path:    "notebooks.dev.cpus",
+			message: "field not allowed",
+		},
+		{
+			name:    "wrong type",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tshm: \"yes\"\n}\n"},
+			pos:     nb + ":5:7",
+			path:    "notebooks.dev.shm",
+			message: "conflicting values",
+		},
+		{
+			name:    "negative quota",
+			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tquota: cpu: -4\n}\n"},
+			pos:     "tenants/team-a/tenant.cue:5:14",
+			path:    "tenant.quota.cpu",
+			message: "must be more than zero (got -4)",
+		},
+		{
+			name:    "zero quota",
+			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tquota: {cpu: 8, gpu: 0}\n}\n"},
+			pos:     "tenants/team-a/tenant.cue:5:23",
+			path:    "tenant.quota.gpu",
+			message: "must be more than zero (got 0)",
+		},
+		{
+			name:    "zero memory quota",
+			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tquota: memory: \"0Gi\"\n}\n"},
+			pos:     "tenants/team-a/tenant.cue:5:17",
+			path:    "tenant.quota.memory",
+			message: "must be more than zero (got 0Gi)",
+		},
+		{
+			name:    "notebook over the tenant's quota",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: {cpu: 16, memory: \"4Gi\"}\n}\n"},
+			pos:     nb + ":5:19",
+			path:    "notebooks.dev.resources.cpu",
+			message: "request 16 CPU in all; the quota is 8, more than the tenant's quota (tenant.quota.cpu)",
+		},
+		{
+			name: "notebooks together over the quota",
+			changes: map[string]string{nb: `package ml
+
+notebooks: a: {image: "jupyter-scipy", resources: {cpu: 4, memory: "4Gi"}}
+notebooks: b: {image: "jupyter-scipy", resources: {cpu: 2, memory: "4Gi", gpu: 2}}
+notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
+`},
+			pos:     nb + ":5:58",
+			path:    "notebooks.c.resources.cpu",
+			message: "request 9 CPU in all; the quota is 8",
+		},
+		{
+			name:    "GPUs over the quota",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: a: {image: \"jupyter-scipy\", resources: gpu: 2}\nnotebooks: b: {image: \"jupyter-scipy\", resources: gpu: 1}\n"},
+			pos:     nb + ":4:56",
+			path:    "notebooks.b.resources.gpu",
+			message: "request 3 GPUs in all; the quota is 2",
+		},
+		{
+			name:    "image from a registry the policy does not allow",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: image: \"docker.io/library/python:3.12\"\n"},
+			pos:     nb + ":3:24",
+			path:    "notebooks.dev.image",
+			message: `image "docker.io/library/python:3.12" is not from an allowed registry (policy.allowedRegistries: ghcr.io/kubeflow/, ghcr.io/acme/)`,
+		},
+		{
+			name:    "registry prefix is not a path boundary",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: image: \"ghcr.io/acmecorp/nb:1\"\n"},
+			pos:     nb + ":3:24",
+			path:    "notebooks.dev.image",
+			message: "not from an allowed registry",
+		},
+		{
+			name:    "image reference that does not parse",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: image: \"ghcr.io/acme/Note Book:1\"\n"},
+			pos:     nb + ":3:24",
+			path:    "notebooks.dev.image",
+			message: `"ghcr.io/acme/Note Book:1" is not a valid image reference`,
+		},
+		{
+			name:    "image name not in the catalog",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: image: \"jupyter-julia\"\n"},
+			pos:     nb + ":3:24",
+			path:    "notebooks.dev.image",
+			message: `"jupyter-julia" is neither in the platform's image catalog`,
+		},
+		{
+			name:    "two notebooks with the same name after normalisation",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: alice_dev: image: \"jupyter-scipy\"\nnotebooks: \"alice-dev\": image: \"jupyter-scipy\"\n"},
+			pos:     nb + ":3:12",
+			path:    "notebooks.alice_dev",
+			message: `"alice-dev" and "alice_dev" are both named "alice-dev" in Kubernetes`,
+		},
+		{
+			name:    "a tenant directory declaring another tenant",
+			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\tname:  \"team-b\"\n\towner: \"alice@example.com\"\n}\n"},
+			pos:     "tenants/team-a/tenant.cue:4:9",
+			path:    "tenant.name",
+			message: `tenants/team-a/ can only declare tenant "team-a", not "team-b"`,
+		},
+		{
+			name:    "a tenant directory declaring platform settings",
+			changes: map[string]string{nb: "package ml\n\nclusters: dev: {}\n"},
+			pos:     nb + ":3:1",
+			path:    "clusters",
+			message: "a tenant directory may only declare tenant, notebooks and podDefaults",
+		},
+		{
+			name:    "a name that is not DNS-1123",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: \"dev!\": image: \"jupyter-scipy\"\n"},
+			pos:     nb + ":3:12",
+			path:    `notebooks."dev!"`,
+			message: `notebook name "dev!" is not a valid Kubernetes name`,
+		},
+		{
+			name:    "a notebook name too long for the notebook controller",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: \"" + strings.Repeat("a", 53) + "\": image: \"jupyter-scipy\"\n"},
+			pos:     nb + ":3:12",
+			message: "is 53 characters long; at most 52 fit",
+		},
+		{
+			name:    "a tenant directory that is not a DNS-1123 label",
+			changes: map[string]string{"tenants/Team_B/tenant.cue": "package ml\n\ntenant: owner: \"bob@example.com\"\n"},
+			pos:     "tenants/Team_B/tenant.cue:3:1",
+			path:    "tenant.name",
+			message: `tenant (directory) name "Team_B" is not a valid Kubernetes name`,
+		},
+		{
+			name:    "missing cue.mod",
+			changes: map[string]string{"cue.mod/module.cue": ""},
+			pos:     "cue.mod/module.cue",
+			message: "no cue.mod/module.cue here",
+		},
+		{
+			name:    "empty repository",
+			changes: map[string]string{"platform.cue": "", "tenants/team-a/tenant.cue": "", nb: ""},
+			pos:     "platform.cue",
+			message: "no platform files",
+		},
+		{
+			name:    "no clusters",
+			changes: map[string]string{"platform.cue": "package ml\n\ndefaults: storageClass: \"fast\"\n"},
+			pos:     "platform.cue:3:1",
+			path:    "clusters",
+			message: "no clusters declared",
+		},
+		{
+			name:    "a cluster naming a tenant that does not exist",
+			changes: map[string]string{"platform.cue": strings.Replace(baseRepo["platform.cue"], "clusters: prod: {}", "clusters: prod: tenants: [\"team-z\"]", 1)},
+			pos:     "platform.cue:3:17",
+			path:    "clusters.prod.tenants",
+			message: `no tenant "team-z"`,
+		},
+		{
+			name:    "a GPU type the platform does not have",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: {gpu: 1, gpuType: \"h100\"}\n}\n"},
+			pos:     nb + ":5:2",
+			path:    "notebooks.dev.resources",
+			message: `no GPU type "h100" in the platform's defaults.gpuTypes (have a100)`,
+		},
+		{
+			name:    "more GPUs than the policy allows",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: gpu: 3\n}\n"},
+			pos:     nb + ":5:18",
+			path:    "notebooks.dev.resources.gpu",
+			message: "3 GPUs is more than the platform allows a notebook (policy.limits.notebook.gpu: 2)",
+		},
+		{
+			name:    "a PodDefault nobody declared",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tpodDefaults: [\"s3\"]\n}\n"},
+			pos:     nb + ":5:16",
+			path:    "notebooks.dev.podDefaults[0]",
+			message: `no PodDefault "s3"`,
+		},
+		{
+			name:    "a data volume both new and existing",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tdataVolumes: data: {mountPath: \"/data\", size: \"1Gi\", existingClaim: \"data\"}\n}\n"},
+			pos:     nb + ":5:21",
+			path:    "notebooks.dev.dataVolumes.data",
+			message: "set either size (a new claim) or existingClaim, not both",
+		},
+		{
+			name:    "a contributor that is not an email address",
+			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tcontributors: bob: \"edit\"\n}\n"},
+			pos:     "tenants/team-a/tenant.cue:5:21",
+			path:    "tenant.contributors.bob",
+			message: `contributor "bob" is not an email address`,
+		},
+		{
+			name:    "a role Kubeflow does not have",
+			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tcontributors: \"bob@example.com\": \"owner\"\n}\n"},
+			pos:     "tenants/team-a/tenant.cue:5:35",
+			path:    `tenant.contributors."bob@example.com"`,
+			message: "conflicting values",
+		},
+		{
+			name:    "an owner that is not an email address",
+			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: owner: \"alice\"\n"},
+			pos:     "tenants/team-a/tenant.cue:3:16",
+			path:    "tenant.owner",
+			message: "invalid value \"alice\"",
+		},
+		{
+			name:    "a tenant without an owner",
+			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: quota: cpu: 4\n"},
+			pos:     "tenants/team-a/tenant.cue:3:9",
+			path:    "tenant.owner",
+			message: "incomplete value",
+		},
+		{
+			name:    "a tenant directory without a tenant",
+			changes: map[string]string{"tenants/team-a/tenant.cue": ""},
+			pos:     "tenants/team-a",
+			path:    "tenant",
+			message: "no tenant declared in tenants/team-a/",
+		},
+		{
+			name:    "a file in another package",
+			changes: map[string]string{nb: "package notebooks\n\nnotebooks: dev: image: \"jupyter-scipy\"\n"},
+			pos:     nb + ":1:1",
+			message: `package "notebooks", but platform.cue is in package "ml"`,
+		},
+		{
+			name:    "a memory size that is not a quantity",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: memory: \"16GB\"\n}\n"},
+			pos:     nb + ":5:21",
+			path:    "notebooks.dev.resources.memory",
+			message: "invalid value \"16GB\"",
+		},
+		{
+			name:    "an environment variable name Kubernetes refuses",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tenv: \"A=B\": \"x\"\n}\n"},
+			pos:     nb + ":5:7",
+			path:    `notebooks.dev.env."A=B"`,
+			message: `"A=B" is not a valid environment variable name`,
+		},
+		{
+			name:    "two volumes at one mount path",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tdataVolumes: home: {mountPath: \"/home/jovyan\", existingClaim: \"old-home\"}\n}\n"},
+			pos:     nb + ":5:33",
+			path:    "notebooks.dev.dataVolumes.home.mountPath",
+			message: "/home/jovyan is already where workspace is mounted",
+		},
+		{
+			name:    "a catalog image from a registry the policy does not allow",
+			changes: map[string]string{"platform.cue": baseRepo["platform.cue"] + "defaults: imageCatalog: py: \"docker.io/library/python:3.12\"\n"},
+			pos:     "platform.cue:8:29",
+			path:    "defaults.imageCatalog.py",
+			message: "not from an allowed registry",
+		},
+	}
+	if len(cases) < 20 {
+		t.Fatalf("the corpus must keep at least 20 cases, has %d", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeRepo(t, tc.changes)
+			res, err := Compile(context.Background(), dir, Options{})
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			if !res.Diagnostics.HasErrors() {
+				t.Fatalf("no error reported")
+			}
+			if len(res.Clusters) != 0 {
+				t.Errorf("objects were compiled despite the error")
+			}
+			for _, d := range res.Diagnostics {
+				if d.Pos.String() == tc.pos && (tc.path == "" || d.Path == tc.path) && strings.Contains(d.Message, tc.message) {
+					return
+				}
+			}
+			t.Errorf("want a diagnostic at %s, path %q, containing %q; got:\n%s", tc.pos, tc.path, tc.message, res.Diagnostics.Error())
+		})
+	}
+}

@@ -1,0 +1,102 @@
+package compiler
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler/emit"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// examples are the example repositories whose rendered trees are kept as golden files.
+var examples = []string{"quickstart"}
+
+func renderTree(t testing.TB, dir string, opts Options) *emit.Tree {
+	t.Helper()
+	res, err := Compile(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Diagnostics) > 0 {
+		t.Fatalf("diagnostics:\n%s", res.Diagnostics.Error())
+	}
+	tree, err := emit.Build(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// TestGolden renders each example and compares every file with testdata/golden.
+// Run `go test ./compiler -run TestGolden -update` after an intended change, and review
+// the diff.
+func TestGolden(t *testing.T) {
+	for _, ex := range examples {
+		t.Run(ex, func(t *testing.T) {
+			tree := renderTree(t, filepath.Join("..", "examples", ex), Options{})
+			golden := filepath.Join("testdata", "golden", ex)
+			if *update {
+				if err := os.RemoveAll(golden); err != nil {
+					t.Fatal(err)
+				}
+				if err := tree.WriteDir(golden); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Remove(filepath.Join(golden, emit.ManifestFile)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := map[string][]byte{}
+			err := filepath.WalkDir(golden, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				b, err := os.ReadFile(p)
+				rel, _ := filepath.Rel(golden, p)
+				want[filepath.ToSlash(rel)] = b
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range tree.Files {
+				w, ok := want[f.Path]
+				if !ok {
+					t.Errorf("%s: rendered but not in %s", f.Path, golden)
+					continue
+				}
+				if !bytes.Equal(w, f.Data) {
+					t.Errorf("%s differs from the golden file:\n--- want\n%s\n--- got\n%s", f.Path, w, f.Data)
+				}
+				delete(want, f.Path)
+			}
+			for p := range want {
+				t.Errorf("%s: in %s but no longer rendered", p, golden)
+			}
+		})
+	}
+}
+
+// TestDeterministic renders the same input several ways — one worker, many workers, a
+// fresh compile each time — and requires identical bytes.
+func TestDeterministic(t *testing.T) {
+	dir := filepath.Join("..", "examples", "quickstart")
+	base := renderTree(t, dir, Options{Workers: 1})
+	for _, workers := range []int{1, 2, 8} {
+		got := renderTree(t, dir, Options{Workers: workers})
+		if len(got.Files) != len(base.Files) {
+			t.Fatalf("workers=%d: %d files, want %d", workers, len(got.Files), len(base.Files))
+		}
+		for i := range got.Files {
+			if got.Files[i].Path != base.Files[i].Path || !bytes.Equal(got.Files[i].Data, base.Files[i].Data) {
+				t.Fatalf("workers=%d: %s differs", workers, got.Files[i].Path)
+			}
+		}
+	}
+}

@@ -1,0 +1,119 @@
+// Package synth generates synthetic platform repositories of any size, for benchmarks
+// and scale tests: N tenants, each with M notebooks of varied shapes.
+package synth
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Spec sizes a synthetic platform.
+type Spec struct {
+	Tenants   int
+	Notebooks int // per tenant
+	Clusters  int // at least 1
+}
+
+// Write creates the repository in dir.
+func Write(dir string, s Spec) error {
+	if s.Clusters < 1 {
+		s.Clusters = 1
+	}
+	files := map[string]string{
+		"cue.mod/module.cue": "module: \"example.com/synthetic@v0\"\nlanguage: version: \"v0.17.0\"\n",
+		"platform.cue":       platform(s),
+	}
+	for i := range s.Tenants {
+		name := fmt.Sprintf("team-%05d", i)
+		files["tenants/"+name+"/tenant.cue"] = tenant(i, s)
+		files["tenants/"+name+"/notebooks.cue"] = notebooks(i, s)
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func platform(s Spec) string {
+	var b strings.Builder
+	b.WriteString("package ml\n\nclusters: {\n")
+	for c := range s.Clusters {
+		fmt.Fprintf(&b, "\t\"cluster-%d\": {}\n", c)
+	}
+	b.WriteString(`}
+
+defaults: {
+	storageClass: "standard"
+	gpuTypes: a100: {
+		vendor: "nvidia"
+		nodeSelector: "nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"
+		tolerations: [{key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule"}]
+	}
+	gpuType: "a100"
+	sharedPodDefaults: ["access-ml-pipeline"]
+}
+
+policy: allowedRegistries: ["ghcr.io/kubeflow/", "ghcr.io/example/"]
+`)
+	return b.String()
+}
+
+func tenant(i int, s Spec) string {
+	return fmt.Sprintf(`package ml
+
+tenant: {
+	owner: "owner%[1]d@example.com"
+	contributors: {
+		"dev%[1]d@example.com":    "edit"
+		"viewer%[1]d@example.com": "view"
+	}
+	quota: {cpu: %[2]d, memory: "%[3]dGi", gpu: %[4]d, storage: "%[5]dGi"}
+	labels: "cost-center": "cc-%[6]d"
+}
+`, i, 4*s.Notebooks+1, 16*s.Notebooks+1, s.Notebooks+1, 200*s.Notebooks+1, i%50)
+}
+
+func notebooks(i int, s Spec) string {
+	var b strings.Builder
+	b.WriteString("package ml\n\n")
+	if s.Notebooks > 0 {
+		b.WriteString("podDefaults: \"s3-credentials\": {\n\tdescription: \"S3 access\"\n\tsecretVolumes: \"s3\": mountPath: \"/var/secrets/s3\"\n}\n\n")
+	}
+	for n := range s.Notebooks {
+		switch n % 3 {
+		case 0:
+			fmt.Fprintf(&b, `notebooks: "nb-%d": {
+	image: "jupyter-pytorch-cuda"
+	resources: {cpu: 2, memory: "8Gi", gpu: 1}
+	workspace: size: "50Gi"
+	podDefaults: ["access-ml-pipeline", "s3-credentials"]
+	env: {TEAM: "team-%d", WANDB_MODE: "offline"}
+}
+`, n, i)
+		case 1:
+			fmt.Fprintf(&b, `notebooks: "nb-%d": {
+	type:  "vscode"
+	image: "codeserver-python"
+	resources: {cpu: 1, memory: "4Gi"}
+	dataVolumes: scratch: {size: "100Gi", mountPath: "/scratch", keepOnDelete: false}
+}
+`, n)
+		default:
+			fmt.Fprintf(&b, `notebooks: "nb-%d": {
+	image: "ghcr.io/example/eval:%d.0"
+	resources: {cpu: "500m", memory: "2Gi"}
+	dataVolumes: data: {existingClaim: "shared-data", mountPath: "/data", readOnly: true}
+}
+`, n, n%7)
+		}
+	}
+	return b.String()
+}
