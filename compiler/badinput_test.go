@@ -1,7 +1,8 @@
-package compiler
+package compiler_test
 
 import (
 	"context"
+	"github.com/mlc-gitops/mlc/compiler"
 	"maps"
 	"os"
 	"path/filepath"
@@ -76,8 +77,8 @@ func TestBadInput(t *testing.T) {
 		{
 			name:    "syntax error",
 			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n"},
-			pos:     nb + ":5:1",
-			message: "expected '}'",
+			pos:     nb + ":4:25",
+			message: "expected '}', found 'EOF'",
 		},
 		{
 			name:    "unknown field",
@@ -129,7 +130,7 @@ notebooks: a: {image: "jupyter-scipy", resources: {cpu: 4, memory: "4Gi"}}
 notebooks: b: {image: "jupyter-scipy", resources: {cpu: 2, memory: "4Gi", gpu: 2}}
 notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 `},
-			pos:     nb + ":5:58",
+			pos:     nb + ":5:57",
 			path:    "notebooks.c.resources.cpu",
 			message: "request 9 CPU in all; the quota is 8",
 		},
@@ -178,7 +179,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "a tenant directory declaring another tenant",
 			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\tname:  \"team-b\"\n\towner: \"alice@example.com\"\n}\n"},
-			pos:     "tenants/team-a/tenant.cue:4:9",
+			pos:     "tenants/team-a/tenant.cue:4:2",
 			path:    "tenant.name",
 			message: `tenants/team-a/ can only declare tenant "team-a", not "team-b"`,
 		},
@@ -205,7 +206,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "a tenant directory that is not a DNS-1123 label",
 			changes: map[string]string{"tenants/Team_B/tenant.cue": "package ml\n\ntenant: owner: \"bob@example.com\"\n"},
-			pos:     "tenants/Team_B/tenant.cue:3:1",
+			pos:     "tenants/Team_B",
 			path:    "tenant.name",
 			message: `tenant (directory) name "Team_B" is not a valid Kubernetes name`,
 		},
@@ -224,7 +225,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "no clusters",
 			changes: map[string]string{"platform.cue": "package ml\n\ndefaults: storageClass: \"fast\"\n"},
-			pos:     "platform.cue:3:1",
+			pos:     "platform.cue",
 			path:    "clusters",
 			message: "no clusters declared",
 		},
@@ -259,7 +260,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "a data volume both new and existing",
 			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tdataVolumes: data: {mountPath: \"/data\", size: \"1Gi\", existingClaim: \"data\"}\n}\n"},
-			pos:     nb + ":5:21",
+			pos:     nb + ":5:15",
 			path:    "notebooks.dev.dataVolumes.data",
 			message: "set either size (a new claim) or existingClaim, not both",
 		},
@@ -287,9 +288,9 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "a tenant without an owner",
 			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: quota: cpu: 4\n"},
-			pos:     "tenants/team-a/tenant.cue:3:9",
+			pos:     "tenants/team-a/tenant.cue:3:1",
 			path:    "tenant.owner",
-			message: "incomplete value",
+			message: "required, but not set",
 		},
 		{
 			name:    "a tenant directory without a tenant",
@@ -314,7 +315,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "an environment variable name Kubernetes refuses",
 			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tenv: \"A=B\": \"x\"\n}\n"},
-			pos:     nb + ":5:7",
+			pos:     nb + ":5:14",
 			path:    `notebooks.dev.env."A=B"`,
 			message: `"A=B" is not a valid environment variable name`,
 		},
@@ -339,7 +340,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeRepo(t, tc.changes)
-			res, err := Compile(context.Background(), dir, Options{})
+			res, err := compiler.Compile(context.Background(), dir, compiler.Options{})
 			if err != nil {
 				t.Fatalf("Compile: %v", err)
 			}

@@ -1,8 +1,9 @@
-package compiler
+package compiler_test
 
 import (
 	"context"
 	"fmt"
+	"github.com/mlc-gitops/mlc/compiler"
 	"runtime"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func BenchmarkCompile(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				res, err := Compile(context.Background(), dir, Options{})
+				res, err := compiler.Compile(context.Background(), dir, compiler.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"cuelang.org/go/cue"
-
 	"github.com/mlc-gitops/mlc/compiler/check"
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/load"
@@ -96,7 +94,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			res.Diagnostics = append(res.Diagnostics, load.FromCUE(err)...)
 			return
 		}
-		res.Diagnostics = append(res.Diagnostics, check.Platform(&plat, tenantNames, locator(inst.Value))...)
+		res.Diagnostics = append(res.Diagnostics, check.Platform(&plat, tenantNames, inst.Locate)...)
 	})
 	if res.Diagnostics.HasErrors() {
 		res.Diagnostics = res.Diagnostics.Sort()
@@ -180,7 +178,7 @@ func compileTenant(plat *model.Platform, inst *load.Instance) tenantResult {
 		r.diags = append(r.diags, load.FromCUE(err)...)
 		return r
 	}
-	locate := locator(inst.Value)
+	locate := check.Locator(inst.Locate)
 	r.diags = append(r.diags, check.Tenant(plat, &decls, locate)...)
 	if r.diags.HasErrors() {
 		return r
@@ -209,10 +207,6 @@ func validateObjects(objs []manifest.Object, locate check.Locator) diag.List {
 		}
 	}
 	return l
-}
-
-func locator(v cue.Value) check.Locator {
-	return func(path string) diag.Position { return load.Locate(v, path) }
 }
 
 func checkSelection(what string, selected, have []string) error {

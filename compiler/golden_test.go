@@ -1,9 +1,10 @@
-package compiler
+package compiler_test
 
 import (
 	"bytes"
 	"context"
 	"flag"
+	"github.com/mlc-gitops/mlc/compiler"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,9 +18,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // examples are the example repositories whose rendered trees are kept as golden files.
 var examples = []string{"quickstart"}
 
-func renderTree(t testing.TB, dir string, opts Options) *emit.Tree {
+func renderTree(t testing.TB, dir string, opts compiler.Options) *emit.Tree {
 	t.Helper()
-	res, err := Compile(context.Background(), dir, opts)
+	res, err := compiler.Compile(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func renderTree(t testing.TB, dir string, opts Options) *emit.Tree {
 func TestGolden(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex, func(t *testing.T) {
-			tree := renderTree(t, filepath.Join("..", "examples", ex), Options{})
+			tree := renderTree(t, filepath.Join("..", "examples", ex), compiler.Options{})
 			golden := filepath.Join("testdata", "golden", ex)
 			if *update {
 				if err := os.RemoveAll(golden); err != nil {
@@ -87,9 +88,9 @@ func TestGolden(t *testing.T) {
 // fresh compile each time — and requires identical bytes.
 func TestDeterministic(t *testing.T) {
 	dir := filepath.Join("..", "examples", "quickstart")
-	base := renderTree(t, dir, Options{Workers: 1})
+	base := renderTree(t, dir, compiler.Options{Workers: 1})
 	for _, workers := range []int{1, 2, 8} {
-		got := renderTree(t, dir, Options{Workers: workers})
+		got := renderTree(t, dir, compiler.Options{Workers: workers})
 		if len(got.Files) != len(base.Files) {
 			t.Fatalf("workers=%d: %d files, want %d", workers, len(got.Files), len(base.Files))
 		}

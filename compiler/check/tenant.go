@@ -29,7 +29,6 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	if t == nil {
 		return nil
 	}
-	r.dnsLabel("tenant.name", t.Name, "tenant (directory) name", 63)
 	for _, email := range slices.Sorted(maps.Keys(t.Contributors)) {
 		path := model.Path("tenant", "contributors", email)
 		switch {
@@ -39,7 +38,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 			r.errorf(path, "%s is the tenant's owner, who is already an admin; remove the contributor entry", email)
 		}
 	}
-	q := r.quota(p, t.Quota)
+	q := r.quota(t.Quota)
 
 	podDefaults := r.podDefaults(d.PodDefaults)
 	var total usage
@@ -60,7 +59,7 @@ type quotaLimits struct {
 	gpu, claims, nbs     *int64
 }
 
-func (r *reporter) quota(p *model.Platform, q *model.Quota) quotaLimits {
+func (r *reporter) quota(q *model.Quota) quotaLimits {
 	var out quotaLimits
 	if q == nil {
 		return out
@@ -91,9 +90,6 @@ func (r *reporter) quota(p *model.Platform, q *model.Quota) quotaLimits {
 		}
 	}
 	out.gpu, out.claims, out.nbs = q.GPU, q.PersistentVolumeClaims, q.Notebooks
-	if q.GPU != nil && len(lower.GPUResources(p)) == 0 {
-		r.errorf("tenant.quota.gpu", "the platform declares no GPU types (defaults.gpuTypes)")
-	}
 	return out
 }
 
@@ -161,7 +157,11 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 	}
 	if nb.Resources.GPU > 0 {
 		gpuName, _, ok := lower.NotebookGPUType(p, nb)
-		if !ok {
+		switch {
+		case ok:
+		case gpuName == "":
+			r.errorf(path+".resources", "the platform has several GPU types (%s): name one with resources.gpuType, or set defaults.gpuType", keyList(p.Defaults.GPUTypes))
+		default:
 			r.errorf(path+".resources", "no GPU type %q in the platform's defaults.gpuTypes (have %s)", gpuName, keyList(p.Defaults.GPUTypes))
 		}
 		u.gpu = nb.Resources.GPU

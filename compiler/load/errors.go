@@ -21,6 +21,9 @@ func FromCUE(err error) diag.List {
 		if format != "" {
 			msg = fmtMsg(format, args)
 		}
+		if rest, ok := strings.CutPrefix(msg, "incomplete value "); ok {
+			msg = "required, but not set (want " + rest + ")"
+		}
 		path := strings.TrimPrefix(strings.Join(e.Path(), "."), "#Repository.")
 		positions := append([]token.Pos{e.Position()}, cueerrors.Positions(e)...)
 		l = append(l, diag.Diagnostic{

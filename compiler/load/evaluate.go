@@ -15,6 +15,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/platform"
@@ -40,6 +41,8 @@ type Instance struct {
 	Value cue.Value
 	// Diagnostics are the problems CUE found: syntax, schema violations, incomplete values.
 	Diagnostics diag.List
+
+	fallbackFile string
 }
 
 // Options tune Evaluate.
@@ -199,7 +202,14 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		w.renew()
 	}
 	w.used++
-	res := &Instance{Tenant: t}
+	res := &Instance{Tenant: t, fallbackFile: e.repo.PlatformFiles[0]}
+	if t != nil {
+		if errs := validation.IsDNS1123Label(t.Name); len(errs) > 0 {
+			res.Diagnostics.Errorf(diag.Position{File: t.Dir}, "tenant.name",
+				"tenant (directory) name %q is not a valid Kubernetes name: lower case letters, digits and '-', starting and ending with a letter or digit, at most 63", t.Name)
+			return res
+		}
+	}
 	files := e.repo.PlatformFiles
 	if t != nil {
 		files = append(files[:len(files):len(files)], t.Files...)
@@ -256,9 +266,29 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 	}
 	res.Value = v
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
+		for _, d := range FromCUE(err) {
+			if d.Pos.File == "" {
+				d.Pos = res.Locate(d.Path)
+			}
+			res.Diagnostics = append(res.Diagnostics, d)
+		}
 	}
 	return res
+}
+
+// Locate returns where the field at path is written in the instance's files. A field no
+// user file declares is placed at the nearest enclosing field that one does, or else at
+// the instance's first file (the tenant's own, for a tenant instance).
+func (inst *Instance) Locate(path string) diag.Position {
+	if inst.Value.Exists() {
+		if p := Locate(inst.Value, path); p.File != "" {
+			return p
+		}
+	}
+	if inst.Tenant != nil {
+		return diag.Position{File: inst.Tenant.Files[0]}
+	}
+	return diag.Position{File: inst.fallbackFile}
 }
 
 // checkPackages makes sure every file of an instance belongs to the same package.

@@ -59,10 +59,19 @@ func NotebookRequests(p *model.Platform, nb model.Notebook) (cpu, memory string)
 }
 
 // NotebookGPUType returns the name and definition of the GPU type a notebook asks for.
+// A platform that declares no GPU types has NVIDIA GPUs.
 func NotebookGPUType(p *model.Platform, nb model.Notebook) (string, model.GPUType, bool) {
 	name := nb.Resources.GPUType
 	if name == "" {
 		name = p.Defaults.GPUType
+	}
+	if name == "" && len(p.Defaults.GPUTypes) == 0 {
+		return "nvidia", model.GPUType{Vendor: "nvidia"}, true
+	}
+	if name == "" && len(p.Defaults.GPUTypes) == 1 {
+		for n, g := range p.Defaults.GPUTypes {
+			return n, g, true
+		}
 	}
 	g, ok := p.Defaults.GPUTypes[name]
 	return name, g, ok

@@ -95,8 +95,12 @@ func quotaHard(p *model.Platform, q *model.Quota) map[string]any {
 	return hard
 }
 
-// GPUResources lists the extended resource names of the platform's GPU types, sorted.
+// GPUResources lists the extended resource names of the platform's GPU types, sorted;
+// nvidia.com/gpu when it declares none.
 func GPUResources(p *model.Platform) []string {
+	if len(p.Defaults.GPUTypes) == 0 {
+		return []string{"nvidia.com/gpu"}
+	}
 	set := map[string]bool{}
 	for _, g := range p.Defaults.GPUTypes {
 		set[g.ResourceName()] = true
