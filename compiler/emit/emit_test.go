@@ -1,0 +1,143 @@
+package emit_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/emit"
+)
+
+func quickstartTree(t *testing.T) *emit.Tree {
+	t.Helper()
+	res, err := compiler.Compile(context.Background(), filepath.Join("..", "..", "examples", "quickstart"), compiler.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() {
+		t.Fatal(res.Diagnostics.Error())
+	}
+	tree, err := emit.Build(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// TestKustomizeBuildReproducesStream builds each cluster's folder with kustomize's own
+// library, as Flux's kustomize-controller does, and requires the stream mlc prints.
+func TestKustomizeBuildReproducesStream(t *testing.T) {
+	tree := quickstartTree(t)
+	out := t.TempDir()
+	if err := tree.WriteDir(out); err != nil {
+		t.Fatal(err)
+	}
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	for _, c := range tree.Clusters() {
+		m, err := k.Run(filesys.MakeFsOnDisk(), filepath.Join(out, c))
+		if err != nil {
+			t.Fatalf("kustomize build %s: %v", c, err)
+		}
+		got, err := m.AsYaml()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := tree.Stream(c); !bytes.Equal(got, want) {
+			t.Errorf("kustomize build %s differs from the stream:\n--- kustomize\n%s\n--- mlc\n%s", c, got, want)
+		}
+		if len(tree.Stream(c)) == 0 {
+			t.Errorf("cluster %s: empty stream", c)
+		}
+	}
+}
+
+// TestWriteDirKeepsForeignFiles: files mlc did not write survive a render; files it wrote
+// and no longer renders go; a render that would overwrite a foreign file writes nothing.
+func TestWriteDirKeepsForeignFiles(t *testing.T) {
+	tree := quickstartTree(t)
+	out := filepath.Join(t.TempDir(), "out")
+	if err := tree.WriteDir(out); err != nil {
+		t.Fatal(err)
+	}
+	write := func(rel, content string) {
+		p := filepath.Join(out, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("README.md", "mine\n")
+	write("prod/notes/todo.txt", "also mine\n")
+	stale := "prod/tenants/nlp/notebook_old.yaml"
+	write(stale, "kind: Notebook\n")
+	// Pretend mlc wrote the stale file in an earlier render.
+	manifest, err := os.ReadFile(filepath.Join(out, emit.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(emit.ManifestFile, string(manifest)+stale+"\n")
+
+	if err := tree.WriteDir(out); err != nil {
+		t.Fatal(err)
+	}
+	for rel, want := range map[string]string{"README.md": "mine\n", "prod/notes/todo.txt": "also mine\n"} {
+		got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(rel)))
+		if err != nil || string(got) != want {
+			t.Errorf("%s: got %q, %v; want it kept", rel, got, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(stale))); !os.IsNotExist(err) {
+		t.Errorf("%s: a file mlc wrote and no longer renders should be gone (stat: %v)", stale, err)
+	}
+	for _, f := range tree.Files {
+		got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(f.Path)))
+		if err != nil || !bytes.Equal(got, f.Data) {
+			t.Fatalf("%s not written as rendered: %v", f.Path, err)
+		}
+	}
+
+	// A foreign file in the way: an error, and the directory exactly as it was.
+	clash := tree.Files[0].Path
+	if err := os.Remove(filepath.Join(out, emit.ManifestFile)); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, out)
+	err = tree.WriteDir(out)
+	if err == nil || !strings.Contains(err.Error(), "mlc did not write this file") {
+		t.Fatalf("want a refusal to overwrite %s, got %v", clash, err)
+	}
+	if after := snapshot(t, out); after != before {
+		t.Errorf("the directory changed although the render failed")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Errorf("temporary directories left behind: %v", entries)
+	}
+}
+
+// snapshot lists every file with its content.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		b.WriteString(p + "\n" + string(data))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
