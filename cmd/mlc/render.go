@@ -85,4 +85,3 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d files for %d clusters to %s\n", len(tree.Files), len(tree.Clusters()), f.output)
 	return nil
 }
-

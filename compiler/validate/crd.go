@@ -1,0 +1,297 @@
+package validate
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
+	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+)
+
+//go:embed crds/*.json
+var crdFS embed.FS
+
+// indexFile is crds/index.json as tools/crdgen writes it.
+type indexFile struct {
+	CRDs []struct {
+		File     string          `json:"file"`
+		Group    string          `json:"group"`
+		Kind     string          `json:"kind"`
+		Scope    string          `json:"scope"`
+		Versions map[string]bool `json:"versions"` // name -> served
+	} `json:"crds"`
+}
+
+// crdEntry is one embedded CRD. Its file is read on first use.
+type crdEntry struct {
+	file       string
+	gk         schema.GroupKind
+	namespaced bool
+	versions   map[string]*crdVersion
+
+	once sync.Once
+	raw  map[string]crdFileVersion // by version name
+	err  error
+}
+
+// crdFileVersion is one element of "versions" in a generated CRD file.
+type crdFileVersion struct {
+	Name         string                                      `json:"name"`
+	Served       bool                                        `json:"served"`
+	Schema       json.RawMessage                             `json:"openAPIV3Schema"`
+	Subresources *apiextensionsv1.CustomResourceSubresources `json:"subresources"`
+}
+
+// crdVersion is one version of a CRD; its validators are built on first use.
+type crdVersion struct {
+	name   string
+	served bool
+
+	once     sync.Once
+	compiled *compiledVersion
+	err      error
+}
+
+// compiledVersion holds what the API server builds per CRD version.
+type compiledVersion struct {
+	structural *structuralschema.Structural
+	schema     apiservervalidation.SchemaValidator
+	cel        *cel.Validator // nil when the schema has no CEL rules
+	hasStatus  bool           // the status subresource is enabled
+	scale      *apiextensionsv1.CustomResourceSubresourceScale
+}
+
+func loadIndex() (map[schema.GroupKind]*crdEntry, error) {
+	raw, err := crdFS.ReadFile("crds/index.json")
+	if err != nil {
+		return nil, err
+	}
+	var idx indexFile
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return nil, err
+	}
+	out := make(map[schema.GroupKind]*crdEntry, len(idx.CRDs))
+	for _, c := range idx.CRDs {
+		gk := schema.GroupKind{Group: c.Group, Kind: c.Kind}
+		if _, dup := out[gk]; dup {
+			return nil, fmt.Errorf("%s defined twice", gk)
+		}
+		e := &crdEntry{file: c.File, gk: gk, namespaced: c.Scope == string(apiextensionsv1.NamespaceScoped), versions: map[string]*crdVersion{}}
+		for name, served := range c.Versions {
+			e.versions[name] = &crdVersion{name: name, served: served}
+		}
+		out[gk] = e
+	}
+	return out, nil
+}
+
+// load reads the entry's CRD file once.
+func (e *crdEntry) load() (map[string]crdFileVersion, error) {
+	e.once.Do(func() {
+		raw, err := crdFS.ReadFile("crds/" + e.file)
+		if err != nil {
+			e.err = err
+			return
+		}
+		var f struct {
+			Versions []crdFileVersion `json:"versions"`
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			e.err = fmt.Errorf("%s: %w", e.file, err)
+			return
+		}
+		e.raw = map[string]crdFileVersion{}
+		for _, v := range f.Versions {
+			e.raw[v.Name] = v
+		}
+	})
+	return e.raw, e.err
+}
+
+// compile builds the version's validators once, as the API server does when
+// it starts serving a CRD version.
+func (e *crdEntry) compile(v *crdVersion) (*compiledVersion, error) {
+	v.once.Do(func() {
+		v.compiled, v.err = e.build(v.name)
+		if v.err != nil {
+			v.err = fmt.Errorf("embedded schema of %s %s: %w", e.gk, v.name, v.err)
+		}
+	})
+	return v.compiled, v.err
+}
+
+func (e *crdEntry) build(version string) (*compiledVersion, error) {
+	versions, err := e.load()
+	if err != nil {
+		return nil, err
+	}
+	fv, ok := versions[version]
+	if !ok {
+		return nil, fmt.Errorf("version missing from %s", e.file)
+	}
+	external := &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{}}
+	if err := json.Unmarshal(fv.Schema, external.OpenAPIV3Schema); err != nil {
+		return nil, err
+	}
+	internal := &apiextensions.CustomResourceValidation{}
+	if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(external, internal, nil); err != nil {
+		return nil, err
+	}
+	s, err := structuralschema.NewStructural(internal.OpenAPIV3Schema)
+	if err != nil {
+		return nil, err
+	}
+	s = s.DeepCopy()
+	if err := structuraldefaulting.PruneDefaults(s); err != nil {
+		return nil, err
+	}
+	sv, _, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiledVersion{
+		structural: s,
+		schema:     sv,
+		cel:        cel.NewValidator(s, true, celconfig.PerCallLimit),
+	}
+	if sub := fv.Subresources; sub != nil {
+		c.hasStatus = sub.Status != nil
+		c.scale = sub.Scale
+	}
+	return c, nil
+}
+
+// validate runs the API server's create path for a custom resource on u
+// (already a private deep copy) and returns every error found.
+func (e *crdEntry) validate(version string, u map[string]any) errorList {
+	var errs errorList
+	v := e.versions[version]
+	if v == nil {
+		errs.add("apiVersion", fmt.Sprintf("Unsupported value: %q: the %s CRD defines versions %s", u["apiVersion"], e.gk, e.versionList()))
+		return errs
+	}
+	if !v.served {
+		errs.add("apiVersion", fmt.Sprintf("Unsupported value: %q: version %s of the %s CRD is not served", u["apiVersion"], version, e.gk))
+		return errs
+	}
+	c, err := e.compile(v)
+	if err != nil {
+		errs.add("", "Internal error: "+err.Error())
+		return errs
+	}
+
+	statusWritten := nonEmpty(u["status"]) // before defaulting can add one
+
+	// Decoding: metadata strictly, then pruning of unknown fields, nulls
+	// and unknown fields in embedded objects' metadata.
+	meta, _, metaUnknown, err := schemaobjectmeta.GetObjectMetaWithOptions(u, schemaobjectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
+	if err != nil {
+		errs.add("metadata", "Invalid value: "+err.Error())
+		return errs
+	}
+	errs.unknown(metaUnknown, "drop")
+	rawMeta, _ := u["metadata"].(map[string]any)
+	errs.unknown(structuralpruning.PruneWithOptions(u, c.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true}), "prune")
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u, c.structural)
+	ferr, embeddedUnknown := schemaobjectmeta.CoerceWithOptions(nil, u, c.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
+	if ferr != nil {
+		errs.addField(field.ErrorList{ferr})
+		return errs
+	}
+	errs.unknown(embeddedUnknown, "drop")
+	if meta == nil {
+		meta = &metav1.ObjectMeta{} // reported below as a missing name
+	} else if err := schemaobjectmeta.SetObjectMeta(u, meta); err != nil {
+		errs.add("metadata", "Invalid value: "+err.Error())
+		return errs
+	}
+
+	// Defaulting, then PrepareForCreate (status is dropped when the status
+	// subresource is enabled).
+	structuraldefaulting.Default(u, c.structural)
+	if c.hasStatus {
+		if statusWritten {
+			errs.add("status", "Forbidden: the status subresource is enabled; the API server drops status on create")
+		}
+		delete(u, "status")
+	}
+
+	// Strategy validation.
+	fe := checkMeta(&errs, rawMeta, meta, e.namespaced, apivalidation.NameIsDNSSubdomain)
+	fe = append(fe, apiservervalidation.ValidateCustomResource(nil, u, c.schema)...)
+	fe = append(fe, validateScale(u, c.scale)...)
+	fe = append(fe, schemaobjectmeta.Validate(context.Background(), nil, u, c.structural, false)...)
+	fe = append(fe, structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u)...)
+	if c.cel != nil {
+		if blocking := hasBlockingErr(fe); blocking != nil {
+			fe = append(fe, blocking)
+		} else {
+			celErrs, _ := c.cel.Validate(context.Background(), nil, c.structural, u, nil, celconfig.RuntimeCELCostBudget)
+			fe = append(fe, celErrs...)
+		}
+	}
+	errs.addField(fe)
+	return errs
+}
+
+func (e *crdEntry) versionList() string {
+	names := make([]string, 0, len(e.versions))
+	for n, v := range e.versions {
+		if v.served {
+			names = append(names, n)
+		} else {
+			names = append(names, n+" (not served)")
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// hasBlockingErr reports, as the API server does, that CEL rules were
+// skipped because the object is too malformed to evaluate them.
+func hasBlockingErr(errs field.ErrorList) *field.Error {
+	for _, err := range errs {
+		switch err.Type {
+		case field.ErrorTypeNotSupported, field.ErrorTypeRequired, field.ErrorTypeTooLong, field.ErrorTypeTooMany, field.ErrorTypeTypeInvalid:
+			return field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation")
+		}
+	}
+	return nil
+}
+
+// validateScale checks the replicas field of the scale subresource.
+func validateScale(u map[string]any, scale *apiextensionsv1.CustomResourceSubresourceScale) field.ErrorList {
+	if scale == nil {
+		return nil
+	}
+	p := strings.TrimPrefix(scale.SpecReplicasPath, ".")
+	replicas, _, err := unstructured.NestedInt64(u, strings.Split(p, ".")...)
+	switch {
+	case err != nil:
+		return field.ErrorList{field.Invalid(field.NewPath(p), replicas, err.Error())}
+	case replicas < 0:
+		return field.ErrorList{field.Invalid(field.NewPath(p), replicas, "should be a non-negative integer")}
+	case replicas > math.MaxInt32:
+		return field.ErrorList{field.Invalid(field.NewPath(p), replicas, fmt.Sprintf("should be less than or equal to %v", math.MaxInt32))}
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/operation"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/api/validation/path"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/features"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+)
+
+// placeholderNamespace stands in for the namespace mlc sets at apply time
+// when a namespaced object has none, so that the namespace is not reported
+// as missing.
+const placeholderNamespace = "default"
+
+// serverOwnedMeta lists metadata fields the API server sets itself on create.
+var serverOwnedMeta = []string{
+	"creationTimestamp", "deletionGracePeriodSeconds", "deletionTimestamp",
+	"generation", "selfLink", "uid",
+}
+
+// checkMeta validates metadata as the API server does on create (name,
+// generateName, namespace, labels, annotations, owner references,
+// finalizers, managed fields), plus mlc's stricter rules: no namespace on a
+// cluster-scoped kind, a literal name, and no server-owned fields.
+//
+// rawMeta is the metadata map as written (nil if absent); meta is its typed
+// form. nameFn is the kind's name rule. mlc's own findings go to errs; the
+// API server's are returned, as they take part in deciding whether CEL
+// rules run.
+func checkMeta(errs *errorList, rawMeta map[string]any, meta *metav1.ObjectMeta, namespaced bool, nameFn apivalidation.ValidateNameFunc) field.ErrorList {
+	m := meta.DeepCopy()
+	switch {
+	case !namespaced && m.Namespace != "":
+		errs.add("metadata.namespace", fmt.Sprintf("Forbidden: the kind is cluster-scoped; the API server would clear the namespace %q", m.Namespace))
+		m.Namespace = ""
+	case namespaced && m.Namespace == "":
+		m.Namespace = placeholderNamespace
+	}
+	generatedName := m.Name == "" && m.GenerateName != ""
+	if generatedName {
+		errs.add("metadata.name", "Required value: mlc applies objects by name; generateName alone is not supported")
+	}
+	for _, k := range serverOwnedMeta {
+		if v, ok := rawMeta[k]; ok && v != nil {
+			errs.add("metadata."+k, "Forbidden: set by the API server on create; a declared value would be overwritten")
+		}
+	}
+	if v, ok := rawMeta["resourceVersion"]; ok && v != nil && v != "" {
+		errs.add("metadata.resourceVersion", "Forbidden: must not be set on objects to be created")
+	}
+
+	ctx := context.Background()
+	beta := utilfeature.DefaultFeatureGate.Enabled(features.DeclarativeValidationBeta)
+	fe := apivalidation.ValidateObjectMetaDeclaratively(ctx, operation.Create, m, nil, namespaced, nameFn, field.NewPath("metadata"), beta)
+	if len(fe) == 0 {
+		// The generic registry re-checks the name as an URL path segment.
+		fe = apivalidation.ValidateObjectMetaAccessor(m, namespaced, path.ValidatePathSegmentName, field.NewPath("metadata"))
+	}
+	if generatedName {
+		// Already reported above, with the reason that applies to mlc.
+		fe = slices.DeleteFunc(fe, func(e *field.Error) bool {
+			return e.Type == field.ErrorTypeRequired && e.Field == "metadata.name"
+		})
+	}
+	return fe
+}

@@ -1,0 +1,411 @@
+// Command crdgen turns upstream CustomResourceDefinition YAML files into the
+// compact JSON schemas that compiler/validate embeds.
+//
+// For every CRD under -in it writes <group>_<plural>.json into -out, keeping
+// only what validating a custom resource needs: group, names (kind, listKind,
+// plural), scope and, per version, name, served, storage, subresources and
+// openAPIV3Schema. Every description (schema nodes and externalDocs) is
+// stripped to keep the binary small; everything else in the schema is kept
+// verbatim (defaults, enums, CEL rules, list types, int-or-string,
+// embedded-resource, preserve-unknown-fields, ...). It also writes index.json
+// (group/kind/versions to file) and PROVENANCE.md (inputs and their sha256,
+// joined with the upstream facts recorded in the input's PROVENANCE.md).
+//
+// Every input CRD must pass the API server's own CRD validation; crdgen fails
+// otherwise, so the embedded schemas are always ones a cluster would accept.
+//
+// When two input files define the same CRD, the one whose base name follows
+// the controller-gen convention <group>_<plural>.yaml wins and the other is
+// listed as skipped in PROVENANCE.md (shared/crds keeps a pinned older
+// OCIRepository release beside the default-branch one this way).
+//
+// Output is deterministic: files are sorted, JSON keys are sorted, and the
+// JSON is compact with a trailing newline.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/install"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	crdvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+func main() {
+	in := flag.String("in", "../shared/crds", "directory holding the upstream CRD YAML files (searched recursively)")
+	out := flag.String("out", "compiler/validate/crds", "directory to write the compact JSON schemas into")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("crdgen: ")
+	if err := run(*in, *out); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// input is one CRD read from one YAML file.
+type input struct {
+	rel    string // path relative to the input directory, slash-separated
+	sha256 string
+	crd    *apiextensionsv1.CustomResourceDefinition
+}
+
+// skipped records an input file that was left out, and why.
+type skipped struct {
+	rel, reason string
+}
+
+func run(inDir, outDir string) error {
+	inputs, err := readInputs(inDir)
+	if err != nil {
+		return err
+	}
+	kept, skips, err := dedupe(inputs)
+	if err != nil {
+		return err
+	}
+	for _, in := range kept {
+		if err := validateCRD(in.crd); err != nil {
+			return fmt.Errorf("%s: %w", in.rel, err)
+		}
+	}
+
+	files := map[string][]byte{}
+	var index []indexEntry
+	for _, in := range kept {
+		name := outName(in.crd)
+		if _, dup := files[name]; dup {
+			return fmt.Errorf("%s: output file %s written twice", in.rel, name)
+		}
+		data, err := compact(in.crd)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in.rel, err)
+		}
+		files[name] = data
+		index = append(index, newIndexEntry(name, in.crd))
+	}
+	idx, err := canonicalJSON(map[string]any{"crds": index})
+	if err != nil {
+		return err
+	}
+	files["index.json"] = idx
+
+	upstream, err := readUpstreamProvenance(filepath.Join(inDir, "PROVENANCE.md"))
+	if err != nil {
+		return err
+	}
+	files["PROVENANCE.md"] = provenance(kept, skips, upstream)
+
+	return writeOutputs(outDir, files)
+}
+
+// readInputs reads every *.yaml / *.yml file under dir, in lexical order.
+func readInputs(dir string) ([]input, error) {
+	var inputs []input
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		crd, err := decodeCRD(raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		sum := sha256.Sum256(raw)
+		inputs = append(inputs, input{rel: filepath.ToSlash(rel), sha256: hex.EncodeToString(sum[:]), crd: crd})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(inputs) == 0 {
+		return nil, fmt.Errorf("no CRD YAML files under %s", dir)
+	}
+	slices.SortFunc(inputs, func(a, b input) int { return strings.Compare(a.rel, b.rel) })
+	return inputs, nil
+}
+
+// decodeCRD strictly decodes the single apiextensions.k8s.io/v1 CRD document in raw.
+func decodeCRD(raw []byte) (*apiextensionsv1.CustomResourceDefinition, error) {
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
+	var crd *apiextensionsv1.CustomResourceDefinition
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(doc)) == 0 || isOnlyComments(doc) {
+			continue
+		}
+		if crd != nil {
+			return nil, errors.New("more than one YAML document; expected exactly one CRD")
+		}
+		crd = &apiextensionsv1.CustomResourceDefinition{}
+		if err := yaml.UnmarshalStrict(doc, crd); err != nil {
+			return nil, err
+		}
+	}
+	if crd == nil {
+		return nil, errors.New("no YAML document")
+	}
+	if crd.APIVersion != "apiextensions.k8s.io/v1" || crd.Kind != "CustomResourceDefinition" {
+		return nil, fmt.Errorf("not an apiextensions.k8s.io/v1 CustomResourceDefinition (%s %s)", crd.APIVersion, crd.Kind)
+	}
+	return crd, nil
+}
+
+func isOnlyComments(doc []byte) bool {
+	for _, line := range strings.Split(string(doc), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") && line != "---" {
+			return false
+		}
+	}
+	return true
+}
+
+// dedupe keeps one file per CRD name. Among duplicates, the file named
+// <group>_<plural>.yaml is kept; anything else is an error.
+func dedupe(inputs []input) ([]input, []skipped, error) {
+	byName := map[string][]input{}
+	var order []string
+	for _, in := range inputs {
+		n := in.crd.Name
+		if _, seen := byName[n]; !seen {
+			order = append(order, n)
+		}
+		byName[n] = append(byName[n], in)
+	}
+	var kept []input
+	var skips []skipped
+	for _, n := range order {
+		group := byName[n]
+		if len(group) == 1 {
+			kept = append(kept, group[0])
+			continue
+		}
+		var canonical []input
+		for _, in := range group {
+			if path.Base(in.rel) == in.crd.Spec.Group+"_"+in.crd.Spec.Names.Plural+".yaml" {
+				canonical = append(canonical, in)
+			}
+		}
+		if len(canonical) != 1 {
+			return nil, nil, fmt.Errorf("CRD %s is defined by %d files and not exactly one is named <group>_<plural>.yaml", n, len(group))
+		}
+		kept = append(kept, canonical[0])
+		for _, in := range group {
+			if in.rel != canonical[0].rel {
+				skips = append(skips, skipped{rel: in.rel, reason: fmt.Sprintf("same CRD (%s) as `%s`, which is kept", n, canonical[0].rel)})
+			}
+		}
+	}
+	slices.SortFunc(kept, func(a, b input) int { return strings.Compare(outName(a.crd), outName(b.crd)) })
+	return kept, skips, nil
+}
+
+// validateCRD runs the API server's create-time validation of a CRD.
+func validateCRD(crd *apiextensionsv1.CustomResourceDefinition) error {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	v1 := crd.DeepCopy()
+	scheme.Default(v1)
+	internal := &apiextensions.CustomResourceDefinition{}
+	if err := scheme.Convert(v1, internal, nil); err != nil {
+		return err
+	}
+	if errs := crdvalidation.ValidateCustomResourceDefinition(context.Background(), internal); len(errs) > 0 {
+		return fmt.Errorf("the API server would reject this CRD: %w", errs.ToAggregate())
+	}
+	return nil
+}
+
+func outName(crd *apiextensionsv1.CustomResourceDefinition) string {
+	return crd.Spec.Group + "_" + crd.Spec.Names.Plural + ".json"
+}
+
+// compact renders the parts of crd that validation needs, descriptions stripped.
+func compact(crd *apiextensionsv1.CustomResourceDefinition) ([]byte, error) {
+	versions := make([]map[string]any, 0, len(crd.Spec.Versions))
+	for _, v := range crd.Spec.Versions {
+		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			return nil, fmt.Errorf("version %s has no openAPIV3Schema", v.Name)
+		}
+		s := v.Schema.OpenAPIV3Schema.DeepCopy()
+		stripDescriptions(s)
+		ver := map[string]any{
+			"name":            v.Name,
+			"served":          v.Served,
+			"storage":         v.Storage,
+			"openAPIV3Schema": s,
+		}
+		if v.Subresources != nil {
+			ver["subresources"] = v.Subresources
+		}
+		versions = append(versions, ver)
+	}
+	return canonicalJSON(map[string]any{
+		"group": crd.Spec.Group,
+		"names": map[string]any{
+			"kind":     crd.Spec.Names.Kind,
+			"listKind": listKind(crd),
+			"plural":   crd.Spec.Names.Plural,
+		},
+		"scope":    string(crd.Spec.Scope),
+		"versions": versions,
+	})
+}
+
+func listKind(crd *apiextensionsv1.CustomResourceDefinition) string {
+	if crd.Spec.Names.ListKind != "" {
+		return crd.Spec.Names.ListKind
+	}
+	return crd.Spec.Names.Kind + "List" // the API server's default
+}
+
+// stripDescriptions removes the description of every schema node reachable
+// from s. Property *names* called "description" are untouched.
+func stripDescriptions(s *apiextensionsv1.JSONSchemaProps) {
+	if s == nil {
+		return
+	}
+	s.Description = ""
+	if s.ExternalDocs != nil {
+		s.ExternalDocs.Description = ""
+	}
+	stripMap := func(m map[string]apiextensionsv1.JSONSchemaProps) {
+		for k, sub := range m {
+			stripDescriptions(&sub)
+			m[k] = sub
+		}
+	}
+	stripSlice := func(l []apiextensionsv1.JSONSchemaProps) {
+		for i := range l {
+			stripDescriptions(&l[i])
+		}
+	}
+	stripMap(s.Properties)
+	stripMap(s.PatternProperties)
+	stripMap(s.Definitions)
+	stripSlice(s.AllOf)
+	stripSlice(s.AnyOf)
+	stripSlice(s.OneOf)
+	stripDescriptions(s.Not)
+	if s.Items != nil {
+		stripDescriptions(s.Items.Schema)
+		stripSlice(s.Items.JSONSchemas)
+	}
+	if s.AdditionalProperties != nil {
+		stripDescriptions(s.AdditionalProperties.Schema)
+	}
+	if s.AdditionalItems != nil {
+		stripDescriptions(s.AdditionalItems.Schema)
+	}
+	for k, dep := range s.Dependencies {
+		stripDescriptions(dep.Schema)
+		s.Dependencies[k] = dep
+	}
+}
+
+// canonicalJSON marshals v with every object's keys sorted, compact, without
+// HTML escaping, and with a trailing newline.
+func canonicalJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	// Round-trip through generic values so that struct fields get sorted
+	// like map keys; UseNumber keeps every number's text as it was.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(generic); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// indexEntry is one row of index.json.
+type indexEntry struct {
+	File     string          `json:"file"`
+	Group    string          `json:"group"`
+	Kind     string          `json:"kind"`
+	Scope    string          `json:"scope"`
+	Versions map[string]bool `json:"versions"` // version name -> served
+}
+
+func newIndexEntry(file string, crd *apiextensionsv1.CustomResourceDefinition) indexEntry {
+	e := indexEntry{File: file, Group: crd.Spec.Group, Kind: crd.Spec.Names.Kind, Scope: string(crd.Spec.Scope), Versions: map[string]bool{}}
+	for _, v := range crd.Spec.Versions {
+		e.Versions[v.Name] = v.Served
+	}
+	return e
+}
+
+// writeOutputs replaces the generated files in dir: stale *.json files are
+// removed so that a CRD dropped from the input disappears from the output.
+func writeOutputs(dir string, files map[string][]byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	for _, p := range old {
+		if _, keep := files[filepath.Base(p)]; !keep {
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+		}
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), files[n], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
