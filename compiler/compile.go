@@ -178,6 +178,9 @@ func compileTenant(plat *model.Platform, inst *load.Instance) tenantResult {
 		r.diags = append(r.diags, load.FromCUE(err)...)
 		return r
 	}
+	if decls.Tenant != nil {
+		decls.Tenant.Name = inst.Tenant.Name
+	}
 	locate := check.Locator(inst.Locate)
 	r.diags = append(r.diags, check.Tenant(plat, &decls, locate)...)
 	if r.diags.HasErrors() {

@@ -1,10 +1,13 @@
 package compiler_test
 
 import (
+	"sigs.k8s.io/yaml"
+
 	"bytes"
 	"context"
 	"flag"
 	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/validate"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -98,6 +101,33 @@ func TestDeterministic(t *testing.T) {
 			if got.Files[i].Path != base.Files[i].Path || !bytes.Equal(got.Files[i].Data, base.Files[i].Data) {
 				t.Fatalf("workers=%d: %s differs", workers, got.Files[i].Path)
 			}
+		}
+	}
+}
+
+// TestRenderedFilesAccepted decodes every rendered file back from YAML, as kustomize and
+// the API server will, and judges it against the upstream schemas again: what is written
+// must be what was validated.
+func TestRenderedFilesAccepted(t *testing.T) {
+	v := validate.New()
+	for _, ex := range examples {
+		tree := renderTree(t, filepath.Join("..", "examples", ex), compiler.Options{})
+		objects := 0
+		for _, f := range tree.Files {
+			var obj map[string]any
+			if err := yaml.Unmarshal(f.Data, &obj); err != nil {
+				t.Fatalf("%s: %v", f.Path, err)
+			}
+			if filepath.Base(f.Path) == emit.KustomizationFile {
+				continue
+			}
+			objects++
+			if errs := v.Validate(obj); len(errs) > 0 {
+				t.Errorf("%s: rejected: %v", f.Path, errs)
+			}
+		}
+		if objects < 20 {
+			t.Errorf("%s: only %d objects rendered; the example should exercise more", ex, objects)
 		}
 	}
 }

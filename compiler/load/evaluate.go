@@ -36,8 +36,9 @@ const embeddedPrefix = "mlc:"
 type Instance struct {
 	// Tenant is the tenant directory, nil for the platform instance.
 	Tenant *TenantDir
-	// Value is the instance unified with the schemas and defaults, and with tenant.name
-	// set from the directory. It may hold errors; see Diagnostics.
+	// Value is the instance unified with the schemas and defaults. It may hold errors; see
+	// Diagnostics. The tenant's name is Tenant.Name: evaluation has checked that the files
+	// declare no other, and leaves tenant.name unset rather than pay for another unification.
 	Value cue.Value
 	// Diagnostics are the problems CUE found: syntax, schema violations, incomplete values.
 	Diagnostics diag.List
@@ -258,7 +259,6 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 					"%s/ can only declare tenant %q, not %q: put tenant %q in %s/%s/", t.Dir, t.Name, n, n, TenantsDir, n)
 				return res
 			}
-			v = v.FillPath(cue.ParsePath("tenant.name"), t.Name)
 		} else {
 			res.Diagnostics.Errorf(diag.Position{File: t.Dir}, "tenant",
 				"no tenant declared in %s/: add `tenant: owner: \"you@example.com\"` to a file there", t.Dir)
