@@ -12,9 +12,8 @@ import (
 )
 
 type renderFlags struct {
-	output   string
-	clusters []string
-	tenants  []string
+	output string
+	selection
 }
 
 func newRenderCommand() *cobra.Command {
@@ -47,8 +46,7 @@ Nothing is written when the repository has errors: they are reported as by 'mlc 
 		},
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", "", `where to write: a directory, or "-" for standard output (required)`)
-	cmd.Flags().StringSliceVar(&f.clusters, "cluster", nil, "render only these clusters")
-	cmd.Flags().StringSliceVar(&f.tenants, "tenant", nil, "render only these tenants")
+	f.register(cmd, "render")
 	_ = cmd.MarkFlagRequired("output")
 	_ = cmd.MarkFlagDirname("output")
 	return cmd
@@ -62,7 +60,7 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 			}
 		}
 	}
-	res, err := compiler.Compile(cmd.Context(), dir, compiler.Options{Clusters: f.clusters, Tenants: f.tenants})
+	res, err := compiler.Compile(cmd.Context(), dir, f.options())
 	if err != nil {
 		return err
 	}

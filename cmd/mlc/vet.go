@@ -11,9 +11,8 @@ import (
 )
 
 type vetFlags struct {
-	format   string
-	clusters []string
-	tenants  []string
+	format string
+	selection
 }
 
 func newVetCommand() *cobra.Command {
@@ -39,8 +38,7 @@ the upstream API schemas — without writing anything.`,
 		},
 	}
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: "+strings.Join(diag.Formats, ", "))
-	cmd.Flags().StringSliceVar(&f.clusters, "cluster", nil, "check only the tenants these clusters run")
-	cmd.Flags().StringSliceVar(&f.tenants, "tenant", nil, "check only these tenants")
+	f.register(cmd, "check")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(diag.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -49,7 +47,7 @@ func runVet(cmd *cobra.Command, dir string, f vetFlags) error {
 	if err := diag.CheckFormat(f.format); err != nil {
 		return err
 	}
-	res, err := compiler.Compile(cmd.Context(), dir, compiler.Options{Clusters: f.clusters, Tenants: f.tenants})
+	res, err := compiler.Compile(cmd.Context(), dir, f.options())
 	if err != nil {
 		return err
 	}
