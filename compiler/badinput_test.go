@@ -120,7 +120,7 @@ func TestBadInput(t *testing.T) {
 			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: {cpu: 16, memory: \"4Gi\"}\n}\n"},
 			pos:     nb + ":5:19",
 			path:    "notebooks.dev.resources.cpu",
-			message: "request 16 CPU in all; the quota is 8, more than the tenant's quota (tenant.quota.cpu)",
+			message: "with this notebook the tenant's declarations request 16 CPU in all, more than its quota of 8 (tenant.quota.cpu)",
 		},
 		{
 			name: "notebooks together over the quota",
@@ -132,14 +132,14 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 `},
 			pos:     nb + ":5:57",
 			path:    "notebooks.c.resources.cpu",
-			message: "request 9 CPU in all; the quota is 8",
+			message: "request 9 CPU in all, more than its quota of 8",
 		},
 		{
 			name:    "GPUs over the quota",
 			changes: map[string]string{nb: "package ml\n\nnotebooks: a: {image: \"jupyter-scipy\", resources: gpu: 2}\nnotebooks: b: {image: \"jupyter-scipy\", resources: gpu: 1}\n"},
 			pos:     nb + ":4:56",
 			path:    "notebooks.b.resources.gpu",
-			message: "request 3 GPUs in all; the quota is 2",
+			message: "request 3 GPUs in all, more than its quota of 2",
 		},
 		{
 			name:    "image from a registry the policy does not allow",
@@ -188,7 +188,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{nb: "package ml\n\nclusters: dev: {}\n"},
 			pos:     nb + ":3:1",
 			path:    "clusters",
-			message: "a tenant directory may only declare tenant, notebooks and podDefaults",
+			message: "a tenant directory may only declare tenant, notebooks, podDefaults, servingEndpoints and servingRuntimes",
 		},
 		{
 			name:    "a name that is not DNS-1123",

@@ -44,7 +44,7 @@ type Cluster struct {
 	Tenants []Tenant
 }
 
-// Tenant is one tenant's compiled objects.
+// Tenant is one tenant's compiled objects, and its notes (see lower.Output).
 type Tenant struct {
 	Name string
 	lower.Output

@@ -13,6 +13,7 @@ import (
 
 type renderFlags struct {
 	output string
+	quiet  bool
 	selection
 }
 
@@ -47,6 +48,7 @@ Nothing is written when the repository has errors: they are reported as by 'mlc 
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", "", `where to write: a directory, or "-" for standard output (required)`)
 	f.register(cmd, "render")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "do not explain where serving endpoints send their traffic")
 	_ = cmd.MarkFlagRequired("output")
 	_ = cmd.MarkFlagDirname("output")
 	return cmd
@@ -70,6 +72,7 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	if res.Diagnostics.HasErrors() {
 		return errInvalid
 	}
+	printNotes(cmd, res, f.quiet)
 	tree, err := emit.Build(res)
 	if err != nil {
 		return err
@@ -82,4 +85,23 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d files for %d clusters to %s\n", len(tree.Files), len(tree.Clusters()), f.output)
 	return nil
+}
+
+// printNotes explains, on standard error, what the objects will do that their YAML does not
+// say plainly: one line per serving endpoint on where its traffic goes.
+func printNotes(cmd *cobra.Command, res *compiler.Result, quiet bool) {
+	if quiet {
+		return
+	}
+	seen := map[string]bool{}
+	for _, c := range res.Clusters {
+		for _, t := range c.Tenants {
+			for _, n := range t.Notes {
+				if !seen[n] {
+					seen[n] = true
+					fmt.Fprintln(cmd.ErrOrStderr(), "traffic:", n)
+				}
+			}
+		}
+	}
 }

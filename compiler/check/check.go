@@ -6,11 +6,14 @@ package check
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
+	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
 // Locator finds where the field at a CUE path is written.
@@ -20,6 +23,8 @@ type Locator func(path string) diag.Position
 type reporter struct {
 	locate Locator
 	diags  diag.List
+	// clusters are those that run the tenant being checked.
+	clusters []model.Cluster
 }
 
 func (r *reporter) errorf(path, format string, args ...any) {
@@ -45,6 +50,26 @@ func (r *reporter) quantity(path, s string) (q resource.Quantity, ok bool) {
 		return q, false
 	}
 	return q, true
+}
+
+func parseQuantity(s string) (resource.Quantity, error) { return resource.ParseQuantity(s) }
+
+// gpu checks that a GPU type exists on the platform and on every cluster running the tenant.
+func (r *reporter) gpu(p *model.Platform, path, requested string) {
+	name, _, ok := lower.GPUType(p, requested)
+	switch {
+	case !ok && name == "":
+		r.errorf(path, "the platform has several GPU types (%s): name one with gpuType, or set defaults.gpuType", keyList(p.Defaults.GPUTypes))
+		return
+	case !ok:
+		r.errorf(path, "no GPU type %q in the platform's defaults.gpuTypes (have %s)", name, keyList(p.Defaults.GPUTypes))
+		return
+	}
+	for _, c := range r.clusters {
+		if !c.HasGPUType(name) {
+			r.errorf(path, "cluster %s, which runs this tenant, has no %s GPUs (its gpuTypes: %s)", c.Name, name, strings.Join(c.GPUTypes, ", "))
+		}
+	}
 }
 
 // dnsLabel reports a name that is not a DNS-1123 label of at most max characters.

@@ -24,10 +24,15 @@ var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 // Tenant checks one tenant's declarations against the platform.
 func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List {
-	r := &reporter{locate: locate}
 	t := d.Tenant
 	if t == nil {
 		return nil
+	}
+	r := &reporter{locate: locate}
+	for _, name := range slices.Sorted(maps.Keys(p.Clusters)) {
+		if p.Clusters[name].Runs(t.Name) {
+			r.clusters = append(r.clusters, p.Clusters[name])
+		}
 	}
 	for _, email := range slices.Sorted(maps.Keys(t.Contributors)) {
 		path := model.Path("tenant", "contributors", email)
@@ -38,75 +43,38 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 			r.errorf(path, "%s is the tenant's owner, who is already an admin; remove the contributor entry", email)
 		}
 	}
-	q := r.quota(t.Quota)
+	quota := r.newQuota(t.Quota)
 
 	podDefaults := r.podDefaults(d.PodDefaults)
-	var total usage
-	over := map[string]bool{}
-	for i, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
+	for _, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
+		path := model.Path("notebooks", declared)
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
-		total.add(u)
-		total.notebooks = int64(i + 1)
-		r.fitsQuota(model.Path("notebooks", declared), q, total, over)
+		u.notebooks = 1
+		r.charge(quota, "notebook", u, func(field string) string {
+			switch field {
+			case "cpu", "memory", "gpu":
+				return path + ".resources." + field
+			case "storage":
+				return path + ".workspace"
+			}
+			return path
+		})
 	}
 	r.uniqueNames("notebooks", slices.Collect(maps.Keys(d.Notebooks)))
+	runtimes := r.servingRuntimes(p, d.Runtimes)
+	for _, declared := range slices.Sorted(maps.Keys(d.Serving)) {
+		path := model.Path("servingEndpoints", declared)
+		u := r.servingEndpoint(p, declared, d.Serving[declared], runtimes, quota.bounded())
+		r.charge(quota, "endpoint at its most replicas", u, func(field string) string {
+			switch field {
+			case "cpu", "memory", "gpu":
+				return path + ".replicas.max"
+			}
+			return path
+		})
+	}
+	r.uniqueNames("servingEndpoints", slices.Collect(maps.Keys(d.Serving)))
 	return r.diags
-}
-
-// quotaLimits is a tenant's quota, parsed.
-type quotaLimits struct {
-	cpu, memory, storage *resource.Quantity
-	gpu, claims, nbs     *int64
-}
-
-func (r *reporter) quota(q *model.Quota) quotaLimits {
-	var out quotaLimits
-	if q == nil {
-		return out
-	}
-	parse := func(field, s string) *resource.Quantity {
-		if s == "" {
-			return nil
-		}
-		v, ok := r.quantity("tenant.quota."+field, s)
-		if !ok {
-			return nil
-		}
-		return &v
-	}
-	out.cpu = parse("cpu", string(q.CPU))
-	out.memory = parse("memory", q.Memory)
-	out.storage = parse("storage", q.Storage)
-	counts := []struct {
-		field string
-		n     *int64
-	}{
-		{"gpu", q.GPU}, {"pods", q.Pods}, {"persistentVolumeClaims", q.PersistentVolumeClaims},
-		{"services", q.Services}, {"secrets", q.Secrets}, {"configMaps", q.ConfigMaps}, {"notebooks", q.Notebooks},
-	}
-	for _, c := range counts {
-		if c.n != nil && *c.n <= 0 {
-			r.errorf("tenant.quota."+c.field, "must be more than zero (got %d); leave it out for no limit", *c.n)
-		}
-	}
-	out.gpu, out.claims, out.nbs = q.GPU, q.PersistentVolumeClaims, q.Notebooks
-	return out
-}
-
-// usage is what declarations request of a tenant's quota.
-type usage struct {
-	cpu, memory, storage resource.Quantity
-	gpu                  int64
-	claims               int64
-	notebooks            int64
-}
-
-func (u *usage) add(o usage) {
-	u.cpu.Add(o.cpu)
-	u.memory.Add(o.memory)
-	u.storage.Add(o.storage)
-	u.gpu += o.gpu
-	u.claims += o.claims
 }
 
 func (r *reporter) podDefaults(pds map[string]model.PodDefault) map[string]bool {
@@ -156,14 +124,7 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 		u.memory = q
 	}
 	if nb.Resources.GPU > 0 {
-		gpuName, _, ok := lower.NotebookGPUType(p, nb)
-		switch {
-		case ok:
-		case gpuName == "":
-			r.errorf(path+".resources", "the platform has several GPU types (%s): name one with resources.gpuType, or set defaults.gpuType", keyList(p.Defaults.GPUTypes))
-		default:
-			r.errorf(path+".resources", "no GPU type %q in the platform's defaults.gpuTypes (have %s)", gpuName, keyList(p.Defaults.GPUTypes))
-		}
+		r.gpu(p, path+".resources", nb.Resources.GPUType)
 		u.gpu = nb.Resources.GPU
 	} else if nb.Resources.GPUType != "" {
 		r.errorf(path+".resources.gpuType", "a GPU type without GPUs: set resources.gpu too")
@@ -241,35 +202,5 @@ func (r *reporter) uniqueNames(field string, declared []string) {
 			continue
 		}
 		seen[n] = d
-	}
-}
-
-// fitsQuota reports the notebook at path when, with it, the tenant's notebooks together
-// request more than the quota. Each resource is reported once, at the first notebook (in
-// name order) that goes over.
-func (r *reporter) fitsQuota(path string, q quotaLimits, u usage, reported map[string]bool) {
-	report := func(field, at, format string, args ...any) {
-		if reported[field] {
-			return
-		}
-		reported[field] = true
-		r.errorf(at, "%s, more than the tenant's quota (tenant.quota.%s)", fmt.Sprintf(format, args...), field)
-	}
-	quantity := func(field, at, what string, got resource.Quantity, limit *resource.Quantity) {
-		if limit != nil && got.Cmp(*limit) > 0 {
-			report(field, at, "with this notebook the tenant's notebooks request %s %s in all; the quota is %s", got.String(), what, limit.String())
-		}
-	}
-	quantity("cpu", path+".resources.cpu", "CPU", u.cpu, q.cpu)
-	quantity("memory", path+".resources.memory", "memory", u.memory, q.memory)
-	quantity("storage", path+".workspace", "of storage", u.storage, q.storage)
-	if q.gpu != nil && u.gpu > *q.gpu {
-		report("gpu", path+".resources.gpu", "with this notebook the tenant's notebooks request %d GPUs in all; the quota is %d", u.gpu, *q.gpu)
-	}
-	if q.claims != nil && u.claims > *q.claims {
-		report("persistentVolumeClaims", path, "with this notebook the tenant's notebooks need %d volume claims; the quota is %d", u.claims, *q.claims)
-	}
-	if q.nbs != nil && u.notebooks > *q.nbs {
-		report("notebooks", path, "this is notebook number %d; the quota is %d", u.notebooks, *q.nbs)
 	}
 }

@@ -333,6 +333,6 @@ func checkTenantFiles(files []*ast.File, t *TenantDir) diag.List {
 }
 
 // TenantFields are the top-level fields a tenant directory may declare.
-var TenantFields = map[string]bool{"tenant": true, "notebooks": true, "podDefaults": true}
+var TenantFields = map[string]bool{"tenant": true, "notebooks": true, "podDefaults": true, "servingEndpoints": true, "servingRuntimes": true}
 
-const tenantFieldList = "tenant, notebooks and podDefaults"
+const tenantFieldList = "tenant, notebooks, podDefaults, servingEndpoints and servingRuntimes"

@@ -58,10 +58,11 @@ func NotebookRequests(p *model.Platform, nb model.Notebook) (cpu, memory string)
 	return cpu, memory
 }
 
-// NotebookGPUType returns the name and definition of the GPU type a notebook asks for.
-// A platform that declares no GPU types has NVIDIA GPUs.
-func NotebookGPUType(p *model.Platform, nb model.Notebook) (string, model.GPUType, bool) {
-	name := nb.Resources.GPUType
+// GPUType returns the name and definition of a requested GPU type: the named one, or
+// the platform's default. A platform that declares no GPU types has NVIDIA GPUs, and one
+// that declares a single type needs no default.
+func GPUType(p *model.Platform, requested string) (string, model.GPUType, bool) {
+	name := requested
 	if name == "" {
 		name = p.Defaults.GPUType
 	}
@@ -130,17 +131,9 @@ func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Note
 	factor := p.Defaults.Notebook.LimitFactor
 	requests := map[string]any{"cpu": cpu, "memory": memory}
 	limits := map[string]any{"cpu": scaleQuantity(cpu, factor), "memory": scaleQuantity(memory, factor)}
-	podSpec := map[string]any{"serviceAccountName": notebookServiceAccount}
-	if nb.Resources.GPU > 0 {
-		_, gpu, _ := NotebookGPUType(p, nb)
-		limits[gpu.ResourceName()] = strconv.FormatInt(nb.Resources.GPU, 10)
-		if len(gpu.NodeSelector) > 0 {
-			podSpec["nodeSelector"] = stringMap(gpu.NodeSelector)
-		}
-		if len(gpu.Tolerations) > 0 {
-			podSpec["tolerations"] = tolerations(gpu.Tolerations)
-		}
-	}
+	gpuLimits, podSpec := gpuScheduling(p, nb.Resources)
+	podSpec["serviceAccountName"] = notebookServiceAccount
+	maps.Copy(limits, gpuLimits)
 	container := map[string]any{
 		"name":            name,
 		"image":           ResolveImage(p, nb.Image),

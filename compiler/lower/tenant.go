@@ -18,6 +18,9 @@ type Output struct {
 	Platform []manifest.Object
 	// Workloads are the objects that live in the tenant's namespace; the tenant applies them.
 	Workloads []manifest.Object
+	// Notes say in a line each what the objects will do that a reader of YAML could miss,
+	// such as where a serving endpoint's traffic goes.
+	Notes []string
 }
 
 // Tenant compiles a tenant's declarations.
@@ -34,6 +37,14 @@ func Tenant(p *model.Platform, d *model.Declarations) Output {
 	}
 	for _, name := range slices.Sorted(maps.Keys(d.Notebooks)) {
 		out.Workloads = append(out.Workloads, notebook(p, t, name, d.Notebooks[name])...)
+	}
+	for _, name := range sortedKeys(d.Runtimes) {
+		out.Workloads = append(out.Workloads, servingRuntime(t.Name, name, d.Runtimes[name]))
+	}
+	for _, name := range sortedKeys(d.Serving) {
+		ep := d.Serving[name]
+		out.Workloads = append(out.Workloads, inferenceService(p, t.Name, name, ep))
+		out.Notes = append(out.Notes, TrafficNote(p, t.Name, name, ep))
 	}
 	slices.SortFunc(out.Platform, manifest.Compare)
 	slices.SortFunc(out.Workloads, manifest.Compare)

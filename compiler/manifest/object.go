@@ -61,6 +61,7 @@ var kindOrder = map[string]int{
 	"AuthorizationPolicy":   3,
 	"PodDefault":            4,
 	"PersistentVolumeClaim": 5,
+	"ServingRuntime":        6,
 }
 
 // Compare orders objects canonically: by kind rank, kind, namespace and name.

@@ -15,6 +15,21 @@ type Cluster struct {
 	Name string `json:"name"`
 	// Tenants lists tenant names, or "*" for all tenants.
 	Tenants []string `json:"tenants"`
+	// GPUTypes lists the GPU types the cluster has; nil means all of the platform's.
+	GPUTypes []string `json:"gpuTypes"`
+}
+
+// HasGPUType reports whether the cluster has GPUs of the named type.
+func (c Cluster) HasGPUType(name string) bool {
+	if c.GPUTypes == nil {
+		return true
+	}
+	for _, t := range c.GPUTypes {
+		if t == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Runs reports whether the cluster runs the tenant.
@@ -29,14 +44,40 @@ func (c Cluster) Runs(tenant string) bool {
 
 // Defaults fill in what declarations leave unset.
 type Defaults struct {
-	ImageCatalog      map[string]string  `json:"imageCatalog"`
-	StorageClass      string             `json:"storageClass,omitempty"`
-	Notebook          NotebookDefaults   `json:"notebook"`
-	GPUTypes          map[string]GPUType `json:"gpuTypes"`
-	GPUType           string             `json:"gpuType,omitempty"`
-	SharedPodDefaults []string           `json:"sharedPodDefaults"`
-	Access            Access             `json:"access"`
+	ImageCatalog      map[string]string         `json:"imageCatalog"`
+	StorageClass      string                    `json:"storageClass,omitempty"`
+	Notebook          NotebookDefaults          `json:"notebook"`
+	GPUTypes          map[string]GPUType        `json:"gpuTypes"`
+	GPUType           string                    `json:"gpuType,omitempty"`
+	SharedPodDefaults []string                  `json:"sharedPodDefaults"`
+	Access            Access                    `json:"access"`
+	Serving           ServingDefaults           `json:"serving"`
+	ServingRuntimes   map[string]RuntimeSupport `json:"servingRuntimes"`
 }
+
+// ServingDefaults are the cluster's KServe settings.
+type ServingDefaults struct {
+	Mode   string   `json:"mode"`
+	CPU    Quantity `json:"cpu"`
+	Memory string   `json:"memory"`
+}
+
+// RuntimeSupport is what a serving runtime serves.
+type RuntimeSupport struct {
+	Formats   []RuntimeFormat `json:"formats"`
+	Protocols []string        `json:"protocols"`
+}
+
+// RuntimeFormat is a model format a serving runtime serves.
+type RuntimeFormat struct {
+	Name       string `json:"name"`
+	Version    string `json:"version,omitempty"`
+	AutoSelect *bool  `json:"autoSelect"`
+	Priority   *int64 `json:"priority,omitempty"`
+}
+
+// Selectable reports whether KServe may pick the runtime for this format by itself.
+func (f RuntimeFormat) Selectable() bool { return f.AutoSelect == nil || *f.AutoSelect }
 
 // Access is how Kubeflow's access management identifies users.
 type Access struct {
@@ -101,9 +142,11 @@ type ResourceLimits struct {
 
 // Declarations are what one tenant directory declares.
 type Declarations struct {
-	Tenant      *Tenant               `json:"tenant"`
-	Notebooks   map[string]Notebook   `json:"notebooks"`
-	PodDefaults map[string]PodDefault `json:"podDefaults"`
+	Tenant      *Tenant                    `json:"tenant"`
+	Notebooks   map[string]Notebook        `json:"notebooks"`
+	PodDefaults map[string]PodDefault      `json:"podDefaults"`
+	Serving     map[string]ServingEndpoint `json:"servingEndpoints"`
+	Runtimes    map[string]ServingRuntime  `json:"servingRuntimes"`
 }
 
 // Tenant is one team's Kubeflow profile.
@@ -135,7 +178,7 @@ type Notebook struct {
 	Type            string                `json:"type"`
 	Image           string                `json:"image"`
 	ImagePullPolicy string                `json:"imagePullPolicy"`
-	Resources       NotebookResources     `json:"resources"`
+	Resources       Resources             `json:"resources"`
 	Workspace       Workspace             `json:"workspace"`
 	DataVolumes     map[string]DataVolume `json:"dataVolumes"`
 	PodDefaults     []string              `json:"podDefaults"`
@@ -144,14 +187,6 @@ type Notebook struct {
 	Stopped         bool                  `json:"stopped"`
 	Labels          map[string]string     `json:"labels"`
 	Annotations     map[string]string     `json:"annotations"`
-}
-
-// NotebookResources are a notebook server's requests.
-type NotebookResources struct {
-	CPU     Quantity `json:"cpu,omitempty"`
-	Memory  string   `json:"memory,omitempty"`
-	GPU     int64    `json:"gpu,omitempty"`
-	GPUType string   `json:"gpuType,omitempty"`
 }
 
 // Workspace is a notebook's home volume.
