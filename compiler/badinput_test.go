@@ -62,7 +62,10 @@ func writeRepo(t testing.TB, changes map[string]string) string {
 	return dir
 }
 
-const nb = "tenants/team-a/notebooks.cue"
+const (
+	nb = "tenants/team-a/notebooks.cue"
+	sv = "tenants/team-a/serving.cue"
+)
 
 // TestBadInput is the corpus of mistakes users make: each must be reported at the right
 // file, line and column, with a message that says what is wrong, and nothing rendered.
@@ -332,6 +335,100 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			pos:     "platform.cue:8:29",
 			path:    "defaults.imageCatalog.py",
 			message: "not from an allowed registry",
+		},
+		{
+			name:    "an unknown model format",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"caffe\", storageUri: \"s3://b/m\"}\n"},
+			pos:     sv + ":3:38",
+			path:    "servingEndpoints.m.model.format",
+			message: `"caffe" is not allowed here; want one of "huggingface", "lightgbm", "mlflow", "onnx", "paddle", "pmml", "pytorch", "sklearn", "tensorflow", "triton", "xgboost"`,
+		},
+		{
+			name:    "a runtime that cannot serve the format",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"sklearn\", storageUri: \"s3://b/m\", runtime: \"kserve-torchserve\"}\n"},
+			pos:     sv + ":3:82",
+			path:    "servingEndpoints.m.model.runtime",
+			message: "runtime kserve-torchserve cannot serve sklearn models (it serves pytorch 1)",
+		},
+		{
+			name:    "a runtime that does not speak the protocol",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"tensorflow\", storageUri: \"s3://b/m\", runtime: \"kserve-tensorflow-serving\", protocol: \"v2\"}\n"},
+			pos:     sv + ":3:124",
+			path:    "servingEndpoints.m.model.protocol",
+			message: "runtime kserve-tensorflow-serving does not speak protocol v2 (it speaks v1, grpc-v1)",
+		},
+		{
+			name:    "a format no runtime serves over the protocol",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"mlflow\", storageUri: \"s3://b/m\", protocol: \"v1\"}\n"},
+			pos:     sv + ":3:82",
+			path:    "servingEndpoints.m.model.protocol",
+			message: "no serving runtime speaks protocol v1 for mlflow models; these serve the format: kserve-mlserver (v2)",
+		},
+		{
+			name:    "canary traffic over 100",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/v1\"}\n\tcanary: {storageUri: \"s3://b/v2\", traffic: 120}\n}\n"},
+			pos:     sv + ":5:45",
+			path:    "servingEndpoints.m.canary.traffic",
+			message: "traffic is a percentage: between 0 and 100 (got 120)",
+		},
+		{
+			name:    "a canary in raw mode",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmode: \"raw\"\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/v1\"}\n\tcanary: {storageUri: \"s3://b/v2\", traffic: 10}\n}\n"},
+			pos:     sv + ":6:2",
+			path:    "servingEndpoints.m.canary",
+			message: "a canary needs serverless mode",
+		},
+		{
+			name:    "min replicas over max",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\treplicas: {min: 3, max: 2}\n}\n"},
+			pos:     sv + ":5:2",
+			path:    "servingEndpoints.m.replicas",
+			message: "min (3) is more than max (2)",
+		},
+		{
+			name:    "scale to zero in raw mode",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmode: \"raw\"\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\treplicas: {min: 0, max: 2}\n}\n"},
+			pos:     sv + ":6:18",
+			path:    "servingEndpoints.m.replicas.min",
+			message: "scaling to zero needs serverless mode",
+		},
+		{
+			name:    "a storage URI without a scheme",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"sklearn\", storageUri: \"models/iris\"}\n"},
+			pos:     sv + ":3:61",
+			path:    "servingEndpoints.m.model.storageUri",
+			message: `storage URI "models/iris" has no scheme`,
+		},
+		{
+			name:    "a storage URI scheme KServe cannot read",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"sklearn\", storageUri: \"ftp://host/iris\"}\n"},
+			pos:     sv + ":3:61",
+			path:    "servingEndpoints.m.model.storageUri",
+			message: "KServe cannot read ftp:// storage",
+		},
+		{
+			name:    "an endpoint's worst case over the quota",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\tresources: {cpu: 2, memory: \"4Gi\"}\n\treplicas: max: 4\n}\n"},
+			pos:     sv + ":6:17",
+			path:    "servingEndpoints.m.replicas.max",
+			message: "with this endpoint at its most replicas the tenant's declarations request 10 CPU in all, more than its quota of 8",
+		},
+		{
+			name:    "an endpoint without a maximum in a tenant with a quota",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n"},
+			pos:     sv + ":3:19",
+			path:    "servingEndpoints.m.replicas",
+			message: "set replicas.max",
+		},
+		{
+			name: "GPUs a cluster running the tenant does not have",
+			changes: map[string]string{
+				"platform.cue": strings.Replace(baseRepo["platform.cue"], "clusters: prod: {}", "clusters: prod: gpuTypes: []", 1),
+				nb:             "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: gpu: 1\n}\n",
+			},
+			pos:     nb + ":5:2",
+			path:    "notebooks.dev.resources",
+			message: "cluster prod, which runs this tenant, has no a100 GPUs",
 		},
 	}
 	if len(cases) < 20 {

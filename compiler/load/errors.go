@@ -1,7 +1,10 @@
 package load
 
 import (
+	"fmt"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -33,7 +36,79 @@ func FromCUE(err error) diag.List {
 			Message:  msg,
 		})
 	}
-	return l.Sort()
+	return mergeDisjunctions(l).Sort()
+}
+
+var conflictPattern = regexp.MustCompile(`^conflicting values (".*") and (".*")$`)
+
+// mergeDisjunctions turns CUE's report of a value that matches no alternative of an
+// enumeration — "N errors in empty disjunction" and one "conflicting values" per
+// alternative — into one diagnostic listing the allowed values.
+func mergeDisjunctions(l diag.List) diag.List {
+	pairs := map[key][][2]string{}
+	for _, d := range l {
+		if m := conflictPattern.FindStringSubmatch(d.Message); m != nil {
+			k := key{d.Pos, d.Path}
+			pairs[k] = append(pairs[k], [2]string{m[1], m[2]})
+		}
+	}
+	merged := map[key]string{}
+	for k, ps := range pairs {
+		if len(ps) < 2 {
+			continue
+		}
+		// The user's value is the one every pair shares.
+		for _, candidate := range ps[0] {
+			var others []string
+			for _, p := range ps {
+				switch candidate {
+				case p[0]:
+					others = append(others, p[1])
+				case p[1]:
+					others = append(others, p[0])
+				}
+			}
+			if len(others) == len(ps) {
+				slices.Sort(others)
+				merged[k] = fmt.Sprintf("%s is not allowed here; want one of %s", candidate, strings.Join(others, ", "))
+				break
+			}
+		}
+	}
+	var out diag.List
+	done := map[key]bool{}
+	for _, d := range l {
+		k := key{d.Pos, d.Path}
+		msg, ok := merged[k]
+		if !ok {
+			if strings.Contains(d.Message, "errors in empty disjunction") && hasMerged(merged, d.Path) {
+				continue
+			}
+			out = append(out, d)
+			continue
+		}
+		if !done[k] {
+			done[k] = true
+			d.Message = msg
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// key identifies the diagnostics about one field at one place.
+type key struct {
+	pos  diag.Position
+	path string
+}
+
+func hasMerged(merged map[key]string, path string) bool {
+	for k := range merged {
+		if k.path == path {
+			return true
+		}
+	}
+	return false
 }
 
 func fmtMsg(format string, args []any) string {
