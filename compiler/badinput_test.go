@@ -279,7 +279,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tcontributors: \"bob@example.com\": \"owner\"\n}\n"},
 			pos:     "tenants/team-a/tenant.cue:5:35",
 			path:    `tenant.contributors."bob@example.com"`,
-			message: "conflicting values",
+			message: `"owner" is not allowed here; want one of "admin", "edit", "view"`,
 		},
 		{
 			name:    "an owner that is not an email address",
