@@ -70,6 +70,9 @@ func inferenceService(p *model.Platform, ns, declared string, ep model.ServingEn
 		if m.Runtime != "" {
 			mdl["runtime"] = m.Runtime
 		}
+		if m.RuntimeVersion != "" {
+			mdl["runtimeVersion"] = m.RuntimeVersion
+		}
 		if proto := ServingProtocol(m); m.Protocol != "" || proto != kserveDefaultProtocol(m.Format) {
 			mdl["protocolVersion"] = proto
 		}

@@ -22,13 +22,15 @@ type ServingEndpoint struct {
 
 // ServedModel is a model in a format KServe serves.
 type ServedModel struct {
-	Format     string            `json:"format"`
-	Version    string            `json:"version,omitempty"`
-	StorageURI string            `json:"storageUri"`
-	Runtime    string            `json:"runtime,omitempty"`
-	Protocol   string            `json:"protocol,omitempty"`
-	Args       []string          `json:"args"`
-	Env        map[string]string `json:"env"`
+	Format     string `json:"format"`
+	Version    string `json:"version,omitempty"`
+	StorageURI string `json:"storageUri"`
+	Runtime    string `json:"runtime,omitempty"`
+	// RuntimeVersion is the runtime image's tag to use instead of its default.
+	RuntimeVersion string            `json:"runtimeVersion,omitempty"`
+	Protocol       string            `json:"protocol,omitempty"`
+	Args           []string          `json:"args"`
+	Env            map[string]string `json:"env"`
 }
 
 // ServingContainer is a custom predictor, a transformer or an explainer.
