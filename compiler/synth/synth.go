@@ -1,5 +1,5 @@
 // Package synth generates synthetic platform repositories of any size, for benchmarks
-// and scale tests: N tenants, each with M notebooks of varied shapes.
+// and scale tests: N tenants, each with notebooks and serving endpoints of varied shapes.
 package synth
 
 import (
@@ -13,6 +13,7 @@ import (
 type Spec struct {
 	Tenants   int
 	Notebooks int // per tenant
+	Endpoints int // serving endpoints per tenant
 	Clusters  int // at least 1
 }
 
@@ -29,6 +30,7 @@ func Write(dir string, s Spec) error {
 		name := fmt.Sprintf("team-%05d", i)
 		files["tenants/"+name+"/tenant.cue"] = tenant(i, s)
 		files["tenants/"+name+"/notebooks.cue"] = notebooks(i, s)
+		files["tenants/"+name+"/serving.cue"] = endpoints(s)
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -78,7 +80,7 @@ tenant: {
 	quota: {cpu: %[2]d, memory: "%[3]dGi", gpu: %[4]d, storage: "%[5]dGi"}
 	labels: "cost-center": "cc-%[6]d"
 }
-`, i, 4*s.Notebooks+1, 16*s.Notebooks+1, s.Notebooks+1, 200*s.Notebooks+1, i%50)
+`, i, 4*s.Notebooks+16*s.Endpoints+1, 16*s.Notebooks+64*s.Endpoints+1, s.Notebooks+4*s.Endpoints+1, 200*s.Notebooks+1, i%50)
 }
 
 func notebooks(i int, s Spec) string {
@@ -113,6 +115,42 @@ func notebooks(i int, s Spec) string {
 	dataVolumes: data: {existingClaim: "shared-data", mountPath: "/data", readOnly: true}
 }
 `, n, n%7)
+		}
+	}
+	return b.String()
+}
+
+func endpoints(s Spec) string {
+	var b strings.Builder
+	b.WriteString("package ml\n\n")
+	for n := range s.Endpoints {
+		switch n % 3 {
+		case 0:
+			fmt.Fprintf(&b, `servingEndpoints: "model-%d": {
+	model: {format: "pytorch", storageUri: "s3://models/model-%d/v3"}
+	canary: {storageUri: "s3://models/model-%d/v4", traffic: 10}
+	resources: {cpu: 2, memory: "8Gi", gpu: 1}
+	replicas: {min: 1, max: 2}
+	autoscaling: {metric: "concurrency", target: 10}
+}
+`, n, n, n)
+		case 1:
+			fmt.Fprintf(&b, `servingEndpoints: "model-%d": {
+	model: {format: "sklearn", storageUri: "gs://models/model-%d", protocol: "v2"}
+	replicas: {min: 0, max: 4}
+	batching: maxBatchSize: 16
+}
+`, n, n)
+		default:
+			fmt.Fprintf(&b, `servingEndpoints: "model-%d": {
+	mode: "raw"
+	container: {image: "ghcr.io/example/server:%d.0", args: ["--port=8080"]}
+	transformer: image: "ghcr.io/example/pre:1.0"
+	resources: {cpu: 1, memory: "2Gi"}
+	replicas: {min: 1, max: 3}
+	autoscaling: {metric: "cpu", target: 70}
+}
+`, n, n%5)
 		}
 	}
 	return b.String()
