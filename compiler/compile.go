@@ -117,20 +117,26 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			}
 		}
 	}
-	outputs := make(map[string]*lower.Output, len(wanted))
+	selected := map[string]model.Cluster{}
+	for name, c := range plat.Clusters {
+		if len(opts.Clusters) == 0 || slices.Contains(opts.Clusters, name) {
+			selected[name] = c
+		}
+	}
+	outputs := make(map[string]map[string]*lower.Output, len(wanted))
 	diags := make(map[string]diag.List, len(wanted))
 	results := make(chan tenantResult)
 	done := make(chan struct{})
 	go func() {
 		for r := range results {
-			outputs[r.name] = r.output
+			outputs[r.name] = r.outputs
 			diags[r.name] = r.diags
 		}
 		close(done)
 	}()
 	if len(wanted) > 0 {
 		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: wanted}, func(inst *load.Instance) {
-			results <- compileTenant(&plat, inst)
+			results <- compileTenant(&plat, selected, inst)
 		})
 	}
 	close(results)
@@ -145,14 +151,11 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if res.Diagnostics.HasErrors() {
 		return res, nil
 	}
-	for _, name := range slices.Sorted(maps.Keys(plat.Clusters)) {
-		if len(opts.Clusters) > 0 && !slices.Contains(opts.Clusters, name) {
-			continue
-		}
+	for _, name := range slices.Sorted(maps.Keys(selected)) {
 		c := Cluster{Name: name}
 		for _, t := range wanted {
-			if plat.Clusters[name].Runs(t) {
-				c.Tenants = append(c.Tenants, Tenant{Name: t, Output: *outputs[t]})
+			if out := outputs[t][name]; out != nil {
+				c.Tenants = append(c.Tenants, Tenant{Name: t, Output: *out})
 			}
 		}
 		res.Clusters = append(res.Clusters, c)
@@ -161,14 +164,16 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 }
 
 type tenantResult struct {
-	name   string
-	output *lower.Output
-	diags  diag.List
+	name string
+	// outputs are by cluster name; clusters with the same lowering target share one.
+	outputs map[string]*lower.Output
+	diags   diag.List
 }
 
 // compileTenant runs every stage for one tenant while its CUE value is alive, so that
-// each problem can be placed at the user's line.
-func compileTenant(plat *model.Platform, inst *load.Instance) tenantResult {
+// each problem can be placed at the user's line. The tenant is lowered once for each
+// distinct target among the selected clusters that run it.
+func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst *load.Instance) tenantResult {
 	r := tenantResult{name: inst.Tenant.Name, diags: inst.Diagnostics}
 	if r.diags.HasErrors() {
 		return r
@@ -186,11 +191,25 @@ func compileTenant(plat *model.Platform, inst *load.Instance) tenantResult {
 	if r.diags.HasErrors() {
 		return r
 	}
-	out := lower.Tenant(plat, &decls)
-	for _, objs := range [][]manifest.Object{out.Platform, out.Workloads} {
-		r.diags = append(r.diags, validateObjects(objs, locate)...)
+	r.outputs = map[string]*lower.Output{}
+	byTarget := map[lower.Target]*lower.Output{}
+	for _, name := range slices.Sorted(maps.Keys(clusters)) {
+		c := clusters[name]
+		if !c.Runs(decls.Tenant.Name) {
+			continue
+		}
+		target := lower.TargetOf(plat, c)
+		out, done := byTarget[target]
+		if !done {
+			o := lower.Tenant(plat, target, &decls)
+			for _, objs := range [][]manifest.Object{o.Platform, o.Workloads} {
+				r.diags = append(r.diags, validateObjects(objs, locate)...)
+			}
+			out = &o
+			byTarget[target] = out
+		}
+		r.outputs[name] = out
 	}
-	r.output = &out
 	return r
 }
 

@@ -23,8 +23,15 @@ type Output struct {
 	Notes []string
 }
 
-// Tenant compiles a tenant's declarations.
-func Tenant(p *model.Platform, d *model.Declarations) Output {
+// Target is what about a cluster changes how a tenant compiles for it. Tenants are
+// lowered once per distinct target, so it holds only settings that matter to lowering.
+type Target struct{}
+
+// TargetOf returns the lowering target of a cluster.
+func TargetOf(p *model.Platform, c model.Cluster) Target { return Target{} }
+
+// Tenant compiles a tenant's declarations for clusters of one target.
+func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 	var out Output
 	t := d.Tenant
 	out.Platform = append(out.Platform, profile(p, t))
