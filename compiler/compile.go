@@ -42,6 +42,9 @@ type Result struct {
 type Cluster struct {
 	Name    string
 	Tenants []Tenant
+	// Bootstrap are the objects a cluster's Flux needs once to follow the platform
+	// artifact; empty when the platform declares no Flux wiring.
+	Bootstrap []manifest.Object
 }
 
 // Tenant is one tenant's compiled objects, and its notes (see lower.Output).
@@ -85,6 +88,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 
 	res := &Result{}
 	var plat model.Platform
+	var fluxPos diag.Position
 	ev.Platform(func(inst *load.Instance) {
 		res.Diagnostics = append(res.Diagnostics, inst.Diagnostics...)
 		if inst.Diagnostics.HasErrors() {
@@ -95,6 +99,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			return
 		}
 		res.Diagnostics = append(res.Diagnostics, check.Platform(&plat, tenantNames, inst.Locate)...)
+		fluxPos = inst.Locate("flux")
 	})
 	if res.Diagnostics.HasErrors() {
 		res.Diagnostics = res.Diagnostics.Sort()
@@ -158,7 +163,14 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 				c.Tenants = append(c.Tenants, Tenant{Name: t, Output: *out})
 			}
 		}
+		if plat.Flux != nil {
+			c.Bootstrap = lower.FluxBootstrap(plat.Flux, name)
+			res.Diagnostics = append(res.Diagnostics, validateObjects(c.Bootstrap, func(string) diag.Position { return fluxPos })...)
+		}
 		res.Clusters = append(res.Clusters, c)
+	}
+	if res.Diagnostics.HasErrors() {
+		res.Clusters = nil
 	}
 	return res, nil
 }
@@ -207,6 +219,14 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 			}
 			out = &o
 			byTarget[target] = out
+		}
+		if plat.Flux != nil {
+			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
+			r.diags = append(r.diags, validateObjects(flux, locate)...)
+			withFlux := *out
+			withFlux.Platform = append(slices.Clone(out.Platform), flux...)
+			slices.SortFunc(withFlux.Platform, manifest.Compare)
+			out = &withFlux
 		}
 		r.outputs[name] = out
 	}

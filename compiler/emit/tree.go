@@ -39,11 +39,14 @@ const KustomizationFile = "kustomization.yaml"
 const (
 	PlatformDir = "platform"
 	TenantsDir  = "tenants"
+	// BootstrapDir holds what the cluster's Flux needs once to follow the platform artifact.
+	BootstrapDir = "flux-system"
 )
 
 // Build lays out a compiled repository as a tree:
 //
 //	<cluster>/kustomization.yaml
+//	<cluster>/flux-system/{kustomization.yaml, ...}      (with Flux wiring)
 //	<cluster>/platform/kustomization.yaml
 //	<cluster>/platform/<tenant>/{kustomization.yaml, profile_<tenant>.yaml, ...}
 //	<cluster>/tenants/<tenant>/{kustomization.yaml, notebook_<name>.yaml, ...}
@@ -84,11 +87,19 @@ func Build(res *compiler.Result) (*Tree, error) {
 			}
 		}
 		root := []string{}
+		if len(c.Bootstrap) > 0 {
+			root = append(root, BootstrapDir)
+		}
 		if len(platformDirs) > 0 {
 			root = append(root, PlatformDir)
 		}
 		root = append(root, tenantDirs...)
 		t.add(path.Join(c.Name, KustomizationFile), kustomization(root))
+		if len(c.Bootstrap) > 0 {
+			if err := addFolder(path.Join(c.Name, BootstrapDir), c.Bootstrap); err != nil {
+				return nil, err
+			}
+		}
 		if len(platformDirs) > 0 {
 			t.add(path.Join(c.Name, PlatformDir, KustomizationFile), kustomization(platformDirs))
 		}

@@ -55,13 +55,14 @@ func (o Object) FileName() string {
 // kindOrder ranks kinds so that what others depend on comes first: profiles before what
 // lives in their namespace, claims before the notebooks that mount them.
 var kindOrder = map[string]int{
-	"Profile":               0,
-	"ServiceAccount":        1,
-	"RoleBinding":           2,
-	"AuthorizationPolicy":   3,
-	"PodDefault":            4,
-	"PersistentVolumeClaim": 5,
-	"ServingRuntime":        6,
+	"Namespace":             0,
+	"Profile":               1,
+	"ServiceAccount":        2,
+	"RoleBinding":           3,
+	"AuthorizationPolicy":   4,
+	"PodDefault":            5,
+	"PersistentVolumeClaim": 6,
+	"ServingRuntime":        7,
 }
 
 // Compare orders objects canonically: by kind rank, kind, namespace and name.

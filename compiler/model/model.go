@@ -8,6 +8,26 @@ type Platform struct {
 	Clusters map[string]Cluster `json:"clusters"`
 	Defaults Defaults           `json:"defaults"`
 	Policy   Policy             `json:"policy"`
+	Flux     *Flux              `json:"flux"`
+}
+
+// Flux is how clusters pull and apply what mlc pushes.
+type Flux struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag,omitempty"`
+	Interval   string `json:"interval"`
+	Timeout    string `json:"timeout"`
+	PullSecret string `json:"pullSecret,omitempty"`
+	Insecure   bool   `json:"insecure"`
+	TenantRole string `json:"tenantRole"`
+}
+
+// TagFor returns the tag a cluster follows.
+func (f Flux) TagFor(cluster string) string {
+	if f.Tag != "" {
+		return f.Tag
+	}
+	return cluster
 }
 
 // Cluster is one Kubernetes cluster running Kubeflow.
