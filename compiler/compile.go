@@ -36,6 +36,8 @@ type Result struct {
 	Diagnostics diag.List
 	// Clusters are the selected clusters, sorted by name, with the tenants each runs.
 	Clusters []Cluster
+	// Platform is the evaluated platform settings; nil when they have errors.
+	Platform *model.Platform
 }
 
 // Cluster is what one cluster runs.
@@ -108,6 +110,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err := checkSelection("cluster", opts.Clusters, slices.Sorted(maps.Keys(plat.Clusters))); err != nil {
 		return nil, err
 	}
+	res.Platform = &plat
 
 	// Only tenants that a selected cluster runs need compiling.
 	var wanted []string

@@ -55,6 +55,6 @@ Exit codes: 0 ok, 1 the repository has errors, 2 usage or environment.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newInitCommand(), newVetCommand(), newRenderCommand(), newVersionCommand())
+	root.AddCommand(newInitCommand(), newVetCommand(), newRenderCommand(), newPushCommand(), newVersionCommand())
 	return root
 }

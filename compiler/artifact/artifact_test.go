@@ -1,0 +1,226 @@
+package artifact_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fluxcd/pkg/tar"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/mlc-gitops/mlc/compiler/artifact"
+)
+
+var files = []artifact.File{
+	{Path: "kustomization.yaml", Data: []byte("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- notebook_dev.yaml\n")},
+	{Path: "notebook_dev.yaml", Data: []byte("apiVersion: kubeflow.org/v1\nkind: Notebook\nmetadata:\n  name: dev\n")},
+	{Path: "sub/dir/file.yaml", Data: []byte("a: 1\n")},
+}
+
+var meta = artifact.Metadata{
+	Source:   "https://github.com/example/platform",
+	Revision: "main@sha1:0123456789abcdef0123456789abcdef01234567",
+	Created:  time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC),
+}
+
+// registryHost starts go-containerregistry's registry on loopback.
+func registryHost(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+func TestPackIsReproducible(t *testing.T) {
+	a, err := artifact.Pack(files, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reversed := []artifact.File{files[2], files[1], files[0]}
+	b, err := artifact.Pack(reversed, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	da, _ := a.Digest()
+	db, _ := b.Digest()
+	if da != db {
+		t.Errorf("same files in another order: %s vs %s", da, db)
+	}
+	changed := meta
+	changed.Created = meta.Created.Add(time.Second)
+	c, _ := artifact.Pack(files, changed)
+	if dc, _ := c.Digest(); dc == da {
+		t.Errorf("a different created time must change the digest")
+	}
+}
+
+// TestPushAndPullBack pushes to a real registry on loopback and reads everything back:
+// media types, annotations, tags and files, the files through Flux's own tar extraction.
+func TestPushAndPullBack(t *testing.T) {
+	host := registryHost(t, nil)
+	img, err := artifact.Pack(files, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &artifact.Pusher{Keychain: authn.NewMultiKeychain()}
+	repo := host + "/ml/prod/tenants/vision"
+	pushed, err := p.Push(context.Background(), repo, img, []string{"0123abc", "prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pushed.Uploaded {
+		t.Error("first push should upload")
+	}
+	again, err := p.Push(context.Background(), repo, img, []string{"0123abc", "prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Uploaded || again.Digest != pushed.Digest {
+		t.Errorf("second push of the same artifact: uploaded=%v digest %s, want a skipped upload of %s", again.Uploaded, again.Digest, pushed.Digest)
+	}
+
+	for _, tag := range []string{"0123abc", "prod"} {
+		ref, err := name.ParseReference(repo+":"+tag, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := remote.Image(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := got.Digest(); d != pushed.Digest {
+			t.Errorf("tag %s points at %s, want %s", tag, d, pushed.Digest)
+		}
+	}
+	ref, _ := name.ParseReference(repo+":prod", name.Insecure)
+	got, err := remote.Image(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := got.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.MediaType != types.OCIManifestSchema1 {
+		t.Errorf("manifest media type %s", m.MediaType)
+	}
+	if m.Config.MediaType != artifact.ConfigMediaType {
+		t.Errorf("config media type %s", m.Config.MediaType)
+	}
+	if len(m.Layers) != 1 || m.Layers[0].MediaType != artifact.ContentMediaType {
+		t.Fatalf("layers %+v", m.Layers)
+	}
+	want := map[string]string{
+		artifact.CreatedAnnotation:  "2026-11-01T12:00:00Z",
+		artifact.SourceAnnotation:   meta.Source,
+		artifact.RevisionAnnotation: meta.Revision,
+	}
+	for k, v := range want {
+		if m.Annotations[k] != v {
+			t.Errorf("annotation %s = %q, want %q", k, m.Annotations[k], v)
+		}
+	}
+
+	layers, err := got.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := layers[0].Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	dir := t.TempDir()
+	if err := tar.Untar(rc, dir, tar.WithMaxUntarSize(-1)); err != nil {
+		t.Fatalf("Flux's Untar rejected the artifact: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil || !bytes.Equal(b, f.Data) {
+			t.Errorf("%s: %q, %v", f.Path, b, err)
+		}
+	}
+}
+
+func TestPushFaults(t *testing.T) {
+	img, err := artifact.Pack(files, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &artifact.Pusher{Keychain: authn.NewMultiKeychain()}
+	ctx := context.Background()
+
+	t.Run("registry unreachable", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		host := strings.TrimPrefix(srv.URL, "http://")
+		srv.Close()
+		_, err := p.Push(ctx, host+"/ml/x", img, []string{"t"})
+		if err == nil || !strings.Contains(err.Error(), "cannot reach the registry") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("credentials refused", func(t *testing.T) {
+		host := registryHost(t, func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+				http.Error(w, "no", http.StatusUnauthorized)
+			})
+		})
+		_, err := p.Push(ctx, host+"/ml/x", img, []string{"t"})
+		if err == nil || !strings.Contains(err.Error(), "refused the credentials") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("interrupted push leaves the moving tag alone", func(t *testing.T) {
+		failManifests := false
+		host := registryHost(t, func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if failManifests && r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
+					// The connection drops while the manifest is written.
+					_, _ = io.Copy(io.Discard, r.Body)
+					http.Error(w, "gone", http.StatusBadGateway)
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		})
+		repo := host + "/ml/prod/platform"
+		old, err := artifact.Pack(files[:1], meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := p.Push(ctx, repo, old, []string{"rev1", "prod"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		failManifests = true
+		if _, err := p.Push(ctx, repo, img, []string{"rev2", "prod"}); err == nil {
+			t.Fatal("want an error from the interrupted push")
+		}
+		failManifests = false
+		ref, _ := name.ParseReference(repo+":prod", name.Insecure)
+		desc, err := remote.Head(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if desc.Digest != first.Digest {
+			t.Errorf("the moving tag moved to %s after a failed push; want %s", desc.Digest, first.Digest)
+		}
+	})
+}
