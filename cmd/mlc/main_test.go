@@ -170,3 +170,23 @@ func TestVersionAndCompletion(t *testing.T) {
 		t.Errorf("completion bash: exit %d", code)
 	}
 }
+
+// TestRenderExplainsTraffic: render says in one line per endpoint where its traffic goes,
+// on standard error so the YAML stream stays clean; -q silences it.
+func TestRenderExplainsTraffic(t *testing.T) {
+	repo := filepath.Join("..", "..", "examples", "quickstart")
+	code, out, stderr := mlc(t, "render", repo, "-o", "-", "--cluster", "staging")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	want := "traffic: vision/resnet: canary: 10% of requests to s3://models/resnet/v4, 90% stay on the revision serving now (s3://models/resnet/v3, once it has rolled out)\n"
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "traffic: vision/fraud-scorer: 100% of requests to gs://vision-models/fraud/2026-11\n") {
+		t.Errorf("traffic lines missing:\n%s", stderr)
+	}
+	if strings.Contains(out, "traffic:") {
+		t.Errorf("traffic lines leaked into the stream")
+	}
+	if _, _, stderr := mlc(t, "render", repo, "-o", "-", "-q"); strings.Contains(stderr, "traffic:") {
+		t.Errorf("-q did not silence the traffic lines: %s", stderr)
+	}
+}
