@@ -194,7 +194,7 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		return r
 	}
 	var decls model.Declarations
-	if err := inst.Value.Decode(&decls); err != nil {
+	if err := inst.DecodeTenant(&decls); err != nil {
 		r.diags = append(r.diags, load.FromCUE(err)...)
 		return r
 	}
