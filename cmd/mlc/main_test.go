@@ -133,7 +133,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"vet", repo, "--tenant", "nope"}, `no tenant "nope" in the repository (have: nlp, vision)`},
 		{[]string{"vet", repo, "--format", "xml"}, `unknown format "xml"`},
 		{[]string{"vet", filepath.Join(t.TempDir(), "missing")}, "no such file or directory"},
-		{[]string{"render", repo, "-o", repo}, "is the repository itself"},
+		{[]string{"render", repo, "-o", repo}, "holds the repository itself"},
+		{[]string{"render", repo, "-o", filepath.Join(repo, "..")}, "holds the repository itself"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 	}
 	for _, tc := range cases {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,10 +57,8 @@ Nothing is written when the repository has errors: they are reported as by 'mlc 
 
 func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	if f.output != "-" {
-		if abs, err := filepath.Abs(f.output); err == nil {
-			if repo, err := filepath.Abs(dir); err == nil && abs == repo {
-				return fmt.Errorf("-o %s is the repository itself; choose an output directory inside or beside it", f.output)
-			}
+		if err := checkOutputDir(dir, f.output); err != nil {
+			return err
 		}
 	}
 	res, err := compiler.Compile(cmd.Context(), dir, f.options())
@@ -104,4 +103,27 @@ func printNotes(cmd *cobra.Command, res *compiler.Result, quiet bool) {
 			}
 		}
 	}
+}
+
+// checkOutputDir refuses an output directory that holds the repository: rendering there
+// would mix the manifests with the sources.
+func checkOutputDir(repo, out string) error {
+	repoAbs, err := filepath.Abs(repo)
+	if err != nil {
+		return err
+	}
+	outAbs, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(outAbs); err == nil {
+		outAbs = real
+	}
+	if real, err := filepath.EvalSymlinks(repoAbs); err == nil {
+		repoAbs = real
+	}
+	if repoAbs == outAbs || strings.HasPrefix(repoAbs, outAbs+string(filepath.Separator)) {
+		return fmt.Errorf("-o %s holds the repository itself; choose an output directory inside or beside it", out)
+	}
+	return nil
 }

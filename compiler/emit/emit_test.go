@@ -118,9 +118,81 @@ func TestWriteDirKeepsForeignFiles(t *testing.T) {
 	if after := snapshot(t, out); after != before {
 		t.Errorf("the directory changed although the render failed")
 	}
-	entries, _ := os.ReadDir(filepath.Dir(out))
-	if len(entries) != 1 {
-		t.Errorf("temporary directories left behind: %v", entries)
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".mlc-") {
+			t.Errorf("temporary directory left behind: %s", e.Name())
+		}
+	}
+}
+
+// TestWriteDirTouchesOnlyClusterFolders: a render into a folder that holds other things
+// (the user's repository, empty folders, a symlinked output) changes nothing but the
+// cluster folders and the list of mlc's files.
+func TestWriteDirTouchesOnlyClusterFolders(t *testing.T) {
+	tree := quickstartTree(t)
+	root := t.TempDir()
+	real := filepath.Join(root, "real-out")
+	if err := os.MkdirAll(filepath.Join(real, "keep", "empty"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(real, "prod", "mine", "empty"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "out")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := tree.WriteDir(link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"keep/empty", "prod/mine/empty"} {
+		st, err := os.Stat(filepath.Join(real, filepath.FromSlash(d)))
+		if err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
+			t.Errorf("%s: %v %v; want the folder kept with its mode", d, st, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(real, "prod", "kustomization.yaml")); err != nil {
+		t.Errorf("the tree was not written through the symlink: %v", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the output symlink was replaced: %v", err)
+	}
+}
+
+// TestWriteDirRemovesClustersNoLongerRendered: files mlc wrote for a cluster that is
+// gone are removed; a file the user put there stays.
+func TestWriteDirRemovesClustersNoLongerRendered(t *testing.T) {
+	res, err := compiler.Compile(context.Background(), filepath.Join("..", "..", "examples", "quickstart"), compiler.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	all, err := emit.Build(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := all.WriteDir(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "staging", "NOTES.md"), []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res.Clusters = res.Clusters[:1] // prod only
+	prodOnly, err := emit.Build(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prodOnly.WriteDir(out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "staging", "kustomization.yaml")); !os.IsNotExist(err) {
+		t.Errorf("staging's files should be gone: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "staging", "NOTES.md")); err != nil || string(b) != "mine\n" {
+		t.Errorf("the user's file in staging/ was not kept: %q %v", b, err)
 	}
 }
 

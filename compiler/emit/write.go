@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,31 +40,70 @@ func (t *Tree) WriteStream(w io.Writer) error {
 	return nil
 }
 
-// WriteDir writes the tree to dir so that nothing is ever half-written: the new tree is
-// built in a temporary directory beside dir and renamed into place. Files in dir that mlc
-// did not write (those not listed in its ManifestFile) are carried over unchanged; a
-// tree file that would overwrite one of them is an error and nothing is written.
-func (t *Tree) WriteDir(dir string) (err error) {
-	dir = filepath.Clean(dir)
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+// WriteDir writes the tree into dir, one cluster folder at a time, so that no folder is
+// ever half-written: each cluster's new folder is built beside it and renamed into its
+// place. Only the cluster folders and the ManifestFile are touched. Inside them, files and
+// folders mlc did not write (those its ManifestFile does not list) are carried over as
+// they are; a tree file that would overwrite one of them is an error, and then nothing is
+// written at all. Files of clusters mlc wrote before and no longer renders are removed.
+func (t *Tree) WriteDir(dir string) error {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("%s exists and is not a directory", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	ours, err := readManifest(dir)
 	if err != nil {
 		return err
 	}
-	theirs, err := foreignFiles(dir, ours)
-	if err != nil {
-		return err
-	}
+	units := map[string][]File{}
 	for _, f := range t.Files {
-		if slices.Contains(theirs, filepath.FromSlash(f.Path)) {
-			return fmt.Errorf("%s: mlc did not write this file and will not overwrite it; move it, or render to another directory", filepath.Join(dir, filepath.FromSlash(f.Path)))
+		top, _, _ := strings.Cut(f.Path, "/")
+		units[top] = append(units[top], f)
+	}
+	// Check everything before writing anything.
+	for _, f := range t.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if _, err := os.Lstat(p); err == nil && !ours[f.Path] {
+			return fmt.Errorf("%s: mlc did not write this file and will not overwrite it; move it, or render to another directory", p)
 		}
 	}
 
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".mlc-")
+	for _, top := range slices.Sorted(maps.Keys(units)) {
+		if err := writeUnit(dir, top, units[top], ours); err != nil {
+			return err
+		}
+	}
+	// Files of clusters no longer rendered.
+	for rel := range ours {
+		top, _, _ := strings.Cut(rel, "/")
+		if _, kept := units[top]; kept {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		removeEmptyParents(dir, filepath.Dir(p))
+	}
+	var listed []string
+	for _, f := range t.Files {
+		listed = append(listed, f.Path)
+	}
+	slices.Sort(listed)
+	return writeAtomically(filepath.Join(dir, ManifestFile), []byte(strings.Join(listed, "\n")+"\n"))
+}
+
+// writeUnit replaces dir/top with the files, keeping what mlc did not write there.
+func writeUnit(dir, top string, files []File, ours map[string]bool) (err error) {
+	target := filepath.Join(dir, top)
+	tmp, err := os.MkdirTemp(dir, "."+top+".mlc-")
 	if err != nil {
 		return err
 	}
@@ -71,41 +112,88 @@ func (t *Tree) WriteDir(dir string) (err error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	var listed []string
-	for _, f := range t.Files {
-		if err := writeFile(filepath.Join(tmp, filepath.FromSlash(f.Path)), f.Data); err != nil {
-			return err
-		}
-		listed = append(listed, f.Path)
+	if err := carryOver(target, tmp, top, ours); err != nil {
+		return err
 	}
-	for _, rel := range theirs {
-		if err := copyFile(filepath.Join(dir, rel), filepath.Join(tmp, rel)); err != nil {
+	for _, f := range files {
+		rel := strings.TrimPrefix(f.Path, top+"/")
+		if err := writeFile(filepath.Join(tmp, filepath.FromSlash(rel)), f.Data); err != nil {
 			return err
 		}
 	}
-	slices.Sort(listed)
-	if err := writeFile(filepath.Join(tmp, ManifestFile), []byte(strings.Join(listed, "\n")+"\n")); err != nil {
+	mode := fs.FileMode(0o755)
+	if st, err := os.Stat(target); err == nil {
+		mode = st.Mode().Perm()
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	return swap(tmp, dir)
+	return swap(tmp, target)
 }
 
-// swap puts the directory tmp in the place of dir.
-func swap(tmp, dir string) error {
+// carryOver copies into tmp every file, folder and symlink under target that mlc did not
+// write, with its mode.
+func carryOver(target, tmp, top string, ours map[string]bool) error {
+	err := filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == target {
+			return filepath.SkipAll
+		}
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(target, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		to := filepath.Join(tmp, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, info.Mode().Perm())
+		case ours[path.Join(top, filepath.ToSlash(rel))]:
+			return nil
+		case info.Mode()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, to)
+		default:
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(to, data, info.Mode().Perm())
+		}
+	})
+	return err
+}
+
+// swap puts the directory tmp in the place of target.
+func swap(tmp, target string) error {
 	old := tmp + ".old"
-	if err := os.Rename(dir, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Rename(target, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if rerr := os.Rename(old, dir); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			return fmt.Errorf("%w (and restoring %s failed: %v)", err, dir, rerr)
+	if err := os.Rename(tmp, target); err != nil {
+		if rerr := os.Rename(old, target); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			return fmt.Errorf("%w (and restoring %s failed: %v)", err, target, rerr)
 		}
 		return err
 	}
 	return os.RemoveAll(old)
+}
+
+func removeEmptyParents(root, dir string) {
+	for dir != root && strings.HasPrefix(dir, root) {
+		if os.Remove(dir) != nil {
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 func readManifest(dir string) (map[string]bool, error) {
@@ -120,38 +208,18 @@ func readManifest(dir string) (map[string]bool, error) {
 	s := bufio.NewScanner(bytes.NewReader(b))
 	for s.Scan() {
 		if line := strings.TrimSpace(s.Text()); line != "" {
-			ours[filepath.FromSlash(line)] = true
+			ours[line] = true
 		}
 	}
 	return ours, s.Err()
 }
 
-// foreignFiles lists the files in dir that mlc did not write, relative to dir.
-func foreignFiles(dir string, ours map[string]bool) ([]string, error) {
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return nil, fmt.Errorf("%s exists and is not a directory", dir)
+func writeAtomically(p string, data []byte) error {
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
 	}
-	var theirs []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == dir {
-			return filepath.SkipAll
-		}
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		if rel != ManifestFile && !ours[rel] {
-			theirs = append(theirs, rel)
-		}
-		return nil
-	})
-	return theirs, err
+	return os.Rename(tmp, p)
 }
 
 func writeFile(p string, data []byte) error {
@@ -159,26 +227,4 @@ func writeFile(p string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(p, data, 0o644)
-}
-
-func copyFile(from, to string) error {
-	st, err := os.Lstat(from)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
-	}
-	if st.Mode()&fs.ModeSymlink != 0 {
-		target, err := os.Readlink(from)
-		if err != nil {
-			return err
-		}
-		return os.Symlink(target, to)
-	}
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, data, st.Mode().Perm())
 }
