@@ -95,7 +95,7 @@ func TestBadInput(t *testing.T) {
 			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tshm: \"yes\"\n}\n"},
 			pos:     nb + ":5:7",
 			path:    "notebooks.dev.shm",
-			message: "conflicting values",
+			message: `"yes" is not allowed here; want bool`,
 		},
 		{
 			name:    "negative quota",
@@ -286,7 +286,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{"tenants/team-a/tenant.cue": "package ml\n\ntenant: owner: \"alice\"\n"},
 			pos:     "tenants/team-a/tenant.cue:3:16",
 			path:    "tenant.owner",
-			message: "invalid value \"alice\"",
+			message: `"alice" is not an email address`,
 		},
 		{
 			name:    "a tenant without an owner",
@@ -313,7 +313,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: memory: \"16GB\"\n}\n"},
 			pos:     nb + ":5:21",
 			path:    "notebooks.dev.resources.memory",
-			message: "invalid value \"16GB\"",
+			message: `"16GB" is not a Kubernetes quantity such as 500m, 4 or 16Gi`,
 		},
 		{
 			name:    "an environment variable name Kubernetes refuses",

@@ -16,14 +16,20 @@ import (
 
 // FromCUE turns a CUE error into diagnostics, each placed at the first position in a user
 // file (not in mlc's embedded schemas) and naming the field path.
-func FromCUE(err error) diag.List {
+func FromCUE(err error) diag.List { return fromCUE(err, nil) }
+
+// fromCUE is FromCUE that places a diagnostic in one of the secondary files (those that
+// only bind the repository to mlc's schemas, like the schema.cue `mlc init` writes) only
+// when no other user file has a position for it.
+func fromCUE(err error, secondary map[string]bool) diag.List {
 	var l diag.List
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
 		msg := cueerrors.Sanitize(e).Error()
-		if format != "" {
+		if format != "" && format != "%s" && format != "%v" {
 			msg = fmtMsg(format, args)
 		}
+		msg = explain(msg)
 		if rest, ok := strings.CutPrefix(msg, "incomplete value "); ok {
 			msg = "required, but not set (want " + rest + ")"
 		}
@@ -31,7 +37,7 @@ func FromCUE(err error) diag.List {
 		positions := append([]token.Pos{e.Position()}, cueerrors.Positions(e)...)
 		l = append(l, diag.Diagnostic{
 			Severity: diag.Error,
-			Pos:      userPosition(positions),
+			Pos:      userPosition(positions, secondary),
 			Path:     path,
 			Message:  msg,
 		})
@@ -39,7 +45,7 @@ func FromCUE(err error) diag.List {
 	return mergeDisjunctions(l).Sort()
 }
 
-var conflictPattern = regexp.MustCompile(`^conflicting values (".*") and (".*")$`)
+var conflictPattern = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types [a-z]+ and [a-z]+\))?$`)
 
 // mergeDisjunctions turns CUE's report of a value that matches no alternative of an
 // enumeration — "N errors in empty disjunction" and one "conflicting values" per
@@ -69,8 +75,20 @@ func mergeDisjunctions(l diag.List) diag.List {
 				}
 			}
 			if len(others) == len(ps) {
+				for i, o := range others {
+					for _, p := range patterns {
+						if o == p.expr {
+							others[i] = p.meaning
+						}
+					}
+				}
+				others = dropCovered(others)
 				slices.Sort(others)
-				merged[k] = fmt.Sprintf("%s is not allowed here; want one of %s", candidate, strings.Join(others, ", "))
+				want := "one of " + strings.Join(others, ", ")
+				if len(others) == 1 {
+					want = others[0]
+				}
+				merged[k] = fmt.Sprintf("%s is not allowed here; want %s", candidate, want)
 				break
 			}
 		}
@@ -81,7 +99,7 @@ func mergeDisjunctions(l diag.List) diag.List {
 		k := key{d.Pos, d.Path}
 		msg, ok := merged[k]
 		if !ok {
-			if strings.Contains(d.Message, "errors in empty disjunction") && hasMerged(merged, d.Path) {
+			if strings.Contains(d.Message, "errors in empty disjunction") && (hasMerged(merged, d.Path) || hasOther(l, d)) {
 				continue
 			}
 			out = append(out, d)
@@ -102,6 +120,31 @@ type key struct {
 	path string
 }
 
+// dropCovered leaves out the alternatives a type among them already allows: with bool,
+// true and false (a default written as *true | bool); with string, quoted strings.
+func dropCovered(alts []string) []string {
+	has := func(s string) bool { return slices.Contains(alts, s) }
+	return slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(alts))), func(a string) bool {
+		switch {
+		case has("bool") && (a == "true" || a == "false"):
+			return true
+		case has("string") && strings.HasPrefix(a, `"`):
+			return true
+		}
+		return false
+	})
+}
+
+// hasOther reports whether another diagnostic is about the same field.
+func hasOther(l diag.List, d diag.Diagnostic) bool {
+	for _, o := range l {
+		if o.Path == d.Path && o.Message != d.Message {
+			return true
+		}
+	}
+	return false
+}
+
 func hasMerged(merged map[key]string, path string) bool {
 	for k := range merged {
 		if k.path == path {
@@ -115,14 +158,47 @@ func fmtMsg(format string, args []any) string {
 	return strings.TrimSpace(cueerrors.Newf(token.NoPos, format, args...).Error())
 }
 
-// userPosition picks the first position that is in a user file.
-func userPosition(positions []token.Pos) diag.Position {
+// userPosition picks the first position that is in a user file, preferring files that
+// are not secondary.
+func userPosition(positions []token.Pos, secondary map[string]bool) diag.Position {
+	var fallback diag.Position
 	for _, p := range positions {
-		if p.IsValid() && !strings.HasPrefix(p.Filename(), embeddedPrefix) {
+		if !p.IsValid() || strings.HasPrefix(p.Filename(), embeddedPrefix) {
+			continue
+		}
+		if !secondary[p.Filename()] {
 			return PositionOf(p)
 		}
+		if fallback.File == "" {
+			fallback = PositionOf(p)
+		}
 	}
-	return diag.Position{}
+	return fallback
+}
+
+// patterns name what the schemas' regular expressions mean, so a mismatch says what is
+// wanted instead of quoting the expression.
+var patterns = []struct{ expr, meaning string }{
+	{`=~"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"`, "a Kubernetes name: lower case letters, digits and '-', starting and ending with a letter or digit"},
+	{`=~"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"`, "an email address"},
+	{`=~"^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"`, "a Kubernetes quantity such as 500m, 4 or 16Gi"},
+	{`=~"^/"`, "an absolute path"},
+}
+
+var outOfBound = regexp.MustCompile(`^invalid value (.*) \(out of bound (=~".*")\)$`)
+
+// explain rewrites a pattern mismatch in words.
+func explain(msg string) string {
+	m := outOfBound.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	for _, p := range patterns {
+		if m[2] == p.expr {
+			return fmt.Sprintf("%s is not %s", m[1], p.meaning)
+		}
+	}
+	return msg
 }
 
 // PositionOf converts a CUE position.
@@ -136,24 +212,26 @@ func PositionOf(p token.Pos) diag.Position {
 // Locate returns where the field at path of v is written in a user file: the first of the
 // conjuncts that make up the value which comes from the user. When the field itself comes
 // only from the schemas or defaults, it tries the enclosing fields.
-func Locate(v cue.Value, path string) diag.Position {
+func Locate(v cue.Value, path string) diag.Position { return locate(v, path, nil) }
+
+func locate(v cue.Value, path string, secondary map[string]bool) diag.Position {
 	sel := cue.ParsePath(path).Selectors()
 	for n := len(sel); n >= 0; n-- {
 		fv := v.LookupPath(cue.MakePath(sel[:n]...))
 		if !fv.Exists() {
 			continue
 		}
-		if p := userPositionOf(fv); p.File != "" {
+		if p := userPositionOf(fv, secondary); p.File != "" {
 			return p
 		}
 	}
 	return diag.Position{}
 }
 
-func userPositionOf(v cue.Value) diag.Position {
+func userPositionOf(v cue.Value, secondary map[string]bool) diag.Position {
 	var ps []token.Pos
 	collectPositions(v, 3, &ps)
-	return userPosition(ps)
+	return userPosition(ps, secondary)
 }
 
 // collectPositions gathers the positions of v and of the conjuncts it is made of.

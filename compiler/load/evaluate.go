@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -44,6 +45,9 @@ type Instance struct {
 	Diagnostics diag.List
 
 	fallbackFile string
+	// secondary are the files that only bind the repository to the schemas (they import
+	// them); positions in them are used only when no other file has one.
+	secondary map[string]bool
 }
 
 // Options tune Evaluate.
@@ -246,9 +250,14 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		}
 	}
 	inst.PkgName = parsed[0].PackageName()
+	res.secondary = schemaBindings(parsed)
 	user := w.ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
-		res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
+		// Err holds the first error only; Validate reports every one.
+		if all := user.Validate(); all != nil {
+			err = all
+		}
+		res.Diagnostics = append(res.Diagnostics, fromCUE(err, res.secondary)...)
 		return res
 	}
 	v := w.schema.Unify(user)
@@ -266,7 +275,7 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 	}
 	res.Value = v
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		for _, d := range FromCUE(err) {
+		for _, d := range fromCUE(err, res.secondary) {
 			if d.Pos.File == "" {
 				d.Pos = res.Locate(d.Path)
 			}
@@ -281,7 +290,7 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 // the instance's first file (the tenant's own, for a tenant instance).
 func (inst *Instance) Locate(path string) diag.Position {
 	if inst.Value.Exists() {
-		if p := Locate(inst.Value, path); p.File != "" {
+		if p := locate(inst.Value, path, inst.secondary); p.File != "" {
 			return p
 		}
 	}
@@ -289,6 +298,19 @@ func (inst *Instance) Locate(path string) diag.Position {
 		return diag.Position{File: inst.Tenant.Files[0]}
 	}
 	return diag.Position{File: inst.fallbackFile}
+}
+
+// schemaBindings returns the files that import mlc's schemas.
+func schemaBindings(files []*ast.File) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range files {
+		for spec := range f.ImportSpecs() {
+			if p, err := strconv.Unquote(spec.Path.Value); err == nil && p == schemas.ImportPath {
+				out[f.Filename] = true
+			}
+		}
+	}
+	return out
 }
 
 // checkPackages makes sure every file of an instance belongs to the same package.
