@@ -56,5 +56,6 @@ Exit codes: 0 ok, 1 the repository has errors, 2 usage or environment.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newInitCommand(), newVetCommand(), newRenderCommand(), newPushCommand(), newVersionCommand())
+	root.AddCommand(newDiffCommand())
 	return root
 }

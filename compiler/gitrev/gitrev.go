@@ -35,7 +35,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if err != nil {
 		var ge *gitError
 		if errors.As(err, &ge) {
-			return nil, fmt.Errorf("%s: %w (mlc diff reads the revisions to compare from git): %s", dir, ErrNotRepository, ge.stderr)
+			return nil, fmt.Errorf("%s: %w, or git cannot read it: %s", dir, ErrNotRepository, ge.stderr)
 		}
 		return nil, err
 	}

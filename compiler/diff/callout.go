@@ -1,0 +1,127 @@
+package diff
+
+import (
+	"slices"
+	"strings"
+)
+
+// Rule calls out changes reviewers must see. A rule about whole objects (no Path) calls
+// out every object of its kinds that undergoes one of its ops; a rule with a Path calls
+// out each object whose differing values match it, with those values. An added object
+// is matched as if every value in it were added, a removed one as if every value were
+// removed.
+type Rule struct {
+	// ID identifies the rule in JSON; several rules may share one.
+	ID string
+	// Title says in a few words what the rule watches.
+	Title string
+	// Kinds limits the rule to objects of these kinds; empty means every kind.
+	Kinds []string
+	// Ops are what must happen to the object: added, removed, changed.
+	Ops []Op
+	// Path, when set, is a pattern of the fields to watch: segments joined by dots, "**"
+	// for any number of steps, "*" for one, and "*" inside a segment for any characters
+	// ("**.resources.limits.*gpu*"); "|" separates alternatives.
+	Path string
+	// Note, when set, says more about a called-out object.
+	Note func(c *Change) string
+}
+
+// Rules are the callouts, most important first: the order callouts are listed in.
+// Adding a rule is adding a line.
+var Rules = []Rule{
+	{ID: "data", Title: "holds data", Kinds: []string{"Namespace", "Profile", "PersistentVolumeClaim", "Notebook"}, Ops: []Op{Removed}, Note: dataNote},
+	{ID: "access", Title: "access", Kinds: []string{"RoleBinding", "AuthorizationPolicy"}, Ops: []Op{Added, Removed}, Note: annotations("user", "role")},
+	{ID: "access", Title: "access", Kinds: []string{"RoleBinding"}, Ops: []Op{Changed}, Path: "roleRef.**|subjects.**", Note: annotations("user", "role")},
+	{ID: "access", Title: "owner", Kinds: []string{"Profile"}, Ops: []Op{Changed}, Path: "spec.owner.**"},
+	{ID: "quota", Title: "resource quota", Kinds: []string{"Profile"}, Ops: []Op{Added, Changed}, Path: "spec.resourceQuotaSpec.**"},
+	{ID: "gpu", Title: "GPUs", Ops: []Op{Added, Changed}, Path: "**.resources.limits.*gpu*|**.resources.requests.*gpu*"},
+	{ID: "traffic", Title: "canary traffic", Kinds: []string{"InferenceService"}, Ops: []Op{Added, Changed}, Path: "spec.predictor.canaryTrafficPercent"},
+	{ID: "image", Title: "image", Ops: []Op{Changed}, Path: "**.image"},
+	{ID: "model", Title: "model", Kinds: []string{"InferenceService"}, Ops: []Op{Changed}, Path: "**.storageUri"},
+}
+
+// PruneAnnotation is the annotation that tells Flux not to delete an object that
+// leaves the source: the object stays in the cluster, unmanaged.
+const PruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
+
+// dataNote says what deleting an object that holds data does.
+func dataNote(c *Change) string {
+	if annotation(c.current(), PruneAnnotation) == "disabled" {
+		return "Flux keeps it, as " + PruneAnnotation + " is disabled; mlc stops managing it"
+	}
+	switch c.Kind {
+	case "Namespace":
+		return "everything in the namespace is deleted with it"
+	case "Profile":
+		return "Kubeflow deletes the namespace " + c.Name + " and everything in it"
+	case "PersistentVolumeClaim":
+		return "Flux deletes the claim and the data on its volume"
+	}
+	return "Flux deletes it: what is not on a kept volume is lost"
+}
+
+// annotations returns a Note that lists the object's values of these annotations.
+func annotations(keys ...string) func(*Change) string {
+	return func(c *Change) string {
+		var parts []string
+		for _, k := range keys {
+			if v := annotation(c.current(), k); v != "" {
+				parts = append(parts, k+" "+v)
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+}
+
+func annotation(obj map[string]any, key string) string {
+	meta, _ := obj["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	s, _ := ann[key].(string)
+	return s
+}
+
+// callouts applies the rules to the changes, in rule order.
+func callouts(rules []Rule, changes []Change) []Callout {
+	out := []Callout{}
+	for _, r := range rules {
+		pat := compilePatterns(r.Path)
+		for i := range changes {
+			c := &changes[i]
+			if !slices.Contains(r.Ops, c.Op) || (len(r.Kinds) > 0 && !slices.Contains(r.Kinds, c.Kind)) {
+				continue
+			}
+			co := Callout{Rule: r.ID, Title: r.Title, Cluster: c.Cluster, Tenant: c.Tenant, Op: c.Op, ObjectRef: c.ObjectRef}
+			if r.Path != "" {
+				if co.Fields = matching(pat, c); len(co.Fields) == 0 {
+					continue
+				}
+			}
+			if r.Note != nil {
+				co.Note = r.Note(c)
+			}
+			out = append(out, co)
+		}
+	}
+	return out
+}
+
+// matching returns the single values of a change that the pattern matches.
+func matching(pat patterns, c *Change) []Field {
+	var out []Field
+	keep := func(f Field) {
+		if pat.match(f.steps) {
+			f.Path = f.steps.String()
+			out = append(out, f)
+		}
+	}
+	switch c.Op {
+	case Added, Removed:
+		leaves(nil, c.current(), c.Op, keep)
+	default:
+		for _, f := range c.Fields {
+			fieldLeaves(f, keep)
+		}
+	}
+	return out
+}

@@ -1,0 +1,191 @@
+package diff
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
+)
+
+// Snapshot is what one revision compiles to: cluster name → tenant name → the tenant's
+// objects in that cluster. A nil Snapshot is a revision with no objects.
+type Snapshot map[string]map[string][]manifest.Object
+
+// FromResult takes the objects of a compilation: per cluster, those of every tenant, and
+// the cluster's own (its Flux bootstrap) under the tenant name "".
+func FromResult(res *compiler.Result) Snapshot {
+	s := Snapshot{}
+	for _, c := range res.Clusters {
+		tenants := map[string][]manifest.Object{}
+		if len(c.Bootstrap) > 0 {
+			tenants[""] = slices.Clone(c.Bootstrap)
+		}
+		for _, t := range c.Tenants {
+			tenants[t.Name] = slices.Concat(t.Platform, t.Workloads)
+		}
+		s[c.Name] = tenants
+	}
+	return s
+}
+
+// Select keeps the clusters and tenants named, all when a list is empty. A cluster's own
+// objects (tenant "") go with the cluster.
+func (s Snapshot) Select(clusters, tenants []string) Snapshot {
+	out := Snapshot{}
+	for c, ts := range s {
+		if len(clusters) > 0 && !slices.Contains(clusters, c) {
+			continue
+		}
+		kept := map[string][]manifest.Object{}
+		for t, objs := range ts {
+			if t == "" || len(tenants) == 0 || slices.Contains(tenants, t) {
+				kept[t] = objs
+			}
+		}
+		out[c] = kept
+	}
+	return out
+}
+
+// side is one revision's objects in one cluster, by identity.
+type side map[string]sideObject
+
+type sideObject struct {
+	tenant string
+	obj    manifest.Object
+	json   []byte
+}
+
+func index(tenants map[string][]manifest.Object) (side, error) {
+	s := side{}
+	for _, t := range slices.Sorted(maps.Keys(tenants)) {
+		for _, o := range tenants[t] {
+			b, err := canonical(o.Content)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", o.Kind(), o.Name(), err)
+			}
+			s[o.ID()] = sideObject{tenant: t, obj: o, json: b}
+		}
+	}
+	return s, nil
+}
+
+// Compare finds the objects that differ between base and head, per cluster, by identity
+// (API group, kind, namespace, name); for a changed object, the fields that differ. It
+// fills every part of the Report but the revisions and Dir. The same input always gives
+// the same Report.
+func Compare(base, head Snapshot) (*Report, error) {
+	r := &Report{Schema: Schema, Clusters: []ClusterCounts{}, Summary: []Row{}, Callouts: []Callout{}, Changes: []Change{}}
+	clusters := slices.Sorted(maps.Keys(base))
+	for c := range head {
+		if _, ok := base[c]; !ok {
+			clusters = append(clusters, c)
+		}
+	}
+	slices.Sort(clusters)
+	for _, cluster := range clusters {
+		changes, err := compareCluster(cluster, base[cluster], head[cluster])
+		if err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", cluster, err)
+		}
+		r.Changes = append(r.Changes, changes...)
+	}
+	r.count()
+	r.Callouts = callouts(Rules, r.Changes)
+	return r, nil
+}
+
+func compareCluster(cluster string, base, head map[string][]manifest.Object) ([]Change, error) {
+	b, err := index(base)
+	if err != nil {
+		return nil, err
+	}
+	h, err := index(head)
+	if err != nil {
+		return nil, err
+	}
+	var changes []Change
+	var order []manifest.Object // each change's object, to sort by
+	add := func(c Change, o manifest.Object) {
+		changes = append(changes, c)
+		order = append(order, o)
+	}
+	for id, ho := range h {
+		bo, inBase := b[id]
+		if inBase && bytes.Equal(bo.json, ho.json) {
+			continue
+		}
+		c := Change{Cluster: cluster, Tenant: ho.tenant, ObjectRef: ref(ho.obj)}
+		after, err := decode(ho.json)
+		if err != nil {
+			return nil, err
+		}
+		c.after = after
+		if !inBase {
+			c.Op, c.Object = Added, after
+		} else {
+			before, err := decode(bo.json)
+			if err != nil {
+				return nil, err
+			}
+			c.Op, c.before = Changed, before
+			c.Fields = compareValues(nil, before, after, nil)
+		}
+		add(c, ho.obj)
+	}
+	for id, bo := range b {
+		if _, inHead := h[id]; inHead {
+			continue
+		}
+		before, err := decode(bo.json)
+		if err != nil {
+			return nil, err
+		}
+		add(Change{Cluster: cluster, Tenant: bo.tenant, Op: Removed, ObjectRef: ref(bo.obj), Object: before, before: before}, bo.obj)
+	}
+	idx := make([]int, len(changes))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int {
+		return cmp.Or(cmp.Compare(changes[i].Tenant, changes[j].Tenant), manifest.Compare(order[i], order[j]))
+	})
+	sorted := make([]Change, len(changes))
+	for i, j := range idx {
+		sorted[i] = changes[j]
+	}
+	return sorted, nil
+}
+
+func ref(o manifest.Object) ObjectRef {
+	return ObjectRef{APIVersion: o.APIVersion(), Group: o.Group(), Kind: o.Kind(), Namespace: o.Namespace(), Name: o.Name()}
+}
+
+// count fills Totals, Clusters and Summary from Changes.
+func (r *Report) count() {
+	r.Totals = Counts{}
+	r.Clusters, r.Summary = []ClusterCounts{}, []Row{}
+	rows := map[[3]string]*Counts{}
+	for _, c := range r.Changes {
+		r.Totals.add(c.Op)
+		if n := len(r.Clusters); n == 0 || r.Clusters[n-1].Name != c.Cluster {
+			r.Clusters = append(r.Clusters, ClusterCounts{Name: c.Cluster})
+		}
+		r.Clusters[len(r.Clusters)-1].add(c.Op)
+		k := [3]string{c.Cluster, c.Tenant, c.Kind}
+		if rows[k] == nil {
+			rows[k] = &Counts{}
+		}
+		rows[k].add(c.Op)
+	}
+	keys := slices.SortedFunc(maps.Keys(rows), func(a, b [3]string) int {
+		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]), cmp.Compare(a[2], b[2]))
+	})
+	for _, k := range keys {
+		r.Summary = append(r.Summary, Row{Cluster: k[0], Tenant: k[1], Kind: k[2], Counts: *rows[k]})
+	}
+}
