@@ -13,13 +13,14 @@ import (
 )
 
 // BenchmarkCompile measures vet+render (evaluate, check, lower, validate, lay out the tree)
-// of synthetic platforms of 10 workloads per tenant: 7 notebooks and 3 serving endpoints. It reports the peak heap in use
-// during a run as peak-heap-MB.
+// of synthetic platforms of 13 workloads per tenant: 7 notebooks, 3 serving endpoints, 2
+// training jobs and a hyperparameter experiment. It reports the peak heap in use during
+// a run as peak-heap-MB.
 func BenchmarkCompile(b *testing.B) {
 	for _, tenants := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("tenants=%d/workloads=10", tenants), func(b *testing.B) {
+		b.Run(fmt.Sprintf("tenants=%d/workloads=13", tenants), func(b *testing.B) {
 			dir := b.TempDir()
-			if err := synth.Write(dir, synth.Spec{Tenants: tenants, Notebooks: 7, Endpoints: 3}); err != nil {
+			if err := synth.Write(dir, synth.Spec{Tenants: tenants, Notebooks: 7, Endpoints: 3, TrainingJobs: 2, Experiments: 1}); err != nil {
 				b.Fatal(err)
 			}
 			var peak uint64

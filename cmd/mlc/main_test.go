@@ -86,7 +86,7 @@ func TestVetReportsAtTheLine(t *testing.T) {
 	}
 
 	code, out, _ = mlc(t, "vet", dir, "--format", "github")
-	if code != 1 || !strings.Contains(out, "::error file=tenants/example/notebooks.cue,line=5,col=19,title=mlc%3A notebooks.\"first-notebook\".resources.cpu::") {
+	if code != 1 || !strings.Contains(out, "tenants/example/notebooks.cue,line=5,col=19,title=mlc%3A notebooks.\"first-notebook\".resources.cpu::") || !strings.Contains(out, "::error file="+filepath.ToSlash(dir)) {
 		t.Errorf("github format: exit %d:\n%s", code, out)
 	}
 
@@ -102,7 +102,7 @@ func TestVetReportsAtTheLine(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &diags); err != nil || code != 1 || len(diags) == 0 {
 		t.Fatalf("json format: exit %d, %v:\n%s", code, err, out)
 	}
-	if d := diags[0]; d.Severity != "error" || d.Position.File != "tenants/example/notebooks.cue" || d.Position.Line != 5 {
+	if d := diags[0]; d.Severity != "error" || d.Position.File != filepath.ToSlash(filepath.Join(dir, "tenants/example/notebooks.cue")) || d.Position.Line != 5 {
 		t.Errorf("json diagnostic: %+v", d)
 	}
 }
@@ -180,7 +180,7 @@ func TestRenderExplainsTraffic(t *testing.T) {
 	if code != 0 {
 		t.Fatal(stderr)
 	}
-	want := "traffic: vision/resnet: canary: 10% of requests to s3://models/resnet/v4, 90% stay on the revision serving now (s3://models/resnet/v3, once it has rolled out)\n"
+	want := "traffic: vision/resnet: canary: 10% of requests to s3://models/resnet/v4, 90% stay on the revision serving now (s3://models/resnet/v3); where the endpoint is new, all requests go to s3://models/resnet/v4 until a revision has rolled out\n"
 	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "traffic: vision/fraud-scorer: 100% of requests to gs://vision-models/fraud/2026-11\n") {
 		t.Errorf("traffic lines missing:\n%s", stderr)
 	}

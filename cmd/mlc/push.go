@@ -97,7 +97,7 @@ func runPush(cmd *cobra.Command, dir, repository string, f pushFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := diag.Write(cmd.ErrOrStderr(), "text", res.Diagnostics); err != nil {
+	if err := diag.Write(cmd.ErrOrStderr(), "text", fromWorkingDir(dir, res.Diagnostics)); err != nil {
 		return err
 	}
 	if res.Diagnostics.HasErrors() {

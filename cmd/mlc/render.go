@@ -65,7 +65,7 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := diag.Write(cmd.ErrOrStderr(), "text", res.Diagnostics); err != nil {
+	if err := diag.Write(cmd.ErrOrStderr(), "text", fromWorkingDir(dir, res.Diagnostics)); err != nil {
 		return err
 	}
 	if res.Diagnostics.HasErrors() {
@@ -82,7 +82,7 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	if err := tree.WriteDir(f.output); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d files for %d clusters to %s\n", len(tree.Files), len(tree.Clusters()), f.output)
+	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s for %s to %s\n", plural(len(tree.Files), "file"), plural(len(tree.Clusters()), "cluster"), f.output)
 	return nil
 }
 

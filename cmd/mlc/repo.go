@@ -1,9 +1,15 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/diag"
 )
 
 // selection is the --cluster and --tenant flags that commands share.
@@ -36,4 +42,38 @@ func completeDirs(_ *cobra.Command, args []string, _ string) ([]string, cobra.Sh
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	return nil, cobra.ShellCompDirectiveFilterDirs
+}
+
+// fromWorkingDir rewrites diagnostics' file names, which are relative to the repository,
+// to be relative to the current directory, so that editors and CI annotations (GitHub's
+// are relative to the workspace) find the files when the repository is a subdirectory.
+func fromWorkingDir(repo string, l diag.List) diag.List {
+	abs, err := filepath.Abs(repo)
+	if err != nil {
+		return l
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return l
+	}
+	out := make(diag.List, len(l))
+	for i, d := range l {
+		if d.Pos.File != "" {
+			p := filepath.Join(abs, filepath.FromSlash(d.Pos.File))
+			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+				p = rel
+			}
+			d.Pos.File = filepath.ToSlash(p)
+		}
+		out[i] = d
+	}
+	return out
+}
+
+// plural writes a count and a noun: "1 cluster", "2 clusters".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -51,7 +51,7 @@ func runVet(cmd *cobra.Command, dir string, f vetFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := diag.Write(cmd.OutOrStdout(), f.format, res.Diagnostics); err != nil {
+	if err := diag.Write(cmd.OutOrStdout(), f.format, fromWorkingDir(dir, res.Diagnostics)); err != nil {
 		return err
 	}
 	if res.Diagnostics.HasErrors() {
@@ -64,7 +64,7 @@ func runVet(cmd *cobra.Command, dir string, f vetFlags) error {
 				objects += len(t.Platform) + len(t.Workloads)
 			}
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "ok: %d clusters, %d objects\n", len(res.Clusters), objects)
+		fmt.Fprintf(cmd.ErrOrStderr(), "ok: %s, %s\n", plural(len(res.Clusters), "cluster"), plural(objects, "object"))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 
@@ -41,10 +42,14 @@ func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
 	r.quantity("defaults.notebook.cpu", string(d.Notebook.CPU))
 	r.quantity("defaults.notebook.memory", d.Notebook.Memory)
 	r.quantity("defaults.notebook.workspaceSize", d.Notebook.WorkspaceSize)
-	for _, name := range slices.Sorted(maps.Keys(d.ImageCatalog)) {
-		path := model.Path("defaults", "imageCatalog", name)
-		r.image(path, d.ImageCatalog[name], p.Policy.AllowedRegistries)
+	for _, name := range slices.Sorted(maps.Keys(p.Clusters)) {
+		for i, g := range p.Clusters[name].GPUTypes {
+			if _, ok := d.GPUTypes[g]; !ok {
+				r.errorf(fmt.Sprintf("%s[%d]", model.Path("clusters", name, "gpuTypes"), i), "no GPU type %q in defaults.gpuTypes (have %s)", g, keyList(d.GPUTypes))
+			}
+		}
 	}
+	r.trainingDefaults(p)
 	lim := p.Policy.Limits.Notebook
 	if lim.CPU != "" {
 		r.quantity("policy.limits.notebook.cpu", string(lim.CPU))

@@ -70,6 +70,8 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 	}
 	mode := lower.ServingMode(p, ep)
 	serverless := mode == "serverless"
+	r.labels(path+".labels", ep.Labels)
+	r.annotations(path+".annotations", ep.Annotations)
 
 	switch {
 	case ep.Model != nil && ep.Container != nil:

@@ -43,6 +43,8 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 			r.errorf(path, "%s is the tenant's owner, who is already an admin; remove the contributor entry", email)
 		}
 	}
+	r.labels("tenant.labels", t.Labels)
+	r.annotations("tenant.annotations", t.Annotations)
 	quota := r.newQuota(t.Quota)
 
 	podDefaults := r.podDefaults(d.PodDefaults)
@@ -55,7 +57,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 			case "cpu", "memory", "gpu":
 				return path + ".resources." + field
 			case "storage":
-				return path + ".workspace"
+				return path
 			}
 			return path
 		})
@@ -74,6 +76,25 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		})
 	}
 	r.uniqueNames("servingEndpoints", slices.Collect(maps.Keys(d.Serving)))
+	targets := r.trainingTargets(p)
+	for _, declared := range slices.Sorted(maps.Keys(d.Training)) {
+		path := model.Path("trainingJobs", declared)
+		job := d.Training[declared]
+		u := r.standaloneJob(p, declared, job, targets, quota)
+		r.charge(quota, trainingWhat(job), u, func(field string) string {
+			return path + ".workers"
+		})
+	}
+	r.uniqueNames("trainingJobs", slices.Collect(maps.Keys(d.Training)))
+	for _, declared := range slices.Sorted(maps.Keys(d.Experiments)) {
+		path := model.Path("experiments", declared)
+		exp := d.Experiments[declared]
+		u := r.experiment(p, declared, exp, targets, quota)
+		r.charge(quota, experimentWhat(exp), u, func(field string) string {
+			return path + ".parallelTrials"
+		})
+	}
+	r.uniqueNames("experiments", slices.Collect(maps.Keys(d.Experiments)))
 	return r.diags
 }
 
@@ -174,6 +195,7 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 		}
 	}
 	r.envNames(path+".env", nb.Env)
+	r.notebookObjectNames(path, name, nb)
 	return u
 }
 

@@ -355,6 +355,9 @@ func checkTenantFiles(files []*ast.File, t *TenantDir) diag.List {
 }
 
 // TenantFields are the top-level fields a tenant directory may declare.
-var TenantFields = map[string]bool{"tenant": true, "notebooks": true, "podDefaults": true, "servingEndpoints": true, "servingRuntimes": true}
+var TenantFields = map[string]bool{
+	"tenant": true, "notebooks": true, "podDefaults": true, "servingEndpoints": true, "servingRuntimes": true,
+	"trainingJobs": true, "experiments": true,
+}
 
-const tenantFieldList = "tenant, notebooks, podDefaults, servingEndpoints and servingRuntimes"
+const tenantFieldList = "tenant, notebooks, podDefaults, servingEndpoints, servingRuntimes, trainingJobs and experiments"

@@ -68,7 +68,7 @@ func inferenceService(p *model.Platform, ns, declared string, ep model.ServingEn
 		}
 		mdl := map[string]any{"modelFormat": format, "storageUri": uri}
 		if m.Runtime != "" {
-			mdl["runtime"] = m.Runtime
+			mdl["runtime"] = runtimeName(p, m.Runtime)
 		}
 		if m.RuntimeVersion != "" {
 			mdl["runtimeVersion"] = m.RuntimeVersion
@@ -115,6 +115,15 @@ func inferenceService(p *model.Platform, ns, declared string, ep model.ServingEn
 			"spec":       spec,
 		},
 	}
+}
+
+// runtimeName is the object name of a runtime an endpoint names: a cluster runtime's
+// as written, a tenant runtime's as mlc names its ServingRuntime.
+func runtimeName(p *model.Platform, name string) string {
+	if _, ok := p.Defaults.ServingRuntimes[name]; ok {
+		return name
+	}
+	return model.NormalizeName(name)
 }
 
 // componentExtension holds the predictor settings that are not the model: scale,
@@ -259,8 +268,8 @@ func TrafficNote(p *model.Platform, ns, declared string, ep model.ServingEndpoin
 	if ep.Canary.Traffic == 100 {
 		return fmt.Sprintf("%s: canary at 100%%: every request goes to %s; promote it by moving it into the endpoint and removing the canary", name, next)
 	}
-	return fmt.Sprintf("%s: canary: %d%% of requests to %s, %d%% stay on the revision serving now (%s, once it has rolled out)",
-		name, ep.Canary.Traffic, next, 100-ep.Canary.Traffic, stable)
+	return fmt.Sprintf("%s: canary: %d%% of requests to %s, %d%% stay on the revision serving now (%s); where the endpoint is new, all requests go to %s until a revision has rolled out",
+		name, ep.Canary.Traffic, next, 100-ep.Canary.Traffic, stable, next)
 }
 
 // sortedKeys returns a map's keys in order.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
@@ -228,9 +230,14 @@ func tolerations(ts []model.Toleration) []any {
 
 // scaleQuantity multiplies a quantity by the spawner's limit factor, keeping its suffix
 // and rounding to one decimal as the spawner does ("16Gi" × 1.2 = "19.2Gi"; "500m" gives
-// whole millicores).
+// whole millicores). Where that rounding would give less than the request (tiny values),
+// the exact product is used, so a limit is never below its request.
 func scaleQuantity(q string, factor float64) string {
 	if factor == 1 {
+		return q
+	}
+	req, err := resource.ParseQuantity(q)
+	if err != nil {
 		return q
 	}
 	i := strings.IndexFunc(q, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
@@ -246,5 +253,12 @@ func scaleQuantity(q string, factor float64) string {
 	if suffix == "m" {
 		scaled = math.Round(v * factor)
 	}
-	return strconv.FormatFloat(scaled, 'f', -1, 64) + suffix
+	out := strconv.FormatFloat(scaled, 'f', -1, 64) + suffix
+	if lim, err := resource.ParseQuantity(out); err == nil && lim.Cmp(req) >= 0 {
+		return out
+	}
+	if req.Value() < 1000 { // cores: in millicores
+		return resource.NewMilliQuantity(int64(math.Ceil(float64(req.MilliValue())*factor)), resource.DecimalSI).String()
+	}
+	return strconv.FormatInt(int64(math.Ceil(float64(req.Value())*factor)), 10) // bytes
 }

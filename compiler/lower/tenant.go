@@ -25,10 +25,15 @@ type Output struct {
 
 // Target is what about a cluster changes how a tenant compiles for it. Tenants are
 // lowered once per distinct target, so it holds only settings that matter to lowering.
-type Target struct{}
+type Target struct {
+	// Training is how the cluster runs training jobs and experiments' trials.
+	Training TrainingTarget
+}
 
 // TargetOf returns the lowering target of a cluster.
-func TargetOf(p *model.Platform, c model.Cluster) Target { return Target{} }
+func TargetOf(p *model.Platform, c model.Cluster) Target {
+	return Target{Training: TrainingTargetOf(p, c)}
+}
 
 // Tenant compiles a tenant's declarations for clusters of one target.
 func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
@@ -52,6 +57,12 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		ep := d.Serving[name]
 		out.Workloads = append(out.Workloads, inferenceService(p, t.Name, name, ep))
 		out.Notes = append(out.Notes, TrafficNote(p, t.Name, name, ep))
+	}
+	for _, name := range sortedKeys(d.Training) {
+		out.Workloads = append(out.Workloads, trainingJobObject(p, target.Training, t.Name, name, d.Training[name]))
+	}
+	for _, name := range sortedKeys(d.Experiments) {
+		out.Workloads = append(out.Workloads, experiment(p, target.Training, t.Name, name, d.Experiments[name]))
 	}
 	slices.SortFunc(out.Platform, manifest.Compare)
 	slices.SortFunc(out.Workloads, manifest.Compare)

@@ -37,6 +37,8 @@ type Cluster struct {
 	Tenants []string `json:"tenants"`
 	// GPUTypes lists the GPU types the cluster has; nil means all of the platform's.
 	GPUTypes []string `json:"gpuTypes"`
+	// Training overrides the platform's training defaults for this cluster.
+	Training ClusterTraining `json:"training"`
 }
 
 // HasGPUType reports whether the cluster has GPUs of the named type.
@@ -73,6 +75,8 @@ type Defaults struct {
 	Access            Access                    `json:"access"`
 	Serving           ServingDefaults           `json:"serving"`
 	ServingRuntimes   map[string]RuntimeSupport `json:"servingRuntimes"`
+	Training          TrainingDefaults          `json:"training"`
+	Katib             KatibDefaults             `json:"katib"`
 }
 
 // ServingDefaults are the cluster's KServe settings.
@@ -167,6 +171,8 @@ type Declarations struct {
 	PodDefaults map[string]PodDefault      `json:"podDefaults"`
 	Serving     map[string]ServingEndpoint `json:"servingEndpoints"`
 	Runtimes    map[string]ServingRuntime  `json:"servingRuntimes"`
+	Training    map[string]TrainingJob     `json:"trainingJobs"`
+	Experiments map[string]Experiment      `json:"experiments"`
 }
 
 // Tenant is one team's Kubeflow profile.

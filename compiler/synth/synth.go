@@ -1,5 +1,6 @@
 // Package synth generates synthetic platform repositories of any size, for benchmarks
-// and scale tests: N tenants, each with notebooks and serving endpoints of varied shapes.
+// and scale tests: N tenants, each with notebooks, serving endpoints, training jobs and
+// experiments of varied shapes.
 package synth
 
 import (
@@ -14,7 +15,11 @@ type Spec struct {
 	Tenants   int
 	Notebooks int // per tenant
 	Endpoints int // serving endpoints per tenant
-	Clusters  int // at least 1
+	// TrainingJobs and Experiments are per tenant.
+	TrainingJobs int
+	Experiments  int
+	// Clusters is at least 1; the second runs training on the Training Operator.
+	Clusters int
 }
 
 // Write creates the repository in dir.
@@ -31,6 +36,7 @@ func Write(dir string, s Spec) error {
 		files["tenants/"+name+"/tenant.cue"] = tenant(i, s)
 		files["tenants/"+name+"/notebooks.cue"] = notebooks(i, s)
 		files["tenants/"+name+"/serving.cue"] = endpoints(s)
+		files["tenants/"+name+"/training.cue"] = training(s)
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -48,6 +54,10 @@ func platform(s Spec) string {
 	var b strings.Builder
 	b.WriteString("package ml\n\nclusters: {\n")
 	for c := range s.Clusters {
+		if c == 1 {
+			fmt.Fprintf(&b, "\t\"cluster-%d\": training: backend: \"training-operator\"\n", c)
+			continue
+		}
 		fmt.Fprintf(&b, "\t\"cluster-%d\": {}\n", c)
 	}
 	b.WriteString(`}
@@ -80,7 +90,9 @@ tenant: {
 	quota: {cpu: %[2]d, memory: "%[3]dGi", gpu: %[4]d, storage: "%[5]dGi"}
 	labels: "cost-center": "cc-%[6]d"
 }
-`, i, 4*s.Notebooks+16*s.Endpoints+1, 16*s.Notebooks+64*s.Endpoints+1, s.Notebooks+4*s.Endpoints+1, 200*s.Notebooks+1, i%50)
+`, i, 4*s.Notebooks+16*s.Endpoints+trainingCPU*s.TrainingJobs+trialsCPU*s.Experiments+1,
+		16*s.Notebooks+64*s.Endpoints+4*trainingCPU*s.TrainingJobs+4*trialsCPU*s.Experiments+1,
+		s.Notebooks+4*s.Endpoints+trainingGPU*s.TrainingJobs+trialsGPU*s.Experiments+1, 200*s.Notebooks+1, i%50)
 }
 
 func notebooks(i int, s Spec) string {

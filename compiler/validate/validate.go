@@ -8,7 +8,9 @@
 // validation, embedded-resource and list-type checks, and CEL rules
 // (x-kubernetes-validations). Built-in kinds (core v1 and RBAC v1) are strictly
 // decoded into their k8s.io/api types and given the metadata and field checks
-// listed in core.go.
+// listed in core.go. Katib's Experiment, whose CRD accepts any spec, is judged as
+// Katib's admission webhook judges it, and the job of its trial template against that
+// job's own schema (katib.go).
 //
 // Stricter than the API server: anything the server would silently drop or
 // overwrite is reported as an error. That covers unknown fields (pruned),
@@ -121,7 +123,11 @@ func (v *Validator) Validate(obj map[string]any) []FieldError {
 		return finish(ck.validate(raw, u))
 	}
 	if e, ok := v.crds[gvk.GroupKind()]; ok {
-		return finish(e.validate(gv.Version, u))
+		errs := e.validate(gv.Version, u)
+		if gvk.GroupKind() == experimentGK && gv.Version == "v1beta1" {
+			errs = append(errs, v.validateExperiment(u)...)
+		}
+		return finish(errs)
 	}
 	return []FieldError{{Message: fmt.Sprintf("mlc has no schema for %s %s: neither an embedded CRD nor a supported built-in kind", apiVersion, kind)}}
 }

@@ -1,0 +1,67 @@
+package check
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/mlc-gitops/mlc/compiler/model"
+)
+
+// labels checks label keys and values where they are written, rather than leaving them
+// to the API schema check, which can only point at the declaration.
+func (r *reporter) labels(path string, labels map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		p := path + "." + model.Path(k)
+		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+			r.errorf(p, "%q is not a valid label key: %s", k, strings.Join(errs, "; "))
+		}
+		if errs := validation.IsValidLabelValue(labels[k]); len(errs) > 0 {
+			r.errorf(p, "%q is not a valid label value: %s", labels[k], strings.Join(errs, "; "))
+		}
+	}
+}
+
+// annotations checks annotation keys.
+func (r *reporter) annotations(path string, annotations map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(annotations)) {
+		if errs := validation.IsQualifiedName(strings.ToLower(k)); len(errs) > 0 {
+			r.errorf(path+"."+model.Path(k), "%q is not a valid annotation key: %s", k, strings.Join(errs, "; "))
+		}
+	}
+}
+
+// notebookObjectNames checks what the notebook's objects would otherwise get wrong: labels
+// mlc sets itself, and two volumes of the pod with one name.
+func (r *reporter) notebookObjectNames(path, name string, nb model.Notebook) {
+	r.labels(path+".labels", nb.Labels)
+	r.annotations(path+".annotations", nb.Annotations)
+	if _, set := nb.Labels["app"]; set {
+		r.errorf(path+".labels.app", "the app label is the notebook's name, as the spawner sets it; choose another key")
+	}
+	for i, pd := range nb.PodDefaults {
+		if model.NormalizeName(pd) == "app" {
+			r.errorf(path+".podDefaults["+strconv.Itoa(i)+"]", "a PodDefault named app would take over the notebook's app label; rename it")
+		}
+	}
+	claims := map[string]string{}
+	if lower.WorkspaceEnabled(nb) {
+		claims[lower.WorkspaceClaimName(name)] = "workspace"
+	}
+	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
+		dv := nb.DataVolumes[key]
+		claim := dv.ExistingClaim
+		if claim == "" {
+			claim = lower.DataVolumeClaimName(name, key)
+		}
+		vpath := path + "." + model.Path("dataVolumes", key)
+		if other, dup := claims[claim]; dup {
+			r.errorf(vpath, "claim %s is already mounted as %s; mount it once", claim, other)
+		}
+		claims[claim] = key
+	}
+}

@@ -1,0 +1,137 @@
+package check
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/mlc-gitops/mlc/compiler/model"
+)
+
+// secretLike are parts of variable names whose plain values are probably secrets.
+var secretLike = []string{"PASSWORD", "TOKEN", "SECRET", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY"}
+
+// trainingEnv checks variable names and that a reference names one source.
+func (r *reporter) trainingEnv(path string, env map[string]model.EnvValue) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		v := env[k]
+		vpath := path + "." + model.Path(k)
+		if errs := validation.IsEnvVarName(k); len(errs) > 0 {
+			r.errorf(vpath, "%q is not a valid environment variable name: %s", k, strings.Join(errs, "; "))
+		}
+		switch {
+		case v.Secret != nil && v.ConfigMap != nil:
+			r.errorf(vpath, "set secret or configMap, not both")
+		case v.NamesNoSource():
+			r.errorf(vpath, "set the value's source: secret: {name, key} or configMap: {name, key}, or write the value as a string")
+		case !v.IsRef() && looksSecret(k) && v.Value != "" && !placeholderPattern.MatchString(v.Value):
+			r.warnf(vpath, "%s looks like a secret, and its value would be in the repository and the rendered manifests: "+
+				"keep it in a Secret and write %s: secret: {name: \"...\", key: \"...\"}", k, k)
+		}
+	}
+}
+
+func looksSecret(name string) bool {
+	upper := strings.ToUpper(name)
+	for _, s := range secretLike {
+		if strings.Contains(upper, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// trainingVolumes checks that each volume has one source and its own mount path.
+func (r *reporter) trainingVolumes(path string, vols map[string]model.TrainingVolume) {
+	mounts := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(vols)) {
+		v := vols[name]
+		vpath := path + "." + model.Path(name)
+		r.dnsLabel(vpath, name, "volume name", 63)
+		sources := 0
+		for _, set := range []bool{v.Claim != "", v.Secret != "", v.ConfigMap != "", v.EmptyDir != nil} {
+			if set {
+				sources++
+			}
+		}
+		if sources != 1 {
+			r.errorf(vpath, "set one source: claim, secret, configMap or emptyDir (got %d)", sources)
+		}
+		if v.EmptyDir != nil && v.EmptyDir.SizeLimit != "" {
+			r.quantity(vpath+".emptyDir.sizeLimit", v.EmptyDir.SizeLimit)
+		}
+		if other, dup := mounts[v.MountPath]; dup {
+			r.errorf(vpath+".mountPath", "%s is already where volume %s is mounted", v.MountPath, other)
+		}
+		mounts[v.MountPath] = name
+	}
+}
+
+// trainingResources checks a node's requests: quantities that parse, limits not under
+// the requests, GPU types that exist, and the requests a quota needs.
+func (r *reporter) trainingResources(p *model.Platform, path string, res *model.TrainingResources, q *quota) {
+	if res == nil {
+		return
+	}
+	cpu, cpuOK := quantityOf(r, path+".cpu", string(res.CPU))
+	memory, memOK := quantityOf(r, path+".memory", res.Memory)
+	if q.cpu != nil && res.CPU == "" {
+		r.errorf(path, "set cpu: the tenant's quota limits CPU, and the API server refuses pods without a CPU request in its namespace")
+	}
+	if q.memory != nil && res.Memory == "" {
+		r.errorf(path, "set memory: the tenant's quota limits memory, and the API server refuses pods without a memory request in its namespace")
+	}
+	if res.GPU > 0 {
+		r.gpu(p, path, res.GPUType)
+	} else if res.GPUType != "" {
+		r.errorf(path+".gpuType", "a GPU type without GPUs: set gpu too")
+	}
+	if l := res.Limits; l != nil {
+		if lim, ok := quantityOf(r, path+".limits.cpu", string(l.CPU)); ok && cpuOK && lim.Cmp(cpu) < 0 {
+			r.errorf(path+".limits.cpu", "the limit (%s) is under the request (%s)", l.CPU, res.CPU)
+		}
+		if lim, ok := quantityOf(r, path+".limits.memory", l.Memory); ok && memOK && lim.Cmp(memory) < 0 {
+			r.errorf(path+".limits.memory", "the limit (%s) is under the request (%s)", l.Memory, res.Memory)
+		}
+	}
+}
+
+// nodeRequests is what one training pod requests of the quota.
+func nodeRequests(res *model.TrainingResources) usage {
+	var u usage
+	if res == nil {
+		return u
+	}
+	if q, err := parseQuantity(string(res.CPU)); err == nil {
+		u.cpu = q
+	}
+	if q, err := parseQuantity(res.Memory); err == nil {
+		u.memory = q
+	}
+	u.gpu = res.GPU
+	return u
+}
+
+// maxUsage is the most of each resource of a and b.
+func maxUsage(a, b usage) usage {
+	out := a
+	if b.cpu.Cmp(a.cpu) > 0 {
+		out.cpu = b.cpu
+	}
+	if b.memory.Cmp(a.memory) > 0 {
+		out.memory = b.memory
+	}
+	out.gpu = max(a.gpu, b.gpu)
+	return out
+}
+
+// quantityOf parses a declared quantity; ok is false when it is unset or was reported.
+func quantityOf(r *reporter, path, s string) (resource.Quantity, bool) {
+	if s == "" {
+		return resource.Quantity{}, false
+	}
+	return r.quantity(path, s)
+}

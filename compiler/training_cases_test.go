@@ -1,0 +1,87 @@
+package compiler_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler"
+)
+
+// tr is the training file of the bad-input cases.
+const tr = "tenants/team-a/training.cue"
+
+// hpo is a valid experiment for baseRepo; each bad-input case about experiments changes
+// one thing in it, so that its diagnostic can only come from that change.
+const hpo = `package ml
+
+experiments: hpo: {
+	trial: {
+		framework: "pytorch"
+		image:     "ghcr.io/acme/train:1"
+		args: ["--lr=${trialParameters.lr}"]
+		resources: {cpu: 1, memory: "1Gi"}
+	}
+	parameters: lr: {min: 0.01, max: 0.1}
+	objective: {metric: "loss", type: "minimize"}
+	algorithm: "random"
+	maxTrials:      6
+	parallelTrials: 2
+}
+`
+
+// resnet is a valid training job for baseRepo, changed the same way.
+const resnet = `package ml
+
+trainingJobs: resnet: {
+	framework: "pytorch"
+	image:     "ghcr.io/acme/train:1"
+	workers:   2
+	resources: {cpu: 1, memory: "1Gi", gpu: 1}
+}
+`
+
+// with returns base with old, which must be in it once, replaced by new.
+func with(t testing.TB, base, old, new string) string {
+	t.Helper()
+	if strings.Count(base, old) != 1 {
+		t.Fatalf("%q is not in the base text once", old)
+	}
+	return strings.Replace(base, old, new, 1)
+}
+
+// TestTrainingCasesStartValid keeps the bases of the training bad-input cases valid, so
+// that each case's diagnostic comes from its own change.
+func TestTrainingCasesStartValid(t *testing.T) {
+	for name, content := range map[string]string{"experiment": hpo, "training job": resnet} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeRepo(t, map[string]string{tr: content})
+			res, err := compiler.Compile(t.Context(), dir, compiler.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Diagnostics) > 0 {
+				t.Fatal(res.Diagnostics.Error())
+			}
+		})
+	}
+}
+
+// TestSecretValuesInEnvWarn: a plain value for a variable that looks like a secret
+// compiles, with a warning that points at it and says how to reference a Secret.
+func TestSecretValuesInEnvWarn(t *testing.T) {
+	dir := writeRepo(t, map[string]string{tr: with(t, resnet, "workers:   2", "workers:   2\n\tenv: {HF_TOKEN: \"hf_abc\", HF_HOME: \"/cache\"}")})
+	res, err := compiler.Compile(t.Context(), dir, compiler.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() || len(res.Clusters) == 0 {
+		t.Fatalf("want the job compiled, got:\n%s", res.Diagnostics.Error())
+	}
+	if len(res.Diagnostics) != 1 {
+		t.Fatalf("want one warning, for HF_TOKEN only; got:\n%s", res.Diagnostics.Error())
+	}
+	d := res.Diagnostics[0]
+	if d.Pos.String() != tr+":7:18" || d.Path != "trainingJobs.resnet.env.HF_TOKEN" || !strings.Contains(d.Message, `HF_TOKEN: secret: {name:`) {
+		t.Errorf("want a warning at HF_TOKEN saying how to reference a Secret; got %s", d)
+	}
+}
