@@ -668,3 +668,26 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		})
 	}
 }
+
+// TestTenantFilesMayUseDefinitions: a tenant's own definitions and hidden fields are not
+// declarations of anything, so they are allowed; they help a file share settings.
+func TestTenantFilesMayUseDefinitions(t *testing.T) {
+	dir := writeRepo(t, map[string]string{nb: `package ml
+
+#Small: {cpu: 1, memory: "2Gi"}
+_image: "jupyter-scipy"
+
+notebooks: a: {image: _image, resources: #Small}
+notebooks: b: {image: _image, resources: #Small}
+`})
+	res, err := compiler.Compile(t.Context(), dir, compiler.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Diagnostics) > 0 {
+		t.Fatal(res.Diagnostics.Error())
+	}
+	if n := len(res.Clusters[0].Tenants[0].Workloads); n != 4 {
+		t.Errorf("%d objects, want 2 notebooks and their 2 workspace claims", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +49,10 @@ func runInit(cmd *cobra.Command, dir string, f initFlags) error {
 		if err != nil {
 			return err
 		}
-		f.module = "example.com/" + filepath.Base(abs) + "@v0"
+		f.module = "example.com/" + moduleElement(filepath.Base(abs)) + "@v0"
+	}
+	if !strings.Contains(f.owner, "@") || strings.ContainsAny(f.owner, " \t\"") {
+		return fmt.Errorf("--owner %q is not an email address (the identity Kubeflow's authentication forwards)", f.owner)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -57,11 +61,33 @@ func runInit(cmd *cobra.Command, dir string, f initFlags) error {
 	if err != nil {
 		return err
 	}
+	verb := "created"
+	if f.schemasOnly {
+		verb = "wrote"
+	}
 	for _, name := range files {
-		fmt.Fprintln(cmd.OutOrStdout(), "created", filepath.Join(dir, filepath.FromSlash(name)))
+		fmt.Fprintln(cmd.OutOrStdout(), verb, filepath.Join(dir, filepath.FromSlash(name)))
 	}
 	if !f.schemasOnly {
 		fmt.Fprintf(cmd.OutOrStdout(), "\nNext: cd %s && mlc vet && mlc render -o -\n", dir)
 	}
 	return nil
+}
+
+// moduleElement turns a directory name into a CUE module path element: lower case
+// letters, digits, '-', '.' and '_'.
+func moduleElement(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('-')
+		}
+	}
+	if s := strings.Trim(b.String(), "-._"); s != "" {
+		return s
+	}
+	return "platform"
 }

@@ -191,3 +191,21 @@ func TestRenderExplainsTraffic(t *testing.T) {
 		t.Errorf("-q did not silence the traffic lines: %s", stderr)
 	}
 }
+
+func TestInitNamesAndOwner(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "My Platform")
+	if code, _, stderr := mlc(t, "init", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	mod, err := os.ReadFile(filepath.Join(dir, "cue.mod", "module.cue"))
+	if err != nil || !strings.Contains(string(mod), `module: "example.com/my-platform@v0"`) {
+		t.Errorf("module.cue: %s %v", mod, err)
+	}
+	if code, _, stderr := mlc(t, "init", filepath.Join(t.TempDir(), "x"), "--owner", "alice"); code != 2 || !strings.Contains(stderr, "is not an email address") {
+		t.Errorf("owner: exit %d %s", code, stderr)
+	}
+	code, out, stderr := mlc(t, "init", dir, "--schemas-only")
+	if code != 0 || !strings.Contains(out, "wrote "+filepath.Join(dir, "schema.cue")) {
+		t.Errorf("--schemas-only: exit %d %s %s", code, out, stderr)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -341,8 +342,8 @@ func checkTenantFiles(files []*ast.File, t *TenantDir) diag.List {
 				continue
 			}
 			name, _, err := ast.LabelName(field.Label)
-			if err != nil {
-				continue
+			if err != nil || strings.HasPrefix(name, "#") || strings.HasPrefix(name, "_") {
+				continue // definitions and hidden fields are the file's own, never output
 			}
 			if !TenantFields[name] {
 				l.Errorf(PositionOf(field.Pos()), name,
@@ -354,10 +355,21 @@ func checkTenantFiles(files []*ast.File, t *TenantDir) diag.List {
 	return l
 }
 
-// TenantFields are the top-level fields a tenant directory may declare.
-var TenantFields = map[string]bool{
-	"tenant": true, "notebooks": true, "podDefaults": true, "servingEndpoints": true, "servingRuntimes": true,
-	"trainingJobs": true, "experiments": true,
-}
+// TenantFields are the top-level fields a tenant directory may declare: those of the
+// schema's #TenantDeclarations.
+var TenantFields = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range schemas.Fields("#TenantDeclarations") {
+		m[f.Name] = true
+	}
+	return m
+}()
 
-const tenantFieldList = "tenant, notebooks, podDefaults, servingEndpoints, servingRuntimes, trainingJobs and experiments"
+// tenantFieldList names them for messages: "tenant, notebooks, ... and experiments".
+var tenantFieldList = func() string {
+	var names []string
+	for _, f := range schemas.Fields("#TenantDeclarations") {
+		names = append(names, f.Name)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}()

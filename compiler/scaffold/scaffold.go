@@ -61,6 +61,11 @@ func Files(opts Options) (map[string][]byte, error) {
 			return nil, err
 		}
 	}
+	binding, err := schemaBinding()
+	if err != nil {
+		return nil, err
+	}
+	files["schema.cue"] = binding
 	names, err := fs.Glob(schemas.Files, "*.cue")
 	if err != nil {
 		return nil, err
@@ -76,7 +81,8 @@ func Files(opts Options) (map[string][]byte, error) {
 }
 
 // Write creates the repository in dir. It refuses to overwrite any file that exists,
-// except the schema copy when SchemasOnly is set, and writes nothing in that case.
+// except the schema copy and schema.cue when SchemasOnly is set, and writes nothing in
+// that case.
 func Write(dir string, opts Options) ([]string, error) {
 	files, err := Files(opts)
 	if err != nil {
