@@ -166,26 +166,7 @@ func normalizeISVC(obj map[string]any) {
 		}
 	}
 	for _, c := range containers {
-		res, ok := c["resources"].(map[string]any)
-		if !ok {
-			continue
-		}
-		limits, _ := res["limits"].(map[string]any)
-		requests, _ := res["requests"].(map[string]any)
-		if requests == nil {
-			requests = map[string]any{}
-			res["requests"] = requests
-		}
-		for k, v := range limits {
-			if _, set := requests[k]; !set {
-				requests[k] = v
-			}
-		}
-		for _, m := range []map[string]any{limits, requests} {
-			for k, v := range m {
-				m[k] = yamlNumber(v)
-			}
-		}
+		defaultRequests(c)
 	}
 }
 
