@@ -30,12 +30,19 @@ func TenantArtifact(f *model.Flux, cluster, tenant string) string {
 	return strings.TrimSuffix(f.Repository, "/") + "/" + cluster + "/tenants/" + tenant
 }
 
+// FluxControllerAccount is the service account Flux installs kustomize-controller with,
+// bound to cluster-admin.
+const FluxControllerAccount = "kustomize-controller"
+
 // FluxBootstrap is what a cluster needs once, to follow the platform artifact: its
-// OCIRepository and Kustomization in flux-system, applied with Flux's own rights.
+// OCIRepository and Kustomization in flux-system, applied with Flux's own rights. The
+// Kustomization names the controller's account: under Flux's multi-tenancy lockdown
+// (--default-service-account) one that names none is applied as flux-system's default
+// account, which may not create namespaces or profiles.
 func FluxBootstrap(f *model.Flux, cluster string) []manifest.Object {
 	return []manifest.Object{
 		ociRepository(f, PlatformFluxName, FluxNamespace, PlatformArtifact(f, cluster), f.TagFor(cluster)),
-		fluxKustomization(f, PlatformFluxName, FluxNamespace, map[string]any{}),
+		fluxKustomization(f, PlatformFluxName, FluxNamespace, map[string]any{"serviceAccountName": FluxControllerAccount}),
 	}
 }
 

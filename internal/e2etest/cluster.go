@@ -179,6 +179,11 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		if err := c.CreateNamespace(ctx, "flux-system"); err != nil {
 			return nil, err
 		}
+		// As Flux's installation does: the controller's own service account, bound to
+		// cluster-admin, which Kustomizations in flux-system name under the lockdown.
+		if err := c.ApplyYAML(ctx, []byte(fluxControllerAccount)); err != nil {
+			return nil, err
+		}
 		if err := c.startFlux(ports[3:]); err != nil {
 			return nil, err
 		}
@@ -211,11 +216,12 @@ func (c *Cluster) startFlux(ports []int) error {
 		return err
 	}
 	// The multi-tenancy lockdown Flux documents: no cross-namespace source references, no
-	// remote bases. --requeue-dependency is shortened from 30s so that a tenant waiting for
+	// remote bases, and a Kustomization that names no service account is applied as its
+	// namespace's default one. --requeue-dependency is shortened from 30s so that a tenant waiting for
 	// the platform Kustomization does not slow the tests down.
 	kc, err := c.start("kustomize-controller", filepath.Join(bin, "kustomize-controller"), append([]string{
 		"--metrics-addr=" + addr(ports[3]), "--health-addr=" + addr(ports[4]),
-		"--no-cross-namespace-refs=true", "--no-remote-bases=true", "--requeue-dependency=2s",
+		"--no-cross-namespace-refs=true", "--no-remote-bases=true", "--default-service-account=default", "--requeue-dependency=2s",
 	}, common...), append(env, "TMPDIR="+kcTmp))
 	if err != nil {
 		return err
@@ -387,3 +393,15 @@ func httpOK(client *http.Client, url string) bool {
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
 }
+
+// fluxControllerAccount is kustomize-controller's service account as Flux installs it.
+const fluxControllerAccount = `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: kustomize-controller, namespace: flux-system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: cluster-reconciler-flux-system}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: kustomize-controller, namespace: flux-system}]
+`
