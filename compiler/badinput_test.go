@@ -642,6 +642,20 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			path:    "experiments.hpo.trial.framework",
 			message: "cluster prod: Katib is not configured to run JAXJob trials (defaults.katib.trialResources lacks JAXJob.v1.kubeflow.org)",
 		},
+		{
+			name:    "a number too large for Kubernetes",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: gpu: 99999999999999999999\n}\n"},
+			pos:     nb + ":5:18",
+			path:    "notebooks.dev.resources.gpu",
+			message: "99999999999999999999 is too large: it must fit a int64",
+		},
+		{
+			name:    "replicas beyond an int32",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\treplicas: max: 9223372036854775807\n}\n"},
+			pos:     sv + ":5:17",
+			path:    "servingEndpoints.m.replicas.max",
+			message: "out of bound <=2147483647",
+		},
 	}
 	if len(cases) < 20 {
 		t.Fatalf("the corpus must keep at least 20 cases, has %d", len(cases))

@@ -195,7 +195,12 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 	}
 	var decls model.Declarations
 	if err := inst.DecodeTenant(&decls); err != nil {
-		r.diags = append(r.diags, load.FromCUE(err)...)
+		var l diag.List
+		if errors.As(err, &l) {
+			r.diags = append(r.diags, l...)
+		} else {
+			r.diags.Errorf(inst.Locate(""), "", "%v", err)
+		}
 		return r
 	}
 	if decls.Tenant != nil {
