@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/model"
@@ -65,12 +66,5 @@ func keyList[V any](m map[string]V) string {
 	if len(keys) == 0 {
 		return "none"
 	}
-	s := ""
-	for i, k := range keys {
-		if i > 0 {
-			s += ", "
-		}
-		s += k
-	}
-	return s
+	return strings.Join(keys, ", ")
 }

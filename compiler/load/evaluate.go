@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,7 +105,7 @@ func (e *Evaluator) Tenants(ctx context.Context, opts Options, fn func(inst *Ins
 	var selected []*TenantDir
 	for i := range e.repo.Tenants {
 		t := &e.repo.Tenants[i]
-		if len(opts.Tenants) == 0 || contains(opts.Tenants, t.Name) {
+		if len(opts.Tenants) == 0 || slices.Contains(opts.Tenants, t.Name) {
 			selected = append(selected, t)
 		}
 	}
@@ -131,15 +132,6 @@ feed:
 	close(jobs)
 	wg.Wait()
 	return err
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // worker owns one cue.Context at a time, with the schemas built in it once.
