@@ -173,6 +173,7 @@ type Declarations struct {
 	Runtimes    map[string]ServingRuntime  `json:"servingRuntimes"`
 	Training    map[string]TrainingJob     `json:"trainingJobs"`
 	Experiments map[string]Experiment      `json:"experiments"`
+	Pipelines   map[string]Pipeline        `json:"pipelines"`
 }
 
 // Tenant is one team's Kubeflow profile.

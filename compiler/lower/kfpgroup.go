@@ -1,0 +1,265 @@
+package lower
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/mlc-gitops/mlc/compiler/model"
+)
+
+// loop sets a loop group's iterator: over a constant list, a list parameter or a list
+// output, with the item passed in as an input of the group.
+func (b *irBuilder) loop(n *PipelineNode, spec map[string]any) {
+	l := n.Task.Loop
+	item := b.itemChannel(n)
+	iter := map[string]any{"itemInput": item}
+	switch {
+	case l.Parameter != "":
+		ch := channelPrefix + l.Parameter
+		b.declare(n, ch, groupInput{typ: model.TypeList, src: source{param: l.Parameter}})
+		iter["items"] = map[string]any{"inputParameter": ch}
+	case l.Task != "":
+		producer := b.tree.ByName[l.Task]
+		ch := channelName(producer, l.Output)
+		b.declare(n, ch, groupInput{typ: model.TypeList, src: source{producer: producer, output: l.Output}})
+		iter["items"] = map[string]any{"inputParameter": ch}
+	default:
+		iter["items"] = map[string]any{"raw": pythonJSON(l.Items)}
+	}
+	b.declare(n, item, groupInput{typ: LoopItemType(b.pipe, b.tree, n), src: source{loop: n}})
+	spec["parameterIterator"] = iter
+	if l.Parallelism != nil {
+		spec["iteratorPolicy"] = map[string]any{"parallelismLimit": *l.Parallelism}
+	}
+}
+
+// itemChannel is the SDK's name for a loop's item.
+func (b *irBuilder) itemChannel(n *PipelineNode) string {
+	l := n.Task.Loop
+	switch {
+	case l.Parameter != "":
+		return channelPrefix + l.Parameter + "-loop-item"
+	case l.Task != "":
+		return channelName(b.tree.ByName[l.Task], l.Output) + "-loop-item"
+	}
+	return channelPrefix + n.IRName + "-loop-item"
+}
+
+// itemType is the type of a loop's items.
+func (b *irBuilder) itemType(n *PipelineNode) string { return LoopItemType(b.pipe, b.tree, n) }
+
+// pythonJSON writes a list as Python's json.dumps does, which is how the SDK writes a
+// loop's constant items: ", " and ": " between elements.
+func pythonJSON(items []json.RawMessage) string {
+	compact, _ := json.Marshal(items)
+	var buf bytes.Buffer
+	inString, escaped := false, false
+	for _, c := range compact {
+		buf.WriteByte(c)
+		switch {
+		case escaped:
+			escaped = false
+		case c == '\\' && inString:
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ',' || c == ':'):
+			buf.WriteByte(' ')
+		}
+	}
+	return buf.String()
+}
+
+// condition writes one condition as the SDK's CEL expression over the group's inputs.
+func (b *irBuilder) condition(n *PipelineNode, c BranchCondition) string {
+	var src source
+	var typ string
+	if c.Parameter != "" {
+		src = source{param: c.Parameter}
+		typ = b.pipe.Parameters[c.Parameter].Kind()
+	} else {
+		producer := b.tree.ByName[c.Task]
+		src = source{producer: producer, output: c.Output}
+		if producer != nil && producer.Task != nil {
+			typ = producer.Task.Outputs[c.Output]
+		}
+	}
+	ch := channelPrefix + c.Parameter
+	if src.producer != nil {
+		ch = channelName(src.producer, c.Output)
+	}
+	b.declare(n, ch, groupInput{typ: typ, src: src})
+	op, operand := c.Operator()
+	left := "inputs.parameter_values['" + ch + "']"
+	right := string(operand)
+	rtyp := model.ValueType(operand)
+	switch {
+	case typ == model.TypeInt && rtyp == model.TypeFloat:
+		left = "double(int(" + left + "))"
+	case typ == model.TypeInt:
+		left = "int(" + left + ")"
+	case typ == model.TypeFloat && rtyp == model.TypeInt:
+		right = "double(" + right + ")"
+	}
+	if rtyp == model.TypeString {
+		var s string
+		_ = json.Unmarshal(operand, &s)
+		right = "'" + s + "'"
+	}
+	expr := left + " " + op + " " + right
+	if c.Negate {
+		return "!(" + expr + ")"
+	}
+	return expr
+}
+
+// resources is a step container's resource spec, in both the current and the
+// deprecated fields, as the SDK writes them.
+func (b *irBuilder) resources(r *model.PipelineResources) map[string]any {
+	if r == nil {
+		return nil
+	}
+	out := map[string]any{}
+	cpuLimit, memLimit := string(r.CPU), r.Memory
+	if r.Limits != nil {
+		if r.Limits.CPU != "" {
+			cpuLimit = string(r.Limits.CPU)
+		}
+		if r.Limits.Memory != "" {
+			memLimit = r.Limits.Memory
+		}
+	}
+	cpu := func(current, legacy, q string) {
+		if q == "" {
+			return
+		}
+		v, err := resource.ParseQuantity(q)
+		if err != nil {
+			return
+		}
+		out[current] = strconv.FormatInt(v.MilliValue(), 10) + "m"
+		out[legacy] = float64(v.MilliValue()) / 1000
+	}
+	memory := func(current, legacy, q string) {
+		if q == "" {
+			return
+		}
+		v, err := resource.ParseQuantity(q)
+		if err != nil {
+			return
+		}
+		out[current] = q
+		out[legacy] = float64(v.Value()) / 1e9
+	}
+	cpu("resourceCpuRequest", "cpuRequest", string(r.CPU))
+	cpu("resourceCpuLimit", "cpuLimit", cpuLimit)
+	memory("resourceMemoryRequest", "memoryRequest", r.Memory)
+	memory("resourceMemoryLimit", "memoryLimit", memLimit)
+	if r.GPU > 0 {
+		_, g, _ := GPUType(b.plat, r.GPUType)
+		count := strconv.FormatInt(r.GPU, 10)
+		out["accelerator"] = map[string]any{
+			"resourceType": g.ResourceName(), "resourceCount": count,
+			"type": g.ResourceName(), "count": count,
+		}
+	}
+	return out
+}
+
+// kubernetes is a step's KubernetesExecutorConfig: secrets, config maps and claims,
+// node selection and its deadline.
+func (b *irBuilder) kubernetes(n *PipelineNode) map[string]any {
+	t := n.Task
+	k := map[string]any{}
+	nameParam := func(name string) map[string]any {
+		return map[string]any{"runtimeValue": map[string]any{"constant": name}}
+	}
+	secretEnv, configEnv := map[string][]any{}, map[string][]any{}
+	for _, name := range slices.Sorted(maps.Keys(t.Env)) {
+		v := t.Env[name]
+		switch {
+		case v.Secret != nil:
+			secretEnv[v.Secret.Name] = append(secretEnv[v.Secret.Name], map[string]any{"secretKey": v.Secret.Key, "envVar": name})
+		case v.ConfigMap != nil:
+			configEnv[v.ConfigMap.Name] = append(configEnv[v.ConfigMap.Name], map[string]any{"configMapKey": v.ConfigMap.Key, "envVar": name})
+		}
+	}
+	for _, s := range slices.Sorted(maps.Keys(secretEnv)) {
+		appendList(k, "secretAsEnv", map[string]any{"secretName": s, "secretNameParameter": nameParam(s), "keyToEnv": secretEnv[s]})
+	}
+	for _, c := range slices.Sorted(maps.Keys(configEnv)) {
+		appendList(k, "configMapAsEnv", map[string]any{"configMapName": c, "configMapNameParameter": nameParam(c), "keyToEnv": configEnv[c]})
+	}
+	for _, name := range slices.Sorted(maps.Keys(t.Volumes)) {
+		v := t.Volumes[name]
+		switch {
+		case v.Secret != "":
+			appendList(k, "secretAsVolume", map[string]any{"secretName": v.Secret, "secretNameParameter": nameParam(v.Secret), "mountPath": v.MountPath, "optional": false})
+		case v.ConfigMap != "":
+			appendList(k, "configMapAsVolume", map[string]any{"configMapName": v.ConfigMap, "configMapNameParameter": nameParam(v.ConfigMap), "mountPath": v.MountPath, "optional": false})
+		case v.Claim != "":
+			appendList(k, "pvcMount", map[string]any{"constant": v.Claim, "pvcNameParameter": nameParam(v.Claim), "mountPath": v.MountPath})
+		}
+	}
+	selector := maps.Clone(t.NodeSelector)
+	tols := slices.Clone(t.Tolerations)
+	if r := t.Resources; r != nil && r.GPU > 0 {
+		_, g, _ := GPUType(b.plat, r.GPUType)
+		if len(g.NodeSelector) > 0 && selector == nil {
+			selector = map[string]string{}
+		}
+		for key, v := range g.NodeSelector {
+			if _, set := selector[key]; !set {
+				selector[key] = v
+			}
+		}
+		tols = append(tols, g.Tolerations...)
+	}
+	if len(selector) > 0 {
+		k["nodeSelector"] = map[string]any{"labels": stringMap(selector)}
+	}
+	if len(tols) > 0 {
+		k["tolerations"] = tolerations(tols)
+	}
+	if t.Timeout != "" {
+		k["activeDeadlineSeconds"] = strconv.FormatInt(DurationSeconds(t.Timeout), 10)
+	}
+	return k
+}
+
+func appendList(m map[string]any, key string, v any) {
+	l, _ := m[key].([]any)
+	m[key] = append(l, v)
+}
+
+// Operator returns a condition's operator and operand.
+func (c BranchCondition) Operator() (string, json.RawMessage) {
+	for _, op := range model.ConditionOperators {
+		if v, ok := c.Ops[op]; ok {
+			return op, v
+		}
+	}
+	return "==", json.RawMessage(`""`)
+}
+
+// Expression is the condition as a reader would write it, for graphs and messages.
+func (c BranchCondition) Expression() string {
+	var b strings.Builder
+	if c.Negate {
+		b.WriteString("not ")
+	}
+	if c.Parameter != "" {
+		b.WriteString(c.Parameter)
+	} else {
+		b.WriteString(c.Task + "." + c.Output)
+	}
+	op, v := c.Operator()
+	b.WriteString(" " + op + " " + string(v))
+	return b.String()
+}
