@@ -10,7 +10,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/check"
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/load"
@@ -28,6 +30,11 @@ type Options struct {
 	Tenants []string
 	// Workers is how many tenants are compiled at once; all cores if zero.
 	Workers int
+	// NoCache compiles every tenant, neither reading nor writing the cache of compiled
+	// tenants that is otherwise used (see package cache).
+	NoCache bool
+	// CacheDir is where that cache lives; cache.Dir() when empty.
+	CacheDir string
 }
 
 // Result is a compiled repository.
@@ -38,6 +45,8 @@ type Result struct {
 	Clusters []Cluster
 	// Platform is the evaluated platform settings; nil when they have errors.
 	Platform *model.Platform
+	// Stats say where the time went, tenant by tenant.
+	Stats Stats
 }
 
 // Cluster is what one cluster runs.
@@ -68,6 +77,9 @@ var validator = validate.New()
 // Result.Diagnostics; the error is for everything else (an unreadable directory, a
 // selection that matches nothing).
 func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
+	if !opts.NoCache {
+		go cache.Version() // hashes the executable while the platform is evaluated
+	}
 	repo, err := load.Find(dir)
 	if err != nil {
 		var l diag.List
@@ -88,6 +100,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 
+	start := time.Now()
 	res := &Result{}
 	var plat model.Platform
 	var fluxPos diag.Position
@@ -125,36 +138,48 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			}
 		}
 	}
+	if err := checkPlacement(&plat, opts, wanted); err != nil {
+		return nil, err
+	}
 	selected := map[string]model.Cluster{}
 	for name, c := range plat.Clusters {
 		if len(opts.Clusters) == 0 || slices.Contains(opts.Clusters, name) {
 			selected[name] = c
 		}
 	}
-	outputs := make(map[string]map[string]*lower.Output, len(wanted))
-	diags := make(map[string]diag.List, len(wanted))
-	results := make(chan tenantResult)
+	res.Stats.Platform = time.Since(start)
+
+	inc := newIncremental(opts, ev, repo, &plat, selected)
+	results := make(map[string]tenantResult, len(wanted))
+	misses := inc.lookup(wanted, opts.Workers, results)
+	collected := make(chan tenantResult)
 	done := make(chan struct{})
 	go func() {
-		for r := range results {
-			outputs[r.name] = r.outputs
-			diags[r.name] = r.diags
+		for r := range collected {
+			results[r.name] = r
 		}
 		close(done)
 	}()
-	if len(wanted) > 0 {
-		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: wanted}, func(inst *load.Instance) {
-			results <- compileTenant(&plat, selected, inst)
+	if len(misses) > 0 {
+		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses}, func(inst *load.Instance) {
+			start := time.Now()
+			r := compileTenant(&plat, selected, inst)
+			r.evaluate, r.compile = inst.Elapsed, time.Since(start)
+			inc.store(r)
+			collected <- r
 		})
 	}
-	close(results)
+	close(collected)
 	<-done
 	if err != nil {
 		return nil, err
 	}
+	inc.trim()
 	for _, t := range wanted {
-		res.Diagnostics = append(res.Diagnostics, diags[t]...)
+		res.Diagnostics = append(res.Diagnostics, results[t].diags...)
 	}
+	res.Stats.add(wanted, results)
+	res.Stats.Total = time.Since(start)
 	res.Diagnostics = res.Diagnostics.Sort()
 	if res.Diagnostics.HasErrors() {
 		return res, nil
@@ -162,7 +187,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	for _, name := range slices.Sorted(maps.Keys(selected)) {
 		c := Cluster{Name: name}
 		for _, t := range wanted {
-			if out := outputs[t][name]; out != nil {
+			if out := results[t].outputs[name]; out != nil {
 				c.Tenants = append(c.Tenants, Tenant{Name: t, Output: *out})
 			}
 		}
@@ -183,6 +208,11 @@ type tenantResult struct {
 	// outputs are by cluster name; clusters with the same lowering target share one.
 	outputs map[string]*lower.Output
 	diags   diag.List
+	// cached is true when the result was read from the cache instead of evaluated.
+	cached bool
+	// evaluate is the CUE evaluation's time; compile the time spent after it (or
+	// reading the cache entry).
+	evaluate, compile time.Duration
 }
 
 // compileTenant runs every stage for one tenant while its CUE value is alive, so that
@@ -257,6 +287,32 @@ func validateObjects(objs []manifest.Object, locate check.Locator) diag.List {
 		}
 	}
 	return l
+}
+
+// checkPlacement refuses a --tenant that no selected cluster runs, which would
+// otherwise give nothing and say nothing; it names the clusters that do run it.
+func checkPlacement(plat *model.Platform, opts Options, wanted []string) error {
+	for _, t := range opts.Tenants {
+		if slices.Contains(wanted, t) {
+			continue
+		}
+		var runs []string
+		for name, c := range plat.Clusters {
+			if c.Runs(t) {
+				runs = append(runs, name)
+			}
+		}
+		slices.Sort(runs)
+		if len(runs) == 0 {
+			return &UsageError{fmt.Sprintf("no cluster runs tenant %q: list it in a cluster's tenants in the platform files", t)}
+		}
+		what := "cluster " + strings.Join(opts.Clusters, ", ") + " does"
+		if len(opts.Clusters) > 1 {
+			what = "clusters " + strings.Join(opts.Clusters, ", ") + " do"
+		}
+		return &UsageError{fmt.Sprintf("%s not run tenant %q; it runs on %s (choose --cluster %s)", what, t, strings.Join(runs, ", "), strings.Join(runs, ","))}
+	}
+	return nil
 }
 
 func checkSelection(what string, selected, have []string) error {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -45,6 +46,8 @@ type Instance struct {
 	Value cue.Value
 	// Diagnostics are the problems CUE found: syntax, schema violations, incomplete values.
 	Diagnostics diag.List
+	// Elapsed is how long the evaluation took.
+	Elapsed time.Duration
 
 	fallbackFile string
 	// secondary are the files that only bind the repository to the schemas (they import
@@ -88,6 +91,10 @@ func NewEvaluator(repo *Repository) (*Evaluator, error) {
 	}
 	return e, nil
 }
+
+// Source returns the bytes of one of the repository's files (relative to its root, with
+// forward slashes), as NewEvaluator read them; nil for a file it did not read.
+func (e *Evaluator) Source(rel string) []byte { return e.sources[rel] }
 
 // Platform evaluates the platform files alone and passes the instance to fn.
 func (e *Evaluator) Platform(fn func(*Instance)) {
@@ -196,11 +203,13 @@ func embeddedInstance(files fs.FS, dir, pkg string) *build.Instance {
 
 // evaluate builds one instance: the platform files, plus t's files when t is not nil.
 func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
+	start := time.Now()
 	if w.used >= renewAfter {
 		w.renew()
 	}
 	w.used++
 	res := &Instance{Tenant: t, fallbackFile: e.repo.PlatformFiles[0]}
+	defer func() { res.Elapsed = time.Since(start) }()
 	if t != nil {
 		if errs := validation.IsDNS1123Label(t.Name); len(errs) > 0 {
 			res.Diagnostics.Errorf(diag.Position{File: t.Dir}, "tenant.name",

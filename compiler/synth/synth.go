@@ -1,6 +1,7 @@
 // Package synth generates synthetic platform repositories of any size, for benchmarks
 // and scale tests: N tenants, each with notebooks, serving endpoints, training jobs and
-// experiments of varied shapes.
+// experiments of varied shapes. WritePlain writes the same platform as one plain CUE
+// package, for the cue command to evaluate.
 package synth
 
 import (
@@ -22,22 +23,53 @@ type Spec struct {
 	Clusters int
 }
 
+// ForWorkloads sizes a platform of tenants with workloads each, one cluster, the
+// workloads dealt in turn to notebooks, serving endpoints, training jobs and experiments.
+func ForWorkloads(tenants, workloads int) Spec {
+	s := Spec{Tenants: tenants, Clusters: 1}
+	kinds := []*int{&s.Notebooks, &s.Endpoints, &s.TrainingJobs, &s.Experiments}
+	for i := range workloads {
+		*kinds[i%len(kinds)]++
+	}
+	return s
+}
+
+// Workloads is how many workloads each tenant declares.
+func (s Spec) Workloads() int { return s.Notebooks + s.Endpoints + s.TrainingJobs + s.Experiments }
+
+const moduleFile = "module: \"example.com/synthetic@v0\"\nlanguage: version: \"v0.17.0\"\n"
+
+// tenantFiles are one tenant's files by name, in a fixed order.
+func tenantFiles(i int, s Spec) [][2]string {
+	return [][2]string{
+		{"tenant.cue", tenant(i, s)},
+		{"notebooks.cue", notebooks(i, s)},
+		{"serving.cue", endpoints(s)},
+		{"training.cue", training(s)},
+	}
+}
+
+// TenantName is the name of the i-th tenant.
+func TenantName(i int) string { return fmt.Sprintf("team-%05d", i) }
+
 // Write creates the repository in dir.
 func Write(dir string, s Spec) error {
 	if s.Clusters < 1 {
 		s.Clusters = 1
 	}
 	files := map[string]string{
-		"cue.mod/module.cue": "module: \"example.com/synthetic@v0\"\nlanguage: version: \"v0.17.0\"\n",
+		"cue.mod/module.cue": moduleFile,
 		"platform.cue":       platform(s),
 	}
 	for i := range s.Tenants {
-		name := fmt.Sprintf("team-%05d", i)
-		files["tenants/"+name+"/tenant.cue"] = tenant(i, s)
-		files["tenants/"+name+"/notebooks.cue"] = notebooks(i, s)
-		files["tenants/"+name+"/serving.cue"] = endpoints(s)
-		files["tenants/"+name+"/training.cue"] = training(s)
+		for _, f := range tenantFiles(i, s) {
+			files["tenants/"+TenantName(i)+"/"+f[0]] = f[1]
+		}
 	}
+	return writeFiles(dir, files)
+}
+
+func writeFiles(dir string, files map[string]string) error {
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

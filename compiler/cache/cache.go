@@ -1,0 +1,183 @@
+// Package cache keeps compiled tenants on disk between runs of mlc, content-addressed:
+// an entry's key is a hash of everything its compilation read (see Hasher), so a tenant
+// whose inputs did not change is never evaluated again, whichever directory or git
+// revision the repository was read from.
+//
+// The cache is an optimisation only. Entries that cannot be read or decoded are misses,
+// and entries that cannot be written are skipped: a render never fails because of it.
+//
+// Entries live in Dir()/<2 hex digits>/<key>. Writing one is atomic (a temporary file
+// renamed into place). Reading one refreshes its modification time when that is more
+// than an hour old; once a day, Trim deletes entries unused for MaxAge and, if the rest
+// still exceed MaxSize, the least recently used until they fit.
+package cache
+
+import (
+	"cmp"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Limits of the cache's size on disk.
+const (
+	// MaxAge is how long an entry is kept after it was last used.
+	MaxAge = 7 * 24 * time.Hour
+	// MaxSize bounds the total size of the entries kept after a trim.
+	MaxSize = 1 << 30
+	// trimEvery is how often Trim looks at the entries at all.
+	trimEvery = 24 * time.Hour
+	// touchAfter is how stale a used entry's modification time may be before it is
+	// refreshed, so that a warm render does not write to every entry.
+	touchAfter = time.Hour
+)
+
+// EnvDir is the environment variable that overrides the cache directory.
+const EnvDir = "MLC_CACHE_DIR"
+
+// Dir returns where the cache lives: $MLC_CACHE_DIR, else mlc/render in the user's
+// cache directory (os.UserCacheDir).
+func Dir() (string, error) {
+	if d := os.Getenv(EnvDir); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "mlc", "render"), nil
+}
+
+// Cache is a directory of entries. Its methods are safe for concurrent use, also by
+// several processes.
+type Cache struct {
+	dir     string
+	maxAge  time.Duration
+	maxSize int64
+}
+
+// Open returns the cache in dir, creating the directory.
+func Open(dir string) (*Cache, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return &Cache{dir: dir, maxAge: MaxAge, maxSize: MaxSize}, nil
+}
+
+func (c *Cache) path(k Key) string {
+	h := hex.EncodeToString(k[:])
+	return filepath.Join(c.dir, h[:2], h)
+}
+
+// Load returns the entry stored under k; false when there is none or it is unreadable.
+func (c *Cache) Load(k Key) (*Entry, bool) {
+	p := c.path(k)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, false
+	}
+	e, err := decodeEntry(b)
+	if err != nil {
+		return nil, false
+	}
+	if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > touchAfter {
+		now := time.Now()
+		_ = os.Chtimes(p, now, now)
+	}
+	return e, true
+}
+
+// Store writes e under k. An entry that cannot be encoded or written is an error the
+// caller may ignore: the tenant is simply compiled again next time.
+func (c *Cache) Store(k Key, e *Entry) error {
+	b, err := e.encode()
+	if err != nil {
+		return err
+	}
+	p := c.path(k)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
+}
+
+// Trim deletes old entries, at most once every 24 hours (it records when in a file
+// named "trimmed"): those unused for MaxAge, then, while the rest exceed MaxSize, the
+// least recently used. Leftover temporary files older than an hour go too.
+func (c *Cache) Trim() error {
+	return c.trim(time.Now(), false)
+}
+
+func (c *Cache) trim(now time.Time, force bool) error {
+	marker := filepath.Join(c.dir, "trimmed")
+	if st, err := os.Stat(marker); !force && err == nil && now.Sub(st.ModTime()) < trimEvery {
+		return nil
+	}
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		return err
+	}
+	type entry struct {
+		path string
+		size int64
+		used time.Time
+	}
+	var kept []entry
+	var total int64
+	err := filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || filepath.Dir(filepath.Dir(p)) != filepath.Clean(c.dir) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		age := now.Sub(info.ModTime())
+		temp := strings.HasPrefix(d.Name(), ".tmp-")
+		if age > c.maxAge || (temp && age > time.Hour) {
+			_ = os.Remove(p)
+			return nil
+		}
+		if !temp {
+			kept = append(kept, entry{p, info.Size(), info.ModTime()})
+			total += info.Size()
+		}
+		return nil
+	})
+	if total > c.maxSize {
+		slices.SortFunc(kept, func(a, b entry) int { return cmp.Compare(a.used.UnixNano(), b.used.UnixNano()) })
+		for _, e := range kept {
+			if total <= c.maxSize {
+				break
+			}
+			if os.Remove(e.path) == nil {
+				total -= e.size
+			}
+		}
+	}
+	return err
+}

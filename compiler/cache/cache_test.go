@@ -1,0 +1,152 @@
+package cache
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/mlc-gitops/mlc/compiler/diag"
+	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
+)
+
+func sampleEntry() *Entry {
+	workloads := []manifest.Object{{
+		Source: `notebooks."dev"`,
+		Content: map[string]any{
+			"apiVersion": "kubeflow.org/v1",
+			"kind":       "Notebook",
+			"metadata":   map[string]any{"name": "dev", "labels": map[string]string{"a": "b"}, "annotations": map[string]any(nil)},
+			"spec": map[string]any{
+				"replicas": int32(2), "count": int64(-3), "n": 7, "ratio": 0.25, "on": true, "none": nil,
+				"args":  []string{"x", "y"},
+				"empty": []any{}, "nilList": []any(nil), "emptyMap": map[string]any{},
+				"items": []map[string]any{{"k": uint8(3)}},
+				"f32":   float32(1.5),
+			},
+		},
+	}}
+	return &Entry{
+		Diagnostics: diag.List{{Severity: diag.Warning, Pos: diag.Position{File: "tenants/a/x.cue", Line: 3, Column: 2}, Path: "notebooks.dev", Message: "careful"}},
+		Outputs: map[string]*lower.Output{
+			"prod":    {Platform: []manifest.Object{{Source: "tenant", Content: map[string]any{"kind": "Profile"}}}, Workloads: workloads, Notes: []string{"a note"}},
+			"staging": {Workloads: workloads},
+		},
+	}
+}
+
+func TestRoundTripKeepsTypes(t *testing.T) {
+	e := sampleEntry()
+	b, err := e.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeEntry(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, e) {
+		t.Errorf("round trip changed the entry:\n got %#v\nwant %#v", got.Outputs["prod"].Workloads[0].Content, e.Outputs["prod"].Workloads[0].Content)
+	}
+	if &got.Outputs["prod"].Workloads[0] != &got.Outputs["staging"].Workloads[0] {
+		t.Errorf("shared workloads were not shared again")
+	}
+	again, _ := e.encode()
+	if string(again) != string(b) {
+		t.Errorf("encoding is not deterministic")
+	}
+}
+
+func TestRefusesUnknownTypes(t *testing.T) {
+	type named string
+	for _, v := range []any{named("x"), &struct{}{}, struct{}{}, map[int]any{}} {
+		e := &Entry{Outputs: map[string]*lower.Output{"c": {Workloads: []manifest.Object{{Content: map[string]any{"v": v}}}}}}
+		if _, err := e.encode(); err == nil {
+			t.Errorf("%T was stored", v)
+		}
+	}
+}
+
+func TestCorruptEntriesAreMisses(t *testing.T) {
+	c, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHasher()
+	h.String("x")
+	k := h.Key()
+	if _, ok := c.Load(k); ok {
+		t.Fatal("hit in an empty cache")
+	}
+	if err := c.Store(k, sampleEntry()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Load(k); !ok {
+		t.Fatal("miss after store")
+	}
+	good, _ := os.ReadFile(c.path(k))
+	for i := 0; i < len(good); i += 7 {
+		bad := append([]byte(nil), good...)
+		bad[i] ^= 0x5a
+		for _, b := range [][]byte{bad, good[:i]} {
+			if err := os.WriteFile(c.path(k), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := c.Load(k); ok {
+				t.Fatalf("corrupt entry (byte %d) was a hit", i)
+			}
+		}
+	}
+}
+
+func TestTrim(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := Open(dir)
+	now := time.Now()
+	var keys []Key
+	for i := range 4 {
+		h := NewHasher()
+		h.Bytes([]byte{byte(i)})
+		keys = append(keys, h.Key())
+		if err := c.Store(keys[i], sampleEntry()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := now.Add(-MaxAge - time.Hour)
+	_ = os.Chtimes(c.path(keys[0]), old, old)
+	for i := 1; i < 4; i++ {
+		used := now.Add(-time.Duration(4-i) * time.Minute)
+		_ = os.Chtimes(c.path(keys[i]), used, used)
+	}
+	st, _ := os.Stat(c.path(keys[1]))
+	c.maxSize = 2 * st.Size()
+	if err := c.trim(now, false); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{false, false, true, true} {
+		if _, err := os.Stat(c.path(keys[i])); (err == nil) != want {
+			t.Errorf("entry %d kept: %v, want %v", i, err == nil, want)
+		}
+	}
+	// Not again within a day.
+	_ = os.Chtimes(c.path(keys[2]), old, old)
+	if err := c.trim(now, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.path(keys[2])); err != nil {
+		t.Errorf("trimmed twice in a day")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "trimmed")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	start := time.Now()
+	if Version() == "" {
+		t.Fatal("no version for a test binary")
+	}
+	t.Logf("version %s in %v", Version()[:12], time.Since(start))
+}

@@ -1,0 +1,126 @@
+package compiler
+
+import (
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mlc-gitops/mlc/compiler/cache"
+	"github.com/mlc-gitops/mlc/compiler/load"
+	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/mlc-gitops/mlc/compiler/model"
+)
+
+// incremental connects a compilation to the cache of compiled tenants. A tenant's key
+// hashes everything its compilation reads, as bytes and paths relative to the
+// repository root (never the directory it was read from, so that the two revisions
+// of mlc diff share entries): mlc's version, the platform files, the tenant's files
+// and the selected clusters that run it with their lowering targets. It is known
+// before any CUE is evaluated, so a hit costs no evaluation at all.
+type incremental struct {
+	c    *cache.Cache // nil when caching is off
+	keys map[string]cache.Key
+}
+
+func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, plat *model.Platform, selected map[string]model.Cluster) *incremental {
+	inc := &incremental{}
+	if opts.NoCache || cache.Version() == "" {
+		return inc
+	}
+	dir := opts.CacheDir
+	if dir == "" {
+		var err error
+		if dir, err = cache.Dir(); err != nil {
+			return inc
+		}
+	}
+	c, err := cache.Open(dir)
+	if err != nil {
+		return inc
+	}
+	inc.c = c
+
+	h := cache.NewHasher()
+	h.String("mlc compiled tenant")
+	h.String(cache.Version())
+	for _, f := range repo.PlatformFiles {
+		h.String(f)
+		h.Bytes(ev.Source(f))
+	}
+	platformKey := h.Key()
+	clusters := slices.Sorted(maps.Keys(selected))
+	inc.keys = make(map[string]cache.Key, len(repo.Tenants))
+	for _, t := range repo.Tenants {
+		h := cache.NewHasher()
+		h.Bytes(platformKey[:])
+		h.String(t.Name)
+		for _, f := range t.Files {
+			h.String(f)
+			h.Bytes(ev.Source(f))
+		}
+		for _, name := range clusters {
+			if c := selected[name]; c.Runs(t.Name) {
+				h.String(name)
+				h.String(fmt.Sprintf("%+v", lower.TargetOf(plat, c)))
+			}
+		}
+		inc.keys[t.Name] = h.Key()
+	}
+	return inc
+}
+
+// lookup puts the cached tenants among wanted into results and returns the others, in
+// the order of wanted. Entries are read and decoded by several workers at once.
+func (inc *incremental) lookup(wanted []string, workers int, results map[string]tenantResult) (misses []string) {
+	if inc.c == nil {
+		return wanted
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	found := make([]*tenantResult, len(wanted))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(wanted)) {
+		wg.Go(func() {
+			for i := range next {
+				start := time.Now()
+				if e, ok := inc.c.Load(inc.keys[wanted[i]]); ok {
+					found[i] = &tenantResult{name: wanted[i], outputs: e.Outputs, diags: e.Diagnostics, cached: true, compile: time.Since(start)}
+				}
+			}
+		})
+	}
+	for i := range wanted {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, t := range wanted {
+		if found[i] != nil {
+			results[t] = *found[i]
+		} else {
+			misses = append(misses, t)
+		}
+	}
+	return misses
+}
+
+// store keeps a freshly compiled tenant, unless it has errors: those are reported
+// again, and cheaply, by evaluating it. A failure to write is not the user's concern.
+func (inc *incremental) store(r tenantResult) {
+	if inc.c == nil || r.diags.HasErrors() {
+		return
+	}
+	_ = inc.c.Store(inc.keys[r.name], &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
+}
+
+// trim bounds the cache's size on disk (see cache.Cache.Trim).
+func (inc *incremental) trim() {
+	if inc.c != nil {
+		_ = inc.c.Trim()
+	}
+}

@@ -1,0 +1,222 @@
+package compiler_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/emit"
+	"github.com/mlc-gitops/mlc/compiler/synth"
+)
+
+// rendered compiles dir and returns every file of its tree and the compilation.
+func rendered(t *testing.T, dir string, opts compiler.Options) (string, *compiler.Result) {
+	t.Helper()
+	res, err := compiler.Compile(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() {
+		t.Fatal(res.Diagnostics.Error())
+	}
+	tree, err := emit.Build(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, f := range tree.Files {
+		b.WriteString("# " + f.Path + "\n")
+		b.Write(f.Data)
+	}
+	return b.String(), res
+}
+
+// copyDir copies a repository, so that a test may change it.
+func copyDir(t *testing.T, from string) string {
+	t.Helper()
+	to := filepath.Join(t.TempDir(), "repo")
+	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+	return to
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A training job whose environment looks like it holds a secret: a warning, which a
+// cached tenant must still report, at its line.
+const warningJob = `
+trainingJobs: "leaky": {
+	framework: "pytorch"
+	image:     "ghcr.io/example/train:1.0"
+	command: ["torchrun", "train.py"]
+	env: API_TOKEN: "hunter2"
+	resources: {cpu: 1, memory: "4Gi"}
+}
+`
+
+// TestCachedOutputIsIdentical renders cold, then warm, then after a change to one
+// tenant, and compares each with a render without the cache: same bytes, same
+// diagnostics, and only what changed is evaluated again.
+func TestCachedOutputIsIdentical(t *testing.T) {
+	synthetic := t.TempDir()
+	if err := synth.Write(synthetic, synth.Spec{Tenants: 6, Notebooks: 3, Endpoints: 3, TrainingJobs: 2, Experiments: 1, Clusters: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range map[string]string{"quickstart": filepath.Join("..", "examples", "quickstart"), "synthetic": synthetic} {
+		t.Run(name, func(t *testing.T) {
+			repo := copyDir(t, src)
+			tenants, _ := filepath.Glob(filepath.Join(repo, "tenants", "*", "tenant.cue"))
+			appendFile(t, tenants[0], warningJob)
+			cached := compiler.Options{CacheDir: t.TempDir()}
+
+			compare := func(step string, wantEvaluated int) {
+				t.Helper()
+				cold, coldRes := rendered(t, repo, compiler.Options{NoCache: true})
+				got, res := rendered(t, repo, cached)
+				if got != cold {
+					t.Errorf("%s: the output differs from a render without the cache", step)
+				}
+				if !reflect.DeepEqual(res.Diagnostics, coldRes.Diagnostics) || len(res.Diagnostics) == 0 {
+					t.Errorf("%s: diagnostics %v, want %v", step, res.Diagnostics, coldRes.Diagnostics)
+				}
+				if res.Stats.Evaluated != wantEvaluated || res.Stats.Cached != len(tenants)-wantEvaluated {
+					t.Errorf("%s: %d tenants evaluated, %d cached; want %d evaluated", step, res.Stats.Evaluated, res.Stats.Cached, wantEvaluated)
+				}
+			}
+			compare("cold", len(tenants))
+			compare("warm", 0)
+			appendFile(t, tenants[len(tenants)-1], "\n// a comment is a change too\n")
+			compare("one tenant changed", 1)
+			compare("warm again", 0)
+
+			// Another copy (as mlc diff exports a revision) shares the entries.
+			if _, res := rendered(t, copyDir(t, repo), cached); res.Stats.Evaluated != 0 {
+				t.Errorf("a copy of the repository evaluated %d tenants", res.Stats.Evaluated)
+			}
+			appendFile(t, filepath.Join(repo, "platform.cue"), "\n// platform files are every tenant's input\n")
+			compare("platform changed", len(tenants))
+		})
+	}
+}
+
+// TestCacheFollowsTheSelection: a tenant compiled for one cluster is not reused for a
+// selection of clusters with another lowering target.
+func TestCacheFollowsTheSelection(t *testing.T) {
+	repo := t.TempDir()
+	if err := synth.Write(repo, synth.Spec{Tenants: 2, Notebooks: 1, TrainingJobs: 2, Clusters: 2}); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	for _, clusters := range [][]string{{"cluster-0"}, {"cluster-1"}, {"cluster-0", "cluster-1"}} {
+		opts := compiler.Options{Clusters: clusters, CacheDir: cacheDir}
+		got, res := rendered(t, repo, opts)
+		if res.Stats.Evaluated != 2 {
+			t.Errorf("%v: %d evaluated, want 2", clusters, res.Stats.Evaluated)
+		}
+		opts.NoCache = true
+		if want, _ := rendered(t, repo, opts); got != want {
+			t.Errorf("%v: the output differs from a render without the cache", clusters)
+		}
+	}
+}
+
+// TestCorruptCacheEntries: entries that cannot be read are misses, and rewritten.
+func TestCorruptCacheEntries(t *testing.T) {
+	repo := filepath.Join("..", "examples", "quickstart")
+	cached := compiler.Options{CacheDir: t.TempDir()}
+	want, _ := rendered(t, repo, compiler.Options{NoCache: true})
+	rendered(t, repo, cached)
+	n := 0
+	err := filepath.WalkDir(cached.CacheDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "trimmed" {
+			return err
+		}
+		n++
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(p, b[:len(b)/2], 0o644)
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("%d entries: %v", n, err)
+	}
+	for _, wantEvaluated := range []int{2, 0} {
+		got, res := rendered(t, repo, cached)
+		if got != want {
+			t.Errorf("the output differs after corrupting the cache")
+		}
+		if res.Stats.Evaluated != wantEvaluated {
+			t.Errorf("%d tenants evaluated, want %d", res.Stats.Evaluated, wantEvaluated)
+		}
+	}
+	// An unusable cache directory is no cache at all, not a failure.
+	blocked := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocked, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := rendered(t, repo, compiler.Options{CacheDir: filepath.Join(blocked, "cache")}); got != want {
+		t.Errorf("the output differs with an unusable cache directory")
+	}
+}
+
+// TestParallelMatchesSequential: the number of workers never shows in the output.
+func TestParallelMatchesSequential(t *testing.T) {
+	repo := t.TempDir()
+	if err := synth.Write(repo, synth.Spec{Tenants: 12, Notebooks: 2, Endpoints: 2, TrainingJobs: 2, Experiments: 1, Clusters: 2}); err != nil {
+		t.Fatal(err)
+	}
+	one, _ := rendered(t, repo, compiler.Options{Workers: 1, NoCache: true})
+	for _, w := range []int{2, 5} {
+		if got, _ := rendered(t, repo, compiler.Options{Workers: w, NoCache: true}); got != one {
+			t.Errorf("%d workers give other output than one", w)
+		}
+	}
+}
+
+// TestStats: a line per tenant, slowest first, with its objects.
+func TestStats(t *testing.T) {
+	_, res := rendered(t, filepath.Join("..", "examples", "quickstart"), compiler.Options{NoCache: true})
+	s := res.Stats
+	if len(s.Tenants) != 2 || s.Evaluated != 2 || s.Total <= 0 {
+		t.Fatalf("stats: %+v", s)
+	}
+	if s.Tenants[0].Time() < s.Tenants[1].Time() || s.Tenants[0].Objects == 0 {
+		t.Errorf("not slowest first, or no objects: %+v", s.Tenants)
+	}
+	var b bytes.Buffer
+	if err := s.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "total: 2 tenants (2 evaluated, 0 from the cache)") {
+		t.Errorf("stats table:\n%s", b.String())
+	}
+}
+
+// TestTenantNotOnCluster: selecting a tenant that the selected cluster does not run is
+// a usage error that says where the tenant runs.
+func TestTenantNotOnCluster(t *testing.T) {
+	_, err := compiler.Compile(context.Background(), filepath.Join("..", "examples", "quickstart"),
+		compiler.Options{Clusters: []string{"staging"}, Tenants: []string{"nlp"}, NoCache: true})
+	var usage *compiler.UsageError
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), `cluster staging does not run tenant "nlp"; it runs on prod`) {
+		t.Errorf("got %v", err)
+	}
+}
