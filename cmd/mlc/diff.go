@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlc-gitops/mlc/compiler/diff"
+	"github.com/mlc-gitops/mlc/compiler/livediff"
 )
 
 // errChanged marks a diff that found changes under --exit-code: exit 1, nothing more
@@ -23,6 +25,8 @@ type diffFlags struct {
 	format     string
 	color      string
 	exitCode   bool
+	live       bool
+	kube       kubeFlags
 	selection
 }
 
@@ -30,7 +34,7 @@ func newDiffCommand() *cobra.Command {
 	var f diffFlags
 	cmd := &cobra.Command{
 		Use:   "diff [DIR]",
-		Short: "Show which Kubernetes objects change between two revisions",
+		Short: "Show which Kubernetes objects change between two revisions, or against a live cluster",
 		Long: `diff compiles two revisions of the repository (DIR, or the current directory) and
 compares their objects per cluster by identity (API group, kind, namespace, name): which
 are added, removed or changed and, for a changed one, which fields, by path. Lists of
@@ -46,6 +50,16 @@ The summary comes first, then the changes reviewers must see (objects that hold 
 deleted, GPU and quota changes, canary traffic and models, contributors and roles,
 images), then every change. --format markdown writes a pull-request comment that stays under GitHub's
 size limit; --format json a stable document for machines (schema ` + diff.Schema + `).
+
+With --live, the base is not a revision but the cluster that --cluster names, as the
+kubeconfig context (--kubeconfig, --context) reaches it: every object the working tree
+renders for that cluster is applied as a server-side dry run, with the field manager
+and labels Flux applies with, and compared with the live object, as 'flux diff
+kustomization' does; objects in the inventory of a Kustomization mlc wires that the
+working tree no longer renders show as removed (unless protected from pruning). The API
+server checks what offline validation cannot (immutable fields, admission, installed
+CRDs): objects it refuses are shown instead of a diff, with exit code 1. A context
+whose Flux follows another cluster's artifacts is refused.
 
 When the head does not compile, its problems are shown instead of a diff and the exit
 code is 1. When the base does not compile, that is said and every object of the head
@@ -70,7 +84,10 @@ are changes; 2 usage or environment (not a git repository, an unknown revision).
   mlc diff --base v1.4.0 --head HEAD --cluster prod --tenant vision --format json
 
   # The platform repository is a subdirectory of the git repository
-  mlc diff deploy/ml --base origin/main`,
+  mlc diff deploy/ml --base origin/main
+
+  # What would Flux change in the prod cluster if this working tree were pushed?
+  mlc diff --live --cluster prod --context prod-admin`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -82,6 +99,9 @@ are changes; 2 usage or environment (not a git repository, an unknown revision).
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: "+strings.Join(diff.Formats, ", "))
 	cmd.Flags().StringVar(&f.color, "color", "auto", "colour the text format: auto (on a terminal, unless NO_COLOR is set), always, never")
 	cmd.Flags().BoolVar(&f.exitCode, "exit-code", false, "exit 1 when the rendered objects change")
+	cmd.Flags().BoolVar(&f.live, "live", false, "compare with the objects in the cluster --cluster names (server-side dry run) instead of a base revision")
+	cmd.Flags().StringVar(&f.kube.kubeconfig, "kubeconfig", "", "with --live: kubeconfig file (default: $KUBECONFIG, or ~/.kube/config)")
+	cmd.Flags().StringVar(&f.kube.context, "context", "", "with --live: kubeconfig context (default: the current one)")
 	f.register(cmd, "compare")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(diff.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))
@@ -96,9 +116,14 @@ func runDiff(cmd *cobra.Command, dir string, f diffFlags) error {
 	if err != nil {
 		return err
 	}
-	rep, err := diff.Preview(cmd.Context(), diff.Options{
-		Dir: dir, Base: f.base, Head: f.head, Clusters: f.clusters, Tenants: f.tenants,
-	})
+	var rep *diff.Report
+	if f.live {
+		rep, err = livePreview(cmd, dir, f)
+	} else {
+		rep, err = diff.Preview(cmd.Context(), diff.Options{
+			Dir: dir, Base: f.base, Head: f.head, Clusters: f.clusters, Tenants: f.tenants,
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -114,12 +139,29 @@ func runDiff(cmd *cobra.Command, dir string, f diffFlags) error {
 	switch {
 	case err != nil:
 		return err
-	case rep.Head.State == diff.Invalid:
+	case rep.Head.State == diff.Invalid || rep.Head.State == diff.Rejected:
 		return errInvalid
 	case f.exitCode && rep.Totals.Total() > 0:
 		return errChanged
 	}
 	return nil
+}
+
+// livePreview compares the working tree with the cluster that --cluster names.
+func livePreview(cmd *cobra.Command, dir string, f diffFlags) (*diff.Report, error) {
+	switch {
+	case len(f.clusters) != 1:
+		return nil, errors.New("--live compares with one cluster: name it with --cluster (the repository's name for the cluster the kubeconfig context reaches)")
+	case cmd.Flags().Changed("base") || cmd.Flags().Changed("head"):
+		return nil, errors.New("--live compares the working tree with the cluster: --base and --head do not apply")
+	}
+	cfg, context, err := f.kube.config()
+	if err != nil {
+		return nil, err
+	}
+	return livediff.Preview(cmd.Context(), livediff.Options{
+		Dir: dir, Cluster: f.clusters[0], Tenants: f.tenants, Config: cfg, Context: context,
+	})
 }
 
 // useColor decides whether the text goes out in colour: always, never, or (auto) when w

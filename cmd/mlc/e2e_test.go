@@ -297,6 +297,119 @@ subjects: [{kind: ServiceAccount, name: mlc-reconciler, namespace: vision}]
 	if len(report.Units) != 3 || report.Units[2].Tenant != "vision" || report.Units[2].Applied != "prod@"+digests["tenants/vision"] || len(report.Problems) != 0 {
 		t.Errorf("status -o json: %s", stdout)
 	}
+
+	liveDiff(t, c, repo)
+}
+
+// liveDiff runs mlc diff --live against the cluster that applied the committed
+// quickstart: no change at first, then the working tree's edits as Flux would apply them,
+// then the objects the API server refuses.
+func liveDiff(t *testing.T, c *e2etest.Cluster, repo *gittest.Repo) {
+	live := func(args ...string) (int, string, string) {
+		t.Helper()
+		return mlc(t, append([]string{"diff", repo.Dir, "--live", "--kubeconfig", c.Kubeconfig}, args...)...)
+	}
+	code, stdout, stderr := live("--cluster", "prod", "--exit-code")
+	if code != 0 || !strings.Contains(stdout, "No change to the rendered objects.") {
+		t.Fatalf("diff --live of what Flux applied: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := live("--cluster", "staging"); code != 2 || !strings.Contains(stderr, "not "+strings.TrimSuffix(repoFluxURL(t, c), "/prod/platform")+"/staging/platform") {
+		t.Errorf("diff --live naming a cluster the context is not: exit %d\n%s", code, stderr)
+	}
+
+	// Edits, not committed: alice-dev logs elsewhere, nlp's endpoint goes, a tenant comes.
+	notebooks := filepath.Join(repo.Dir, "tenants", "vision", "notebooks.cue")
+	src, err := os.ReadFile(notebooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.Write("tenants/vision/notebooks.cue", strings.Replace(string(src), `WANDB_PROJECT: "resnet-v2"`, `WANDB_PROJECT: "resnet-v3"`, 1))
+	if err := os.Remove(filepath.Join(repo.Dir, "tenants", "nlp", "serving.cue")); err != nil {
+		t.Fatal(err)
+	}
+	repo.Write("tenants/audio/tenant.cue", `package ml
+
+tenant: {
+	owner: "fatima@example.com"
+	quota: {cpu: 8, memory: "32Gi"}
+}
+
+notebooks: "asr": {
+	image: "jupyter-scipy"
+	resources: {cpu: 1, memory: "2Gi"}
+}
+`)
+	code, stdout, stderr = live("--cluster", "prod", "--format", "json", "--exit-code")
+	if code != 1 {
+		t.Fatalf("diff --live with changes and --exit-code: exit %d, want 1\n%s\n%s", code, stdout, stderr)
+	}
+	var rep struct {
+		Base, Head struct{ Ref, State string }
+		Totals     struct{ Added, Removed, Changed int }
+		Changes    []struct {
+			Op, Tenant, Kind, Namespace, Name string
+			Fields                            []struct{ Path string }
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("diff --live --format json: %v\n%s", err, stdout)
+	}
+	changes := map[string]string{}
+	for _, ch := range rep.Changes {
+		var paths []string
+		for _, f := range ch.Fields {
+			paths = append(paths, f.Path)
+		}
+		changes[ch.Op+" "+ch.Kind+" "+ch.Namespace+"/"+ch.Name] = strings.Join(paths, " ")
+	}
+	t.Logf("diff --live: %+v; changes: %v", rep.Totals, changes)
+	if !strings.HasPrefix(rep.Base.Ref, "cluster prod (context ") || rep.Head.State != "compiled" {
+		t.Errorf("diff --live: base %+v, head %+v", rep.Base, rep.Head)
+	}
+	if p, ok := changes["changed Notebook vision/alice-dev"]; !ok || !strings.Contains(p, "WANDB_PROJECT") {
+		t.Errorf("alice-dev's env change not shown as a changed field (%q): %v", p, changes)
+	}
+	for _, want := range []string{
+		"removed InferenceService nlp/summarizer",
+		"added Namespace /audio", "added Profile /audio", "added Kustomization audio/mlc-tenant",
+		"added Notebook audio/asr", "added PersistentVolumeClaim audio/asr-workspace",
+	} {
+		if _, ok := changes[want]; !ok {
+			t.Errorf("diff --live does not show %q: %v", want, changes)
+		}
+	}
+	for ch := range changes {
+		if strings.HasPrefix(ch, "removed PersistentVolumeClaim") {
+			t.Errorf("diff --live shows a protected workspace as removed: %s", ch)
+		}
+	}
+	// nlp's Kustomization no longer waits for the endpoint.
+	if p := changes["changed Kustomization nlp/mlc-tenant"]; p != "spec.healthChecks[name=summarizer]" {
+		t.Errorf("nlp's Kustomization: changed fields %q, want its health check of summarizer", p)
+	}
+	if len(rep.Changes) != len(changes) || rep.Totals.Changed != 2 || rep.Totals.Removed != 1 || rep.Totals.Added != 8 {
+		t.Errorf("diff --live: want alice-dev and nlp's Kustomization changed, summarizer removed, audio's 8 objects added: %+v %v", rep.Totals, changes)
+	}
+
+	// A workspace cannot be resized before it is bound: offline validation cannot know,
+	// the API server refuses it, and the preview says so.
+	src, err = os.ReadFile(notebooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.Write("tenants/vision/notebooks.cue", strings.Replace(string(src), `workspace: size: "50Gi"`, `workspace: size: "60Gi"`, 1))
+	code, stdout, stderr = live("--cluster", "prod")
+	if code != 1 || !strings.Contains(stdout, "refuses 1 object") || !strings.Contains(stdout, "the cluster refuses PersistentVolumeClaim vision/alice-dev-workspace") || !strings.Contains(stdout, "immutable") {
+		t.Errorf("diff --live with a resized unbound workspace: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	t.Logf("diff --live refusing a change:\n%s", stdout)
+}
+
+// repoFluxURL is the artifact the cluster's platform OCIRepository follows.
+func repoFluxURL(t *testing.T, c *e2etest.Cluster) string {
+	o := get(t, c, "source.toolkit.fluxcd.io/v1", "OCIRepository", "flux-system", "mlc-platform")
+	url, _, _ := unstructured.NestedString(o.Object, "spec", "url")
+	return url
 }
 
 // pushByHand pushes files as an artifact in Flux's format to repository's prod tag.

@@ -11,22 +11,20 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/mlc-gitops/mlc/compiler/status"
 )
 
 type statusFlags struct {
-	kubeconfig string
-	context    string
-	cluster    string
-	tenants    []string
-	wait       bool
-	timeout    time.Duration
-	interval   time.Duration
-	pushed     string
-	insecure   bool
-	output     string
+	kube     kubeFlags
+	cluster  string
+	tenants  []string
+	wait     bool
+	timeout  time.Duration
+	interval time.Duration
+	pushed   string
+	insecure bool
+	output   string
 }
 
 func newStatusCommand() *cobra.Command {
@@ -60,8 +58,8 @@ Exit codes: 0 done, 1 some tenant is not, 2 usage, or no cluster or no Flux to r
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd, f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, or ~/.kube/config)")
-	fl.StringVar(&f.context, "context", "", "kubeconfig context (default: the current one)")
+	fl.StringVar(&f.kube.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, or ~/.kube/config)")
+	fl.StringVar(&f.kube.context, "context", "", "kubeconfig context (default: the current one)")
 	fl.StringVar(&f.cluster, "cluster", "", "the mlc cluster the context should be: refuse a cluster whose Flux follows another's artifacts, and keep only its lines of --pushed")
 	fl.StringSliceVar(&f.tenants, "tenant", nil, "only these tenants (repeat or comma-separate)")
 	fl.BoolVar(&f.wait, "wait", false, "wait until the pushed digests are applied everywhere and healthy")
@@ -109,13 +107,10 @@ func runStatus(cmd *cobra.Command, f statusFlags) error {
 		}
 	}
 
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = f.kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: f.context}).ClientConfig()
+	cfg, _, err := f.kube.config()
 	if err != nil {
-		return fmt.Errorf("kubeconfig: %w", err)
+		return err
 	}
-	cfg.QPS, cfg.Burst = 50, 100
 	reader, err := status.NewReader(cfg)
 	if err != nil {
 		return err

@@ -211,16 +211,20 @@ func (r *Report) baseNote() string {
 
 // headNote explains an invalid head; empty when it compiled.
 func (r *Report) headNote() string {
-	if r.Head.State != Invalid {
-		return ""
+	switch r.Head.State {
+	case Invalid:
+		return fmt.Sprintf("The head revision %s does not compile (%s): no diff until it does.",
+			r.Head.Label(), plural(errorCount(r.Head.Diagnostics), "error", "errors"))
+	case Rejected:
+		return fmt.Sprintf("%s refuses %s of the head (%s) in a server-side dry run: Flux's apply would fail. No diff until it accepts them.",
+			r.Base.Label(), plural(errorCount(r.Head.Diagnostics), "object", "objects"), r.Head.Label())
 	}
-	return fmt.Sprintf("The head revision %s does not compile (%s): no diff until it does.",
-		r.Head.Label(), plural(errorCount(r.Head.Diagnostics), "error", "errors"))
+	return ""
 }
 
 // warnings are the head's diagnostics that are not errors.
 func (r *Report) warnings() diag.List {
-	if r.Head.State == Invalid {
+	if r.Head.State == Invalid || r.Head.State == Rejected {
 		return nil
 	}
 	var l diag.List

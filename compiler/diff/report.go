@@ -40,6 +40,10 @@ const (
 	Absent State = "absent"
 	// Skipped: the base is not compiled, because the head does not compile.
 	Skipped State = "skipped"
+	// Rejected: the head compiled, but the cluster it is compared with refuses some of
+	// its objects (server-side dry run); Diagnostics say which and why. Like an invalid
+	// head, it gives no diff.
+	Rejected State = "rejected"
 )
 
 // Report is the difference between a base and a head revision. Its JSON form, named by
