@@ -95,6 +95,12 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		})
 	}
 	r.uniqueNames("experiments", slices.Collect(maps.Keys(d.Experiments)))
+	for _, declared := range slices.Sorted(maps.Keys(d.Pipelines)) {
+		path := model.Path("pipelines", declared)
+		u := r.pipeline(p, declared, d.Pipelines[declared])
+		r.charge(quota, "pipeline's largest step", u, func(string) string { return path })
+	}
+	r.uniqueNames("pipelines", slices.Collect(maps.Keys(d.Pipelines)))
 	return r.diags
 }
 

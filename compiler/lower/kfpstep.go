@@ -247,33 +247,46 @@ func DurationSeconds(d string) int64 {
 	return total
 }
 
-// dependencies are the sibling tasks a task of a DAG waits for: those that produce what
-// it or anything inside it uses, and those named in after.
+// dependencies are the sibling tasks a task of a DAG waits for.
 func (b *irBuilder) dependencies(n *PipelineNode) []string {
-	deps := map[string]bool{}
-	var visit func(x *PipelineNode)
-	add := func(p *PipelineNode) {
-		if p != nil && p != n && p.Parent == n.Parent {
-			deps[p.IRName] = true
+	var names []string
+	for _, d := range Dependencies(b.pipe, b.tree, n) {
+		names = append(names, d.IRName)
+	}
+	return names
+}
+
+// Dependencies are the tasks beside n in its DAG that n waits for: those that produce
+// what n or anything inside it uses, those named in after (or the groups holding them),
+// and, for the exit task, the group it watches. They are sorted by IR name.
+func Dependencies(pl model.Pipeline, tree *PipelineTree, n *PipelineNode) []*PipelineNode {
+	deps := map[string]*PipelineNode{}
+	add := func(producer *PipelineNode) {
+		if producer == nil || producer.Within(n) {
+			return
+		}
+		if p := SiblingUnder(producer, n.Parent); p != nil && p != n {
+			deps[p.IRName] = p
 		}
 	}
+	var visit func(x *PipelineNode)
 	visit = func(x *PipelineNode) {
 		if x.Task != nil {
 			for _, bind := range x.Task.Inputs {
 				if bind.Task != "" {
-					add(b.liftTo(b.tree.ByName[bind.Task], n))
+					add(tree.ByName[bind.Task])
 				}
 			}
 			for _, a := range x.Task.After {
-				add(b.liftTo(b.tree.ByName[a], n))
+				add(tree.ByName[a])
 			}
 			if l := x.Task.Loop; l != nil && l.Task != "" {
-				add(b.liftTo(b.tree.ByName[l.Task], n))
+				add(tree.ByName[l.Task])
 			}
 		}
 		for _, c := range x.Conditions {
 			if c.Task != "" {
-				add(b.liftTo(b.tree.ByName[c.Task], n))
+				add(tree.ByName[c.Task])
 			}
 		}
 		for _, c := range x.Children {
@@ -281,25 +294,16 @@ func (b *irBuilder) dependencies(n *PipelineNode) []string {
 		}
 	}
 	visit(n)
-	if n.Kind == NodeStep && n.Name == b.pipe.ExitTask && n.Parent == b.tree.Root {
-		for _, c := range b.tree.Root.Children {
+	if n.Kind == NodeStep && n.Name == pl.ExitTask && n.Parent == tree.Root {
+		for _, c := range tree.Root.Children {
 			if c.Kind == NodeExit {
-				deps[c.IRName] = true
+				deps[c.IRName] = c
 			}
 		}
 	}
-	delete(deps, n.IRName)
-	return slices.Sorted(maps.Keys(deps))
-}
-
-// liftTo returns the producer, or the group holding it, that is a sibling of n; nil
-// when the producer is inside n or not beside it.
-func (b *irBuilder) liftTo(producer, n *PipelineNode) *PipelineNode {
-	if producer == nil || producer.Within(n) {
-		return nil
+	var out []*PipelineNode
+	for _, k := range slices.Sorted(maps.Keys(deps)) {
+		out = append(out, deps[k])
 	}
-	if s := SiblingUnder(producer, n.Parent); s != nil {
-		return s
-	}
-	return nil
+	return out
 }
