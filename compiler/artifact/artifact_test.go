@@ -3,6 +3,7 @@ package artifact_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,8 +165,91 @@ func TestPushFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &artifact.Pusher{Keychain: authn.NewMultiKeychain()}
+	p := &artifact.Pusher{Keychain: authn.NewMultiKeychain(), Backoff: remote.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 3}}
 	ctx := context.Background()
+
+	t.Run("transient errors are retried", func(t *testing.T) {
+		var failed atomic.Int32
+		host := registryHost(t, func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				// The first writes meet a registry that is restarting.
+				if r.Method != http.MethodHead && r.Method != http.MethodGet && failed.Load() < 3 {
+					failed.Add(1)
+					_, _ = io.Copy(io.Discard, r.Body)
+					http.Error(w, "restarting", http.StatusServiceUnavailable)
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		})
+		pushed, err := p.Push(ctx, host+"/ml/retried", img, []string{"rev1", "prod"})
+		if err != nil {
+			t.Fatalf("push through transient 503s: %v", err)
+		}
+		if failed.Load() != 3 {
+			t.Errorf("%d writes failed, want 3", failed.Load())
+		}
+		ref, _ := name.ParseReference(host+"/ml/retried:prod", name.Insecure)
+		desc, err := remote.Head(ref)
+		if err != nil || desc.Digest != pushed.Digest {
+			t.Errorf("after the retried push prod names %v (%v), want %s", desc, err, pushed.Digest)
+		}
+	})
+	t.Run("a registry that keeps failing", func(t *testing.T) {
+		var writes atomic.Int32
+		host := registryHost(t, func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodHead && r.Method != http.MethodGet {
+					writes.Add(1)
+					_, _ = io.Copy(io.Discard, r.Body)
+					http.Error(w, "down", http.StatusServiceUnavailable)
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		})
+		_, err := p.Push(ctx, host+"/ml/down", img, []string{"rev1"})
+		if err == nil || !strings.Contains(err.Error(), "503") {
+			t.Errorf("got %v, want the registry's 503", err)
+		}
+		if writes.Load() < 3 {
+			t.Errorf("gave up after %d writes, want the 3 attempts of the backoff", writes.Load())
+		}
+	})
+	t.Run("digest mismatch leaves the moving tag alone", func(t *testing.T) {
+		alter := false
+		host := registryHost(t, func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if alter && r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
+					// A proxy that rewrites what it forwards.
+					body, _ := io.ReadAll(r.Body)
+					body = append(body, '\n')
+					r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+				}
+				h.ServeHTTP(w, r)
+			})
+		})
+		repo := host + "/ml/prod/vision"
+		old, err := artifact.Pack(files[:1], meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := p.Push(ctx, repo, old, []string{"rev1", "prod"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alter = true
+		_, err = p.Push(ctx, repo, img, []string{"rev2", "prod"})
+		if !errors.Is(err, artifact.ErrDigestMismatch) || !strings.Contains(err.Error(), "no other tag was moved") {
+			t.Fatalf("push through a rewriting proxy: got %v, want a digest mismatch", err)
+		}
+		t.Logf("digest mismatch: %v", err)
+		ref, _ := name.ParseReference(repo+":prod", name.Insecure)
+		desc, err := remote.Head(ref)
+		if err != nil || desc.Digest != first.Digest {
+			t.Errorf("prod names %v (%v) after a mismatched push; want %s", desc, err, first.Digest)
+		}
+	})
 
 	t.Run("registry unreachable", func(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())

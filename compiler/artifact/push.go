@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -24,9 +25,20 @@ type Pusher struct {
 	Progress chan<- v1.Update
 	// Keychain resolves credentials; authn.DefaultKeychain when nil.
 	Keychain authn.Keychain
-	// Transport is the HTTP transport; remote's default (with retries) when nil.
+	// Transport is the HTTP transport; remote's default when nil.
 	Transport http.RoundTripper
+	// Backoff spaces the retries of requests that fail transiently (connection errors,
+	// HTTP 408, 429, 5xx); DefaultBackoff when zero.
+	Backoff remote.Backoff
 }
+
+// DefaultBackoff tries a request five times over about 15 seconds, long enough to
+// ride out a registry's restart or a rate limit's window.
+var DefaultBackoff = remote.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.1, Steps: 5}
+
+// ErrDigestMismatch is a registry that, after the upload, names something else than
+// the artifact mlc computed: a proxy or the registry changed the manifest.
+var ErrDigestMismatch = errors.New("digest mismatch")
 
 // Pushed is what a push did.
 type Pushed struct {
@@ -64,6 +76,11 @@ func (p *Pusher) Push(ctx context.Context, repository string, img v1.Image, tags
 	if p.Progress != nil {
 		ropts = append(ropts, remote.WithProgress(p.Progress))
 	}
+	backoff := p.Backoff
+	if backoff == (remote.Backoff{}) {
+		backoff = DefaultBackoff
+	}
+	ropts = append(ropts, remote.WithRetryBackoff(backoff))
 
 	_, err = remote.Head(repo.Digest(out.Digest.String()), ropts...)
 	switch {
@@ -77,6 +94,15 @@ func (p *Pusher) Push(ctx context.Context, repository string, img v1.Image, tags
 			return out, describe(repository, err)
 		}
 		out.Uploaded = true
+		// The moving tags follow only once the registry holds exactly this artifact.
+		desc, err := remote.Head(repo.Tag(tags[0]), ropts...)
+		if err != nil {
+			return out, describe(repository+":"+tags[0], err)
+		}
+		if desc.Digest != out.Digest {
+			return out, fmt.Errorf("%s:%s: the registry holds %s after the upload, not the artifact's %s (a proxy or the registry changed the manifest); no other tag was moved: %w",
+				repository, tags[0], desc.Digest, out.Digest, ErrDigestMismatch)
+		}
 		tags = tags[1:]
 	default:
 		return out, describe(repository, err)
