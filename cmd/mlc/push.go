@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/mlc-gitops/mlc/compiler"
@@ -181,7 +182,7 @@ func pushAll(ctx context.Context, cmd *cobra.Command, arts []artifact.Artifact, 
 			done++
 			state := "unchanged"
 			if r.pushed.Uploaded {
-				state = "uploaded"
+				state = "uploaded (" + humanBytes(artifactSize(img)) + ")"
 			}
 			if r.err != nil {
 				state = "failed"
@@ -214,4 +215,31 @@ func firstEnv(names ...string) string {
 		}
 	}
 	return ""
+}
+
+// artifactSize is the bytes an artifact's upload carries: its config and layers.
+func artifactSize(img v1.Image) int64 {
+	m, err := img.Manifest()
+	if err != nil {
+		return 0
+	}
+	n := m.Config.Size
+	for _, l := range m.Layers {
+		n += l.Size
+	}
+	return n
+}
+
+// humanBytes formats a size the way people read it: 512 B, 14.2 KiB, 3.1 MiB.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

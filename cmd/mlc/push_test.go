@@ -5,6 +5,7 @@ import (
 	"log"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestPushPublishesPerTenantArtifacts(t *testing.T) {
 	if len(first) != 2 || first["ml/staging/platform"] == "" || first["ml/staging/tenants/vision"] == "" {
 		t.Fatalf("want the staging platform and vision artifacts, got %v", first)
 	}
-	if !strings.Contains(stderr, "[2/2]") || !strings.Contains(stderr, "uploaded") {
+	if !strings.Contains(stderr, "[2/2]") || !regexp.MustCompile(`uploaded \([0-9.]+ KiB\)`).MatchString(stderr) {
 		t.Errorf("progress not reported: %s", stderr)
 	}
 
