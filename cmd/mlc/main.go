@@ -58,5 +58,6 @@ Exit codes: 0 ok, 1 the repository has errors, 2 usage or environment.`,
 	root.AddCommand(newInitCommand(), newVetCommand(), newRenderCommand(), newPushCommand(), newVersionCommand())
 	root.AddCommand(newDiffCommand())
 	root.AddCommand(newStatusCommand())
+	root.AddCommand(newGraphCommand())
 	return root
 }
