@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -72,10 +75,67 @@ func TestPackIsReproducible(t *testing.T) {
 	}
 }
 
-// TestPushAndPullBack pushes to a real registry on loopback and reads everything back:
-// media types, annotations, tags and files, the files through Flux's own tar extraction.
+// TestPushAndPullBack pushes to real registries on loopback, go-containerregistry's and
+// the CNCF distribution registry Debian ships (docker-registry), and reads everything
+// back: media types, annotations, tags and files, the files through Flux's own tar
+// extraction.
 func TestPushAndPullBack(t *testing.T) {
-	host := registryHost(t, nil)
+	t.Run("go-containerregistry", func(t *testing.T) { pushAndPullBack(t, registryHost(t, nil)) })
+	t.Run("docker-registry", func(t *testing.T) { pushAndPullBack(t, distributionRegistry(t)) })
+}
+
+// distributionRegistry starts Debian's docker-registry on loopback, with its storage in a
+// temporary directory, and returns its host:port. Without the binary the test is skipped,
+// unless CI is true: .ci/run installs it.
+func distributionRegistry(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("docker-registry is not installed (apt-get install docker-registry); with CI=true it must be")
+		}
+		t.Skip("docker-registry is not installed: apt-get install docker-registry to run this test")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.yml")
+	err = os.WriteFile(config, []byte(fmt.Sprintf("version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %q}}\nhttp: {addr: %q}\n", filepath.Join(dir, "data"), host)), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "serve", config)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("docker-registry:\n%s", logs.String())
+		}
+	})
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + host + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return host
+			}
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("docker-registry did not answer on %s: %v\n%s", host, err, logs.String())
+		}
+	}
+}
+
+func pushAndPullBack(t *testing.T, host string) {
 	img, err := artifact.Pack(files, meta)
 	if err != nil {
 		t.Fatal(err)
