@@ -128,7 +128,7 @@ func TestBadPipelineInput(t *testing.T) {
 			name: "a step over the tenant's quota",
 			file: pipelineFile(`	tasks: train: {image: "ghcr.io/acme/train:1", resources: {cpu: 16, memory: "8Gi"}}
 `),
-			pos: pl + ":3:12", path: "pipelines.nightly", message: "with this pipeline's largest step the tenant's declarations request 18 CPU in all, more than its quota of 8",
+			pos: pl + ":3:12", path: "pipelines.nightly", message: "with this pipeline's largest step the tenant's declarations request 16 CPU in all, more than its quota of 8",
 		},
 	}
 	for _, tc := range cases {

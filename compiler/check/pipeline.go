@@ -303,7 +303,17 @@ func (c *pipelineCheck) outputs() {
 	for _, name := range slices.Sorted(maps.Keys(c.pl.Outputs)) {
 		ref := c.pl.Outputs[name]
 		path := c.path + "." + model.Path("outputs", name)
-		c.upstream(c.tree.Root, path, ref.Task, ref.Output)
+		n := c.tree.ByName[ref.Task]
+		switch {
+		case n == nil || n.Kind != lower.NodeStep:
+			c.errorf(path+".task", "no step %q in the pipeline (have %s)", ref.Task, strings.Join(c.taskNames(), ", "))
+		case n.Parent != c.tree.Root:
+			c.errorf(path+".task", "%s runs inside %s: a pipeline's outputs come from its top-level steps", ref.Task, nodeName(n.Parent))
+		default:
+			if _, ok := n.Task.Outputs[ref.Output]; !ok {
+				c.errorf(path+".output", "task %s has no output %q (has %s)", ref.Task, ref.Output, keyList(n.Task.Outputs))
+			}
+		}
 	}
 }
 
@@ -357,4 +367,10 @@ func (c *pipelineCheck) cycles() {
 			}
 		}
 	}
+}
+
+// alone is a quota with the same limits and nothing requested yet: a pipeline's largest
+// step is checked against it by itself.
+func (q *quota) alone() *quota {
+	return &quota{cpu: q.cpu, memory: q.memory, gpu: q.gpu, reported: map[string]bool{}}
 }
