@@ -21,28 +21,47 @@ type graphFlags struct {
 func newGraphCommand() *cobra.Command {
 	var f graphFlags
 	cmd := &cobra.Command{
-		Use:   "graph pipeline NAME",
+		Use:   "graph pipeline NAME [DIR]",
 		Short: "Draw a pipeline's tasks as Mermaid or DOT",
-		Long: `graph compiles the repository and draws the pipeline NAME as Kubeflow Pipelines will run
-it: its tasks, an arrow for each output one task passes to another (dashed where a task
-only waits for another), and its conditions, loops and exit handler as subgraphs.`,
+		Long: `graph compiles the repository (DIR, or the current directory) and draws the pipeline
+NAME as Kubeflow Pipelines will run it: its tasks, an arrow for each output one task passes
+to another (dashed where a task only waits for another), and its conditions, loops and exit
+handler as subgraphs.`,
 		Example: `  # Mermaid, for a Markdown file or a pull-request comment
   mlc graph pipeline nightly --tenant vision
 
-  # Graphviz
-  mlc graph pipeline nightly --tenant vision --format dot | dot -Tsvg > nightly.svg`,
+  # Graphviz, for the repository in ./platform
+  mlc graph pipeline nightly ./platform --tenant vision --format dot | dot -Tsvg > nightly.svg`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 2 || args[0] != "pipeline" {
-				return fmt.Errorf("usage: mlc graph pipeline NAME")
+			if len(args) < 2 || len(args) > 3 || args[0] != "pipeline" {
+				return fmt.Errorf("usage: mlc graph pipeline NAME [DIR]")
+			}
+			if len(args) == 3 && cmd.Flags().Changed("repo") {
+				return fmt.Errorf("give the repository either as DIR or with --repo, not both")
 			}
 			return nil
 		},
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			switch len(args) {
+			case 0:
+				return []string{"pipeline"}, cobra.ShellCompDirectiveNoFileComp
+			case 2:
+				return nil, cobra.ShellCompDirectiveFilterDirs
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 3 {
+				f.dir = args[2]
+			}
 			return runGraph(cmd, args[1], f)
 		},
 	}
 	cmd.Flags().StringVar(&f.format, "format", "mermaid", "output format: "+strings.Join(graph.Formats, ", "))
+	// --repo DIR is how graph took the repository before it became an argument, as in
+	// every other command.
 	cmd.Flags().StringVar(&f.dir, "repo", ".", "the platform repository")
+	_ = cmd.Flags().MarkDeprecated("repo", "give the repository as the last argument: mlc graph pipeline NAME DIR")
 	cmd.Flags().StringVar(&f.tenant, "tenant", "", "the tenant that declares the pipeline (needed when several do)")
 	return cmd
 }

@@ -13,7 +13,7 @@ func TestGraph(t *testing.T) {
 	for _, format := range []string{"mermaid", "dot"} {
 		t.Run(format, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := run([]string{"graph", "pipeline", "nightly", "--repo", "../../examples/quickstart", "--tenant", "vision", "--format", format}, &out, &errOut)
+			code := run([]string{"graph", "pipeline", "nightly", "../../examples/quickstart", "--tenant", "vision", "--format", format}, &out, &errOut)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errOut.String())
 			}
@@ -37,7 +37,32 @@ func TestGraph(t *testing.T) {
 // TestGraphUnknownPipeline is a usage error.
 func TestGraphUnknownPipeline(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"graph", "pipeline", "nope", "--repo", "../../examples/quickstart"}, &out, &errOut); code != exitUsage {
+	if code := run([]string{"graph", "pipeline", "nope", "../../examples/quickstart"}, &out, &errOut); code != exitUsage {
 		t.Fatalf("exit %d, want %d: %s", code, exitUsage, errOut.String())
+	}
+}
+
+// TestGraphRepoFlag keeps the deprecated --repo DIR working, and refuses it beside DIR.
+func TestGraphRepoFlag(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"graph", "pipeline", "nightly", "--repo", "../../examples/quickstart", "--tenant", "vision"}, &out, &errOut)
+	if code != exitOK || !bytes.Contains(out.Bytes(), []byte("flowchart")) {
+		t.Fatalf("--repo: exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	code = run([]string{"graph", "pipeline", "nightly", "../../examples/quickstart", "--repo", "../../examples/quickstart"}, &out, &errOut)
+	if code != exitUsage {
+		t.Fatalf("DIR and --repo: exit %d, want %d: %s", code, exitUsage, errOut.String())
+	}
+}
+
+// TestGraphUsage refuses anything but "pipeline NAME [DIR]".
+func TestGraphUsage(t *testing.T) {
+	for _, args := range [][]string{{"graph"}, {"graph", "pipeline"}, {"graph", "task", "nightly"}, {"graph", "pipeline", "nightly", ".", "extra"}} {
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d: %s", args, code, exitUsage, errOut.String())
+		}
 	}
 }
