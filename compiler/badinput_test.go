@@ -445,6 +445,16 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			message: "with this endpoint at its most replicas the tenant's declarations request 10 CPU in all, more than its quota of 8",
 		},
 		{
+			name: "an endpoint's replicas over the pod quota",
+			changes: map[string]string{
+				"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tquota: {cpu: 64, pods: 4}\n}\n",
+				sv:                          "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\tresources: {cpu: 1, memory: \"1Gi\"}\n\treplicas: max: 4\n}\n",
+			},
+			pos:     sv + ":6:17",
+			path:    "servingEndpoints.m.replicas.max",
+			message: "the tenant's declarations run up to 5 pods, more than its quota of 4 (tenant.quota.pods)",
+		},
+		{
 			name:    "an endpoint without a maximum in a tenant with a quota",
 			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n"},
 			pos:     sv + ":3:19",

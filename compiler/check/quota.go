@@ -13,6 +13,8 @@ type usage struct {
 	cpu, memory, storage resource.Quantity
 	gpu, claims          int64
 	notebooks            int64
+	// pods counts the pods the declaration runs at its most.
+	pods int64
 }
 
 func (u *usage) add(o usage) {
@@ -22,11 +24,12 @@ func (u *usage) add(o usage) {
 	u.gpu += o.gpu
 	u.claims += o.claims
 	u.notebooks += o.notebooks
+	u.pods += o.pods
 }
 
 // times multiplies a usage by a replica count.
 func (u usage) times(n int64) usage {
-	out := usage{gpu: u.gpu * n, claims: u.claims * n, notebooks: u.notebooks * n}
+	out := usage{gpu: u.gpu * n, claims: u.claims * n, notebooks: u.notebooks * n, pods: u.pods * n}
 	out.cpu.SetMilli(u.cpu.MilliValue() * n)
 	out.memory.Set(u.memory.Value() * n)
 	out.memory.Format = resource.BinarySI
@@ -38,6 +41,7 @@ func (u usage) times(n int64) usage {
 type quota struct {
 	cpu, memory, storage *resource.Quantity
 	gpu, claims, nbs     *int64
+	pods                 *int64
 	total                usage
 	reported             map[string]bool
 }
@@ -76,7 +80,7 @@ func (r *reporter) newQuota(q *model.Quota) *quota {
 			r.errorf("tenant.quota."+c.field, "must be more than zero (got %d); leave it out for no limit", *c.n)
 		}
 	}
-	out.gpu, out.claims, out.nbs = q.GPU, q.PersistentVolumeClaims, q.Notebooks
+	out.gpu, out.claims, out.nbs, out.pods = q.GPU, q.PersistentVolumeClaims, q.Notebooks, q.Pods
 	return out
 }
 
@@ -107,6 +111,9 @@ func (r *reporter) charge(q *quota, what string, u usage, at func(field string) 
 	}
 	if q.claims != nil && t.claims > *q.claims {
 		report("persistentVolumeClaims", "need %d volume claims, more than its quota of %d", t.claims, *q.claims)
+	}
+	if q.pods != nil && t.pods > *q.pods {
+		report("pods", "run up to %d pods, more than its quota of %d", t.pods, *q.pods)
 	}
 	if q.nbs != nil && t.notebooks > *q.nbs {
 		report("notebooks", "declare %d notebooks, more than its quota of %d", t.notebooks, *q.nbs)

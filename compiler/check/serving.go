@@ -280,7 +280,7 @@ func (r *reporter) containerResources(path string, res model.Resources) {
 // requests returns what one replica requests, with the serving defaults for what it
 // leaves unset.
 func (r *reporter) requests(p *model.Platform, path string, res model.Resources, d model.ServingDefaults) usage {
-	var u usage
+	u := usage{pods: 1}
 	cpu, memory := string(res.CPU), res.Memory
 	if cpu == "" {
 		cpu = string(d.CPU)

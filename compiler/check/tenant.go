@@ -51,7 +51,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	for _, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
 		path := model.Path("notebooks", declared)
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
-		u.notebooks = 1
+		u.notebooks, u.pods = 1, 1
 		r.charge(quota, "notebook", u, func(field string) string {
 			switch field {
 			case "cpu", "memory", "gpu":
@@ -69,7 +69,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		u := r.servingEndpoint(p, declared, d.Serving[declared], runtimes, quota.bounded())
 		r.charge(quota, "endpoint at its most replicas", u, func(field string) string {
 			switch field {
-			case "cpu", "memory", "gpu":
+			case "cpu", "memory", "gpu", "pods":
 				return path + ".replicas.max"
 			}
 			return path

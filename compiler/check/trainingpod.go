@@ -101,7 +101,7 @@ func (r *reporter) trainingResources(p *model.Platform, path string, res *model.
 
 // nodeRequests is what one training pod requests of the quota.
 func nodeRequests(res *model.TrainingResources) usage {
-	var u usage
+	u := usage{pods: 1}
 	if res == nil {
 		return u
 	}
@@ -125,6 +125,7 @@ func maxUsage(a, b usage) usage {
 		out.memory = b.memory
 	}
 	out.gpu = max(a.gpu, b.gpu)
+	out.pods = max(a.pods, b.pods)
 	return out
 }
 
