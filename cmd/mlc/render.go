@@ -75,6 +75,7 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 			return err
 		}
 	}
+	defer tuneGC()()
 	opts := f.options()
 	opts.NoCache = f.noCache
 	res, err := compiler.Compile(cmd.Context(), dir, opts)
