@@ -3,47 +3,122 @@ package compiler_test
 import (
 	"context"
 	"fmt"
-	"github.com/mlc-gitops/mlc/compiler"
+	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/emit"
 	"github.com/mlc-gitops/mlc/compiler/synth"
 )
 
-// BenchmarkCompile measures vet+render (evaluate, check, lower, validate, lay out the tree)
-// of synthetic platforms of 13 workloads per tenant: 7 notebooks, 3 serving endpoints, 2
-// training jobs and a hyperparameter experiment. It reports the peak heap in use during
-// a run as peak-heap-MB.
-func BenchmarkCompile(b *testing.B) {
-	for _, tenants := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("tenants=%d/workloads=13", tenants), func(b *testing.B) {
-			dir := b.TempDir()
-			if err := synth.Write(dir, synth.Spec{Tenants: tenants, Notebooks: 7, Endpoints: 3, TrainingJobs: 2, Experiments: 1}); err != nil {
-				b.Fatal(err)
-			}
-			var peak uint64
-			stop := sampleHeap(&peak)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				res, err := compiler.Compile(context.Background(), dir, compiler.Options{})
+// benchSizes are the fleet sizes benchmarked: tenants of 10 workloads each, of every
+// kind (synth.ForWorkloads).
+var benchSizes = []int{100, 1000, 3000}
+
+const benchWorkloads = 10
+
+// BenchmarkVet measures what mlc vet does, without the cache: evaluate, check, lower and
+// validate every tenant.
+func BenchmarkVet(b *testing.B) {
+	for _, tenants := range benchSizes {
+		b.Run(fmt.Sprintf("tenants=%d/workloads=%d", tenants, benchWorkloads), func(b *testing.B) {
+			dir := benchPlatform(b, tenants)
+			measure(b, tenants, func() { compile(b, dir, compiler.Options{NoCache: true}) })
+		})
+	}
+}
+
+// BenchmarkRender measures mlc render --no-cache: vet's work, then laying out and
+// encoding the manifest tree (written to io.Discard, not to disk).
+func BenchmarkRender(b *testing.B) {
+	for _, tenants := range benchSizes {
+		b.Run(fmt.Sprintf("tenants=%d/workloads=%d", tenants, benchWorkloads), func(b *testing.B) {
+			dir := benchPlatform(b, tenants)
+			measure(b, tenants, func() { render(b, dir, compiler.Options{NoCache: true}) })
+		})
+	}
+}
+
+// BenchmarkRenderWarm measures mlc render with a warm cache after one tenant's file
+// changed: one tenant is evaluated, the others are read from the cache.
+func BenchmarkRenderWarm(b *testing.B) {
+	for _, tenants := range benchSizes[:2] {
+		b.Run(fmt.Sprintf("tenants=%d/workloads=%d", tenants, benchWorkloads), func(b *testing.B) {
+			dir := benchPlatform(b, tenants)
+			opts := compiler.Options{CacheDir: b.TempDir()}
+			render(b, dir, opts)
+			changed := filepath.Join(dir, "tenants", synth.TenantName(tenants/2), "tenant.cue")
+			n := 0
+			measure(b, tenants, func() {
+				b.StopTimer()
+				n++
+				f, err := os.OpenFile(changed, os.O_APPEND|os.O_WRONLY, 0)
+				if err == nil {
+					_, err = fmt.Fprintf(f, "// change %d\n", n)
+					f.Close()
+				}
 				if err != nil {
 					b.Fatal(err)
 				}
-				if res.Diagnostics.HasErrors() {
-					b.Fatal(res.Diagnostics.Error())
+				b.StartTimer()
+				if res := render(b, dir, opts); res.Stats.Evaluated != 1 {
+					b.Fatalf("%d tenants evaluated, want 1", res.Stats.Evaluated)
 				}
-				if _, err := emit.Build(res); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			stop()
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			})
 		})
 	}
+}
+
+func benchPlatform(b *testing.B, tenants int) string {
+	dir := b.TempDir()
+	if err := synth.Write(dir, synth.ForWorkloads(tenants, benchWorkloads)); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+func compile(b *testing.B, dir string, opts compiler.Options) *compiler.Result {
+	res, err := compiler.Compile(context.Background(), dir, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() {
+		b.Fatal(res.Diagnostics.Error())
+	}
+	return res
+}
+
+func render(b *testing.B, dir string, opts compiler.Options) *compiler.Result {
+	res := compile(b, dir, opts)
+	tree, err := emit.Build(res)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := tree.WriteStream(io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	return res
+}
+
+// measure runs op b.N times and reports, besides ns/op, B/op and allocs/op, the time per
+// workload (ns/workload), to compare sizes, and the peak heap in use (peak-heap-MB).
+func measure(b *testing.B, tenants int, op func()) {
+	runtime.GC()
+	var peak uint64
+	stop := sampleHeap(&peak)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		op()
+	}
+	b.StopTimer()
+	stop()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*tenants*benchWorkloads), "ns/workload")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
 
 // sampleHeap records the largest HeapInuse seen until the returned stop is called.

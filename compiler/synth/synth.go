@@ -1,6 +1,6 @@
 // Package synth generates synthetic platform repositories of any size, for benchmarks
 // and scale tests: N tenants, each with notebooks, serving endpoints, training jobs and
-// experiments of varied shapes. WritePlain writes the same platform as one plain CUE
+// experiments and pipelines of varied shapes. WritePlain writes the same platform as one plain CUE
 // package, for the cue command to evaluate.
 package synth
 
@@ -19,15 +19,17 @@ type Spec struct {
 	// TrainingJobs and Experiments are per tenant.
 	TrainingJobs int
 	Experiments  int
+	Pipelines    int
 	// Clusters is at least 1; the second runs training on the Training Operator.
 	Clusters int
 }
 
 // ForWorkloads sizes a platform of tenants with workloads each, one cluster, the
-// workloads dealt in turn to notebooks, serving endpoints, training jobs and experiments.
+// workloads dealt in turn to notebooks, serving endpoints, training jobs, experiments and
+// pipelines.
 func ForWorkloads(tenants, workloads int) Spec {
 	s := Spec{Tenants: tenants, Clusters: 1}
-	kinds := []*int{&s.Notebooks, &s.Endpoints, &s.TrainingJobs, &s.Experiments}
+	kinds := []*int{&s.Notebooks, &s.Endpoints, &s.TrainingJobs, &s.Experiments, &s.Pipelines}
 	for i := range workloads {
 		*kinds[i%len(kinds)]++
 	}
@@ -35,7 +37,9 @@ func ForWorkloads(tenants, workloads int) Spec {
 }
 
 // Workloads is how many workloads each tenant declares.
-func (s Spec) Workloads() int { return s.Notebooks + s.Endpoints + s.TrainingJobs + s.Experiments }
+func (s Spec) Workloads() int {
+	return s.Notebooks + s.Endpoints + s.TrainingJobs + s.Experiments + s.Pipelines
+}
 
 const moduleFile = "module: \"example.com/synthetic@v0\"\nlanguage: version: \"v0.17.0\"\n"
 
@@ -46,6 +50,7 @@ func tenantFiles(i int, s Spec) [][2]string {
 		{"notebooks.cue", notebooks(i, s)},
 		{"serving.cue", endpoints(s)},
 		{"training.cue", training(s)},
+		{"pipelines.cue", pipelines(s)},
 	}
 }
 
@@ -122,9 +127,9 @@ tenant: {
 	quota: {cpu: %[2]d, memory: "%[3]dGi", gpu: %[4]d, storage: "%[5]dGi"}
 	labels: "cost-center": "cc-%[6]d"
 }
-`, i, 4*s.Notebooks+16*s.Endpoints+trainingCPU*s.TrainingJobs+trialsCPU*s.Experiments+1,
-		16*s.Notebooks+64*s.Endpoints+4*trainingCPU*s.TrainingJobs+4*trialsCPU*s.Experiments+1,
-		s.Notebooks+4*s.Endpoints+trainingGPU*s.TrainingJobs+trialsGPU*s.Experiments+1, 200*s.Notebooks+1, i%50)
+`, i, 4*s.Notebooks+16*s.Endpoints+trainingCPU*s.TrainingJobs+trialsCPU*s.Experiments+pipelineCPU*s.Pipelines+1,
+		16*s.Notebooks+64*s.Endpoints+4*trainingCPU*s.TrainingJobs+4*trialsCPU*s.Experiments+4*pipelineCPU*s.Pipelines+1,
+		s.Notebooks+4*s.Endpoints+trainingGPU*s.TrainingJobs+trialsGPU*s.Experiments+s.Pipelines+1, 200*s.Notebooks+1, i%50)
 }
 
 func notebooks(i int, s Spec) string {
