@@ -23,6 +23,7 @@ import (
 
 type pushFlags struct {
 	selection
+	cache      cacheFlag
 	source     string
 	branch     string
 	insecure   bool
@@ -72,6 +73,7 @@ HTTP is used for registries on loopback, or with --insecure.`,
 		},
 	}
 	f.register(cmd, "push")
+	f.cache.register(cmd)
 	cmd.Flags().StringVar(&f.source, "source", "", "source URL for the artifacts' annotation (default: the git origin)")
 	cmd.Flags().StringVar(&f.branch, "branch", "", "branch name in the revision annotation (default: the checked-out branch, or $GITHUB_REF_NAME / $CI_COMMIT_REF_NAME)")
 	cmd.Flags().BoolVar(&f.insecure, "insecure", false, "use plain HTTP for a registry that is not on loopback")
@@ -94,7 +96,7 @@ func runPush(cmd *cobra.Command, dir, repository string, f pushFlags) error {
 	} else if dirty && !f.allowDirty {
 		return errors.New("the repository has uncommitted changes: commit them first, so the artifacts match their revision (or pass --allow-dirty)")
 	}
-	res, err := compiler.Compile(ctx, dir, f.options())
+	res, err := compiler.Compile(ctx, dir, f.cache.apply(f.options()))
 	if err != nil {
 		return err
 	}

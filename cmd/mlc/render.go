@@ -13,11 +13,24 @@ import (
 )
 
 type renderFlags struct {
-	output  string
-	quiet   bool
-	noCache bool
-	stats   bool
+	output string
+	quiet  bool
+	stats  bool
+	cache  cacheFlag
 	selection
+}
+
+// cacheFlag is --no-cache, for the commands that compile the repository.
+type cacheFlag struct{ off bool }
+
+func (c *cacheFlag) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&c.off, "no-cache", false, "compile every tenant afresh, neither reading nor writing the cache of compiled tenants")
+}
+
+// apply sets the flag in o.
+func (c cacheFlag) apply(o compiler.Options) compiler.Options {
+	o.NoCache = c.off
+	return o
 }
 
 func newRenderCommand() *cobra.Command {
@@ -62,7 +75,7 @@ first, on standard error.`,
 	cmd.Flags().StringVarP(&f.output, "output", "o", "", `where to write: a directory, or "-" for standard output (required)`)
 	f.register(cmd, "render")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "do not explain where serving endpoints send their traffic")
-	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "compile every tenant afresh, neither reading nor writing the cache")
+	f.cache.register(cmd)
 	cmd.Flags().BoolVar(&f.stats, "stats", false, "print each tenant's time and object count, slowest first, on standard error")
 	_ = cmd.MarkFlagRequired("output")
 	_ = cmd.MarkFlagDirname("output")
@@ -76,9 +89,7 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 		}
 	}
 	defer tuneGC()()
-	opts := f.options()
-	opts.NoCache = f.noCache
-	res, err := compiler.Compile(cmd.Context(), dir, opts)
+	res, err := compiler.Compile(cmd.Context(), dir, f.cache.apply(f.options()))
 	if err != nil {
 		return err
 	}

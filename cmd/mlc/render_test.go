@@ -47,3 +47,16 @@ func TestRenderTenantNotOnCluster(t *testing.T) {
 		t.Errorf("exit %d, %q, %q", code, out, stderr)
 	}
 }
+
+// TestNoCacheOnEveryCompilingCommand: vet and push take --no-cache like render.
+func TestNoCacheOnEveryCompilingCommand(t *testing.T) {
+	for _, cmd := range []string{"vet", "push"} {
+		if code, out, _ := mlc(t, cmd, "--help"); code != 0 || !strings.Contains(out, "--no-cache") {
+			t.Errorf("%s --help: exit %d, no --no-cache", cmd, code)
+		}
+	}
+	t.Setenv("MLC_CACHE_DIR", t.TempDir())
+	if code, _, stderr := mlc(t, "vet", filepath.Join("..", "..", "examples", "quickstart"), "--no-cache"); code != 0 {
+		t.Errorf("vet --no-cache: exit %d: %s", code, stderr)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 type vetFlags struct {
 	format string
+	cache  cacheFlag
 	selection
 }
 
@@ -39,6 +40,7 @@ the upstream API schemas — without writing anything.`,
 	}
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: "+strings.Join(diag.Formats, ", "))
 	f.register(cmd, "check")
+	f.cache.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(diag.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -47,7 +49,7 @@ func runVet(cmd *cobra.Command, dir string, f vetFlags) error {
 	if err := diag.CheckFormat(f.format); err != nil {
 		return err
 	}
-	res, err := compiler.Compile(cmd.Context(), dir, f.options())
+	res, err := compiler.Compile(cmd.Context(), dir, f.cache.apply(f.options()))
 	if err != nil {
 		return err
 	}
