@@ -84,7 +84,28 @@ func TestBadPipelineInput(t *testing.T) {
 			file: pipelineFile(`	tasks: prep: image: "ghcr.io/acme/prep:1"
 	schedule: cron: "0 25 * * *"
 `),
-			pos: pl + ":5:18", path: "pipelines.nightly.schedule.cron", message: `"0 25 * * *" is not a schedule KFP's controller reads: hour field "25": 25 is above 23`,
+			pos: pl + ":5:18", path: "pipelines.nightly.schedule.cron", message: `"0 25 * * *" is not a schedule a Kubernetes CronJob reads: hour field "25": 25 is above 23`,
+		},
+		{
+			name: "a cron with seconds",
+			file: pipelineFile(`	tasks: prep: image: "ghcr.io/acme/prep:1"
+	schedule: cron: "0 0 2 * * *"
+`),
+			pos: pl + ":5:18", path: "pipelines.nightly.schedule.cron", message: "want 5 fields (minute hour day-of-month month day-of-week), found 6",
+		},
+		{
+			name: "a time zone in the cron",
+			file: pipelineFile(`	tasks: prep: image: "ghcr.io/acme/prep:1"
+	schedule: cron: "CRON_TZ=Europe/Paris 0 2 * * *"
+`),
+			pos: pl + ":5:18", path: "pipelines.nightly.schedule.cron", message: "set the time zone in schedule.timeZone, not in cron",
+		},
+		{
+			name: "an unknown time zone",
+			file: pipelineFile(`	tasks: prep: image: "ghcr.io/acme/prep:1"
+	schedule: {cron: "0 2 * * *", timeZone: "Europe/Pariss"}
+`),
+			pos: pl + ":5:42", path: "pipelines.nightly.schedule.timeZone", message: `"Europe/Pariss" is not a time zone of the IANA database`,
 		},
 		{
 			name: "a condition on something not upstream",
@@ -133,20 +154,27 @@ func TestBadPipelineInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := writeRepo(t, map[string]string{pl: tc.file})
-			res, err := compiler.Compile(context.Background(), dir, compiler.Options{})
-			if err != nil {
-				t.Fatalf("Compile: %v", err)
-			}
-			if len(res.Clusters) != 0 || !res.Diagnostics.HasErrors() {
-				t.Fatalf("no error reported")
-			}
-			for _, d := range res.Diagnostics {
-				if d.Pos.String() == tc.pos && d.Path == tc.path && strings.Contains(d.Message, tc.message) {
-					return
-				}
-			}
-			t.Errorf("want a diagnostic at %s, path %q, containing %q; got:\n%s", tc.pos, tc.path, tc.message, res.Diagnostics.Error())
+			wantDiagnostic(t, tc.file, tc.pos, tc.path, tc.message)
 		})
 	}
+}
+
+// wantDiagnostic compiles a repository whose only pipeline file is file and wants an
+// error at pos, on path, whose message contains message.
+func wantDiagnostic(t *testing.T, file, pos, path, message string) {
+	t.Helper()
+	dir := writeRepo(t, map[string]string{pl: file})
+	res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	if len(res.Clusters) != 0 || !res.Diagnostics.HasErrors() {
+		t.Fatalf("no error reported")
+	}
+	for _, d := range res.Diagnostics {
+		if d.Pos.String() == pos && d.Path == path && strings.Contains(d.Message, message) {
+			return
+		}
+	}
+	t.Errorf("want a diagnostic at %s, path %q, containing %q; got:\n%s", pos, path, message, res.Diagnostics.Error())
 }

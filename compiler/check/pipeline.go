@@ -15,6 +15,8 @@ type pipelineCheck struct {
 	*reporter
 	plat *model.Platform
 	path string
+	// name is the pipeline's name in Kubernetes.
+	name string
 	pl   model.Pipeline
 	tree *lower.PipelineTree
 }
@@ -23,7 +25,7 @@ type pipelineCheck struct {
 func (r *reporter) pipeline(p *model.Platform, declared string, pl model.Pipeline) usage {
 	path := model.Path("pipelines", declared)
 	r.dnsLabel(path, model.NormalizeName(declared), "pipeline name", 63)
-	c := &pipelineCheck{reporter: r, plat: p, path: path, pl: pl, tree: lower.BuildPipelineTree(path, pl)}
+	c := &pipelineCheck{reporter: r, plat: p, path: path, name: model.NormalizeName(declared), pl: pl, tree: lower.BuildPipelineTree(path, pl)}
 	if len(pl.Tasks) == 0 {
 		r.errorf(path+".tasks", "a pipeline needs at least one task")
 		return usage{}

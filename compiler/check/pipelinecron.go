@@ -7,23 +7,30 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// Time zones are checked against the Go release's database, not the machine's, so
+	// that every machine gives the same answer.
+	_ "time/tzdata"
 
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
-// schedule checks a pipeline's schedule: its cron and its run parameters.
+// schedule checks a pipeline's schedule: its cron, time zone and run parameters, and
+// that its CronJob's name fits.
 func (c *pipelineCheck) schedule() {
 	s := c.pl.Schedule
 	if s == nil {
 		return
 	}
 	path := c.path + ".schedule"
-	if err := parseControllerCron(lower.ControllerCron(s.Cron)); err != nil {
-		c.errorf(path+".cron", "%q is not a schedule KFP's controller reads: %v", s.Cron, err)
+	if err := parseCronJobSchedule(s.Cron); err != nil {
+		c.errorf(path+".cron", "%q is not a schedule a Kubernetes CronJob reads: %v", s.Cron, err)
 	}
-	if s.MaxConcurrency < 1 || s.MaxConcurrency > 10 {
-		c.errorf(path+".maxConcurrency", "KFP runs 1 to 10 runs of a schedule at once (got %d)", s.MaxConcurrency)
+	if err := checkTimeZone(s.TimeZone); err != nil {
+		c.errorf(path+".timeZone", "%v", err)
+	}
+	if len(c.name) > lower.MaxScheduleName {
+		c.errorf(path, "the schedule's CronJob is named after the pipeline, and Kubernetes takes at most %d characters there (%s has %d)", lower.MaxScheduleName, c.name, len(c.name))
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Parameters)) {
 		p, ok := c.pl.Parameters[name]
@@ -43,6 +50,18 @@ func (c *pipelineCheck) schedule() {
 	}
 }
 
+// checkTimeZone reports whether Kubernetes accepts a CronJob's timeZone: an IANA time
+// zone name, not "Local".
+func checkTimeZone(tz string) error {
+	if strings.EqualFold(tz, "Local") {
+		return fmt.Errorf("name a time zone, such as Etc/UTC or Europe/Paris: Kubernetes refuses %q", tz)
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return fmt.Errorf("%q is not a time zone of the IANA database (such as Etc/UTC or Europe/Paris)", tz)
+	}
+	return nil
+}
+
 // cronField is one field of a cron expression and its range.
 type cronField struct {
 	name     string
@@ -50,10 +69,9 @@ type cronField struct {
 	names    []string
 }
 
-// controllerFields are the fields KFP's schedule controller reads (robfig/cron v1's
-// default parser: seconds first, day of week optional).
-var controllerFields = []cronField{
-	{"second", 0, 59, nil},
+// cronJobFields are the fields of a Kubernetes CronJob's schedule: the standard five,
+// as github.com/robfig/cron/v3's ParseStandard, which Kubernetes uses, reads them.
+var cronJobFields = []cronField{
 	{"minute", 0, 59, nil},
 	{"hour", 0, 23, nil},
 	{"day of month", 1, 31, nil},
@@ -61,32 +79,27 @@ var controllerFields = []cronField{
 	{"day of week", 0, 6, []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
 }
 
-// parseControllerCron reports whether KFP's schedule controller parses a cron
-// expression, with the rules of github.com/robfig/cron v1.2.0's Parse, which it uses.
-func parseControllerCron(spec string) error {
-	if spec == "" {
-		return fmt.Errorf("empty")
+// parseCronJobSchedule reports whether Kubernetes accepts a CronJob's schedule: five
+// fields or a descriptor. A time zone in the schedule (TZ= or CRON_TZ=) is refused, as
+// Kubernetes refuses it: it goes in timeZone.
+func parseCronJobSchedule(spec string) error {
+	if strings.Contains(spec, "TZ") {
+		return fmt.Errorf("set the time zone in schedule.timeZone, not in cron")
 	}
 	if strings.HasPrefix(spec, "@") {
 		switch spec {
 		case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly":
 			return nil
 		}
-		if d, ok := strings.CutPrefix(spec, "@every "); ok {
-			if _, err := time.ParseDuration(d); err != nil {
-				return fmt.Errorf("@every takes a duration such as 6h or 90m: %v", err)
-			}
-			return nil
-		}
-		return fmt.Errorf("unknown descriptor %s (have @yearly, @monthly, @weekly, @daily, @hourly and @every DURATION)", spec)
+		return fmt.Errorf("unknown descriptor %s (have @yearly, @monthly, @weekly, @daily and @hourly)", spec)
 	}
 	fields := strings.Fields(spec)
-	if len(fields) < 5 || len(fields) > 6 {
-		return fmt.Errorf("want 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, found %d", len(fields))
+	if len(fields) != len(cronJobFields) {
+		return fmt.Errorf("want 5 fields (minute hour day-of-month month day-of-week), found %d", len(fields))
 	}
 	for i, f := range fields {
-		if err := controllerFields[i].parse(f); err != nil {
-			return fmt.Errorf("%s field %q: %v", controllerFields[i].name, f, err)
+		if err := cronJobFields[i].parse(f); err != nil {
+			return fmt.Errorf("%s field %q: %v", cronJobFields[i].name, f, err)
 		}
 	}
 	return nil

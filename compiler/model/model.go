@@ -77,6 +77,7 @@ type Defaults struct {
 	ServingRuntimes   map[string]RuntimeSupport `json:"servingRuntimes"`
 	Training          TrainingDefaults          `json:"training"`
 	Katib             KatibDefaults             `json:"katib"`
+	Pipelines         PipelineDefaults          `json:"pipelines"`
 }
 
 // ServingDefaults are the cluster's KServe settings.

@@ -189,12 +189,20 @@ type TaskVolume struct {
 // PipelineSchedule starts runs on a schedule.
 type PipelineSchedule struct {
 	Cron           string                     `json:"cron"`
+	TimeZone       string                     `json:"timeZone"`
 	Parameters     map[string]json.RawMessage `json:"parameters"`
 	Enabled        bool                       `json:"enabled"`
-	MaxConcurrency int64                      `json:"maxConcurrency"`
-	CatchUp        bool                       `json:"catchUp"`
+	Experiment     string                     `json:"experiment"`
 	ServiceAccount string                     `json:"serviceAccount,omitempty"`
-	PipelineID     string                     `json:"pipelineId,omitempty"`
+}
+
+// PipelineDefaults say how the clusters' Kubeflow Pipelines is reached.
+type PipelineDefaults struct {
+	// APIEndpoint is the URL of KFP's API server, as pods in a tenant's namespace reach it.
+	APIEndpoint string `json:"apiEndpoint"`
+	// ScheduleImage is the image of the job that starts a scheduled run: any image with
+	// Python 3.
+	ScheduleImage string `json:"scheduleImage"`
 }
 
 // Parameter types of pipeline values.

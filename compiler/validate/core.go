@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -54,6 +55,7 @@ func coreKinds() map[schema.GroupVersionKind]*coreKind {
 	rbacName := path.ValidatePathSegmentName
 	v1 := corev1.SchemeGroupVersion
 	rbac := rbacv1.SchemeGroupVersion
+	batch := batchv1.SchemeGroupVersion
 	return map[schema.GroupVersionKind]*coreKind{
 		v1.WithKind("ConfigMap"):             newCore(true, sub, false, checkConfigMap),
 		v1.WithKind("LimitRange"):            newCore[corev1.LimitRange](true, sub, false, nil),
@@ -66,6 +68,7 @@ func coreKinds() map[schema.GroupVersionKind]*coreKind {
 		rbac.WithKind("ClusterRoleBinding"):  newCore(false, rbacName, false, checkClusterRoleBinding),
 		rbac.WithKind("Role"):                newCore(true, rbacName, false, checkRole),
 		rbac.WithKind("RoleBinding"):         newCore(true, rbacName, false, checkRoleBinding),
+		batch.WithKind("CronJob"):            newCore(true, sub, true, checkCronJob),
 	}
 }
 
