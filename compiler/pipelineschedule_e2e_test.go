@@ -42,7 +42,10 @@ func TestScheduleStartsARun(t *testing.T) {
 	crds := e2etest.RequireUpstreamCRDs(t)
 	python, err := exec.LookPath("python3")
 	if err != nil {
-		t.Fatal("python3 is needed to run the schedule's script: ", err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3 is needed to run the schedule's script (.ci/run installs it): ", err)
+		}
+		t.Skip("python3 is not installed: apt-get install python3 to run the schedule's script")
 	}
 	ctx := context.Background()
 
