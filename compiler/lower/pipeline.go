@@ -22,9 +22,8 @@ var EditPipelineIR func(*PipelineIR)
 
 // pipelineObjects compiles a pipeline to a Pipeline, a PipelineVersion named after the
 // hash of its spec (KFP refuses changes to a version's spec, so a changed pipeline is a
-// new version), and, with a schedule, a CronJob that starts runs of that version. The
-// note, empty today, would say what a reader of the objects could miss.
-func pipelineObjects(p *model.Platform, ns, declared string, pl model.Pipeline) (objs []manifest.Object, note string) {
+// new version), and, with a schedule, a CronJob that starts runs of that version.
+func pipelineObjects(p *model.Platform, ns, declared string, pl model.Pipeline) (objs []manifest.Object) {
 	name := model.NormalizeName(declared)
 	src := model.Path("pipelines", declared)
 	ir := CompilePipeline(p, name, pl)
@@ -62,7 +61,7 @@ func pipelineObjects(p *model.Platform, ns, declared string, pl model.Pipeline) 
 	if pl.Schedule != nil {
 		objs = append(objs, scheduleCronJob(p, ns, name, version, src, pl.Labels, pl.Schedule))
 	}
-	return objs, ""
+	return objs
 }
 
 // PipelineVersionName is the name of the version of a compiled pipeline: the pipeline's

@@ -65,11 +65,7 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		out.Workloads = append(out.Workloads, experiment(p, target.Training, t.Name, name, d.Experiments[name]))
 	}
 	for _, name := range sortedKeys(d.Pipelines) {
-		objs, note := pipelineObjects(p, t.Name, name, d.Pipelines[name])
-		out.Workloads = append(out.Workloads, objs...)
-		if note != "" {
-			out.Notes = append(out.Notes, note)
-		}
+		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, d.Pipelines[name])...)
 	}
 	slices.SortFunc(out.Platform, manifest.Compare)
 	slices.SortFunc(out.Workloads, manifest.Compare)
