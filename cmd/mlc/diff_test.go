@@ -110,6 +110,7 @@ type jsonReport struct {
 	Callouts []struct{ Rule, Cluster, Tenant, Op, Kind, Name, Note string }
 	Changes  []struct {
 		Cluster, Tenant, Op, Kind, Name string
+		Replaces, ReplacedBy            string
 		Fields                          []struct{ Path, Op string }
 	}
 }
@@ -373,6 +374,45 @@ notebooks: "speech": {
 				want := []string{"changed spec.template.spec.containers[name=eval].image"}
 				if got := r.fieldPaths("staging", "Notebook", "eval"); !slices.Equal(got, want) {
 					t.Errorf("fields %q, want %q", got, want)
+				}
+			},
+		},
+		{
+			// A renamed step is a new pipeline spec: KFP never changes a version, so a new
+			// PipelineVersion replaces the old one, and the schedule starts the new one.
+			name: "rename-pipeline-step",
+			edit: func(t *testing.T, dir string) {
+				edit(t, dir, "tenants/vision/pipelines.cue", "\t\tprep: {\n", "\t\tpreprocess: {\n")
+				edit(t, dir, "tenants/vision/pipelines.cue", `dataset: {task: "prep", output: "dataset"}`, `dataset: {task: "preprocess", output: "dataset"}`)
+			},
+			changes: []string{
+				"prod vision changed CronJob nightly",
+				"prod vision added PipelineVersion nightly-7aa6e878b9",
+				"prod vision removed PipelineVersion nightly-9915f8de6b",
+				"staging vision changed CronJob nightly",
+				"staging vision added PipelineVersion nightly-7aa6e878b9",
+				"staging vision removed PipelineVersion nightly-9915f8de6b",
+			},
+			check: func(t *testing.T, r jsonReport) {
+				for _, c := range r.Changes {
+					switch {
+					case c.Kind != "PipelineVersion":
+					case c.Op == "added" && c.Replaces != "nightly-9915f8de6b", c.Op == "removed" && c.ReplacedBy != "nightly-7aa6e878b9":
+						t.Errorf("%s %s: replaces %q, replaced by %q", c.Op, c.Name, c.Replaces, c.ReplacedBy)
+					}
+				}
+				paths := r.fieldPaths("prod", "PipelineVersion", "nightly-7aa6e878b9")
+				for _, want := range []string{
+					"removed spec.pipelineSpec.components.comp-exit-handler-1.dag.tasks.prep",
+					"added spec.pipelineSpec.components.comp-exit-handler-1.dag.tasks.preprocess",
+					"changed spec.pipelineSpec.components.comp-exit-handler-1.dag.tasks.train.dependentTasks",
+				} {
+					if !slices.Contains(paths, want) {
+						t.Errorf("the new version's fields %q lack %q", paths, want)
+					}
+				}
+				if slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, "metadata.name") }) {
+					t.Errorf("the new version's name shows as a changed field: %q", paths)
 				}
 			},
 		},

@@ -158,6 +158,7 @@ func compareCluster(cluster string, base, head map[string][]manifest.Object) ([]
 	for i, j := range idx {
 		sorted[i] = changes[j]
 	}
+	pairVersions(sorted)
 	return sorted, nil
 }
 

@@ -120,10 +120,24 @@ func objectLines(c *Change) []line {
 	return out
 }
 
+// replacement says which object an added or removed version replaces or is replaced by.
+func replacement(c *Change) string {
+	switch {
+	case c.Replaces != "":
+		return ", replacing " + c.Replaces
+	case c.ReplacedBy != "":
+		return ", replaced by " + c.ReplacedBy
+	}
+	return ""
+}
+
 // changeLines shows a change's detail: the object for an added or removed one, the
 // fields for a changed one.
 func changeLines(c *Change) []line {
-	if c.Op != Changed {
+	switch {
+	case c.ReplacedBy != "":
+		return nil // its replacement shows what differs
+	case c.Op != Changed && c.Replaces == "":
 		return objectLines(c)
 	}
 	var out []line

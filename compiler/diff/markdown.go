@@ -211,10 +211,10 @@ var opIcon = map[Op]string{Added: ":heavy_plus_sign:", Removed: ":heavy_minus_si
 func mdHeading(c *Change) string {
 	s := fmt.Sprintf("%s <b>%s</b> %s · %s · %s <code>%s</code>", opIcon[c.Op], c.Op,
 		html.EscapeString(c.Cluster), html.EscapeString(tenantLabel(c.Tenant)), html.EscapeString(c.Kind), html.EscapeString(c.Name))
-	if c.Op == Changed {
+	if c.Op == Changed || c.Replaces != "" {
 		s += " (" + plural(len(c.Fields), "field", "fields") + ")"
 	}
-	return s
+	return s + html.EscapeString(replacement(c))
 }
 
 // mdDetails shows a change as a collapsible block: the object's YAML when added or

@@ -181,6 +181,11 @@ type Change struct {
 	Fields []Field `json:"fields,omitempty"`
 	// Object is the whole object: the head's when added, the base's when removed.
 	Object map[string]any `json:"object,omitempty"`
+	// Replaces, on an added object named after its content (a PipelineVersion), names
+	// the removed object it takes the place of; Fields then say what differs between
+	// them. ReplacedBy, on that removed object, names the added one.
+	Replaces   string `json:"replaces,omitempty"`
+	ReplacedBy string `json:"replacedBy,omitempty"`
 
 	// before and after are the object in the base and in the head, nil where absent.
 	before, after map[string]any

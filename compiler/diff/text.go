@@ -138,7 +138,7 @@ func (t *textWriter) summary(rows []Row) {
 func (t *textWriter) change(c *Change) {
 	signs := map[Op]string{Added: "+", Removed: "-", Changed: "~"}
 	colors := map[Op]string{Added: green, Removed: red, Changed: yellow}
-	t.printf("  %s\n", t.paint(colors[c.Op], signs[c.Op]+" "+c.ObjectRef.String()+" "+string(c.Op)))
+	t.printf("  %s%s\n", t.paint(colors[c.Op], signs[c.Op]+" "+c.ObjectRef.String()+" "+string(c.Op)), replacement(c))
 	for _, l := range changeLines(c) {
 		s := "      " + string(l.sign) + " " + l.text
 		switch l.sign {
