@@ -34,8 +34,8 @@ trap 'rm -rf "$WORK"' EXIT
 (cd "$ROOT" && go build -o "$WORK/mlc" ./cmd/mlc)
 (cd "$ROOT" && go run ./compiler/synth/cmd/synth -tenants "$TENANTS" -workloads "$WORKLOADS" -o "$WORK/repo" -plain "$WORK/plain")
 
-# measure NAME DIR CMD...: runs CMD in DIR under GNU time; sets wall_NAME (seconds) and
-# rss_NAME (MiB).
+# measure NAME DIR CMD...: runs CMD in DIR under GNU time; sets wall_NAME and cpu_NAME
+# (user + system, seconds) and rss_NAME (MiB).
 measure() {
 	local name=$1 dir=$2
 	shift 2
@@ -44,10 +44,12 @@ measure() {
 		cat "$WORK/$name.err" >&2
 		exit 1
 	fi
-	local wall rss
+	local wall cpu rss
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/$name.time")
+	cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$WORK/$name.time")
 	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/$name.time")
 	printf -v "wall_$name" '%s' "$wall"
+	printf -v "cpu_$name" '%s' "$cpu"
 	printf -v "rss_$name" '%s' "$rss"
 }
 
@@ -55,7 +57,7 @@ measure mlc "$WORK/repo" "$WORK/mlc" render --no-cache -q -o "$WORK/out"
 measure cue "$WORK/plain" "$CUE" export
 objects=$(find "$WORK/out" -name '*.yaml' ! -name kustomization.yaml | wc -l)
 
-echo "platform: $TENANTS tenants x $WORKLOADS workloads; $(nproc) cores; $(go env GOVERSION); cue $CUE_VERSION"
-printf 'mlc render --no-cache  wall %6.2f s  peak RSS %5s MiB  (%s objects)\n' "$wall_mlc" "$rss_mlc" "$objects"
-printf 'cue export             wall %6.2f s  peak RSS %5s MiB\n' "$wall_cue" "$rss_cue"
+echo "platform: $TENANTS tenants x $WORKLOADS workloads; $(nproc) cores; $(go env GOVERSION); cue $CUE_VERSION; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'mlc render --no-cache  wall %6.2f s  cpu %6.2f s  peak RSS %5s MiB  (%s objects)\n' "$wall_mlc" "$cpu_mlc" "$rss_mlc" "$objects"
+printf 'cue export             wall %6.2f s  cpu %6.2f s  peak RSS %5s MiB\n' "$wall_cue" "$cpu_cue" "$rss_cue"
 awk -v m="$wall_mlc" -v c="$wall_cue" 'BEGIN {printf "ratio mlc/cue          %.2f (target <= 0.60)\n", m / c}'
