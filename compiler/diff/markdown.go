@@ -220,6 +220,9 @@ func mdHeading(c *Change) string {
 // mdDetails shows a change as a collapsible block: the object's YAML when added or
 // removed, its fields as a diff when changed.
 func mdDetails(c *Change) string {
+	if c.ReplacedBy != "" {
+		return "- " + mdHeading(c) + "\n" // its replacement shows what differs
+	}
 	var body strings.Builder
 	for _, l := range changeLines(c) {
 		body.WriteByte(l.sign)
