@@ -46,12 +46,18 @@ func BenchmarkRender(b *testing.B) {
 
 // BenchmarkRenderWarm measures mlc render with a warm cache after one tenant's file
 // changed: one tenant is evaluated, the others are read from the cache.
-func BenchmarkRenderWarm(b *testing.B) {
+func BenchmarkRenderWarm(b *testing.B) { benchWarm(b, render) }
+
+// BenchmarkVetWarm is BenchmarkRenderWarm without the manifest tree: what the cache
+// saves of the compilation itself.
+func BenchmarkVetWarm(b *testing.B) { benchWarm(b, compile) }
+
+func benchWarm(b *testing.B, op func(*testing.B, string, compiler.Options) *compiler.Result) {
 	for _, tenants := range benchSizes[:2] {
 		b.Run(fmt.Sprintf("tenants=%d/workloads=%d", tenants, benchWorkloads), func(b *testing.B) {
 			dir := benchPlatform(b, tenants)
 			opts := compiler.Options{CacheDir: b.TempDir()}
-			render(b, dir, opts)
+			op(b, dir, opts)
 			changed := filepath.Join(dir, "tenants", synth.TenantName(tenants/2), "tenant.cue")
 			n := 0
 			measure(b, tenants, func() {
@@ -66,7 +72,7 @@ func BenchmarkRenderWarm(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				if res := render(b, dir, opts); res.Stats.Evaluated != 1 {
+				if res := op(b, dir, opts); res.Stats.Evaluated != 1 {
 					b.Fatalf("%d tenants evaluated, want 1", res.Stats.Evaluated)
 				}
 			})
