@@ -33,7 +33,7 @@ func TestSyntheticPlatformCompiles(t *testing.T) {
 	}
 	// cluster-0 runs training on Kubeflow Trainer, cluster-1 on the Training Operator.
 	want := []map[string]int{
-		{"Notebook": 21, "InferenceService": 9, "TrainJob": 6, "Experiment": 6, "Pipeline": 6, "PipelineVersion": 6, "ScheduledWorkflow": 6},
+		{"Notebook": 21, "InferenceService": 9, "TrainJob": 6, "Experiment": 6, "Pipeline": 6, "PipelineVersion": 6},
 		{"Notebook": 21, "InferenceService": 9, "PyTorchJob": 3, "XGBoostJob": 3, "Experiment": 6, "Pipeline": 6},
 	}
 	for i, c := range res.Clusters {
