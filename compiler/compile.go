@@ -77,6 +77,7 @@ var validator = validate.New()
 // Result.Diagnostics; the error is for everything else (an unreadable directory, a
 // selection that matches nothing).
 func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
+	start := time.Now()
 	if !opts.NoCache {
 		go cache.Version() // hashes the executable while the platform is evaluated
 	}
@@ -100,7 +101,6 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 
-	start := time.Now()
 	res := &Result{}
 	var plat model.Platform
 	var fluxPos diag.Position
@@ -184,6 +184,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if res.Diagnostics.HasErrors() {
 		return res, nil
 	}
+	defer func() { res.Stats.Total = time.Since(start) }()
 	for _, name := range slices.Sorted(maps.Keys(selected)) {
 		c := Cluster{Name: name}
 		for _, t := range wanted {
