@@ -35,6 +35,11 @@ type Options struct {
 	NoCache bool
 	// CacheDir is where that cache lives; cache.Dir() when empty.
 	CacheDir string
+	// Encode gives every compiled object its YAML (manifest.Object.Encoded), for the
+	// commands that write manifests: each tenant is encoded by the worker that compiled
+	// it, and its YAML is kept in the cache with its objects, so that a tenant read from
+	// the cache is not encoded again.
+	Encode bool
 }
 
 // Result is a compiled repository.
@@ -164,6 +169,9 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses}, func(inst *load.Instance) {
 			start := time.Now()
 			r := compileTenant(&plat, selected, inst)
+			if opts.Encode {
+				r.encode()
+			}
 			r.evaluate, r.compile = inst.Elapsed, time.Since(start)
 			inc.store(r)
 			collected <- r
@@ -214,6 +222,22 @@ type tenantResult struct {
 	// evaluate is the CUE evaluation's time; compile the time spent after it (or
 	// reading the cache entry).
 	evaluate, compile time.Duration
+}
+
+// encode gives the tenant's objects their YAML. An object that cannot be encoded is
+// left without: emitting the tree encodes it again and reports the error.
+func (r *tenantResult) encode() {
+	if r.diags.HasErrors() {
+		return
+	}
+	encodeOutputs(r.outputs)
+}
+
+func encodeOutputs(outputs map[string]*lower.Output) {
+	for _, out := range outputs {
+		_ = manifest.EncodeAll(out.Platform)
+		_ = manifest.EncodeAll(out.Workloads)
+	}
 }
 
 // compileTenant runs every stage for one tenant while its CUE value is alive, so that

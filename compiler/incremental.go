@@ -23,10 +23,12 @@ import (
 type incremental struct {
 	c    *cache.Cache // nil when caching is off
 	keys map[string]cache.Key
+	// encode is Options.Encode: entries are wanted with their objects' YAML.
+	encode bool
 }
 
 func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, plat *model.Platform, selected map[string]model.Cluster) *incremental {
-	inc := &incremental{}
+	inc := &incremental{encode: opts.Encode}
 	if opts.NoCache || cache.Version() == "" {
 		return inc
 	}
@@ -88,9 +90,17 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 		wg.Go(func() {
 			for i := range next {
 				start := time.Now()
-				if e, ok := inc.c.Load(inc.keys[wanted[i]]); ok {
-					found[i] = &tenantResult{name: wanted[i], outputs: e.Outputs, diags: e.Diagnostics, cached: true, compile: time.Since(start)}
+				e, ok := inc.c.Load(inc.keys[wanted[i]])
+				if !ok {
+					continue
 				}
+				if inc.encode && !e.Encoded() {
+					// Stored by a compilation that did not encode (mlc vet): encode it
+					// here, on this worker, and keep it so for the next render.
+					encodeOutputs(e.Outputs)
+					_ = inc.c.Store(inc.keys[wanted[i]], e)
+				}
+				found[i] = &tenantResult{name: wanted[i], outputs: e.Outputs, diags: e.Diagnostics, cached: true, compile: time.Since(start)}
 			}
 		})
 	}

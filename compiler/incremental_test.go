@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,7 +85,7 @@ func TestCachedOutputIsIdentical(t *testing.T) {
 			repo := copyDir(t, src)
 			tenants, _ := filepath.Glob(filepath.Join(repo, "tenants", "*", "tenant.cue"))
 			appendFile(t, tenants[0], warningJob)
-			cached := compiler.Options{CacheDir: t.TempDir()}
+			cached := compiler.Options{CacheDir: t.TempDir(), Encode: true}
 
 			compare := func(step string, wantEvaluated int) {
 				t.Helper()
@@ -218,5 +219,168 @@ func TestTenantNotOnCluster(t *testing.T) {
 	var usage *compiler.UsageError
 	if !errors.As(err, &usage) || !strings.Contains(err.Error(), `cluster staging does not run tenant "nlp"; it runs on prod`) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// renderTo compiles repo as mlc render -o out does, and writes its tree into out.
+func renderTo(t *testing.T, repo string, opts compiler.Options, out string) *compiler.Result {
+	t.Helper()
+	res, err := compiler.Compile(context.Background(), repo, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() {
+		t.Fatal(res.Diagnostics.Error())
+	}
+	tree, err := emit.Build(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.WriteDir(out); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// dirFiles returns every file under dir, relative, with its mode and bytes.
+func dirFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		m[rel] = info.Mode().String() + "\n" + string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestWarmRenderDirIsCold renders into one directory again and again, with the cache
+// and the objects' YAML kept in it, as mlc render -o DIR does, and compares every byte
+// of the directory with a render without the cache into an empty one: after nothing
+// changed, after one tenant changed one object, after one tenant gained a notebook.
+func TestWarmRenderDirIsCold(t *testing.T) {
+	repo := t.TempDir()
+	if err := synth.Write(repo, synth.Spec{Tenants: 6, Notebooks: 2, Endpoints: 1, TrainingJobs: 2, Experiments: 1, Pipelines: 1, Clusters: 2}); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	cached := compiler.Options{CacheDir: t.TempDir(), Encode: true}
+	tenant := filepath.Join(repo, "tenants", synth.TenantName(3))
+	compare := func(step string, wantEvaluated int) {
+		t.Helper()
+		res := renderTo(t, repo, cached, out)
+		if res.Stats.Evaluated != wantEvaluated {
+			t.Errorf("%s: %d tenants evaluated, want %d", step, res.Stats.Evaluated, wantEvaluated)
+		}
+		cold := t.TempDir()
+		renderTo(t, repo, compiler.Options{NoCache: true}, cold)
+		if got, want := dirFiles(t, out), dirFiles(t, cold); !reflect.DeepEqual(got, want) {
+			for rel := range want {
+				if got[rel] != want[rel] {
+					t.Errorf("%s: %s differs from a cold render's", step, rel)
+				}
+			}
+			t.Errorf("%s: the directory differs from a cold render's (%d files, want %d)", step, len(got), len(want))
+		}
+	}
+	compare("cold", 6)
+	compare("warm", 0)
+	nb := filepath.Join(tenant, "notebooks.cue")
+	b, err := os.ReadFile(nb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"offline"`)) {
+		t.Fatal("the synthetic notebook has no WANDB_MODE to change")
+	}
+	if err := os.WriteFile(nb, bytes.Replace(b, []byte(`"offline"`), []byte(`"online"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compare("one object changed", 1)
+	appendFile(t, nb, "\nnotebooks: \"nb-extra\": {\n\timage: \"jupyter-pytorch-cuda\"\n\tresources: {cpu: 1, memory: \"4Gi\"}\n}\n")
+	compare("a notebook added", 1)
+	compare("warm again", 0)
+}
+
+// TestCacheKeepsYAML: a render keeps each object's YAML in the cache, and a tenant read
+// from it is not encoded again; an entry stored without it (by mlc vet) gets it on the
+// next render; an entry whose YAML is corrupt is a miss, and the output the same.
+func TestCacheKeepsYAML(t *testing.T) {
+	repo := filepath.Join("..", "examples", "quickstart")
+	want, _ := rendered(t, repo, compiler.Options{NoCache: true})
+	cacheDir := t.TempDir()
+	entries := func() map[string][]byte {
+		m := map[string][]byte{}
+		err := filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() == "trimmed" {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			m[p] = b
+			return err
+		})
+		if err != nil || len(m) == 0 {
+			t.Fatalf("%d entries: %v", len(m), err)
+		}
+		return m
+	}
+	// YAML documents in an entry start with the apiVersion key and its value.
+	hasYAML := func(b []byte) bool { return bytes.Contains(b, []byte("apiVersion: ")) }
+
+	// Vet stores entries without YAML.
+	if _, res := rendered(t, repo, compiler.Options{CacheDir: cacheDir}); res.Stats.Evaluated != 2 {
+		t.Fatalf("vet: %d evaluated", res.Stats.Evaluated)
+	}
+	for p, b := range entries() {
+		if hasYAML(b) {
+			t.Errorf("%s: stored by a compilation without Encode, yet holds YAML", p)
+		}
+	}
+	encoded := func(res *compiler.Result) bool {
+		for _, c := range res.Clusters {
+			for _, tn := range c.Tenants {
+				for _, o := range append(slices.Clone(tn.Platform), tn.Workloads...) {
+					if o.Encoded == nil {
+						return false
+					}
+				}
+			}
+		}
+		return true
+	}
+	opts := compiler.Options{CacheDir: cacheDir, Encode: true}
+	for _, step := range []string{"after vet", "warm"} {
+		got, res := rendered(t, repo, opts)
+		if got != want || res.Stats.Evaluated != 0 || !encoded(res) {
+			t.Errorf("%s: same output %v, %d evaluated, all encoded %v", step, got == want, res.Stats.Evaluated, encoded(res))
+		}
+	}
+	for p, b := range entries() {
+		if !hasYAML(b) {
+			t.Errorf("%s: a render's entry without YAML", p)
+		}
+		// Corrupt one byte of a YAML document.
+		i := bytes.Index(b, []byte("apiVersion: ")) + len("apiVersion: ")
+		b[i] ^= 0x20
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, wantEvaluated := range []int{2, 0} {
+		got, res := rendered(t, repo, opts)
+		if got != want || res.Stats.Evaluated != wantEvaluated {
+			t.Errorf("corrupt YAML: same output %v, %d evaluated, want %d", got == want, res.Stats.Evaluated, wantEvaluated)
+		}
 	}
 }

@@ -29,7 +29,7 @@ type TenantStats struct {
 	// Cached is true when the tenant was read from the cache instead of evaluated.
 	Cached bool
 	// Evaluate is the CUE evaluation's time; Compile is the time spent checking,
-	// lowering and validating, or reading the cache entry.
+	// lowering, validating and (with Options.Encode) encoding, or reading the cache entry.
 	Evaluate, Compile time.Duration
 	// Objects counts the tenant's objects over the selected clusters.
 	Objects int

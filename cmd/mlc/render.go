@@ -89,7 +89,9 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 		}
 	}
 	defer tuneGC()()
-	res, err := compiler.Compile(cmd.Context(), dir, f.cache.apply(f.options()))
+	opts := f.cache.apply(f.options())
+	opts.Encode = true // the tree is written: encode on the workers, keep the YAML cached
+	res, err := compiler.Compile(cmd.Context(), dir, opts)
 	if err != nil {
 		return err
 	}

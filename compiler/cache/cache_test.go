@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -149,4 +150,69 @@ func TestVersion(t *testing.T) {
 		t.Fatal("no version for a test binary")
 	}
 	t.Logf("version %s in %v", Version()[:12], time.Since(start))
+}
+
+// TestEntryKeepsYAML: the objects' YAML goes through the cache as it is, and an entry
+// whose YAML is damaged is a miss.
+func TestEntryKeepsYAML(t *testing.T) {
+	e := sampleEntry()
+	if e.Encoded() {
+		t.Fatal("an entry without YAML says it has it")
+	}
+	for _, out := range e.Outputs {
+		for i := range out.Platform {
+			if err := out.Platform[i].Encode(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range out.Workloads {
+			if err := out.Workloads[i].Encode(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !e.Encoded() {
+		t.Fatal("an encoded entry says it is not")
+	}
+	c, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k Key
+	if err := c.Store(k, e); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := c.Load(k)
+	if !ok || !reflect.DeepEqual(got, e) || !got.Encoded() {
+		t.Fatalf("round trip: %v, equal %v", ok, reflect.DeepEqual(got, e))
+	}
+	b, err := os.ReadFile(c.path(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := e.Outputs["prod"].Workloads[0].Encoded
+	i := bytes.Index(b, doc)
+	if i < 0 {
+		t.Fatal("the YAML is not in the entry as it is")
+	}
+	for _, damage := range []func([]byte) []byte{
+		func(b []byte) []byte { b[i+len(doc)/2] ^= 1; return b },                                      // a flipped bit
+		func(b []byte) []byte { return append(b[:i+len(doc)/2:i+len(doc)/2], b[i+len(doc)/2+1:]...) }, // a byte lost
+	} {
+		if err := os.WriteFile(c.path(k), damage(bytes.Clone(b)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c.Load(k); ok {
+			t.Errorf("a damaged entry was loaded")
+		}
+	}
+	// A YAML document that does not end its last line, though the checksum matches.
+	e.Outputs["prod"].Workloads[0].Encoded = doc[:len(doc)-1]
+	enc, err := e.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeEntry(enc); err == nil {
+		t.Errorf("a YAML document without its final newline was accepted")
+	}
 }

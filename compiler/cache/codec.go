@@ -247,6 +247,25 @@ func (d *decoder) string() string {
 	return s
 }
 
+// yaml reads an object's YAML as the entry encoder writes it: nil when absent. The bytes
+// are not copied but share the buffer read from the file (capped, so an append cannot
+// overwrite what follows). A YAML document always ends with a newline; one that does
+// not is corruption.
+func (d *decoder) yaml() []byte {
+	n := d.uvarint()
+	if n == 0 {
+		return nil
+	}
+	n--
+	if n == 0 || n > uint64(len(d.buf)) || d.buf[n-1] != '\n' {
+		d.fail()
+		return nil
+	}
+	b := d.buf[:n:n]
+	d.buf = d.buf[n:]
+	return b
+}
+
 // typ reads a type descriptor.
 func (d *decoder) typ(tag byte) reflect.Type {
 	switch tag {

@@ -19,12 +19,28 @@ type Entry struct {
 	// Diagnostics are the tenant's warnings, at their positions. A tenant with errors
 	// is never stored.
 	Diagnostics diag.List
-	// Outputs are the tenant's objects by cluster name.
+	// Outputs are the tenant's objects by cluster name. Each object's YAML
+	// (manifest.Object.Encoded) is kept when it was encoded, so that a render does not
+	// encode an unchanged tenant again.
 	Outputs map[string]*lower.Output
 }
 
+// Encoded tells whether every object of the entry carries its YAML.
+func (e *Entry) Encoded() bool {
+	for _, out := range e.Outputs {
+		for _, l := range [][]manifest.Object{out.Platform, out.Workloads} {
+			for _, o := range l {
+				if o.Encoded == nil {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 // magic starts every entry; a new layout gets a new one, which makes old entries misses.
-const magic = "mlc-tenant-entry/1\n"
+const magic = "mlc-tenant-entry/2\n"
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -73,6 +89,13 @@ func (e *Entry) encode() ([]byte, error) {
 			enc.string(o.Source)
 			if err := enc.mapAny(o.Content); err != nil {
 				return nil, err
+			}
+			// The YAML: its length + 1, 0 when the object was not encoded.
+			if o.Encoded == nil {
+				enc.uvarint(0)
+			} else {
+				enc.uvarint(uint64(len(o.Encoded)) + 1)
+				enc.buf = append(enc.buf, o.Encoded...)
 			}
 		}
 	}
@@ -126,6 +149,7 @@ func decodeEntry(b []byte) (e *Entry, err error) {
 		for j := range lists[i] {
 			lists[i][j].Source = d.string()
 			lists[i][j].Content = d.mapAny()
+			lists[i][j].Encoded = d.yaml()
 		}
 	}
 	list := func() []manifest.Object {

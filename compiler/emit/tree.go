@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"runtime"
 	"slices"
 
 	"sigs.k8s.io/yaml"
@@ -52,75 +53,123 @@ const (
 //	<cluster>/tenants/<tenant>/{kustomization.yaml, notebook_<name>.yaml, ...}
 //
 // `kustomize build <cluster>` gives the cluster's objects in the order of Stream.
+//
+// Objects that carry their YAML (manifest.Object.Encoded, as the compiler gives them
+// with compiler.Options.Encode and the cache keeps them) are not encoded again; the
+// others are encoded folder by folder on all cores. The bytes are the same either way.
 func Build(res *compiler.Result) (*Tree, error) {
-	t := &Tree{streams: map[string][][]byte{}}
-	for _, c := range res.Clusters {
-		var platformDirs, tenantDirs []string
-		var stream [][]byte
-		addFolder := func(dir string, objs []manifest.Object) error {
-			var names []string
-			var docs [][]byte
-			for _, o := range objs {
-				b, err := o.YAML()
-				if err != nil {
-					return fmt.Errorf("encoding %s %s: %w", o.Kind(), o.Name(), err)
-				}
-				names = append(names, o.FileName())
-				docs = append(docs, b)
-			}
-			t.add(path.Join(dir, KustomizationFile), kustomization(names))
-			for i, n := range names {
-				t.add(path.Join(dir, n), docs[i])
-			}
-			stream = append(stream, docs...)
-			return nil
+	return build(res, runtime.GOMAXPROCS(0))
+}
+
+// folder is one folder of objects in the tree: the unit of parallel encoding.
+type folder struct {
+	dir  string
+	objs []manifest.Object
+	// Filled by encode.
+	names []string
+	docs  [][]byte
+	kust  []byte
+	err   error
+}
+
+func (f *folder) encode() {
+	f.names = make([]string, len(f.objs))
+	f.docs = make([][]byte, len(f.objs))
+	for i, o := range f.objs {
+		b, err := o.YAML()
+		if err != nil {
+			f.err = fmt.Errorf("encoding %s %s: %w", o.Kind(), o.Name(), err)
+			return
 		}
+		f.names[i] = o.FileName()
+		f.docs[i] = b
+	}
+	f.kust = kustomization(f.names)
+}
+
+// build is Build with the folders encoded by that many workers.
+func build(res *compiler.Result, workers int) (*Tree, error) {
+	t := &Tree{streams: map[string][][]byte{}}
+	type clusterLayout struct {
+		root, platformDirs         []string
+		bootstrap                  *folder
+		platformFolders, workloads []*folder
+	}
+	layouts := make([]clusterLayout, len(res.Clusters))
+	var all []*folder
+	for i, c := range res.Clusters {
+		l := &layouts[i]
+		var tenantDirs []string
 		for _, tn := range c.Tenants {
-			if len(tn.Platform) == 0 {
-				continue
+			if len(tn.Platform) > 0 {
+				l.platformDirs = append(l.platformDirs, tn.Name)
+				l.platformFolders = append(l.platformFolders, &folder{dir: path.Join(c.Name, PlatformDir, tn.Name), objs: tn.Platform})
 			}
-			platformDirs = append(platformDirs, tn.Name)
 		}
 		for _, tn := range c.Tenants {
 			if len(tn.Workloads) > 0 {
 				tenantDirs = append(tenantDirs, path.Join(TenantsDir, tn.Name))
+				l.workloads = append(l.workloads, &folder{dir: path.Join(c.Name, TenantsDir, tn.Name), objs: tn.Workloads})
 			}
 		}
-		root := []string{}
+		l.root = []string{}
 		if len(c.Bootstrap) > 0 {
-			root = append(root, BootstrapDir)
+			l.root = append(l.root, BootstrapDir)
+			l.bootstrap = &folder{dir: path.Join(c.Name, BootstrapDir), objs: c.Bootstrap}
+			all = append(all, l.bootstrap)
 		}
-		if len(platformDirs) > 0 {
-			root = append(root, PlatformDir)
+		if len(l.platformDirs) > 0 {
+			l.root = append(l.root, PlatformDir)
 		}
-		root = append(root, tenantDirs...)
-		t.add(path.Join(c.Name, KustomizationFile), kustomization(root))
-		if len(c.Bootstrap) > 0 {
-			if err := addFolder(path.Join(c.Name, BootstrapDir), c.Bootstrap); err != nil {
-				return nil, err
+		l.root = append(l.root, tenantDirs...)
+		all = append(all, l.platformFolders...)
+		all = append(all, l.workloads...)
+	}
+	encodeFolders(all, workers)
+	for _, f := range all {
+		if f.err != nil {
+			return nil, f.err
+		}
+	}
+
+	for i, c := range res.Clusters {
+		l := &layouts[i]
+		var stream [][]byte
+		addFolder := func(f *folder) {
+			t.add(path.Join(f.dir, KustomizationFile), f.kust)
+			for i, n := range f.names {
+				t.add(path.Join(f.dir, n), f.docs[i])
 			}
+			stream = append(stream, f.docs...)
 		}
-		if len(platformDirs) > 0 {
-			t.add(path.Join(c.Name, PlatformDir, KustomizationFile), kustomization(platformDirs))
+		t.add(path.Join(c.Name, KustomizationFile), kustomization(l.root))
+		if l.bootstrap != nil {
+			addFolder(l.bootstrap)
 		}
-		for _, tn := range c.Tenants {
-			if len(tn.Platform) > 0 {
-				if err := addFolder(path.Join(c.Name, PlatformDir, tn.Name), tn.Platform); err != nil {
-					return nil, err
-				}
-			}
+		if len(l.platformDirs) > 0 {
+			t.add(path.Join(c.Name, PlatformDir, KustomizationFile), kustomization(l.platformDirs))
 		}
-		for _, tn := range c.Tenants {
-			if len(tn.Workloads) > 0 {
-				if err := addFolder(path.Join(c.Name, TenantsDir, tn.Name), tn.Workloads); err != nil {
-					return nil, err
-				}
-			}
+		for _, f := range l.platformFolders {
+			addFolder(f)
+		}
+		for _, f := range l.workloads {
+			addFolder(f)
 		}
 		t.names = append(t.names, c.Name)
 		t.streams[c.Name] = stream
 	}
 	return t, nil
+}
+
+// encodeFolders encodes the folders, by at most workers goroutines at once.
+func encodeFolders(folders []*folder, workers int) {
+	if workers <= 1 {
+		for _, f := range folders {
+			f.encode()
+		}
+		return
+	}
+	parallel(len(folders), workers, func(i int) { folders[i].encode() })
 }
 
 func (t *Tree) add(p string, data []byte) {

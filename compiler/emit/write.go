@@ -11,8 +11,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // ManifestFile, in an output directory, lists the files mlc wrote there, so the next
@@ -46,6 +49,15 @@ func (t *Tree) WriteStream(w io.Writer) error {
 // folders mlc did not write (those its ManifestFile does not list) are carried over as
 // they are; a tree file that would overwrite one of them is an error, and then nothing is
 // written at all. Files of clusters mlc wrote before and no longer renders are removed.
+//
+// When dir already holds a tree mlc wrote, only what changed is written. The files mlc
+// wrote are compared with the tree's (bytes and mode; files are read, never trusted), and
+// the smallest folder that holds every difference is rebuilt beside itself and renamed
+// into its place, the files that did not change hard-linked into the new folder instead
+// of written again. That is the same guarantee: all of a cluster's changes lie inside
+// that folder, so a reader sees the cluster's old files or its new files, never a mix. A
+// single changed file is written beside itself and renamed over the old one; a cluster
+// whose files are all the same is not written at all.
 func (t *Tree) WriteDir(dir string) error {
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
@@ -58,7 +70,7 @@ func (t *Tree) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	ours, err := readManifest(dir)
+	ours, listing, err := readManifest(dir)
 	if err != nil {
 		return err
 	}
@@ -75,8 +87,12 @@ func (t *Tree) WriteDir(dir string) error {
 		}
 	}
 
+	w := &dirWriter{dir: dir, ours: ours, workers: ioWorkers()}
+	if w.perm, err = filePerm(dir); err != nil {
+		return err
+	}
 	for _, top := range slices.Sorted(maps.Keys(units)) {
-		if err := writeUnit(dir, top, units[top], ours); err != nil {
+		if err := w.update(top, units[top]); err != nil {
 			return err
 		}
 	}
@@ -97,13 +113,115 @@ func (t *Tree) WriteDir(dir string) error {
 		listed = append(listed, f.Path)
 	}
 	slices.Sort(listed)
-	return writeAtomically(filepath.Join(dir, ManifestFile), []byte(strings.Join(listed, "\n")+"\n"))
+	newListing := []byte(strings.Join(listed, "\n") + "\n")
+	if bytes.Equal(newListing, listing) {
+		return nil
+	}
+	return writeAtomically(filepath.Join(dir, ManifestFile), newListing)
 }
 
-// writeUnit replaces dir/top with the files, keeping what mlc did not write there.
-func writeUnit(dir, top string, files []File, ours map[string]bool) (err error) {
-	target := filepath.Join(dir, top)
-	tmp, err := os.MkdirTemp(dir, "."+top+".mlc-")
+// ioWorkers is how many files are compared or written at once: the work is mostly system
+// calls, which overlap a little beyond the cores.
+func ioWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
+
+// dirWriter writes the clusters of a tree into dir.
+type dirWriter struct {
+	dir string
+	// ours lists the files mlc wrote in dir before (the ManifestFile).
+	ours    map[string]bool
+	workers int
+	// perm is the mode a file mlc writes gets (0o644 less the umask); a file of another
+	// mode is written again.
+	perm fs.FileMode
+}
+
+// update brings dir/top to the files, writing only what changed (see WriteDir).
+func (w *dirWriter) update(top string, files []File) error {
+	same := make([]bool, len(files))
+	if len(w.ours) > 0 {
+		parallel(len(files), w.workers, func(i int) {
+			f := files[i]
+			same[i] = w.ours[f.Path] && w.unchanged(filepath.Join(w.dir, filepath.FromSlash(f.Path)), f.Data)
+		})
+	}
+	// What differs: files to write, and files mlc wrote that are no longer rendered.
+	var changed []string
+	var lastChanged int
+	for i, f := range files {
+		if !same[i] {
+			changed = append(changed, f.Path)
+			lastChanged = i
+		}
+	}
+	rendered := make(map[string]bool, len(files))
+	for _, f := range files {
+		rendered[f.Path] = true
+	}
+	removed := 0
+	for rel := range w.ours {
+		if strings.HasPrefix(rel, top+"/") && !rendered[rel] {
+			if _, err := os.Lstat(filepath.Join(w.dir, filepath.FromSlash(rel))); err == nil {
+				changed = append(changed, rel)
+				removed++
+			}
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	// One file written again: replaced in a single rename, which no reader can see half
+	// done. Its folder must be there and be a folder of its own.
+	if len(changed) == 1 && removed == 0 {
+		p := filepath.Join(w.dir, filepath.FromSlash(changed[0]))
+		if st, err := os.Lstat(filepath.Dir(p)); err == nil && st.IsDir() && path.Dir(changed[0]) != "." {
+			return replaceFile(p, files[lastChanged].Data, w.perm)
+		}
+	}
+	// Otherwise the smallest existing folder that holds every difference is rebuilt.
+	sub := commonDir(changed)
+	if !strings.HasPrefix(sub+"/", top+"/") {
+		sub = top
+	}
+	for sub != top {
+		if st, err := os.Lstat(filepath.Join(w.dir, filepath.FromSlash(sub))); err == nil && st.IsDir() {
+			break
+		}
+		sub = path.Dir(sub)
+	}
+	var inside []File
+	var insideSame []bool
+	for i, f := range files {
+		if strings.HasPrefix(f.Path, sub+"/") {
+			inside = append(inside, f)
+			insideSame = append(insideSame, same[i])
+		}
+	}
+	return w.rebuild(sub, inside, insideSame)
+}
+
+// unchanged tells whether the file at p is a regular file of mode w.perm holding data.
+func (w *dirWriter) unchanged(p string, data []byte) bool {
+	st, err := os.Lstat(p)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != w.perm || st.Size() != int64(len(data)) {
+		return false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, len(data)+1)
+	n, err := io.ReadFull(f, buf)
+	return err == io.ErrUnexpectedEOF && n == len(data) && bytes.Equal(buf[:n], data)
+}
+
+// rebuild replaces the folder dir/sub (slash-separated, inside a cluster folder) with the
+// files, those under it of the tree, keeping what mlc did not write there. A file marked
+// same is hard-linked from the old folder rather than written (written when it cannot
+// be linked).
+func (w *dirWriter) rebuild(sub string, files []File, same []bool) (err error) {
+	target := filepath.Join(w.dir, filepath.FromSlash(sub))
+	tmp, err := os.MkdirTemp(w.dir, "."+path.Base(sub)+".mlc-")
 	if err != nil {
 		return err
 	}
@@ -112,14 +230,31 @@ func writeUnit(dir, top string, files []File, ours map[string]bool) (err error) 
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := carryOver(target, tmp, top, ours); err != nil {
+	if err := carryOver(target, tmp, sub, w.ours); err != nil {
 		return err
 	}
+	// Folders first, then the files by several workers.
+	dirs := map[string]bool{}
 	for _, f := range files {
-		rel := strings.TrimPrefix(f.Path, top+"/")
-		if err := writeFile(filepath.Join(tmp, filepath.FromSlash(rel)), f.Data); err != nil {
-			return err
+		rel := strings.TrimPrefix(f.Path, sub+"/")
+		if d := path.Dir(rel); d != "." && !dirs[d] {
+			dirs[d] = true
+			if err := os.MkdirAll(filepath.Join(tmp, filepath.FromSlash(d)), 0o755); err != nil {
+				return err
+			}
 		}
+	}
+	errs := make([]error, len(files))
+	parallel(len(files), w.workers, func(i int) {
+		rel := filepath.FromSlash(strings.TrimPrefix(files[i].Path, sub+"/"))
+		to := filepath.Join(tmp, rel)
+		if same[i] && os.Link(filepath.Join(target, rel), to) == nil {
+			return
+		}
+		errs[i] = os.WriteFile(to, files[i].Data, 0o644)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	mode := fs.FileMode(0o755)
 	if st, err := os.Stat(target); err == nil {
@@ -128,7 +263,63 @@ func writeUnit(dir, top string, files []File, ours map[string]bool) (err error) 
 	if err := os.Chmod(tmp, mode); err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
 	return swap(tmp, target)
+}
+
+// replaceFile writes data beside p, with mode perm, and renames it over p.
+func replaceFile(p string, data []byte, perm fs.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".mlc-")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), perm)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// commonDir returns the deepest folder that holds every path (slash-separated).
+func commonDir(paths []string) string {
+	common := strings.Split(path.Dir(paths[0]), "/")
+	for _, p := range paths[1:] {
+		parts := strings.Split(path.Dir(p), "/")
+		n := 0
+		for n < len(common) && n < len(parts) && common[n] == parts[n] {
+			n++
+		}
+		common = common[:n]
+	}
+	if len(common) == 0 {
+		return "."
+	}
+	return strings.Join(common, "/")
+}
+
+// parallel calls f(0) … f(n-1) on at most workers goroutines.
+func parallel(n, workers int, f func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(workers, n)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // carryOver copies into tmp every file, folder and symlink under target that mlc did not
@@ -196,14 +387,15 @@ func removeEmptyParents(root, dir string) {
 	}
 }
 
-func readManifest(dir string) (map[string]bool, error) {
+// readManifest returns the files listed in dir's ManifestFile, and its bytes.
+func readManifest(dir string) (map[string]bool, []byte, error) {
 	ours := map[string]bool{}
 	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return ours, nil
+		return ours, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := bufio.NewScanner(bytes.NewReader(b))
 	for s.Scan() {
@@ -211,7 +403,33 @@ func readManifest(dir string) (map[string]bool, error) {
 			ours[line] = true
 		}
 	}
-	return ours, s.Err()
+	return ours, b, s.Err()
+}
+
+// filePerm returns the mode os.WriteFile(..., 0o644) gives a new file in dir: 0o644 less
+// the process's umask, found by creating one.
+func filePerm(dir string) (fs.FileMode, error) {
+	f, err := os.CreateTemp(dir, ".mlc-perm-")
+	if err != nil {
+		return 0, err
+	}
+	name := f.Name()
+	f.Close()
+	defer os.Remove(name)
+	// CreateTemp uses 0o600; a file created with 0o644 tells the umask.
+	if err := os.Remove(name); err != nil {
+		return 0, err
+	}
+	g, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	st, err := g.Stat()
+	g.Close()
+	if err != nil {
+		return 0, err
+	}
+	return st.Mode().Perm(), nil
 }
 
 func writeAtomically(p string, data []byte) error {
@@ -222,9 +440,3 @@ func writeAtomically(p string, data []byte) error {
 	return os.Rename(tmp, p)
 }
 
-func writeFile(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(p, data, 0o644)
-}

@@ -13,6 +13,11 @@ type Object struct {
 	// Source is the CUE path of the declaration the object was compiled from, such as
 	// notebooks."alice-dev"; errors about the object point there.
 	Source string
+	// Encoded, when not nil, is the object's YAML, exactly what encoding Content gives
+	// (see YAML): the compiler encodes it on the worker that compiled the tenant, when
+	// asked to, and the cache keeps it, so that emitting a tree encodes only what is new.
+	// It is shared, never to be modified, and goes stale if Content is changed.
+	Encoded []byte
 }
 
 // APIVersion returns the object's apiVersion.
