@@ -75,6 +75,7 @@ type crdVersion struct {
 type compiledVersion struct {
 	structural *structuralschema.Structural
 	schema     apiservervalidation.SchemaValidator
+	fast       *fastSchema    // a shortcut for schema on values it accepts
 	cel        *cel.Validator // nil when the schema has no CEL rules
 	hasStatus  bool           // the status subresource is enabled
 	scale      *apiextensionsv1.CustomResourceSubresourceScale
@@ -164,13 +165,14 @@ func (e *crdEntry) build(version string) (*compiledVersion, error) {
 	if err := structuraldefaulting.PruneDefaults(s); err != nil {
 		return nil, err
 	}
-	sv, _, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
+	sv, openapiSchema, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
 	if err != nil {
 		return nil, err
 	}
 	c := &compiledVersion{
 		structural: s,
 		schema:     sv,
+		fast:       newFastSchema(openapiSchema),
 		cel:        cel.NewValidator(s, true, celconfig.PerCallLimit),
 	}
 	if sub := fv.Subresources; sub != nil {
@@ -179,6 +181,10 @@ func (e *crdEntry) build(version string) (*compiledVersion, error) {
 	}
 	return c, nil
 }
+
+// verifyFast, set by tests only, makes validate run kube-openapi on every
+// custom resource and report its errors with fastSchema's verdict.
+var verifyFast func(fastOK bool, errs field.ErrorList)
 
 // validate runs the API server's create path for a custom resource on u
 // (already a private deep copy) and returns every error found.
@@ -237,7 +243,16 @@ func (e *crdEntry) validate(version string, u map[string]any) errorList {
 
 	// Strategy validation.
 	fe := checkMeta(&errs, rawMeta, meta, e.namespaced, apivalidation.NameIsDNSSubdomain)
-	fe = append(fe, apiservervalidation.ValidateCustomResource(nil, u, c.schema)...)
+	if fast := c.fast.ok(u); !fast || verifyFast != nil {
+		// Not known to be valid: let kube-openapi judge it and word the errors.
+		schemaErrs := apiservervalidation.ValidateCustomResource(nil, u, c.schema)
+		if verifyFast != nil {
+			verifyFast(fast, schemaErrs)
+		}
+		if !fast {
+			fe = append(fe, schemaErrs...)
+		}
+	}
 	fe = append(fe, validateScale(u, c.scale)...)
 	fe = append(fe, schemaobjectmeta.Validate(context.Background(), nil, u, c.structural, false)...)
 	fe = append(fe, structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u)...)

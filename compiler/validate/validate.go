@@ -123,6 +123,12 @@ func (v *Validator) Validate(obj map[string]any) []FieldError {
 	gvk := gv.WithKind(kind)
 
 	if ck, ok := v.core[gvk]; ok {
+		if raw == nil {
+			// Built-in kinds are decoded from JSON.
+			if raw, err = json.Marshal(u); err != nil {
+				return []FieldError{{Message: "cannot encode the object as JSON: " + err.Error()}}
+			}
+		}
 		return finish(ck.validate(raw, u))
 	}
 	if e, ok := v.crds[gvk.GroupKind()]; ok {
@@ -138,13 +144,24 @@ func (v *Validator) Validate(obj map[string]any) []FieldError {
 	return []FieldError{{Message: fmt.Sprintf("mlc has no schema for %s %s: neither an embedded CRD nor a supported built-in kind", apiVersion, kind)}}
 }
 
-// normalize encodes obj as JSON and decodes it again the way the API server
-// decodes a request body: integers become int64, other numbers float64.
-// The result is a deep copy that the pipeline may mutate.
+// normalize returns obj as the API server sees it after decoding its JSON
+// encoding: integers become int64, other numbers float64. The result is a
+// deep copy that the pipeline may mutate. Objects made of plain values are
+// copied directly (plainCopy); others take the JSON round trip. raw, the JSON
+// encoding, is only produced by the round trip (nil otherwise).
 func normalize(obj map[string]any) ([]byte, map[string]any, []FieldError) {
 	if obj == nil {
 		return nil, nil, []FieldError{{Message: "no object (nil map)"}}
 	}
+	if c, ok := plainCopy(obj); ok {
+		return nil, c.(map[string]any), nil
+	}
+	return roundTrip(obj)
+}
+
+// roundTrip encodes obj as JSON and decodes it again the way the API server
+// decodes a request body.
+func roundTrip(obj map[string]any) ([]byte, map[string]any, []FieldError) {
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return nil, nil, []FieldError{{Message: "cannot encode the object as JSON: " + err.Error()}}

@@ -1,0 +1,166 @@
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// TestFastSchemaSound checks fastSchema against kube-openapi on every
+// upstream example and on many broken variants of each: whenever the shortcut
+// accepts an object, kube-openapi must find no error in it. It also requires
+// the shortcut to accept most valid examples, so that it stays useful.
+func TestFastSchemaSound(t *testing.T) {
+	var mu sync.Mutex
+	var checked, fastOK, kubeOK int
+	var unsound []string
+	current := ""
+	verifyFast = func(ok bool, errs field.ErrorList) {
+		mu.Lock()
+		defer mu.Unlock()
+		checked++
+		if len(errs) == 0 {
+			kubeOK++
+		}
+		if ok {
+			fastOK++
+			if len(errs) > 0 && len(unsound) < 20 {
+				unsound = append(unsound, fmt.Sprintf("%s: accepted, kube-openapi says %v", current, errs.ToAggregate()))
+			}
+		}
+	}
+	defer func() { verifyFast = nil }()
+
+	v := New()
+	docs := readExamples(t)
+	validKube, validFast := 0, 0
+	for _, d := range docs {
+		av, _ := d.obj["apiVersion"].(string)
+		k, _ := d.obj["kind"].(string)
+		if !v.Known(av, k) {
+			continue
+		}
+		current = d.name
+		before := fastOK
+		kb := kubeOK
+		v.Validate(d.obj)
+		if kubeOK > kb {
+			validKube++
+			if fastOK > before {
+				validFast++
+			}
+		}
+		variants := mutations(d.obj)
+		if n := 40; testing.Short() && len(variants) > n {
+			// A sample spread over the whole object.
+			sample := make([]map[string]any, n)
+			for i := range sample {
+				sample[i] = variants[i*len(variants)/n]
+			}
+			variants = sample
+		}
+		for i, m := range variants {
+			current = fmt.Sprintf("%s variant %d", d.name, i)
+			v.Validate(m)
+		}
+	}
+	for _, u := range unsound {
+		t.Error(u)
+	}
+	if validFast*10 < validKube*9 {
+		t.Errorf("the shortcut accepts only %d of %d valid examples", validFast, validKube)
+	}
+	t.Logf("%d schema checks, %d accepted by kube-openapi, %d by the shortcut; valid examples: %d, of which the shortcut accepts %d",
+		checked, kubeOK, fastOK, validKube, validFast)
+}
+
+// mutations returns copies of obj, each with one value replaced by a value
+// of another type or of an edge value, or one field removed.
+func mutations(obj map[string]any) []map[string]any {
+	replacements := []any{nil, "", "x", "1Gi", "2006-01-02T15:04:05Z", "not a date", int64(0), int64(-1),
+		int64(1 << 40), 0.5, 1e300, true, false, []any{}, []any{"x"}, []any{map[string]any{}},
+		map[string]any{}, map[string]any{"x": "y"}, strings.Repeat("a", 300)}
+	var out []map[string]any
+	var paths [][]any
+	var walk func(v any, path []any)
+	walk = func(v any, path []any) {
+		paths = append(paths, slices.Clone(path))
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				walk(x[k], append(path, k))
+			}
+		case []any:
+			for i, e := range x {
+				walk(e, append(path, i))
+			}
+		}
+	}
+	walk(obj, nil)
+	for _, p := range paths {
+		if len(p) == 0 || p[0] == "apiVersion" || p[0] == "kind" {
+			continue
+		}
+		for _, r := range append(replacements, remove{}) {
+			c := deepCopy(obj)
+			if set(c, p, r) {
+				out = append(out, c.(map[string]any))
+			}
+		}
+	}
+	return out
+}
+
+type remove struct{}
+
+func deepCopy(v any) any {
+	b, _ := json.Marshal(v)
+	var c any
+	_ = json.Unmarshal(b, &c)
+	return c
+}
+
+// set replaces the value at path with r, or removes it when r is remove{}.
+func set(v any, path []any, r any) bool {
+	for i, step := range path {
+		last := i == len(path)-1
+		switch x := v.(type) {
+		case map[string]any:
+			k, ok := step.(string)
+			if !ok {
+				return false
+			}
+			if last {
+				if _, isRemove := r.(remove); isRemove {
+					delete(x, k)
+				} else {
+					x[k] = r
+				}
+				return true
+			}
+			v = x[k]
+		case []any:
+			j, ok := step.(int)
+			if !ok || j >= len(x) {
+				return false
+			}
+			if last {
+				if _, isRemove := r.(remove); isRemove {
+					return false
+				}
+				x[j] = r
+				return true
+			}
+			v = x[j]
+		default:
+			return false
+		}
+	}
+	return false
+}

@@ -1,0 +1,54 @@
+package validate_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/synth"
+	"github.com/mlc-gitops/mlc/compiler/validate"
+)
+
+// BenchmarkValidateTenant measures judging every object mlc compiles for one
+// synthetic tenant of 10 workloads of every kind (synth.ForWorkloads), with the
+// schemas already compiled: the validator's share of a render, per tenant.
+func BenchmarkValidateTenant(b *testing.B) {
+	dir := b.TempDir()
+	if err := synth.Write(dir, synth.ForWorkloads(1, 10)); err != nil {
+		b.Fatal(err)
+	}
+	res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() {
+		b.Fatal(res.Diagnostics.Error())
+	}
+	var objs []map[string]any
+	for _, c := range res.Clusters {
+		for _, o := range c.Bootstrap {
+			objs = append(objs, o.Content)
+		}
+		for _, t := range c.Tenants {
+			for _, o := range t.Platform {
+				objs = append(objs, o.Content)
+			}
+			for _, o := range t.Workloads {
+				objs = append(objs, o.Content)
+			}
+		}
+	}
+	v := validate.New()
+	for _, o := range objs {
+		if errs := v.Validate(o); errs != nil {
+			b.Fatal(errs)
+		}
+	}
+	b.ReportMetric(float64(len(objs)), "objects")
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, o := range objs {
+			v.Validate(o)
+		}
+	}
+}
