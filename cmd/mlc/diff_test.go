@@ -378,6 +378,27 @@ notebooks: "speech": {
 			},
 		},
 		{
+			// A pipeline step's new image and GPUs make a new version; reviewers see both.
+			name: "pipeline-step-image-gpu",
+			edit: func(t *testing.T, dir string) {
+				edit(t, dir, "tenants/vision/pipelines.cue", `image: "ghcr.io/example/vision-train:1.4.2"`, `image: "ghcr.io/example/vision-train:1.5.0"`)
+				edit(t, dir, "tenants/vision/pipelines.cue", `resources: {cpu: 8, memory: "64Gi", gpu: 1}`, `resources: {cpu: 8, memory: "64Gi", gpu: 2}`)
+			},
+			someChanges: true,
+			changes:     []string{"prod vision removed PipelineVersion nightly-9915f8de6b", "staging vision changed CronJob nightly"},
+			check: func(t *testing.T, r jsonReport) {
+				for _, want := range []string{"gpu", "image"} {
+					found := false
+					for _, c := range r.Callouts {
+						found = found || c.Rule == want && c.Kind == "PipelineVersion"
+					}
+					if !found {
+						t.Errorf("no %s callout for the new pipeline version: %+v", want, r.Callouts)
+					}
+				}
+			},
+		},
+		{
 			// A renamed step is a new pipeline spec: KFP never changes a version, so a new
 			// PipelineVersion replaces the old one, and the schedule starts the new one.
 			name: "rename-pipeline-step",

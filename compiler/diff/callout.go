@@ -36,6 +36,7 @@ var Rules = []Rule{
 	{ID: "access", Title: "owner", Kinds: []string{"Profile"}, Ops: []Op{Changed}, Path: "spec.owner.**"},
 	{ID: "quota", Title: "resource quota", Kinds: []string{"Profile"}, Ops: []Op{Added, Changed}, Path: "spec.resourceQuotaSpec.**"},
 	{ID: "gpu", Title: "GPUs", Ops: []Op{Added, Changed}, Path: "**.resources.limits.*gpu*|**.resources.requests.*gpu*"},
+	{ID: "gpu", Title: "GPUs", Kinds: []string{"PipelineVersion"}, Ops: []Op{Added, Changed}, Path: "spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.count|spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.type"},
 	{ID: "traffic", Title: "canary traffic", Kinds: []string{"InferenceService"}, Ops: []Op{Added, Changed}, Path: "spec.predictor.canaryTrafficPercent"},
 	{ID: "image", Title: "image", Ops: []Op{Changed}, Path: "**.image"},
 	{ID: "model", Title: "model", Kinds: []string{"InferenceService"}, Ops: []Op{Changed}, Path: "**.storageUri"},
@@ -81,6 +82,15 @@ func annotation(obj map[string]any, key string) string {
 	return s
 }
 
+// ruleOp is what the rules see happen to the object: a version that replaces another
+// (see pairVersions) is a change of its fields, as if the object had changed.
+func (c *Change) ruleOp() Op {
+	if c.Replaces != "" {
+		return Changed
+	}
+	return c.Op
+}
+
 // callouts applies the rules to the changes, in rule order.
 func callouts(rules []Rule, changes []Change) []Callout {
 	out := []Callout{}
@@ -88,10 +98,10 @@ func callouts(rules []Rule, changes []Change) []Callout {
 		pat := compilePatterns(r.Path)
 		for i := range changes {
 			c := &changes[i]
-			if !slices.Contains(r.Ops, c.Op) || (len(r.Kinds) > 0 && !slices.Contains(r.Kinds, c.Kind)) {
+			if !slices.Contains(r.Ops, c.ruleOp()) || (len(r.Kinds) > 0 && !slices.Contains(r.Kinds, c.Kind)) {
 				continue
 			}
-			co := Callout{Rule: r.ID, Title: r.Title, Cluster: c.Cluster, Tenant: c.Tenant, Op: c.Op, ObjectRef: c.ObjectRef}
+			co := Callout{Rule: r.ID, Title: r.Title, Cluster: c.Cluster, Tenant: c.Tenant, Op: c.Op, ObjectRef: c.ObjectRef, Replaces: c.Replaces}
 			if r.Path != "" {
 				if co.Fields = matching(pat, c); len(co.Fields) == 0 {
 					continue
@@ -115,7 +125,7 @@ func matching(pat patterns, c *Change) []Field {
 			out = append(out, f)
 		}
 	}
-	switch c.Op {
+	switch c.ruleOp() {
 	case Added, Removed:
 		leaves(nil, c.current(), c.Op, keep)
 	default:

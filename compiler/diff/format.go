@@ -157,12 +157,12 @@ func calloutFields(co *Callout, code func(string) string) string {
 			s = code(f.Path) + ": " + code(inline(f.Old)) + " → " + code(inline(f.New))
 		case f.Op == Added:
 			s = code(f.Path) + ": " + code(inline(f.New))
-			if co.Op == Changed {
+			if co.Op == Changed || co.Replaces != "" {
 				s += " (added)"
 			}
 		default:
 			s = code(f.Path) + ": " + code(inline(f.Old))
-			if co.Op == Changed {
+			if co.Op == Changed || co.Replaces != "" {
 				s += " (removed)"
 			}
 		}
@@ -273,7 +273,7 @@ func groupCallouts(cs []Callout) []calloutGroup {
 	at := map[string]int{}
 	for i := range cs {
 		c := &cs[i]
-		key := strings.Join([]string{c.Rule, c.Title, c.Tenant, c.Namespace, c.Name, string(c.Op), c.Note, calloutFields(c, strings.Clone)}, "\x00")
+		key := strings.Join([]string{c.Rule, c.Title, c.Tenant, c.Namespace, c.Name, string(c.Op), c.Replaces, c.Note, calloutFields(c, strings.Clone)}, "\x00")
 		j, ok := at[key]
 		if !ok {
 			at[key] = len(groups)

@@ -196,6 +196,9 @@ func mdCallout(g calloutGroup) string {
 	}
 	s := fmt.Sprintf("- **%s** · %s · %s · %s %s %s", mdText(g.Title), strings.Join(clusters, ", "), mdCode(tenantLabel(g.Tenant)),
 		mdText(strings.Join(g.kinds, ", ")), mdCode(g.Name), g.Op)
+	if g.Replaces != "" {
+		s += ", replacing " + mdCode(g.Replaces)
+	}
 	if len(g.Fields) > 0 {
 		s += ": " + calloutFields(g.Callout, mdCode)
 	}

@@ -230,6 +230,9 @@ type Callout struct {
 	// Op is what happens to the object.
 	Op Op `json:"op"`
 	ObjectRef
+	// Replaces names the object an added version replaces (see Change.Replaces); its
+	// Fields are then what differs between the two.
+	Replaces string `json:"replaces,omitempty"`
 	// Fields are the differing fields the rule matched, down to single values; empty
 	// for a rule about whole objects.
 	Fields []Field `json:"fields,omitempty"`

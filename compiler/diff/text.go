@@ -95,6 +95,9 @@ func (t *textWriter) totals(r *Report) string {
 func (t *textWriter) callout(g calloutGroup) {
 	s := fmt.Sprintf("  %s %s: %s · %s · %s %s %s", t.paint(yellow, "!"), t.paint(yellow, g.Title),
 		strings.Join(g.clusters, ", "), tenantLabel(g.Tenant), strings.Join(g.kinds, ", "), g.Name, g.Op)
+	if g.Replaces != "" {
+		s += ", replacing " + g.Replaces
+	}
 	if len(g.Fields) > 0 {
 		s += ": " + calloutFields(g.Callout, strings.Clone)
 	}
