@@ -150,17 +150,15 @@ func runDiff(cmd *cobra.Command, dir string, f diffFlags) error {
 // livePreview compares the working tree with the cluster that --cluster names.
 func livePreview(cmd *cobra.Command, dir string, f diffFlags) (*diff.Report, error) {
 	switch {
-	case len(f.clusters) != 1:
+	case len(f.clusters) == 0:
 		return nil, errors.New("--live compares with one cluster: name it with --cluster (the repository's name for the cluster the kubeconfig context reaches)")
+	case len(f.clusters) > 1:
+		return nil, fmt.Errorf("--live compares with one cluster at a time; --cluster names %d (%s)", len(f.clusters), strings.Join(f.clusters, ", "))
 	case cmd.Flags().Changed("base") || cmd.Flags().Changed("head"):
 		return nil, errors.New("--live compares the working tree with the cluster: --base and --head do not apply")
 	}
-	cfg, context, err := f.kube.config()
-	if err != nil {
-		return nil, err
-	}
 	return livediff.Preview(cmd.Context(), livediff.Options{
-		Dir: dir, Cluster: f.clusters[0], Tenants: f.tenants, Config: cfg, Context: context,
+		Dir: dir, Cluster: f.clusters[0], Tenants: f.tenants, Connect: f.kube.config,
 	})
 }
 

@@ -34,10 +34,11 @@ type Options struct {
 	// Tenants, when not empty, limits the comparison to these tenants (and the cluster's
 	// own objects).
 	Tenants []string
-	// Config reaches the cluster's API server.
-	Config *rest.Config
-	// Context names the kubeconfig context, for people; may be empty.
-	Context string
+	// Connect returns the configuration that reaches the cluster's API server and the
+	// kubeconfig context's name (for people; may be empty). It is called once the
+	// repository has compiled, so that mistakes in the repository or the selection are
+	// reported first.
+	Connect func() (*rest.Config, string, error)
 	// Workers is how many objects are sent to the API server at once; 8 if zero.
 	Workers int
 }
@@ -56,16 +57,26 @@ func Preview(ctx context.Context, o Options) (*diff.Report, error) {
 		return nil, err
 	}
 	base := diff.Revision{Ref: "cluster " + o.Cluster, State: diff.Compiled}
-	if o.Context != "" {
-		base.Ref += " (context " + o.Context + ")"
-	}
 	head := diff.Revision{State: diff.Compiled, Diagnostics: res.Diagnostics}
 	if res.Diagnostics.HasErrors() {
 		head.State, base.State = diff.Invalid, diff.Skipped
 		return finish(nil, nil, base, head)
 	}
-	l, err := newLive(o.Config)
+	if o.Connect == nil {
+		return nil, errors.New("no cluster to compare with")
+	}
+	cfg, context, err := o.Connect()
 	if err != nil {
+		return nil, err
+	}
+	if context != "" {
+		base.Ref += " (context " + context + ")"
+	}
+	l, err := newLive(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.reachable(cfg, context); err != nil {
 		return nil, err
 	}
 	p := plan(res, o.Tenants)
@@ -103,13 +114,11 @@ func finish(base, head diff.Snapshot, b, h diff.Revision) (*diff.Report, error) 
 // live is a connection to the cluster's API server.
 type live struct {
 	dyn    dynamic.Interface
+	disc   discovery.DiscoveryInterface
 	mapper meta.RESTMapper
 }
 
 func newLive(cfg *rest.Config) (*live, error) {
-	if cfg == nil {
-		return nil, errors.New("no cluster to compare with")
-	}
 	cfg = rest.CopyConfig(cfg)
 	if cfg.QPS == 0 {
 		cfg.QPS, cfg.Burst = 50, 100
@@ -122,7 +131,20 @@ func newLive(cfg *rest.Config) (*live, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &live{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))}, nil
+	return &live{dyn: dyn, disc: disc, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))}, nil
+}
+
+// reachable asks the API server its version, so that a cluster that cannot be reached
+// is said once, plainly, rather than as the failure of the first object tried.
+func (l *live) reachable(cfg *rest.Config, context string) error {
+	if _, err := l.disc.ServerVersion(); err != nil {
+		where := cfg.Host
+		if context != "" {
+			where += " (context " + context + ")"
+		}
+		return fmt.Errorf("cannot reach the cluster's API server at %s: %w", where, err)
+	}
+	return nil
 }
 
 // rejection is the diagnostic for an object the API server refuses.

@@ -135,7 +135,7 @@ func (l *live) appliers(ctx context.Context) ([]inventoried, error) {
 		}
 		var k kustomizev1.Kustomization
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &k); err != nil {
-			return nil, fmt.Errorf("Kustomization %s/%s: %w", by.namespace, by.name, err)
+			return nil, fmt.Errorf("reading Flux Kustomization %s/%s: %w", by.namespace, by.name, err)
 		}
 		if !k.Spec.Prune || k.Status.Inventory == nil {
 			continue
@@ -144,7 +144,7 @@ func (l *live) appliers(ctx context.Context) ([]inventoried, error) {
 		for _, e := range k.Status.Inventory.Entries {
 			id, err := object.ParseObjMetadata(e.ID)
 			if err != nil {
-				return nil, fmt.Errorf("Kustomization %s/%s: inventory entry %q: %w", by.namespace, by.name, e.ID, err)
+				return nil, fmt.Errorf("reading Flux Kustomization %s/%s: inventory entry %q: %w", by.namespace, by.name, e.ID, err)
 			}
 			a.inventory = append(a.inventory, entry{id: id, version: e.Version})
 		}
