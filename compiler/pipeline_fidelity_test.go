@@ -118,9 +118,9 @@ func irRoundTrip(t *testing.T, v any) map[string]any {
 	return out
 }
 
-// shape flattens a spec into what must match, keyed by task path: the SDK's and mlc's
-// names of things the SDK generates (loop items of constant lists) are normalised, and
-// what only the SDK's Python compilation adds is left out (see normaliseInputs).
+// shape flattens a spec into what must match, keyed by task path; what only the SDK's
+// Python compilation adds is left out (see normaliseInputs). The names of values passed
+// into groups, loop items of constant lists included, are compared as they are.
 func shape(spec map[string]any, exactCommands bool) map[string]any {
 	out := map[string]any{}
 	comps, _ := spec["components"].(map[string]any)
@@ -143,14 +143,14 @@ func shape(spec map[string]any, exactCommands bool) map[string]any {
 			sub := comps[ref].(map[string]any)
 			out[key+".dependentTasks"] = task["dependentTasks"]
 			out[key+".triggerPolicy"] = task["triggerPolicy"]
-			out[key+".iterator"] = normaliseLoopItem(task["parameterIterator"])
+			out[key+".iterator"] = task["parameterIterator"]
 			out[key+".iteratorPolicy"] = task["iteratorPolicy"]
 			if sub["dag"] != nil {
 				walk(sub, key+"/")
 				continue
 			}
 			out[key+".cachingOptions"] = task["cachingOptions"]
-			out[key+".inputs"] = normaliseLoopItem(task["inputs"])
+			out[key+".inputs"] = task["inputs"]
 			out[key+".inputDefinitions"] = normaliseInputs(sub["inputDefinitions"])
 			out[key+".outputDefinitions"] = sub["outputDefinitions"]
 			exec, _ := execs[sub["executorLabel"].(string)].(map[string]any)
@@ -168,22 +168,6 @@ func shape(spec map[string]any, exactCommands bool) map[string]any {
 		}
 	}
 	walk(root, "")
-	return out
-}
-
-// normaliseLoopItem renames the SDK's generated name for the item of a constant list
-// (pipelinechannel--loop-item-param-N) and mlc's (pipelinechannel--GROUP-loop-item).
-func normaliseLoopItem(v any) any {
-	if v == nil {
-		return nil
-	}
-	b, _ := json.Marshal(v)
-	s := string(b)
-	for _, old := range []string{"pipelinechannel--loop-item-param-3", "pipelinechannel--for-loop-4-loop-item"} {
-		s = strings.ReplaceAll(s, old, "LOOP-ITEM")
-	}
-	var out any
-	_ = json.Unmarshal([]byte(s), &out)
 	return out
 }
 

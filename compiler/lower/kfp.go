@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mlc-gitops/mlc/compiler/model"
@@ -50,6 +51,17 @@ type irBuilder struct {
 	inputs map[*PipelineNode]map[string]groupInput
 	// tasks are the task specs of every node, filled as the DAGs are built.
 	tasks map[*PipelineNode]map[string]any
+	// channels name every value that can be passed into a group, uniquely.
+	channels map[channelKey]string
+}
+
+// channelKey is a value that can be passed into a group: a pipeline parameter, a
+// step's output or a loop's item.
+type channelKey struct {
+	param    string
+	producer *PipelineNode
+	output   string
+	loop     *PipelineNode
 }
 
 // CompilePipeline compiles a pipeline to the KFP v2 IR. name is the pipeline's object name.
@@ -59,6 +71,7 @@ func CompilePipeline(p *model.Platform, name string, pl model.Pipeline) Pipeline
 		components: map[string]any{}, executors: map[string]any{}, k8s: map[string]any{},
 		inputs: map[*PipelineNode]map[string]groupInput{}, tasks: map[*PipelineNode]map[string]any{},
 	}
+	b.channels = ChannelNames(pl, b.tree)
 	root := b.root()
 	info := map[string]any{"name": name}
 	if pl.Description != "" {
@@ -237,13 +250,11 @@ func (b *irBuilder) declare(g *PipelineNode, ch string, in groupInput) {
 // resolve returns how a task of scope's DAG reads a value, declaring it as an input of
 // every group between the scope and where the value is.
 func (b *irBuilder) resolve(scope *PipelineNode, src source, artifact bool, typ string) map[string]any {
-	var ch string
 	switch {
 	case src.param != "":
 		if scope == b.tree.Root {
 			return map[string]any{"componentInputParameter": src.param}
 		}
-		ch = channelPrefix + src.param
 	case src.producer != nil:
 		if scope == src.producer.Parent {
 			if artifact {
@@ -251,18 +262,18 @@ func (b *irBuilder) resolve(scope *PipelineNode, src source, artifact bool, typ 
 			}
 			return map[string]any{"taskOutputParameter": map[string]any{"producerTask": src.producer.IRName, "outputParameterKey": src.output}}
 		}
-		ch = channelName(src.producer, src.output)
 	case src.loop != nil:
-		ch = b.itemChannel(src.loop)
+		ch := b.channel(src)
 		if scope != src.loop {
 			b.declare(scope, ch, groupInput{typ: b.itemType(src.loop), src: source{loop: src.loop}})
 		}
 		spec := map[string]any{"componentInputParameter": ch}
 		if src.field != "" {
-			spec["parameterExpressionSelector"] = `parseJson(string_value)["` + src.field + `"]`
+			spec["parameterExpressionSelector"] = "parseJson(string_value)[" + celString(src.field, '"') + "]"
 		}
 		return spec
 	}
+	ch := b.channel(src)
 	b.declare(scope, ch, groupInput{artifact: artifact, typ: typ, src: src})
 	if artifact {
 		return map[string]any{"componentInputArtifact": ch}
@@ -270,9 +281,91 @@ func (b *irBuilder) resolve(scope *PipelineNode, src source, artifact bool, typ 
 	return map[string]any{"componentInputParameter": ch}
 }
 
-// channelName is the SDK's name for a step's output passed into a group.
-func channelName(producer *PipelineNode, output string) string {
-	return channelPrefix + producer.IRName + "-" + output
+// channel is the name of a value passed into a group.
+func (b *irBuilder) channel(src source) string {
+	return b.channels[channelKey{param: src.param, producer: src.producer, output: src.output, loop: src.loop}]
+}
+
+// ChannelNames names every value of a pipeline that can be passed into a group: as the
+// KFP SDK names it (pipelinechannel--PARAM, pipelinechannel--TASK-OUTPUT, the item of a
+// loop over a list parameter or output that name with -loop-item, the item of a loop
+// over a constant list pipelinechannel--loop-item-param-N), and, where two values would
+// get the same name (mlc allows '-' in parameter names and writes '_' in task names as
+// '-'), the later ones in this order (step outputs, parameters, loop items, each in
+// declaration-path order) with -2, -3, ... added: a name no other value has.
+func ChannelNames(pl model.Pipeline, tree *PipelineTree) map[channelKey]string {
+	type want struct {
+		key  channelKey
+		base string
+	}
+	var wants []want
+	base := map[channelKey]string{}
+	add := func(k channelKey, name string) {
+		wants = append(wants, want{k, name})
+		base[k] = name
+	}
+	var steps, loops []*PipelineNode
+	groups := 0
+	rawItem := map[*PipelineNode]int{}
+	var walk func(n *PipelineNode)
+	walk = func(n *PipelineNode) {
+		for _, c := range n.Children {
+			if c.Kind == NodeStep {
+				steps = append(steps, c)
+			} else {
+				// Groups are numbered as the SDK numbers them, depth first; a loop over a
+				// constant list numbers its item first.
+				if c.Kind == NodeLoop {
+					loops = append(loops, c)
+					if l := c.Task.Loop; l.Parameter == "" && l.Task == "" {
+						groups++
+						rawItem[c] = groups
+					}
+				}
+				groups++
+			}
+			walk(c)
+		}
+	}
+	walk(tree.Root)
+	for _, s := range steps {
+		for _, out := range slices.Sorted(maps.Keys(s.Task.Outputs)) {
+			add(channelKey{producer: s, output: out}, channelPrefix+s.IRName+"-"+out)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(pl.Parameters)) {
+		add(channelKey{param: p}, channelPrefix+p)
+	}
+	for _, n := range loops {
+		l := n.Task.Loop
+		var name string
+		switch {
+		case l.Parameter != "":
+			name = channelPrefix + l.Parameter + "-loop-item"
+		case l.Task != "":
+			name = channelPrefix + model.NormalizeName(l.Task) + "-" + l.Output + "-loop-item"
+		default:
+			name = channelPrefix + "loop-item-param-" + strconv.Itoa(rawItem[n])
+		}
+		add(channelKey{loop: n}, name)
+	}
+	bases := map[string]bool{}
+	for _, w := range wants {
+		bases[w.base] = true
+	}
+	taken := map[string]bool{}
+	out := map[channelKey]string{}
+	for _, w := range wants {
+		name := w.base
+		for i := 2; taken[name]; i++ {
+			if next := w.base + "-" + strconv.Itoa(i); !bases[next] {
+				name = next // else another value's own name: try the next number
+			}
+		}
+		taken[name] = true
+		out[w.key] = name
+	}
+	return out
 }
 
 // put sets m[kind][key] = v, making m[kind].

@@ -3,6 +3,7 @@ package lower
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -17,17 +18,18 @@ import (
 // output, with the item passed in as an input of the group.
 func (b *irBuilder) loop(n *PipelineNode, spec map[string]any) {
 	l := n.Task.Loop
-	item := b.itemChannel(n)
+	item := b.channel(source{loop: n})
 	iter := map[string]any{"itemInput": item}
 	switch {
 	case l.Parameter != "":
-		ch := channelPrefix + l.Parameter
-		b.declare(n, ch, groupInput{typ: model.TypeList, src: source{param: l.Parameter}})
+		src := source{param: l.Parameter}
+		ch := b.channel(src)
+		b.declare(n, ch, groupInput{typ: model.TypeList, src: src})
 		iter["items"] = map[string]any{"inputParameter": ch}
 	case l.Task != "":
-		producer := b.tree.ByName[l.Task]
-		ch := channelName(producer, l.Output)
-		b.declare(n, ch, groupInput{typ: model.TypeList, src: source{producer: producer, output: l.Output}})
+		src := source{producer: b.tree.ByName[l.Task], output: l.Output}
+		ch := b.channel(src)
+		b.declare(n, ch, groupInput{typ: model.TypeList, src: src})
 		iter["items"] = map[string]any{"inputParameter": ch}
 	default:
 		iter["items"] = map[string]any{"raw": pythonJSON(l.Items)}
@@ -37,18 +39,6 @@ func (b *irBuilder) loop(n *PipelineNode, spec map[string]any) {
 	if l.Parallelism != nil {
 		spec["iteratorPolicy"] = map[string]any{"parallelismLimit": *l.Parallelism}
 	}
-}
-
-// itemChannel is the SDK's name for a loop's item.
-func (b *irBuilder) itemChannel(n *PipelineNode) string {
-	l := n.Task.Loop
-	switch {
-	case l.Parameter != "":
-		return channelPrefix + l.Parameter + "-loop-item"
-	case l.Task != "":
-		return channelName(b.tree.ByName[l.Task], l.Output) + "-loop-item"
-	}
-	return channelPrefix + n.IRName + "-loop-item"
 }
 
 // itemType is the type of a loop's items.
@@ -90,10 +80,7 @@ func (b *irBuilder) condition(n *PipelineNode, c BranchCondition) string {
 			typ = producer.Task.Outputs[c.Output]
 		}
 	}
-	ch := channelPrefix + c.Parameter
-	if src.producer != nil {
-		ch = channelName(src.producer, c.Output)
-	}
+	ch := b.channel(src)
 	b.declare(n, ch, groupInput{typ: typ, src: src})
 	op, operand := c.Operator()
 	left := "inputs.parameter_values['" + ch + "']"
@@ -110,7 +97,7 @@ func (b *irBuilder) condition(n *PipelineNode, c BranchCondition) string {
 	if rtyp == model.TypeString {
 		var s string
 		_ = json.Unmarshal(operand, &s)
-		right = "'" + s + "'"
+		right = celString(s, '\'')
 	}
 	expr := left + " " + op + " " + right
 	if c.Negate {
@@ -248,18 +235,28 @@ func (c BranchCondition) Operator() (string, json.RawMessage) {
 	return "==", json.RawMessage(`""`)
 }
 
-// Expression is the condition as a reader would write it, for graphs and messages.
-func (c BranchCondition) Expression() string {
+// celString writes s as a CEL string literal between quote (' or "): the SDK writes a
+// condition's string as '...' without escaping, which breaks on a quote or a backslash.
+func celString(s string, quote byte) string {
 	var b strings.Builder
-	if c.Negate {
-		b.WriteString("not ")
+	b.WriteByte(quote)
+	for _, r := range s {
+		switch {
+		case r == '\\' || r == rune(quote):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
 	}
-	if c.Parameter != "" {
-		b.WriteString(c.Parameter)
-	} else {
-		b.WriteString(c.Task + "." + c.Output)
-	}
-	op, v := c.Operator()
-	b.WriteString(" " + op + " " + string(v))
+	b.WriteByte(quote)
 	return b.String()
 }
