@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
@@ -76,6 +78,7 @@ type compiledVersion struct {
 	structural *structuralschema.Structural
 	schema     apiservervalidation.SchemaValidator
 	fast       *fastSchema    // a shortcut for schema on values it accepts
+	walk       *structNode    // shortcuts for the steps that walk structural
 	cel        *cel.Validator // nil when the schema has no CEL rules
 	hasStatus  bool           // the status subresource is enabled
 	scale      *apiextensionsv1.CustomResourceSubresourceScale
@@ -173,6 +176,7 @@ func (e *crdEntry) build(version string) (*compiledVersion, error) {
 		structural: s,
 		schema:     sv,
 		fast:       newFastSchema(openapiSchema),
+		walk:       newStructNode(s),
 		cel:        cel.NewValidator(s, true, celconfig.PerCallLimit),
 	}
 	if sub := fv.Subresources; sub != nil {
@@ -185,6 +189,26 @@ func (e *crdEntry) build(version string) (*compiledVersion, error) {
 // verifyFast, set by tests only, makes validate run kube-openapi on every
 // custom resource and report its errors with fastSchema's verdict.
 var verifyFast func(fastOK bool, errs field.ErrorList)
+
+// verifyStep, set by tests only, makes step run every step and report
+// whether it changed the object or found something although the schema walk
+// said it would not.
+var verifyStep func(step string, skipped, acted bool)
+
+// step runs run, one step of the create path on u, unless skip says that it
+// would neither change u nor find anything. run reports whether it found
+// something.
+func (c *compiledVersion) step(u map[string]any, name string, skip bool, run func() (found bool)) {
+	if verifyStep == nil {
+		if !skip {
+			run()
+		}
+		return
+	}
+	before := runtime.DeepCopyJSONValue(u)
+	found := run()
+	verifyStep(name, skip, found || !reflect.DeepEqual(before, u))
+}
 
 // validate runs the API server's create path for a custom resource on u
 // (already a private deep copy) and returns every error found.
@@ -216,14 +240,28 @@ func (e *crdEntry) validate(version string, u map[string]any) errorList {
 	}
 	errs.unknown(metaUnknown, "drop")
 	rawMeta, _ := u["metadata"].(map[string]any)
-	errs.unknown(structuralpruning.PruneWithOptions(u, c.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true}), "prune")
-	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u, c.structural)
-	ferr, embeddedUnknown := schemaobjectmeta.CoerceWithOptions(nil, u, c.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
+	// Each step below runs only where the schema walk (structwalk.go) cannot
+	// rule out that it would change the object or find an error.
+	c.step(u, "prune", !c.walk.prunesRoot(u), func() bool {
+		pruned := structuralpruning.PruneWithOptions(u, c.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
+		errs.unknown(pruned, "prune")
+		return len(pruned) > 0
+	})
+	c.step(u, "nulls", !c.walk.dropsNulls(u), func() bool {
+		structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u, c.structural)
+		return false
+	})
+	var ferr *field.Error
+	c.step(u, "coerce", !c.walk.embeddedBelow, func() bool {
+		var embeddedUnknown []string
+		ferr, embeddedUnknown = schemaobjectmeta.CoerceWithOptions(nil, u, c.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
+		errs.unknown(embeddedUnknown, "drop")
+		return ferr != nil || len(embeddedUnknown) > 0
+	})
 	if ferr != nil {
 		errs.addField(field.ErrorList{ferr})
 		return errs
 	}
-	errs.unknown(embeddedUnknown, "drop")
 	if meta == nil {
 		meta = &metav1.ObjectMeta{} // reported below as a missing name
 	} else if err := schemaobjectmeta.SetObjectMeta(u, meta); err != nil {
@@ -233,7 +271,10 @@ func (e *crdEntry) validate(version string, u map[string]any) errorList {
 
 	// Defaulting, then PrepareForCreate (status is dropped when the status
 	// subresource is enabled).
-	structuraldefaulting.Default(u, c.structural)
+	c.step(u, "default", !c.walk.defaults(u), func() bool {
+		structuraldefaulting.Default(u, c.structural)
+		return false
+	})
 	if c.hasStatus {
 		if statusWritten {
 			errs.add("status", "Forbidden: the status subresource is enabled; the API server drops status on create")
@@ -254,8 +295,16 @@ func (e *crdEntry) validate(version string, u map[string]any) errorList {
 		}
 	}
 	fe = append(fe, validateScale(u, c.scale)...)
-	fe = append(fe, schemaobjectmeta.Validate(context.Background(), nil, u, c.structural, false)...)
-	fe = append(fe, structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u)...)
+	c.step(u, "embedded", !c.walk.embeddedBelow, func() bool {
+		found := schemaobjectmeta.Validate(context.Background(), nil, u, c.structural, false)
+		fe = append(fe, found...)
+		return len(found) > 0
+	})
+	c.step(u, "lists", c.walk.listsOK(u), func() bool {
+		found := structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u)
+		fe = append(fe, found...)
+		return len(found) > 0
+	})
 	if c.cel != nil {
 		if blocking := hasBlockingErr(fe); blocking != nil {
 			fe = append(fe, blocking)
