@@ -10,7 +10,7 @@ import (
 	"runtime"
 	"slices"
 
-	"sigs.k8s.io/yaml"
+	yaml "go.yaml.in/yaml/v2"
 
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
@@ -185,26 +185,22 @@ func (t *Tree) Stream(cluster string) []byte {
 	return bytes.Join(t.streams[cluster], []byte("---\n"))
 }
 
-// kustomizationDoc is the kustomization written in every folder. FIFO order keeps
-// kustomize's output in the canonical order mlc lists the resources in.
-type kustomizationDoc struct {
-	APIVersion  string   `json:"apiVersion"`
-	Kind        string   `json:"kind"`
-	Resources   []string `json:"resources"`
-	SortOptions struct {
-		Order string `json:"order"`
-	} `json:"sortOptions"`
-}
-
+// kustomization is the kustomization written in every folder. FIFO order keeps
+// kustomize's output in the canonical order mlc lists the resources in. It is encoded
+// directly, keys in sorted order; the bytes are those sigs.k8s.io/yaml gives for the
+// same document through JSON (tested), at a fraction of the cost.
 func kustomization(resources []string) []byte {
-	k := kustomizationDoc{APIVersion: "kustomize.config.k8s.io/v1beta1", Kind: "Kustomization", Resources: resources}
-	if k.Resources == nil {
-		k.Resources = []string{}
+	if resources == nil {
+		resources = []string{}
 	}
-	k.SortOptions.Order = "fifo"
-	b, err := yaml.Marshal(k)
+	b, err := yaml.Marshal(yaml.MapSlice{
+		{Key: "apiVersion", Value: "kustomize.config.k8s.io/v1beta1"},
+		{Key: "kind", Value: "Kustomization"},
+		{Key: "resources", Value: resources},
+		{Key: "sortOptions", Value: yaml.MapSlice{{Key: "order", Value: "fifo"}}},
+	})
 	if err != nil {
-		panic(err) // a struct of strings always encodes
+		panic(err) // strings always encode
 	}
 	return b
 }

@@ -81,8 +81,11 @@ func (t *Tree) WriteDir(dir string) error {
 	}
 	// Check everything before writing anything.
 	for _, f := range t.Files {
+		if ours[f.Path] {
+			continue
+		}
 		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if _, err := os.Lstat(p); err == nil && !ours[f.Path] {
+		if _, err := os.Lstat(p); err == nil {
 			return fmt.Errorf("%s: mlc did not write this file and will not overwrite it; move it, or render to another directory", p)
 		}
 	}
@@ -199,21 +202,19 @@ func (w *dirWriter) update(top string, files []File) error {
 	return w.rebuild(sub, inside, insideSame)
 }
 
-// unchanged tells whether the file at p is a regular file of mode w.perm holding data.
+// unchanged tells whether the file at p is a regular file (not a symlink) of mode
+// w.perm holding exactly data.
 func (w *dirWriter) unchanged(p string, data []byte) bool {
-	st, err := os.Lstat(p)
-	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != w.perm || st.Size() != int64(len(data)) {
-		return false
+	bp := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(bp)
+	if cap(*bp) < len(data)+1 {
+		*bp = make([]byte, len(data)+1)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	buf := make([]byte, len(data)+1)
-	n, err := io.ReadFull(f, buf)
-	return err == io.ErrUnexpectedEOF && n == len(data) && bytes.Equal(buf[:n], data)
+	return sameFile(p, data, w.perm, (*bp)[:len(data)+1])
 }
+
+// readBuffers hold the files read to compare them.
+var readBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // rebuild replaces the folder dir/sub (slash-separated, inside a cluster folder) with the
 // files, those under it of the tree, keeping what mlc did not write there. A file marked
@@ -439,4 +440,3 @@ func writeAtomically(p string, data []byte) error {
 	}
 	return os.Rename(tmp, p)
 }
-
