@@ -46,7 +46,7 @@ func TestBadPipelineInput(t *testing.T) {
 		train: {image: "ghcr.io/acme/train:1", inputs: dataset: {task: "prep", output: "data"}}
 	}
 `),
-			pos: pl + ":6:66", path: "pipelines.nightly.tasks.train.inputs.dataset.task", message: `task prep has no output "data" (has dataset)`,
+			pos: pl + ":6:82", path: "pipelines.nightly.tasks.train.inputs.dataset.output", message: `task prep has no output "data" (has dataset)`,
 		},
 		{
 			name: "an artifact wired to a parameter",
@@ -55,7 +55,7 @@ func TestBadPipelineInput(t *testing.T) {
 		train: {image: "ghcr.io/acme/train:1", inputs: rows: {task: "prep", output: "dataset", type: "int"}}
 	}
 `),
-			pos: pl + ":6:50", path: "pipelines.nightly.tasks.train.inputs.rows", message: "prep.dataset is a Dataset artifact, wired here to a int parameter",
+			pos: pl + ":6:50", path: "pipelines.nightly.tasks.train.inputs.rows", message: "prep.dataset is a Dataset artifact, wired here to an int parameter",
 		},
 		{
 			name: "an artifact of the wrong type",
@@ -128,7 +128,7 @@ func TestBadPipelineInput(t *testing.T) {
 		}
 	}
 `),
-			pos: pl + ":7:44", path: `pipelines.nightly.tasks.heads.if.">"`, message: "compares a string with a int",
+			pos: pl + ":7:44", path: `pipelines.nightly.tasks.heads.if.">"`, message: "compares a string with an int",
 		},
 		{
 			name: "a loop whose item is not used",
@@ -149,7 +149,160 @@ func TestBadPipelineInput(t *testing.T) {
 			name: "a step over the tenant's quota",
 			file: pipelineFile(`	tasks: train: {image: "ghcr.io/acme/train:1", resources: {cpu: 16, memory: "8Gi"}}
 `),
-			pos: pl + ":3:12", path: "pipelines.nightly", message: "with this pipeline's largest step the tenant's declarations request 16 CPU in all, more than its quota of 8",
+			pos: pl + ":4:65", path: "pipelines.nightly.tasks.train.resources.cpu", message: "step train alone requests 16 CPU, more than the tenant's whole quota of 8 (tenant.quota.cpu)",
+		},
+		{
+			name: "a step over the quota's memory, beside a small one",
+			file: pipelineFile(`	tasks: {
+		small: {image: "ghcr.io/acme/a:1", resources: {cpu: 1, memory: "1Gi"}}
+		big: {image: "ghcr.io/acme/a:1", resources: {cpu: 1, memory: "40Gi"}}
+	}
+`),
+			pos: pl + ":6:64", path: "pipelines.nightly.tasks.big.resources.memory", message: "step big alone requests 40Gi memory, more than the tenant's whole quota of 32Gi (tenant.quota.memory)",
+		},
+		{
+			name: "a step named as the exit handler",
+			file: pipelineFile(`	tasks: {
+		"exit-handler-1": {image: "ghcr.io/acme/a:1"}
+		fin: {image: "ghcr.io/acme/a:1"}
+	}
+	exitTask: "fin"
+`),
+			pos: pl + ":5:3", path: `pipelines.nightly.tasks."exit-handler-1"`, message: `task "exit-handler-1" is named "exit-handler-1" in the pipeline spec, the name mlc gives the group of the steps the exit task watches; rename the task`,
+		},
+		{
+			name: "a step named as the exit handler, with underscores",
+			file: pipelineFile(`	tasks: {
+		exit_handler_1: {image: "ghcr.io/acme/a:1"}
+		fin: {image: "ghcr.io/acme/a:1"}
+	}
+	exitTask: "fin"
+`),
+			pos: pl + ":5:3", path: "pipelines.nightly.tasks.exit_handler_1", message: `task "exit_handler_1" is named "exit-handler-1" in the pipeline spec, the name mlc gives the group of the steps the exit task watches`,
+		},
+		{
+			name: "a step named as a branch",
+			file: pipelineFile(`	parameters: n: default: 1
+	tasks: {
+		pick: branches: [
+			{if: {parameter: "n", "==": 1}, tasks: one: image: "ghcr.io/acme/a:1"},
+			{tasks: other: image: "ghcr.io/acme/a:1"},
+		]
+		"pick-2": {image: "ghcr.io/acme/a:1"}
+	}
+`),
+			pos: pl + ":10:3", path: `pipelines.nightly.tasks."pick-2"`, message: `task "pick-2" is named "pick-2" in the pipeline spec, the name mlc gives branch 2 of pick; rename the task`,
+		},
+		{
+			name: "a step waiting for the exit task",
+			file: pipelineFile(`	tasks: {
+		a: {image: "ghcr.io/acme/a:1", after: ["fin"]}
+		fin: {image: "ghcr.io/acme/a:1"}
+	}
+	exitTask: "fin"
+`),
+			pos: pl + ":5:42", path: "pipelines.nightly.tasks.a.after[0]", message: "fin is the exit task: it runs after every other task, so no task can wait for it or use its outputs",
+		},
+		{
+			name: "the exit task using a watched step's output",
+			file: pipelineFile(`	tasks: {
+		a: {image: "ghcr.io/acme/a:1", outputs: o: "string"}
+		fin: {image: "ghcr.io/acme/a:1", inputs: x: {task: "a", output: "o"}}
+	}
+	exitTask: "fin"
+`),
+			pos: pl + ":6:54", path: "pipelines.nightly.tasks.fin.inputs.x.task", message: "a is one of the steps the exit task watches: the exit task runs whether they succeeded or failed, and cannot use their outputs",
+		},
+		{
+			name: "a loop over items of mixed types",
+			file: pipelineFile(`	tasks: l: {
+		loop: items: [1, 2, "three"]
+		tasks: w: {image: "ghcr.io/acme/a:1", inputs: n: item: "l"}
+	}
+`),
+			pos: pl + ":5:23", path: "pipelines.nightly.tasks.l.loop.items[2]", message: "the items are of one type, and this one is a string where the first is an int: make them alike, or set loop.itemType",
+		},
+		{
+			name: "a field missing from a loop item",
+			file: pipelineFile(`	tasks: l: {
+		loop: items: [{a: "1"}, {b: "2"}]
+		tasks: w: {image: "ghcr.io/acme/a:1", inputs: n: {item: "l", field: "a"}}
+	}
+`),
+			pos: pl + ":6:71", path: "pipelines.nightly.tasks.l.tasks.w.inputs.n.field", message: `item 1 of loop l has no field "a"`,
+		},
+		{
+			name: "a field of mixed types",
+			file: pipelineFile(`	tasks: l: {
+		loop: items: [{a: "1"}, {a: 2}]
+		tasks: w: {image: "ghcr.io/acme/a:1", inputs: n: {item: "l", field: "a"}}
+	}
+`),
+			pos: pl + ":6:71", path: "pipelines.nightly.tasks.l.tasks.w.inputs.n.field", message: "field a is a string in item 0 of loop l and an int in item 1: set type on this input",
+		},
+		{
+			name: "a field of the items of a list output of unknown type",
+			file: pipelineFile(`	tasks: {
+		gen: {image: "ghcr.io/acme/a:1", outputs: xs: "list"}
+		l: {
+			loop: {task: "gen", output: "xs"}
+			tasks: w: {image: "ghcr.io/acme/a:1", inputs: n: {item: "l", field: "a"}}
+		}
+	}
+`),
+			pos: pl + ":8:72", path: "pipelines.nightly.tasks.l.tasks.w.inputs.n.field", message: `mlc cannot tell the type of the items of gen.xs: set loop.itemType: "struct" on loop l`,
+		},
+		{
+			name: "two volumes at one path",
+			file: pipelineFile(`	tasks: a: {
+		image: "ghcr.io/acme/a:1"
+		volumes: {
+			creds: {mountPath: "/etc/creds", secret: "creds"}
+			other: {mountPath: "/etc/creds", configMap: "other"}
+		}
+	}
+`),
+			pos: pl + ":8:23", path: "pipelines.nightly.tasks.a.volumes.other.mountPath", message: "volume creds is also mounted at /etc/creds: a path holds one volume",
+		},
+		{
+			name: "a placeholder with spaces",
+			file: pipelineFile(`	tasks: a: {image: "ghcr.io/acme/a:1", inputs: n: value: 1, args: ["--n", "{{ inputs.n }}"]}
+`),
+			pos: pl + ":4:75", path: "pipelines.nightly.tasks.a.args[1]", message: "{{ inputs.n }} is not a placeholder: write {{inputs.NAME}} or {{outputs.NAME}}",
+		},
+		{
+			name: "a placeholder in the singular",
+			file: pipelineFile(`	tasks: a: {image: "ghcr.io/acme/a:1", inputs: n: value: 1, command: ["run", "{{input.n}}"]}
+`),
+			pos: pl + ":4:78", path: "pipelines.nightly.tasks.a.command[1]", message: "{{input.n}} is not a placeholder: write {{inputs.NAME}} or {{outputs.NAME}} (a parameter's value or file, an artifact's local path), {{inputs.NAME.uri}} or {{outputs.NAME.uri}} (an artifact's URI); inputs and outputs are plural",
+		},
+		{
+			name: "a placeholder asking for a path",
+			file: pipelineFile(`	tasks: {
+		prep: {image: "ghcr.io/acme/a:1", outputs: d: "Dataset"}
+		a: {image: "ghcr.io/acme/a:1", inputs: d: {task: "prep", output: "d"}, args: ["{{inputs.d.path}}"]}
+	}
+`),
+			pos: pl + ":6:81", path: "pipelines.nightly.tasks.a.args[0]", message: "; {{inputs.NAME}} is already an artifact's local path",
+		},
+		{
+			name: "a placeholder in an env value",
+			file: pipelineFile(`	tasks: a: {image: "ghcr.io/acme/a:1", inputs: n: value: 1, env: N: "{{inputs.n}}"}
+`),
+			pos: pl + ":4:69", path: "pipelines.nightly.tasks.a.env.N", message: `Kubeflow Pipelines fills placeholders only in command and args: the container would get "{{inputs.n}}" as written`,
+		},
+		{
+			name: "a placeholder in a constant",
+			file: pipelineFile(`	tasks: a: {image: "ghcr.io/acme/a:1", inputs: {n: value: 1, m: value: "x{{inputs.n}}"}}
+`),
+			pos: pl + ":4:72", path: "pipelines.nightly.tasks.a.inputs.m.value", message: "a constant is passed as written, and {{inputs.n}} would reach the step as it is",
+		},
+		{
+			name: "a schedule whose job image the policy refuses",
+			file: pipelineFile(`	tasks: prep: image: "ghcr.io/acme/prep:1"
+	schedule: cron: "@daily"
+`),
+			pos: pl + ":5:2", path: "pipelines.nightly.schedule", message: `the schedule's job runs the default of defaults.pipelines.scheduleImage, "docker.io/library/python:3.13-slim", which is not from an allowed registry (policy.allowedRegistries: ghcr.io/kubeflow/, ghcr.io/acme/): set defaults.pipelines.scheduleImage in the platform`,
 		},
 	}
 	for _, tc := range cases {

@@ -199,3 +199,32 @@ func TestPipelineConditionEscaped(t *testing.T) {
 		t.Errorf("field: got %s, want %s", got, want)
 	}
 }
+
+// TestPipelineLoopFieldTypes declares a step input that picks a field of constant
+// struct items with the field's type, not always a string, and the items of a mix of
+// ints and floats as floats.
+func TestPipelineLoopFieldTypes(t *testing.T) {
+	spec := compilePipelineSpec(t, pipelineFile(`	tasks: {
+		l: {
+			loop: items: [{n: 1, s: "a"}, {n: 2, s: "b"}]
+			tasks: w: {image: "ghcr.io/acme/a:1", inputs: {n: {item: "l", field: "n"}, s: {item: "l", field: "s"}}}
+		}
+		f: {
+			loop: items: [1, 2.5]
+			tasks: v: {image: "ghcr.io/acme/a:1", inputs: x: item: "f"}
+		}
+	}
+`))
+	comps := spec["components"].(map[string]any)
+	types := func(comp, input string) any {
+		defs := comps[comp].(map[string]any)["inputDefinitions"].(map[string]any)["parameters"].(map[string]any)
+		return defs[input].(map[string]any)["parameterType"]
+	}
+	for _, c := range []struct{ comp, input, want string }{
+		{"comp-w", "n", "NUMBER_INTEGER"}, {"comp-w", "s", "STRING"}, {"comp-v", "x", "NUMBER_DOUBLE"},
+	} {
+		if got := types(c.comp, c.input); got != c.want {
+			t.Errorf("%s input %s: %v, want %s", c.comp, c.input, got, c.want)
+		}
+	}
+}

@@ -19,25 +19,26 @@ type pipelineCheck struct {
 	name string
 	pl   model.Pipeline
 	tree *lower.PipelineTree
+	// quota is the tenant's: each step must fit it by itself.
+	quota *quota
 }
 
-// pipeline checks a pipeline and returns what its largest step requests.
-func (r *reporter) pipeline(p *model.Platform, declared string, pl model.Pipeline) usage {
+// pipeline checks a pipeline, and that each of its steps fits the tenant's quota.
+func (r *reporter) pipeline(p *model.Platform, declared string, pl model.Pipeline, q *quota) {
 	path := model.Path("pipelines", declared)
 	r.dnsLabel(path, model.NormalizeName(declared), "pipeline name", 63)
-	c := &pipelineCheck{reporter: r, plat: p, path: path, name: model.NormalizeName(declared), pl: pl, tree: lower.BuildPipelineTree(path, pl)}
+	c := &pipelineCheck{reporter: r, plat: p, path: path, name: model.NormalizeName(declared), pl: pl, tree: lower.BuildPipelineTree(path, pl), quota: q}
 	if len(pl.Tasks) == 0 {
 		r.errorf(path+".tasks", "a pipeline needs at least one task")
-		return usage{}
+		return
 	}
 	c.names()
 	for _, pname := range slices.Sorted(maps.Keys(pl.Parameters)) {
 		c.parameter(pname, pl.Parameters[pname])
 	}
-	var largest usage
 	c.walk(c.tree.Root, func(n *lower.PipelineNode) {
 		if n.Kind == lower.NodeStep {
-			largest = maxUsage(largest, c.step(n))
+			c.fits(n, c.step(n))
 		} else {
 			c.group(n)
 		}
@@ -58,7 +59,6 @@ func (r *reporter) pipeline(p *model.Platform, declared string, pl model.Pipelin
 	c.outputs()
 	c.cycles()
 	c.schedule()
-	return largest
 }
 
 // walk visits every node below n, depth first, in declaration order.
@@ -69,18 +69,34 @@ func (c *pipelineCheck) walk(n *lower.PipelineNode, fn func(*lower.PipelineNode)
 	}
 }
 
-// names reports task names declared twice and names that meet in the spec.
+// names reports task names declared twice and names that meet in the spec, among the
+// tasks or with a name mlc gives a group of its own (the exit handler's, a branch's).
 func (c *pipelineCheck) names() {
 	for _, d := range c.tree.Duplicates {
 		first := c.tree.ByName[d.Name]
 		c.errorf(d.Path, "task %q is also declared at %s: task names are unique in a pipeline", d.Name, first.Path)
 	}
+	generated := func(n *lower.PipelineNode) bool { return n.Task == nil }
 	seen := map[string]*lower.PipelineNode{}
 	c.walk(c.tree.Root, func(n *lower.PipelineNode) {
-		if first, dup := seen[n.IRName]; dup && first.Name != n.Name {
-			c.errorf(n.Path, "%q and %q are both named %q in the pipeline spec; rename one", first.Name, n.Name, n.IRName)
+		first, dup := seen[n.IRName]
+		if !dup {
+			seen[n.IRName] = n
+			return
 		}
-		seen[n.IRName] = n
+		switch {
+		case !generated(first) && !generated(n):
+			if first.Name != n.Name { // else declared twice, reported above
+				c.errorf(n.Path, "%q and %q are both named %q in the pipeline spec; rename one", first.Name, n.Name, n.IRName)
+			}
+		case generated(first) && generated(n):
+		default:
+			gen, user := first, n
+			if generated(n) {
+				gen, user = n, first
+			}
+			c.errorf(user.Path, "task %q is named %q in the pipeline spec, the name mlc gives %s; rename the task", user.Name, user.IRName, nodeName(gen))
+		}
 	})
 }
 
@@ -93,7 +109,7 @@ func (c *pipelineCheck) parameter(name string, p model.PipelineParameter) {
 		return
 	}
 	if p.Type != "" && got != "" && !assignable(got, p.Type) {
-		c.errorf(path+".default", "the default is a %s, but the parameter is a %s", got, p.Type)
+		c.errorf(path+".default", "the default is %s, but the parameter is %s", an(got), an(p.Type))
 	}
 }
 
@@ -154,15 +170,17 @@ func (c *pipelineCheck) group(n *lower.PipelineNode) {
 }
 
 // upstream checks that a task output can be used from node n: the task exists, has the
-// output, and runs beside n or beside a group holding n. It returns the output's type.
+// output, and runs beside n or beside a group holding n. path is the reference's (its
+// task and output fields are path.task and path.output). It returns the output's type.
 func (c *pipelineCheck) upstream(n *lower.PipelineNode, path, task, output string) (string, bool) {
 	p := c.tree.ByName[task]
+	tpath := path + ".task"
 	switch {
 	case p == nil:
-		c.errorf(path, "no task %q in the pipeline (have %s)", task, strings.Join(c.taskNames(), ", "))
+		c.errorf(tpath, "no task %q in the pipeline (have %s)", task, strings.Join(c.taskNames(), ", "))
 		return "", false
 	case p.Kind != lower.NodeStep:
-		c.errorf(path, "%s is a group; name one of its tasks", task)
+		c.errorf(tpath, "%s is a group; name one of its tasks", task)
 		return "", false
 	case output == "":
 		c.errorf(path, "name the output of %s to use (has %s)", task, keyList(p.Task.Outputs))
@@ -170,25 +188,53 @@ func (c *pipelineCheck) upstream(n *lower.PipelineNode, path, task, output strin
 	}
 	typ, ok := p.Task.Outputs[output]
 	if !ok {
-		c.errorf(path, "task %s has no output %q (has %s)", task, output, keyList(p.Task.Outputs))
+		c.errorf(path+".output", "task %s has no output %q (has %s)", task, output, keyList(p.Task.Outputs))
+		return "", false
+	}
+	if c.waitsForExitTask(n, p, tpath) {
 		return "", false
 	}
 	if p.Within(n) {
-		c.errorf(path, "%s runs inside %s and cannot feed it", task, nodeName(n))
+		c.errorf(tpath, "%s runs inside %s and cannot feed it", task, nodeName(n))
 		return "", false
 	}
 	if !n.Within(p.Parent) {
-		c.errorf(path, "%s runs inside %s: only tasks in it can use its outputs", task, nodeName(p.Parent))
+		if p.Parent.Kind == lower.NodeExit {
+			c.errorf(tpath, "%s is one of the steps the exit task watches: the exit task runs whether they succeeded or failed, and cannot use their outputs", task)
+			return "", false
+		}
+		c.errorf(tpath, "%s runs inside %s: only tasks in it can use its outputs", task, nodeName(p.Parent))
 		return "", false
 	}
 	return typ, true
 }
 
+// nodeName names a group as the user knows it.
 func nodeName(n *lower.PipelineNode) string {
-	if n.Kind == lower.NodeRoot {
+	switch n.Kind {
+	case lower.NodeRoot:
 		return "the pipeline"
+	case lower.NodeExit:
+		return "the group of the steps the exit task watches"
+	case lower.NodeBranch:
+		return fmt.Sprintf("branch %d of %s", slices.Index(n.Parent.Children, n)+1, n.Parent.Name)
 	}
 	return n.Name
+}
+
+// isExitTask reports whether n is the pipeline's exit task.
+func (c *pipelineCheck) isExitTask(n *lower.PipelineNode) bool {
+	return n != nil && n.Task != nil && n.Name == c.pl.ExitTask && n.Parent == c.tree.Root
+}
+
+// waitsForExitTask reports, at path, a task in the exit handler that would wait for the
+// exit task, which runs after all of them.
+func (c *pipelineCheck) waitsForExitTask(n, p *lower.PipelineNode, path string) bool {
+	if !c.isExitTask(p) || c.isExitTask(n) {
+		return false
+	}
+	c.errorf(path, "%s is the exit task: it runs after every other task, so no task can wait for it or use its outputs", p.Name)
+	return true
 }
 
 func (c *pipelineCheck) taskNames() []string {
@@ -210,7 +256,7 @@ func (c *pipelineCheck) condition(n *lower.PipelineNode, path string, cond *mode
 		}
 		typ = p.Kind()
 	case cond.Task != "":
-		t, ok := c.upstream(n, path+".task", cond.Task, cond.Output)
+		t, ok := c.upstream(n, path, cond.Task, cond.Output)
 		if !ok {
 			return
 		}
@@ -224,7 +270,7 @@ func (c *pipelineCheck) condition(n *lower.PipelineNode, path string, cond *mode
 		return
 	}
 	if !model.IsParameterType(typ) {
-		c.errorf(path, "a condition compares parameter values; %s.%s is a %s artifact", cond.Task, cond.Output, typ)
+		c.errorf(path, "a condition compares parameter values; %s.%s is %s artifact", cond.Task, cond.Output, an(typ))
 		return
 	}
 	for op, v := range cond.Ops {
@@ -232,12 +278,12 @@ func (c *pipelineCheck) condition(n *lower.PipelineNode, path string, cond *mode
 		numeric := func(t string) bool { return t == model.TypeInt || t == model.TypeFloat }
 		switch {
 		case typ == model.TypeList || typ == model.TypeStruct:
-			c.errorf(path, "a condition compares strings, numbers or booleans, not a %s", typ)
+			c.errorf(path, "a condition compares strings, numbers or booleans, not %s", an(typ))
 		case numeric(typ) && numeric(vt):
 		case vt != typ:
-			c.errorf(path+"."+model.Path(op), "compares a %s with a %s", typ, vt)
+			c.errorf(path+"."+model.Path(op), "compares %s with %s", an(typ), an(vt))
 		case (op != "==" && op != "!=") && !numeric(typ):
-			c.errorf(path+"."+model.Path(op), "%s compares numbers; this is a %s", op, typ)
+			c.errorf(path+"."+model.Path(op), "%s compares numbers; this is %s", op, an(typ))
 		}
 	}
 }
@@ -257,16 +303,20 @@ func (c *pipelineCheck) loop(n *lower.PipelineNode) {
 		c.errorf(path, "loop over one of items (a list), parameter (a list parameter), or task and output (a list output)")
 	case l.Items != nil && len(l.Items) == 0:
 		c.errorf(path+".items", "a loop over no items never runs")
+	case l.Items != nil:
+		if typ, other := lower.ValuesType(l.Items); other >= 0 && l.ItemType == "" {
+			c.errorf(fmt.Sprintf("%s.items[%d]", path, other), "the items are of one type, and this one is %s where the first is %s: make them alike, or set loop.itemType", an(model.ValueType(l.Items[other])), an(typ))
+		}
 	case l.Parameter != "":
 		p, ok := c.pl.Parameters[l.Parameter]
 		if !ok {
 			c.errorf(path+".parameter", "no parameter %q in the pipeline (have %s)", l.Parameter, keyList(c.pl.Parameters))
 		} else if p.Kind() != model.TypeList {
-			c.errorf(path+".parameter", "a loop runs over a list; parameter %s is a %s", l.Parameter, p.Kind())
+			c.errorf(path+".parameter", "a loop runs over a list; parameter %s is %s", l.Parameter, an(p.Kind()))
 		}
 	case l.Task != "":
-		if typ, ok := c.upstream(n, path+".task", l.Task, l.Output); ok && typ != model.TypeList {
-			c.errorf(path+".output", "a loop runs over a list; %s.%s is a %s", l.Task, l.Output, typ)
+		if typ, ok := c.upstream(n, path, l.Task, l.Output); ok && typ != model.TypeList {
+			c.errorf(path+".output", "a loop runs over a list; %s.%s is %s", l.Task, l.Output, an(typ))
 		}
 	}
 	used := false
@@ -294,6 +344,9 @@ func (c *pipelineCheck) after(n *lower.PipelineNode) {
 			c.errorf(ipath, "no task %q in the pipeline (have %s)", a, strings.Join(c.taskNames(), ", "))
 		case p == n || p.Within(n):
 			c.errorf(ipath, "a task cannot wait for itself")
+		case c.waitsForExitTask(n, p, ipath):
+		case !n.Within(p.Parent) && p.Parent.Kind == lower.NodeExit:
+			c.errorf(ipath, "%s is one of the steps the exit task watches: the exit task already runs after them", a)
 		case !n.Within(p.Parent):
 			c.errorf(ipath, "%s runs inside %s: only tasks in it can wait for it", a, nodeName(p.Parent))
 		}
@@ -344,7 +397,10 @@ func (c *pipelineCheck) cycles() {
 				if state[d] == 1 {
 					i := slices.Index(stack, d)
 					cycle := append(slices.Clone(stack[i:]), d)
-					if !reported[d] {
+					// A task of the exit handler waiting for the exit task is reported
+					// where it does so.
+					throughExit := slices.ContainsFunc(cycle, func(x *lower.PipelineNode) bool { return x.Kind == lower.NodeExit })
+					if !reported[d] && !throughExit {
 						var names []string
 						for _, x := range cycle {
 							names = append(names, x.Name)
@@ -369,10 +425,4 @@ func (c *pipelineCheck) cycles() {
 			}
 		}
 	}
-}
-
-// alone is a quota with the same limits and nothing requested yet: a pipeline's largest
-// step is checked against it by itself.
-func (q *quota) alone() *quota {
-	return &quota{cpu: q.cpu, memory: q.memory, gpu: q.gpu, reported: map[string]bool{}}
 }

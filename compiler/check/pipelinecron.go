@@ -11,6 +11,8 @@ import (
 	// that every machine gives the same answer.
 	_ "time/tzdata"
 
+	"github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
@@ -29,6 +31,7 @@ func (c *pipelineCheck) schedule() {
 	if err := checkTimeZone(s.TimeZone); err != nil {
 		c.errorf(path+".timeZone", "%v", err)
 	}
+	c.scheduleImage(path)
 	if len(c.name) > lower.MaxScheduleName {
 		c.errorf(path, "the schedule's CronJob is named after the pipeline, and Kubernetes takes at most %d characters there (%s has %d)", lower.MaxScheduleName, c.name, len(c.name))
 	}
@@ -40,7 +43,7 @@ func (c *pipelineCheck) schedule() {
 			continue
 		}
 		if got := model.ValueType(s.Parameters[name]); !assignable(got, p.Kind()) {
-			c.errorf(ppath, "parameter %s is a %s, given a %s", name, p.Kind(), got)
+			c.errorf(ppath, "parameter %s is %s, given %s", name, an(p.Kind()), an(got))
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.pl.Parameters)) {
@@ -48,6 +51,36 @@ func (c *pipelineCheck) schedule() {
 			c.errorf(path, "parameter %s has no default, so scheduled runs need a value: set schedule.parameters.%s", name, name)
 		}
 	}
+}
+
+// scheduleImage checks the image of the schedule's job, the platform's
+// defaults.pipelines.scheduleImage, against policy.allowedRegistries, as every image a
+// tenant runs is.
+func (c *pipelineCheck) scheduleImage(path string) {
+	img := c.plat.Defaults.Pipelines.ScheduleImage
+	allowed := c.plat.Policy.AllowedRegistries
+	if img == "" {
+		return
+	}
+	which := "defaults.pipelines.scheduleImage"
+	if img == lower.DefaultScheduleImage {
+		which = "the default of defaults.pipelines.scheduleImage"
+	}
+	parsed, err := name.ParseReference(img)
+	if err != nil {
+		c.errorf(path, "the schedule's job runs %s, %q, which is not a valid image reference: %v", which, img, err)
+		return
+	}
+	if len(allowed) == 0 {
+		return
+	}
+	full := parsed.Context().String()
+	for _, prefix := range allowed {
+		if registryMatch(img, prefix) || registryMatch(full, prefix) || registryMatch(full, normaliseDockerHub(prefix)) {
+			return
+		}
+	}
+	c.errorf(path, "the schedule's job runs %s, %q, which is not from an allowed registry (policy.allowedRegistries: %s): set defaults.pipelines.scheduleImage in the platform to an image with Python 3 from one of them", which, img, strings.Join(allowed, ", "))
 }
 
 // checkTimeZone reports whether Kubernetes accepts a CronJob's timeZone: an IANA time

@@ -3,8 +3,11 @@ package check
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
@@ -36,8 +39,19 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 		c.placeholders(n, fmt.Sprintf("%s.args[%d]", n.Path, i), s)
 	}
 	c.trainingEnv(n.Path+".env", t.Env)
+	for _, name := range slices.Sorted(maps.Keys(t.Env)) {
+		if v := t.Env[name]; !v.IsRef() && strings.Contains(v.Value, "{{") {
+			c.errorf(n.Path+"."+model.Path("env", name), "Kubeflow Pipelines fills placeholders only in command and args: the container would get %q as written; pass the value as an argument", v.Value)
+		}
+	}
+	mounts := map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(t.Volumes)) {
 		v := t.Volumes[name]
+		if first, dup := mounts[v.MountPath]; dup {
+			c.errorf(n.Path+"."+model.Path("volumes", name)+".mountPath", "volume %s is also mounted at %s: a path holds one volume", first, v.MountPath)
+		} else {
+			mounts[v.MountPath] = name
+		}
 		set := 0
 		for _, s := range []string{v.Secret, v.ConfigMap, v.Claim} {
 			if s != "" {
@@ -60,6 +74,27 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 	res := &model.TrainingResources{CPU: t.Resources.CPU, Memory: t.Resources.Memory, GPU: t.Resources.GPU, GPUType: t.Resources.GPUType, Limits: t.Resources.Limits}
 	c.trainingResources(c.plat, n.Path+".resources", res, &quota{})
 	return nodeRequests(res)
+}
+
+// fits checks that what a step requests fits the tenant's quota by itself: a pipeline's
+// steps run now and then, one or a few at a time, so they are not added to what always
+// runs, but a step larger than the whole quota could never start.
+func (c *pipelineCheck) fits(n *lower.PipelineNode, u usage) {
+	q := c.quota
+	if q == nil {
+		return
+	}
+	path := n.Path + ".resources"
+	quantity := func(field, name string, got resource.Quantity, limit *resource.Quantity) {
+		if limit != nil && got.Cmp(*limit) > 0 {
+			c.errorf(path+"."+field, "step %s alone requests %s %s, more than the tenant's whole quota of %s (tenant.quota.%s): it could never start", n.Name, got.String(), name, limit.String(), field)
+		}
+	}
+	quantity("cpu", "CPU", u.cpu, q.cpu)
+	quantity("memory", "memory", u.memory, q.memory)
+	if q.gpu != nil && u.gpu > *q.gpu {
+		c.errorf(path+".gpu", "step %s alone requests %d GPUs, more than the tenant's whole quota of %d (tenant.quota.gpu): it could never start", n.Name, u.gpu, *q.gpu)
+	}
 }
 
 // input checks an input's binding: one source, that exists upstream, of a type the
@@ -85,7 +120,7 @@ func (c *pipelineCheck) input(n *lower.PipelineNode, name string, b model.Bindin
 			c.errorf(path, "name the task whose output %s to use", b.Output)
 			return
 		}
-		typ, ok := c.upstream(n, path+".task", b.Task, b.Output)
+		typ, ok := c.upstream(n, path, b.Task, b.Output)
 		if !ok {
 			return
 		}
@@ -98,16 +133,45 @@ func (c *pipelineCheck) input(n *lower.PipelineNode, name string, b model.Bindin
 		}
 		from = lower.LoopItemType(c.pl, c.tree, l)
 		if b.Field != "" {
-			if from != model.TypeStruct {
-				c.errorf(path+".field", "field picks a key of a struct item; the items of loop %s are %s", b.Item, from)
+			lp := l.Task.Loop
+			switch {
+			case from != model.TypeStruct && lp.Task != "" && lp.ItemType == "":
+				c.errorf(path+".field", "field picks a key of a struct item, and mlc cannot tell the type of the items of %s.%s: set loop.itemType: \"struct\" on loop %s", lp.Task, lp.Output, b.Item)
+				return
+			case from != model.TypeStruct:
+				c.errorf(path+".field", "field picks a key of a struct item; the items of loop %s are %ss", b.Item, from)
+				return
 			}
+			values, missing, ok := lower.LoopFieldValues(c.pl, l, b.Field)
 			from = model.TypeString
+			if ok {
+				if missing >= 0 {
+					c.errorf(path+".field", "item %d of loop %s has no field %q", missing, b.Item, b.Field)
+					return
+				}
+				typ, other := lower.ValuesType(values)
+				if other >= 0 && b.Type == "" {
+					c.errorf(path+".field", "field %s is %s in item 0 of loop %s and %s in item %d: set type on this input", b.Field, an(typ), b.Item, an(model.ValueType(values[other])), other)
+					return
+				}
+				if typ != "" {
+					from = typ
+				}
+			}
 		}
 		if b.Type != "" && model.IsParameterType(b.Type) {
 			return // the binding says what the items are
 		}
 	case b.Value != nil:
 		from = model.ValueType(b.Value)
+		for _, m := range braces.FindAllString(string(b.Value), -1) {
+			// KFP fills its own {{$.inputs.parameters['NAME']}} in a constant (the SDK's
+			// f-strings), but nothing else.
+			if !strings.HasPrefix(m, "{{$.") {
+				c.errorf(path+".value", "a constant is passed as written, and %s would reach the step as it is: mlc's placeholders work in command and args", m)
+				break
+			}
+		}
 	}
 	if b.Field != "" && b.Item == "" {
 		c.errorf(path+".field", "field picks a key of a loop's item; this input is not one")
@@ -116,22 +180,41 @@ func (c *pipelineCheck) input(n *lower.PipelineNode, name string, b model.Bindin
 	switch {
 	case want == "":
 	case artifact && model.IsParameterType(want):
-		c.errorf(path, "%s.%s is a %s artifact, wired here to a %s parameter: artifacts are files, passed to artifact inputs", b.Task, b.Output, from, want)
+		c.errorf(path, "%s.%s is %s artifact, wired here to %s parameter: artifacts are files, passed to artifact inputs", b.Task, b.Output, an(from), an(want))
 	case !artifact && !model.IsParameterType(want):
-		c.errorf(path, "this input expects a %s artifact, but is fed a %s parameter value", want, from)
+		c.errorf(path, "this input expects %s artifact, but is fed %s parameter value", an(want), an(from))
 	case !assignable(from, want):
 		if artifact {
-			c.errorf(path, "this input expects a %s artifact, but %s.%s is a %s", want, b.Task, b.Output, from)
+			c.errorf(path, "this input expects %s artifact, but %s.%s is %s", an(want), b.Task, b.Output, an(from))
 		} else {
-			c.errorf(path, "this input expects a %s, but is fed a %s", want, from)
+			c.errorf(path, "this input expects %s, but is fed %s", an(want), an(from))
 		}
 	}
 }
 
-// placeholders checks that a string's placeholders name the step's inputs and outputs.
+// braces finds what a reader would take for a placeholder: anything in {{ }}.
+var braces = regexp.MustCompile(`\{\{.*?\}\}`)
+
+// runtimePlaceholders are KFP's placeholders for the run and the task, which it fills in
+// command and args as it fills mlc's.
+var runtimePlaceholders = []string{
+	"{{$.pipeline_job_name}}", "{{$.pipeline_job_resource_name}}", "{{$.pipeline_job_uuid}}",
+	"{{$.pipeline_task_name}}", "{{$.pipeline_task_uuid}}",
+}
+
+// placeholders checks that a string's placeholders are well formed and name the step's
+// inputs and outputs.
 func (c *pipelineCheck) placeholders(n *lower.PipelineNode, path, s string) {
-	for _, ph := range lower.Placeholders(s) {
-		dir, name, uri := ph[0], ph[1], ph[2] != ""
+	for _, m := range braces.FindAllString(s, -1) {
+		if slices.Contains(runtimePlaceholders, m) {
+			continue
+		}
+		ph := lower.Placeholders(m)
+		if len(ph) != 1 || "{{"+ph[0][0]+"."+ph[0][1]+ph[0][2]+"}}" != m {
+			c.errorf(path, "%s is not a placeholder: write {{inputs.NAME}} or {{outputs.NAME}} (a parameter's value or file, an artifact's local path), {{inputs.NAME.uri}} or {{outputs.NAME.uri}} (an artifact's URI)%s", m, placeholderHint(m))
+			continue
+		}
+		dir, name, uri := ph[0][0], ph[0][1], ph[0][2] != ""
 		var artifact bool
 		if dir == "inputs" {
 			b, ok := n.Task.Inputs[name]
@@ -152,4 +235,31 @@ func (c *pipelineCheck) placeholders(n *lower.PipelineNode, path, s string) {
 			c.errorf(path, "{{%s.%s.uri}}: only artifacts have a URI; %s is a parameter", dir, name, name)
 		}
 	}
+}
+
+// placeholderHint says what is likely wrong with something that is not a placeholder.
+func placeholderHint(m string) string {
+	inner := strings.TrimSuffix(strings.TrimPrefix(m, "{{"), "}}")
+	switch {
+	case strings.TrimSpace(inner) != inner || strings.Contains(inner, " "):
+		return "; no spaces inside the braces"
+	case strings.HasPrefix(inner, "input.") || strings.HasPrefix(inner, "output."):
+		return "; inputs and outputs are plural"
+	case strings.HasSuffix(inner, ".path"):
+		return "; {{inputs.NAME}} is already an artifact's local path"
+	case strings.HasPrefix(inner, "$."):
+		return "; of KFP's own placeholders mlc passes on " + strings.Join(runtimePlaceholders, ", ")
+	}
+	return ""
+}
+
+// an writes a type name with its article: "an int", "a string", "an HTML".
+func an(typ string) string {
+	if typ == "" {
+		return "a value of no type"
+	}
+	if strings.ContainsRune("aeiouAEIOU", rune(typ[0])) || typ == "HTML" {
+		return "an " + typ
+	}
+	return "a " + typ
 }

@@ -96,11 +96,9 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	}
 	r.uniqueNames("experiments", slices.Collect(maps.Keys(d.Experiments)))
 	for _, declared := range slices.Sorted(maps.Keys(d.Pipelines)) {
-		path := model.Path("pipelines", declared)
-		u := r.pipeline(p, declared, d.Pipelines[declared])
-		// A pipeline's steps run now and then, one or a few at a time: its largest step
-		// must fit the quota by itself, without counting what always runs.
-		r.charge(quota.alone(), "pipeline's largest step", u, func(string) string { return path })
+		// A pipeline's steps run now and then, one or a few at a time: each must fit the
+		// quota by itself, without counting what always runs.
+		r.pipeline(p, declared, d.Pipelines[declared], quota)
 	}
 	r.uniqueNames("pipelines", slices.Collect(maps.Keys(d.Pipelines)))
 	return r.diags

@@ -122,9 +122,13 @@ func InputType(pl model.Pipeline, tree *PipelineTree, bind model.Binding) (artif
 	case bind.Value != nil:
 		typ = model.ValueType(bind.Value)
 	case bind.Item != "":
-		if bind.Field != "" {
-			typ = model.TypeString
-		} else if n := tree.ByName[bind.Item]; n != nil && n.Kind == NodeLoop {
+		n := tree.ByName[bind.Item]
+		switch {
+		case n == nil || n.Kind != NodeLoop:
+		case bind.Field != "":
+			values, _, _ := LoopFieldValues(pl, n, bind.Field)
+			typ, _ = ValuesType(values)
+		default:
 			typ = LoopItemType(pl, tree, n)
 		}
 	}
@@ -137,26 +141,71 @@ func InputType(pl model.Pipeline, tree *PipelineTree, bind model.Binding) (artif
 	return false, typ
 }
 
-// LoopItemType is the type of a loop's items: declared, or that of the first item.
+// LoopItemType is the type of a loop's items: declared, or that of the constant items
+// (float for a mix of int and float) or of the list parameter default's items; string
+// when it cannot tell.
 func LoopItemType(pl model.Pipeline, tree *PipelineTree, n *PipelineNode) string {
 	l := n.Task.Loop
 	if l.ItemType != "" {
 		return l.ItemType
 	}
-	var first json.RawMessage
-	switch {
-	case len(l.Items) > 0:
-		first = l.Items[0]
-	case l.Parameter != "":
-		var items []json.RawMessage
-		if json.Unmarshal(pl.Parameters[l.Parameter].Default, &items) == nil && len(items) > 0 {
-			first = items[0]
-		}
-	}
-	if t := model.ValueType(first); t != "" {
+	if t, _ := ValuesType(loopValues(pl, n)); t != "" {
 		return t
 	}
 	return model.TypeString
+}
+
+// loopValues are a loop's constant items, or its list parameter's default's.
+func loopValues(pl model.Pipeline, n *PipelineNode) []json.RawMessage {
+	l := n.Task.Loop
+	if l.Parameter != "" {
+		var items []json.RawMessage
+		_ = json.Unmarshal(pl.Parameters[l.Parameter].Default, &items)
+		return items
+	}
+	return l.Items
+}
+
+// ValuesType is the type of a list of values: "" for none, float for ints and floats;
+// when the values have other types that differ, it returns the first's type and the
+// index of the first value of another.
+func ValuesType(values []json.RawMessage) (typ string, other int) {
+	for i, v := range values {
+		t := model.ValueType(v)
+		switch {
+		case i == 0 || typ == "":
+			typ = t
+		case t == typ || t == "":
+		case (t == model.TypeInt && typ == model.TypeFloat) || (t == model.TypeFloat && typ == model.TypeInt):
+			typ = model.TypeFloat
+		default:
+			return model.ValueType(values[0]), i
+		}
+	}
+	return typ, -1
+}
+
+// LoopFieldValues are the values of field in a loop's constant struct items (or its list
+// parameter default's), and the index of the first item without it (-1 when all have
+// it). ok is false when there are no such items.
+func LoopFieldValues(pl model.Pipeline, n *PipelineNode, field string) (values []json.RawMessage, missing int, ok bool) {
+	items := loopValues(pl, n)
+	missing = -1
+	for i, it := range items {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(it, &m) != nil {
+			return nil, -1, false
+		}
+		v, has := m[field]
+		if !has {
+			if missing < 0 {
+				missing = i
+			}
+			continue
+		}
+		values = append(values, v)
+	}
+	return values, missing, len(items) > 0
 }
 
 // container is a step's executor container.

@@ -30,6 +30,9 @@ const (
 	// scheduleAccount is the profile's service account that may read the namespace's
 	// pipelines and create runs in it (kubeflow-edit).
 	scheduleAccount = "default-editor"
+	// DefaultScheduleImage is the default of defaults.pipelines.scheduleImage (in
+	// schemas/platform.cue).
+	DefaultScheduleImage = "docker.io/library/python:3.13-slim"
 	// PipelineLabel names the pipeline an object belongs to, as KFP labels versions.
 	PipelineLabel = "pipelines.kubeflow.org/pipeline"
 	// MaxScheduleName is the longest CronJob name Kubernetes accepts: the 63 characters

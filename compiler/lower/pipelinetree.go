@@ -51,15 +51,6 @@ type BranchCondition struct {
 // IsGroup reports whether the node holds other nodes.
 func (n *PipelineNode) IsGroup() bool { return n.Kind != NodeStep }
 
-// Ancestors returns the node's groups, innermost first, up to and including the root.
-func (n *PipelineNode) Ancestors() []*PipelineNode {
-	var out []*PipelineNode
-	for p := n.Parent; p != nil; p = p.Parent {
-		out = append(out, p)
-	}
-	return out
-}
-
 // Within reports whether the node is g or inside g.
 func (n *PipelineNode) Within(g *PipelineNode) bool {
 	for x := n; x != nil; x = x.Parent {
@@ -107,8 +98,7 @@ func BuildPipelineTree(path string, p model.Pipeline) *PipelineTree {
 func (t *PipelineTree) add(parent *PipelineNode, name, path string, task model.PipelineTask) {
 	n := &PipelineNode{Name: name, IRName: model.NormalizeName(name), Path: path, Task: &task, Parent: parent}
 	parent.Children = append(parent.Children, n)
-	if first, dup := t.ByName[name]; dup {
-		_ = first
+	if _, dup := t.ByName[name]; dup {
 		t.Duplicates = append(t.Duplicates, n)
 	} else {
 		t.ByName[name] = n
@@ -166,9 +156,6 @@ func sortChildren(n *PipelineNode) {
 		sortChildren(c)
 	}
 }
-
-// Producer returns the step a reference to task names, or nil.
-func (t *PipelineTree) Producer(task string) *PipelineNode { return t.ByName[task] }
 
 // SiblingUnder returns the ancestor-or-self of n whose parent is scope: the task of
 // scope's DAG that n runs in; nil when n is not inside scope.

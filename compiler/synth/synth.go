@@ -108,6 +108,8 @@ defaults: {
 	}
 	gpuType: "a100"
 	sharedPodDefaults: ["access-ml-pipeline"]
+	// The schedules' job image must come from an allowed registry too.
+	pipelines: scheduleImage: "ghcr.io/example/python:3.13-slim"
 }
 
 policy: allowedRegistries: ["ghcr.io/kubeflow/", "ghcr.io/example/"]
