@@ -196,23 +196,27 @@ var verifyFast func(fastOK bool, errs field.ErrorList)
 var verifyStep func(step string, skipped, acted bool)
 
 // step runs run, one step of the create path on u, unless skip says that it
-// would neither change u nor find anything. run reports whether it found
-// something.
-func (c *compiledVersion) step(u map[string]any, name string, skip bool, run func() (found bool)) {
+// would neither change u nor find anything; own is called first. run reports
+// whether it found something.
+func (c *compiledVersion) step(u map[string]any, own func(), name string, skip bool, run func() (found bool)) {
 	if verifyStep == nil {
 		if !skip {
+			own()
 			run()
 		}
 		return
 	}
+	own()
 	before := runtime.DeepCopyJSONValue(u)
 	found := run()
 	verifyStep(name, skip, found || !reflect.DeepEqual(before, u))
 }
 
-// validate runs the API server's create path for a custom resource on u
-// (already a private deep copy) and returns every error found.
-func (e *crdEntry) validate(version string, u map[string]any) errorList {
+// validate runs the API server's create path for a custom resource on u and
+// returns every error found. u's top-level map is private; when shared is
+// true, what lies below it may belong to the caller, and is copied before any
+// step that would change it.
+func (e *crdEntry) validate(version string, u map[string]any, shared bool) errorList {
 	var errs errorList
 	v := e.versions[version]
 	if v == nil {
@@ -230,6 +234,16 @@ func (e *crdEntry) validate(version string, u map[string]any) errorList {
 	}
 
 	statusWritten := nonEmpty(u["status"]) // before defaulting can add one
+	// own makes all of u private before a step changes it. (The steps that
+	// only set or delete top-level fields need no copy.)
+	own := func() {
+		if shared {
+			for k, v := range u {
+				u[k] = runtime.DeepCopyJSONValue(v)
+			}
+			shared = false
+		}
+	}
 
 	// Decoding: metadata strictly, then pruning of unknown fields, nulls
 	// and unknown fields in embedded objects' metadata.
@@ -242,17 +256,17 @@ func (e *crdEntry) validate(version string, u map[string]any) errorList {
 	rawMeta, _ := u["metadata"].(map[string]any)
 	// Each step below runs only where the schema walk (structwalk.go) cannot
 	// rule out that it would change the object or find an error.
-	c.step(u, "prune", !c.walk.prunesRoot(u), func() bool {
+	c.step(u, own, "prune", !c.walk.prunesRoot(u), func() bool {
 		pruned := structuralpruning.PruneWithOptions(u, c.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
 		errs.unknown(pruned, "prune")
 		return len(pruned) > 0
 	})
-	c.step(u, "nulls", !c.walk.dropsNulls(u), func() bool {
+	c.step(u, own, "nulls", !c.walk.dropsNulls(u), func() bool {
 		structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u, c.structural)
 		return false
 	})
 	var ferr *field.Error
-	c.step(u, "coerce", !c.walk.embeddedBelow, func() bool {
+	c.step(u, own, "coerce", !c.walk.embeddedBelow, func() bool {
 		var embeddedUnknown []string
 		ferr, embeddedUnknown = schemaobjectmeta.CoerceWithOptions(nil, u, c.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
 		errs.unknown(embeddedUnknown, "drop")
@@ -271,7 +285,7 @@ func (e *crdEntry) validate(version string, u map[string]any) errorList {
 
 	// Defaulting, then PrepareForCreate (status is dropped when the status
 	// subresource is enabled).
-	c.step(u, "default", !c.walk.defaults(u), func() bool {
+	c.step(u, own, "default", !c.walk.defaults(u), func() bool {
 		structuraldefaulting.Default(u, c.structural)
 		return false
 	})
@@ -295,12 +309,12 @@ func (e *crdEntry) validate(version string, u map[string]any) errorList {
 		}
 	}
 	fe = append(fe, validateScale(u, c.scale)...)
-	c.step(u, "embedded", !c.walk.embeddedBelow, func() bool {
+	c.step(u, own, "embedded", !c.walk.embeddedBelow, func() bool {
 		found := schemaobjectmeta.Validate(context.Background(), nil, u, c.structural, false)
 		fe = append(fe, found...)
 		return len(found) > 0
 	})
-	c.step(u, "lists", c.walk.listsOK(u), func() bool {
+	c.step(u, own, "lists", c.walk.listsOK(u), func() bool {
 		found := structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u)
 		fe = append(fe, found...)
 		return len(found) > 0

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -191,4 +193,33 @@ func set(v any, path []any, r any) bool {
 		}
 	}
 	return false
+}
+
+// TestValidateLeavesInputAlone: Validate shares unchanged parts of the
+// caller's object (plainShared) and must copy them before any step that
+// changes the object; the caller's object must come out as it went in.
+func TestValidateLeavesInputAlone(t *testing.T) {
+	v := New()
+	for _, d := range readExamples(t) {
+		av, _ := d.obj["apiVersion"].(string)
+		k, _ := d.obj["kind"].(string)
+		if !v.Known(av, k) {
+			continue
+		}
+		variants := append(mutations(d.obj), d.obj)
+		if n := 40; testing.Short() && len(variants) > n {
+			sample := make([]map[string]any, n)
+			for i := range sample {
+				sample[i] = variants[i*len(variants)/n]
+			}
+			variants = sample
+		}
+		for i, m := range variants {
+			before := runtime.DeepCopyJSONValue(m)
+			v.Validate(m)
+			if !reflect.DeepEqual(before, m) {
+				t.Errorf("%s variant %d: Validate changed its input", d.name, i)
+			}
+		}
+	}
 }

@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -97,4 +99,76 @@ func floatValue(f float64) (any, bool) {
 		return int64(f), true
 	}
 	return nil, false
+}
+
+// plainShared is plainCopy without the copy: it returns v normalized as the
+// JSON round trip would, sharing every map and slice of v that needs no
+// change, and allocating new ones only on the way to a value that changes.
+// changed reports that the result is not v itself. The result must be treated
+// as read-only where it is shared; see crdEntry.validate.
+func plainShared(v any) (out any, changed, ok bool) {
+	switch x := v.(type) {
+	case nil, bool, int64:
+		return v, false, true
+	case string:
+		return v, false, utf8.ValidString(x)
+	case float64:
+		f, ok := floatValue(x)
+		if !ok {
+			return nil, false, false
+		}
+		_, isInt := f.(int64)
+		if isInt {
+			return f, true, true
+		}
+		return v, false, true
+	case map[string]any:
+		if x == nil {
+			return nil, true, true // encodes as null
+		}
+		var clone map[string]any
+		for k, e := range x {
+			if !utf8.ValidString(k) {
+				return nil, false, false
+			}
+			n, ch, ok := plainShared(e)
+			if !ok {
+				return nil, false, false
+			}
+			if ch {
+				if clone == nil {
+					clone = maps.Clone(x)
+				}
+				clone[k] = n
+			}
+		}
+		if clone != nil {
+			return clone, true, true
+		}
+		return v, false, true
+	case []any:
+		if x == nil {
+			return nil, true, true // encodes as null
+		}
+		var clone []any
+		for i, e := range x {
+			n, ch, ok := plainShared(e)
+			if !ok {
+				return nil, false, false
+			}
+			if ch {
+				if clone == nil {
+					clone = slices.Clone(x)
+				}
+				clone[i] = n
+			}
+		}
+		if clone != nil {
+			return clone, true, true
+		}
+		return v, false, true
+	}
+	// Other integers, and what plainCopy declines.
+	c, ok := plainCopy(v)
+	return c, ok, ok
 }

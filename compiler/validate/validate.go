@@ -34,6 +34,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -100,7 +101,7 @@ func (v *Validator) Known(apiVersion, kind string) bool {
 // the object is accepted, otherwise the errors sorted by Path then Message.
 // obj is not modified.
 func (v *Validator) Validate(obj map[string]any) []FieldError {
-	raw, u, errs := normalize(obj)
+	raw, u, shared, errs := normalize(obj)
 	if errs != nil {
 		return errs
 	}
@@ -132,7 +133,7 @@ func (v *Validator) Validate(obj map[string]any) []FieldError {
 		return finish(ck.validate(raw, u))
 	}
 	if e, ok := v.crds[gvk.GroupKind()]; ok {
-		errs := e.validate(gv.Version, u)
+		errs := e.validate(gv.Version, u, shared)
 		if gvk.GroupKind() == experimentGK && gv.Version == "v1beta1" {
 			errs = append(errs, v.validateExperiment(u)...)
 		}
@@ -145,18 +146,26 @@ func (v *Validator) Validate(obj map[string]any) []FieldError {
 }
 
 // normalize returns obj as the API server sees it after decoding its JSON
-// encoding: integers become int64, other numbers float64. The result is a
-// deep copy that the pipeline may mutate. Objects made of plain values are
-// copied directly (plainCopy); others take the JSON round trip. raw, the JSON
-// encoding, is only produced by the round trip (nil otherwise).
-func normalize(obj map[string]any) ([]byte, map[string]any, []FieldError) {
+// encoding: integers become int64, other numbers float64. The top-level map
+// is always new, so the pipeline may set and delete its fields. When shared
+// is true, the maps and slices below it may be obj's own (plainShared) and
+// must not be modified; crdEntry.validate copies them before a step that
+// changes the object. Objects holding other than plain values take the JSON
+// round trip instead, which also gives raw, their JSON encoding (nil
+// otherwise).
+func normalize(obj map[string]any) (raw []byte, u map[string]any, shared bool, errs []FieldError) {
 	if obj == nil {
-		return nil, nil, []FieldError{{Message: "no object (nil map)"}}
+		return nil, nil, false, []FieldError{{Message: "no object (nil map)"}}
 	}
-	if c, ok := plainCopy(obj); ok {
-		return nil, c.(map[string]any), nil
+	if c, changed, ok := plainShared(obj); ok {
+		u = c.(map[string]any)
+		if !changed {
+			u = maps.Clone(u)
+		}
+		return nil, u, true, nil
 	}
-	return roundTrip(obj)
+	raw, u, errs = roundTrip(obj)
+	return raw, u, false, errs
 }
 
 // roundTrip encodes obj as JSON and decodes it again the way the API server
