@@ -228,3 +228,18 @@ func TestPipelineLoopFieldTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelineRawItemsAsPython writes a loop's constant items as the SDK does, with
+// Python's json.dumps(items, sort_keys=True): keys sorted, <, > and & as they are,
+// non-ASCII escaped.
+func TestPipelineRawItemsAsPython(t *testing.T) {
+	spec := compilePipelineSpec(t, pipelineFile(`	tasks: l: {
+		loop: items: [{b: "<é & ü>", a: 1.5}]
+		tasks: w: {image: "ghcr.io/acme/a:1", inputs: n: {item: "l", field: "a"}}
+	}
+`))
+	raw := irTasks(t, spec, "l")[0]["parameterIterator"].(map[string]any)["items"].(map[string]any)["raw"]
+	if want := `[{"a": 1.5, "b": "<\u00e9 & \u00fc>"}]`; raw != want {
+		t.Errorf("raw items:\n got %v\nwant %s", raw, want)
+	}
+}

@@ -34,6 +34,59 @@ func TestGraph(t *testing.T) {
 	}
 }
 
+// shapesPipeline draws badly with naive escaping: its loops' labels hold the quotes,
+// '#', '&' and angle brackets of their items, and task a-b at the top and task b in
+// group a have the same readable identifier.
+const shapesPipeline = `package ml
+
+pipelines: shapes: tasks: {
+	"a-b": {image: "ghcr.io/example/a:1", outputs: o: "string"}
+	a: {
+		loop: items: ["a", "b", "say \"hi\" #1 \\n"]
+		tasks: b: {image: "ghcr.io/example/a:1", inputs: {s: item: "a", o: {task: "a-b", output: "o"}}}
+	}
+	structs: {
+		loop: items: [{k: "v<1>"}, {k: "w & z"}]
+		tasks: c: {image: "ghcr.io/example/a:1", inputs: k: {item: "structs", field: "k"}}
+	}
+}
+`
+
+// TestGraphEscaping draws shapesPipeline in both formats and compares them with
+// testdata/graph/shapes.* (rewritten with -update): labels are Mermaid and DOT strings
+// and every node has an identifier of its own.
+func TestGraphEscaping(t *testing.T) {
+	repo := t.TempDir()
+	if err := os.CopyFS(repo, os.DirFS("../../examples/quickstart")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "tenants", "vision", "shapes.cue"), []byte(shapesPipeline), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"mermaid", "dot"} {
+		t.Run(format, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run([]string{"graph", "pipeline", "shapes", repo, "--tenant", "vision", "--format", format}, &out, &errOut)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			file := filepath.Join("testdata", "graph", "shapes."+format)
+			if *update {
+				if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
+			}
+		})
+	}
+}
+
 // TestGraphUnknownPipeline is a usage error.
 func TestGraphUnknownPipeline(t *testing.T) {
 	var out, errOut bytes.Buffer

@@ -35,6 +35,8 @@ type Graph struct {
 	Name  string
 	Nodes []*Node
 	Edges []Edge
+	// ids are the nodes' IDs by task path.
+	ids map[string]string
 }
 
 // FromSpec builds the graph of a pipeline spec (the IR, decoded from JSON or YAML).
@@ -44,8 +46,56 @@ func FromSpec(spec map[string]any) *Graph {
 	g.Name, _ = info["name"].(string)
 	comps, _ := spec["components"].(map[string]any)
 	root, _ := spec["root"].(map[string]any)
+	g.ids = nodeIDs(comps, root)
 	g.Nodes = g.dag(comps, root, "")
 	return g
+}
+
+// nodeIDs gives every task path an ID: the path with '_' for what an identifier cannot
+// hold, and where two paths meet (a-b at the top and b in group a), the later ones in
+// depth-first order with _2, _3, ... added: an ID no other path has.
+func nodeIDs(comps, root map[string]any) map[string]string {
+	var paths []string
+	var walk func(comp map[string]any, prefix string)
+	walk = func(comp map[string]any, prefix string) {
+		dag, _ := comp["dag"].(map[string]any)
+		tasks, _ := dag["tasks"].(map[string]any)
+		for _, name := range slices.Sorted(maps.Keys(tasks)) {
+			paths = append(paths, prefix+name)
+			task, _ := tasks[name].(map[string]any)
+			ref, _ := task["componentRef"].(map[string]any)
+			refName, _ := ref["name"].(string)
+			if sub, _ := comps[refName].(map[string]any); sub["dag"] != nil {
+				walk(sub, prefix+name+"/")
+			}
+		}
+	}
+	walk(root, "")
+	bases := map[string]bool{}
+	for _, p := range paths {
+		bases[ident(p)] = true
+	}
+	ids, taken := map[string]string{}, map[string]bool{}
+	for _, p := range paths {
+		base := ident(p)
+		id := base
+		for i := 2; taken[id]; i++ {
+			if next := base + "_" + strconv.Itoa(i); !bases[next] {
+				id = next
+			}
+		}
+		taken[id] = true
+		ids[p] = id
+	}
+	return ids
+}
+
+// id is the ID of the task at path.
+func (g *Graph) id(path string) string {
+	if id, ok := g.ids[path]; ok {
+		return id
+	}
+	return ident(path)
 }
 
 // dag adds the tasks of a component's DAG, and the edges between them.
@@ -55,7 +105,7 @@ func (g *Graph) dag(comps, comp map[string]any, prefix string) []*Node {
 	var nodes []*Node
 	for _, name := range slices.Sorted(maps.Keys(tasks)) {
 		task, _ := tasks[name].(map[string]any)
-		id := ident(prefix + name)
+		id := g.id(prefix + name)
 		n := &Node{ID: id, Label: name}
 		ref, _ := task["componentRef"].(map[string]any)
 		refName, _ := ref["name"].(string)
@@ -109,7 +159,7 @@ func (g *Graph) edges(task map[string]any, id, prefix string) {
 	}
 	slices.Sort(producers)
 	for _, p := range producers {
-		e := Edge{From: ident(prefix + p), To: id}
+		e := Edge{From: g.id(prefix + p), To: id}
 		if outs := data[p]; len(outs) > 0 {
 			slices.Sort(outs)
 			e.Label = strings.Join(slices.Compact(outs), ", ")
@@ -170,7 +220,8 @@ func numberString(v any) string {
 	return "?"
 }
 
-// ident turns a task path into an identifier: letters, digits and '_'.
+// ident turns a task path into an identifier: letters, digits and '_'; several paths
+// can give the same (see nodeIDs).
 func ident(s string) string {
 	b := []byte(s)
 	for i, c := range b {

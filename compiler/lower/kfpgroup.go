@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -44,26 +45,85 @@ func (b *irBuilder) loop(n *PipelineNode, spec map[string]any) {
 // itemType is the type of a loop's items.
 func (b *irBuilder) itemType(n *PipelineNode) string { return LoopItemType(b.pipe, b.tree, n) }
 
-// pythonJSON writes a list as Python's json.dumps does, which is how the SDK writes a
-// loop's constant items: ", " and ": " between elements.
+// pythonJSON writes a list as Python's json.dumps(items, sort_keys=True) does, which is
+// how the SDK writes a loop's constant items: ", " and ": " between elements, keys
+// sorted, non-ASCII and control characters as \uXXXX, and <, > and & as they are.
 func pythonJSON(items []json.RawMessage) string {
-	compact, _ := json.Marshal(items)
-	var buf bytes.Buffer
-	inString, escaped := false, false
-	for _, c := range compact {
-		buf.WriteByte(c)
-		switch {
-		case escaped:
-			escaped = false
-		case c == '\\' && inString:
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case !inString && (c == ',' || c == ':'):
-			buf.WriteByte(' ')
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
 		}
+		d := json.NewDecoder(bytes.NewReader(it))
+		d.UseNumber()
+		var v any
+		if d.Decode(&v) != nil {
+			b.Write(it)
+			continue
+		}
+		writePython(&b, v)
 	}
-	return buf.String()
+	b.WriteByte(']')
+	return b.String()
+}
+
+func writePython(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case json.Number:
+		b.WriteString(x.String())
+	case string:
+		b.WriteByte('"')
+		for _, r := range x {
+			switch {
+			case r == '"' || r == '\\':
+				b.WriteByte('\\')
+				b.WriteRune(r)
+			case r == '\n':
+				b.WriteString(`\n`)
+			case r == '\r':
+				b.WriteString(`\r`)
+			case r == '\t':
+				b.WriteString(`\t`)
+			case r == '\b':
+				b.WriteString(`\b`)
+			case r == '\f':
+				b.WriteString(`\f`)
+			case r < 0x20 || r > 0x7e && r <= 0xffff:
+				fmt.Fprintf(b, `\u%04x`, r)
+			case r > 0xffff:
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
+			default:
+				b.WriteRune(r)
+			}
+		}
+		b.WriteByte('"')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePython(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(x)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePython(b, k)
+			b.WriteString(": ")
+			writePython(b, x[k])
+		}
+		b.WriteByte('}')
+	}
 }
 
 // condition writes one condition as the SDK's CEL expression over the group's inputs.
