@@ -38,7 +38,9 @@ type Options struct {
 	// Encode gives every compiled object its YAML (manifest.Object.Encoded), for the
 	// commands that write manifests: each tenant is encoded by the worker that compiled
 	// it, and its YAML is kept in the cache with its objects, so that a tenant read from
-	// the cache is not encoded again.
+	// the cache is not encoded again. Without the cache (NoCache, or one that cannot be
+	// opened) it does nothing: emit.Build encodes the objects on all cores at the end,
+	// which keeps the YAML out of the heap while tenants are being evaluated.
 	Encode bool
 }
 
@@ -169,7 +171,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses}, func(inst *load.Instance) {
 			start := time.Now()
 			r := compileTenant(&plat, selected, inst)
-			if opts.Encode {
+			if inc.encode {
 				r.encode()
 			}
 			r.evaluate, r.compile = inst.Elapsed, time.Since(start)

@@ -23,12 +23,13 @@ import (
 type incremental struct {
 	c    *cache.Cache // nil when caching is off
 	keys map[string]cache.Key
-	// encode is Options.Encode: entries are wanted with their objects' YAML.
+	// encode is Options.Encode with a cache: entries are wanted with their objects'
+	// YAML, and compiled tenants are encoded to be stored with it.
 	encode bool
 }
 
 func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, plat *model.Platform, selected map[string]model.Cluster) *incremental {
-	inc := &incremental{encode: opts.Encode}
+	inc := &incremental{}
 	if opts.NoCache || cache.Version() == "" {
 		return inc
 	}
@@ -44,6 +45,7 @@ func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, pla
 		return inc
 	}
 	inc.c = c
+	inc.encode = opts.Encode
 
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")

@@ -45,7 +45,9 @@ YAML stream on standard output.
 
 The tree is written to a temporary directory and renamed into place, so it is never
 half-written. Files in the output directory that mlc did not write are kept; the files
-it wrote before are replaced. The same input always gives the same bytes.
+it wrote before are replaced. Over a tree it wrote before, mlc compares the files and
+rebuilds only the folder that holds what changed (unchanged files are linked, not
+written again). The same input always gives the same bytes.
 
 Nothing is written when the repository has errors: they are reported as by 'mlc vet'.
 
