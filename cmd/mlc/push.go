@@ -96,7 +96,9 @@ func runPush(cmd *cobra.Command, dir, repository string, f pushFlags) error {
 	} else if dirty && !f.allowDirty {
 		return errors.New("the repository has uncommitted changes: commit them first, so the artifacts match their revision (or pass --allow-dirty)")
 	}
-	res, err := compiler.Compile(ctx, dir, f.cache.apply(f.options()))
+	opts := f.cache.apply(f.options())
+	opts.Encode = true // the artifacts hold the YAML: encode on the workers, keep it cached
+	res, err := compiler.Compile(ctx, dir, opts)
 	if err != nil {
 		return err
 	}
