@@ -10,14 +10,20 @@ import (
 // TestGraph draws the quickstart's nightly pipeline in both formats and compares them
 // with testdata/graph (rewritten with -update).
 func TestGraph(t *testing.T) {
+	graphGolden(t, "nightly", "../../examples/quickstart")
+}
+
+// graphGolden draws a pipeline of tenant vision in both formats and compares the
+// drawings with testdata/graph/PIPELINE.FORMAT (rewritten with -update).
+func graphGolden(t *testing.T, pipeline, repo string) {
 	for _, format := range []string{"mermaid", "dot"} {
 		t.Run(format, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := run([]string{"graph", "pipeline", "nightly", "../../examples/quickstart", "--tenant", "vision", "--format", format}, &out, &errOut)
+			code := run([]string{"graph", "pipeline", pipeline, repo, "--tenant", "vision", "--format", format}, &out, &errOut)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errOut.String())
 			}
-			file := filepath.Join("testdata", "graph", "nightly."+format)
+			file := filepath.Join("testdata", "graph", pipeline+"."+format)
 			if *update {
 				if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
@@ -63,28 +69,7 @@ func TestGraphEscaping(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(repo, "tenants", "vision", "shapes.cue"), []byte(shapesPipeline), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{"mermaid", "dot"} {
-		t.Run(format, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			code := run([]string{"graph", "pipeline", "shapes", repo, "--tenant", "vision", "--format", format}, &out, &errOut)
-			if code != exitOK {
-				t.Fatalf("exit %d: %s", code, errOut.String())
-			}
-			file := filepath.Join("testdata", "graph", "shapes."+format)
-			if *update {
-				if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
-			}
-		})
-	}
+	graphGolden(t, "shapes", repo)
 }
 
 // TestGraphUnknownPipeline is a usage error.
