@@ -16,8 +16,8 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/synth"
 )
 
-// rendered compiles dir and returns every file of its tree and the compilation.
-func rendered(t *testing.T, dir string, opts compiler.Options) (string, *compiler.Result) {
+// compileTree compiles dir, which must be free of errors, and builds its tree.
+func compileTree(t *testing.T, dir string, opts compiler.Options) (*emit.Tree, *compiler.Result) {
 	t.Helper()
 	res, err := compiler.Compile(context.Background(), dir, opts)
 	if err != nil {
@@ -30,6 +30,13 @@ func rendered(t *testing.T, dir string, opts compiler.Options) (string, *compile
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tree, res
+}
+
+// rendered compiles dir and returns every file of its tree and the compilation.
+func rendered(t *testing.T, dir string, opts compiler.Options) (string, *compiler.Result) {
+	t.Helper()
+	tree, res := compileTree(t, dir, opts)
 	var b strings.Builder
 	for _, f := range tree.Files {
 		b.WriteString("# " + f.Path + "\n")
@@ -225,17 +232,7 @@ func TestTenantNotOnCluster(t *testing.T) {
 // renderTo compiles repo as mlc render -o out does, and writes its tree into out.
 func renderTo(t *testing.T, repo string, opts compiler.Options, out string) *compiler.Result {
 	t.Helper()
-	res, err := compiler.Compile(context.Background(), repo, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Diagnostics.HasErrors() {
-		t.Fatal(res.Diagnostics.Error())
-	}
-	tree, err := emit.Build(res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree, res := compileTree(t, repo, opts)
 	if err := tree.WriteDir(out); err != nil {
 		t.Fatal(err)
 	}
