@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
@@ -75,7 +76,11 @@ func (l *live) dryRun(ctx context.Context, p *applyPlan, workers int) (sides, di
 // persisting it. An object in a namespace that does not exist yet (a new tenant's) is
 // taken as rendered: the API server cannot try it before its namespace is there.
 func (l *live) dryRunOne(ctx context.Context, it item) outcome {
-	obj := &unstructured.Unstructured{Object: deepCopy(it.obj.Content)}
+	content, err := plainJSON(it.obj.Content)
+	if err != nil {
+		return outcome{err: err}
+	}
+	obj := &unstructured.Unstructured{Object: content}
 	manager := ownFieldManager
 	if it.by != (applier{}) {
 		manager = fluxFieldManager
@@ -167,7 +172,7 @@ func refusal(err error) bool {
 // normalize keeps what a user declares and a reviewer reads: the status, and the
 // metadata the API server keeps for itself, are left out.
 func normalize(obj map[string]any) map[string]any {
-	out := deepCopy(obj)
+	out := runtime.DeepCopyJSON(obj)
 	delete(out, "status")
 	m, _ := out["metadata"].(map[string]any)
 	if m == nil {
@@ -185,19 +190,18 @@ func normalize(obj map[string]any) map[string]any {
 	return out
 }
 
-// deepCopy copies an object as plain JSON values, whatever Go types built it.
-func deepCopy(m map[string]any) map[string]any {
+// plainJSON copies a rendered object as the plain JSON values the API machinery
+// expects, whatever Go types built it.
+func plainJSON(m map[string]any) (map[string]any, error) {
 	b, err := json.Marshal(m)
 	if err != nil {
-		panic(fmt.Sprintf("an object that is not JSON: %v", err))
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var out map[string]any
-	if err := dec.Decode(&out); err != nil {
-		panic(err)
-	}
-	return out
+	err = dec.Decode(&out)
+	return out, err
 }
 
 // pruneProtected reports whether Flux keeps the object when it leaves the artifact.
