@@ -35,12 +35,12 @@ type Options struct {
 	NoCache bool
 	// CacheDir is where that cache lives; cache.Dir() when empty.
 	CacheDir string
-	// Encode gives every compiled object its YAML (manifest.Object.Encoded), for the
-	// commands that write manifests: each tenant is encoded by the worker that compiled
-	// it, and its YAML is kept in the cache with its objects, so that a tenant read from
-	// the cache is not encoded again. Without the cache (NoCache, or one that cannot be
-	// opened) it does nothing: emit.Build encodes the objects on all cores at the end,
-	// which keeps the YAML out of the heap while tenants are being evaluated.
+	// Encode is for the commands that only write manifests: each tenant's objects are
+	// encoded to YAML (manifest.Object.Encoded) by the worker that compiled it, then
+	// slimmed to their identity (manifest.Object.Slim), so that a large render holds
+	// bytes the garbage collector need not scan instead of trees of maps. The cache
+	// keeps whole objects and their YAML, so that a tenant read from it is not encoded
+	// again.
 	Encode bool
 }
 
@@ -171,11 +171,14 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses}, func(inst *load.Instance) {
 			start := time.Now()
 			r := compileTenant(&plat, selected, inst)
-			if inc.encode {
+			if opts.Encode {
 				r.encode()
 			}
 			r.evaluate, r.compile = inst.Elapsed, time.Since(start)
 			inc.store(r)
+			if opts.Encode {
+				r.slim()
+			}
 			collected <- r
 		})
 	}
@@ -233,6 +236,16 @@ func (r *tenantResult) encode() {
 		return
 	}
 	encodeOutputs(r.outputs)
+}
+
+// slim reduces the tenant's encoded objects to their YAML and identity.
+func (r *tenantResult) slim() { slimOutputs(r.outputs) }
+
+func slimOutputs(outputs map[string]*lower.Output) {
+	for _, out := range outputs {
+		manifest.SlimAll(out.Platform)
+		manifest.SlimAll(out.Workloads)
+	}
 }
 
 func encodeOutputs(outputs map[string]*lower.Output) {

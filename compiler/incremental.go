@@ -102,6 +102,9 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 					encodeOutputs(e.Outputs)
 					_ = inc.c.Store(inc.keys[wanted[i]], e)
 				}
+				if inc.encode {
+					slimOutputs(e.Outputs)
+				}
 				found[i] = &tenantResult{name: wanted[i], outputs: e.Outputs, diags: e.Diagnostics, cached: true, compile: time.Since(start)}
 			}
 		})

@@ -245,14 +245,25 @@ func (w *dirWriter) rebuild(sub string, files []File, same []bool) (err error) {
 			}
 		}
 	}
-	errs := make([]error, len(files))
-	parallel(len(files), w.workers, func(i int) {
-		rel := filepath.FromSlash(strings.TrimPrefix(files[i].Path, sub+"/"))
-		to := filepath.Join(tmp, rel)
-		if same[i] && os.Link(filepath.Join(target, rel), to) == nil {
-			return
+	// A worker writes one folder at a time: files created in the same folder at once
+	// queue on the folder's lock in the kernel, which costs more than it overlaps.
+	var folders []int // index of each folder's first file; a folder's files are together
+	for i, f := range files {
+		if i == 0 || path.Dir(f.Path) != path.Dir(files[i-1].Path) {
+			folders = append(folders, i)
 		}
-		errs[i] = os.WriteFile(to, files[i].Data, 0o644)
+	}
+	folders = append(folders, len(files))
+	errs := make([]error, len(files))
+	parallel(len(folders)-1, w.workers, func(d int) {
+		for i := folders[d]; i < folders[d+1]; i++ {
+			rel := filepath.FromSlash(strings.TrimPrefix(files[i].Path, sub+"/"))
+			to := filepath.Join(tmp, rel)
+			if same[i] && os.Link(filepath.Join(target, rel), to) == nil {
+				continue
+			}
+			errs[i] = os.WriteFile(to, files[i].Data, 0o644)
+		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -86,3 +86,30 @@ func Compare(a, b Object) int {
 		cmp.Compare(a.Name(), b.Name()),
 	)
 }
+
+// Slim returns the object reduced to its YAML and its identity: Content keeps only
+// apiVersion, kind and metadata.name and metadata.namespace, what names and orders the
+// object. The rest of a compiled object's tree is most of the memory a large render
+// holds, and once the YAML is made nothing else reads it. An object without its YAML
+// (Encoded) is returned whole.
+func (o Object) Slim() Object {
+	if o.Encoded == nil {
+		return o
+	}
+	meta := map[string]any{}
+	for _, k := range []string{"name", "namespace"} {
+		if v := o.meta(k); v != "" {
+			meta[k] = v
+		}
+	}
+	o.Content = map[string]any{"apiVersion": o.APIVersion(), "kind": o.Kind(), "metadata": meta}
+	return o
+}
+
+// SlimAll slims every object of objs in place (see Slim). The objects' old Content is
+// replaced, never modified, so other copies of them keep theirs.
+func SlimAll(objs []Object) {
+	for i := range objs {
+		objs[i] = objs[i].Slim()
+	}
+}

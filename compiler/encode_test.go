@@ -1,0 +1,75 @@
+package compiler_test
+
+import (
+	"iter"
+	"maps"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
+)
+
+// TestEncodeSlimsObjects: with Encode, every compiled object carries its YAML and only
+// its identity besides, the tree is the same as without, and the cache still hands
+// whole objects to a compilation that needs them (mlc diff, vet).
+func TestEncodeSlimsObjects(t *testing.T) {
+	repo := filepath.Join("..", "examples", "quickstart")
+	want, full := rendered(t, repo, compiler.Options{NoCache: true})
+	cacheDir := t.TempDir()
+	for _, step := range []struct {
+		name string
+		opts compiler.Options
+	}{
+		{"without cache", compiler.Options{NoCache: true, Encode: true}},
+		{"cold cache", compiler.Options{CacheDir: cacheDir, Encode: true}},
+		{"warm cache", compiler.Options{CacheDir: cacheDir, Encode: true}},
+	} {
+		got, res := rendered(t, repo, step.opts)
+		if got != want {
+			t.Errorf("%s: the tree differs from one compiled without Encode", step.name)
+		}
+		n := 0
+		for o := range objects(res) {
+			n++
+			if o.Encoded == nil {
+				t.Errorf("%s: %s %s has no YAML", step.name, o.Kind(), o.Name())
+			}
+			if keys := slices.Sorted(maps.Keys(o.Content)); !slices.Equal(keys, []string{"apiVersion", "kind", "metadata"}) {
+				t.Errorf("%s: %s %s keeps %v", step.name, o.Kind(), o.Name(), keys)
+			}
+		}
+		if n == 0 {
+			t.Fatalf("%s: no objects", step.name)
+		}
+	}
+	_, fromCache := rendered(t, repo, compiler.Options{CacheDir: cacheDir})
+	if fromCache.Stats.Evaluated != 0 {
+		t.Fatalf("%d tenants evaluated, want all from the cache", fromCache.Stats.Evaluated)
+	}
+	wholes := map[string]manifest.Object{}
+	for o := range objects(full) {
+		wholes[o.ID()] = o
+	}
+	for o := range objects(fromCache) {
+		if w := wholes[o.ID()]; len(o.Content) != len(w.Content) || o.Content["spec"] == nil && w.Content["spec"] != nil {
+			t.Errorf("from the cache without Encode: %s is not whole (%d keys, want %d)", o.ID(), len(o.Content), len(w.Content))
+		}
+	}
+}
+
+// objects yields every tenant object of a compilation.
+func objects(res *compiler.Result) iter.Seq[manifest.Object] {
+	return func(yield func(manifest.Object) bool) {
+		for _, c := range res.Clusters {
+			for _, tn := range c.Tenants {
+				for _, o := range append(slices.Clone(tn.Platform), tn.Workloads...) {
+					if !yield(o) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
