@@ -1,28 +1,27 @@
 package manifest
 
-import (
-	yaml "go.yaml.in/yaml/v2"
-)
-
 // YAML encodes the object as a YAML document with keys in sorted order, so the same
-// object always gives the same bytes. It encodes the Go values directly, in the style
-// kustomize prints (two-space indent, lists not indented), without the JSON round trip
-// of sigs.k8s.io/yaml. When the object already carries its encoding (Encoded), that is
-// returned as it is, without encoding again.
+// object always gives the same bytes. The bytes are exactly those yaml.Marshal of
+// go.yaml.in/yaml/v2 gives for Content (two-space indent, lists not indented under their
+// key, yaml.v2's key order and choice of scalar style), without the JSON round trip of
+// sigs.k8s.io/yaml: a specialised encoder writes the JSON-like Go values the compiler
+// builds, and leaves to yaml.v2 what it cannot vouch for (other Go types, keys that are
+// not ASCII, some non-ASCII strings). When the object already carries its encoding
+// (Encoded), that is returned as it is, without encoding again.
 func (o Object) YAML() ([]byte, error) {
 	if o.Encoded != nil {
 		return o.Encoded, nil
 	}
-	return yaml.Marshal(o.Content)
+	return encodeYAML(o.Content)
 }
 
-// Encode sets o.Encoded to the object's YAML, unless it is already set. The caller must
-// not change Content afterwards.
+// Encode sets o.Encoded to the object's YAML (see YAML), unless it is already set. The
+// caller must not change Content afterwards.
 func (o *Object) Encode() error {
 	if o.Encoded != nil {
 		return nil
 	}
-	b, err := yaml.Marshal(o.Content)
+	b, err := encodeYAML(o.Content)
 	if err != nil {
 		return err
 	}
