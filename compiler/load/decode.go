@@ -56,7 +56,7 @@ func (inst *Instance) misfit(e *json.UnmarshalTypeError) error {
 		}
 		if v.IncompleteKind() == cue.IntKind {
 			if s, err := v.MarshalJSON(); err == nil && string(s) == literal {
-				d.Path = strings.TrimPrefix(v.Path().String(), "#Repository.")
+				d.Path = userPath(v.Path().String())
 				d.Pos = inst.Locate(d.Path)
 			}
 		}

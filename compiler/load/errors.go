@@ -33,7 +33,7 @@ func fromCUE(err error, secondary map[string]bool) diag.List {
 		if rest, ok := strings.CutPrefix(msg, "incomplete value "); ok {
 			msg = "required, but not set (want " + rest + ")"
 		}
-		path := strings.TrimPrefix(strings.Join(e.Path(), "."), "#Repository.")
+		path := userPath(strings.Join(e.Path(), "."))
 		positions := append([]token.Pos{e.Position()}, cueerrors.Positions(e)...)
 		l = append(l, diag.Diagnostic{
 			Severity: diag.Error,
@@ -248,4 +248,13 @@ func collectPositions(v cue.Value, depth int, ps *[]token.Pos) {
 			collectPositions(a, depth-1, ps)
 		}
 	}
+}
+
+// userPath is a CUE path as the user writes it: without the schema definition the
+// instance was unified with.
+func userPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "#Repository."); ok {
+		return rest
+	}
+	return strings.TrimPrefix(p, "#TenantDeclarations.")
 }

@@ -49,6 +49,9 @@ type Instance struct {
 	// Elapsed is how long the evaluation took.
 	Elapsed time.Duration
 
+	// apart is true when the tenant was evaluated apart from the platform files.
+	apart bool
+
 	fallbackFile string
 	// secondary are the files that only bind the repository to the schemas (they import
 	// them); positions in them are used only when no other file has one.
@@ -67,6 +70,13 @@ type Options struct {
 type Evaluator struct {
 	repo    *Repository
 	sources map[string][]byte
+	// apart says whether tenants may be evaluated apart from the platform files (see
+	// separable); platformLabels are the platform files' top-level labels.
+	apart           bool
+	platformLabels  map[string]bool
+	platformPackage string
+	// fullOnly turns evaluation apart off, for tests that compare the two.
+	fullOnly bool
 }
 
 // NewEvaluator reads the repository's CUE files.
@@ -89,6 +99,7 @@ func NewEvaluator(repo *Repository) (*Evaluator, error) {
 			}
 		}
 	}
+	e.separable()
 	return e, nil
 }
 
@@ -147,6 +158,12 @@ type worker struct {
 	bctx   *build.Context
 	schema cue.Value
 	used   int
+
+	// tenantSchema is #TenantDeclarations, what a tenant evaluated apart is unified
+	// with; platform is the platform instance evaluated in this context, once, the
+	// scope of such a tenant's files (nil until needed).
+	tenantSchema cue.Value
+	platform     *Instance
 }
 
 func newWorker() *worker {
@@ -174,6 +191,8 @@ func (w *worker) renew() {
 		panic(fmt.Sprintf("mlc: embedded platform defaults do not compile: %v", err))
 	}
 	w.schema = schemaVal.LookupPath(cue.MakePath(cue.Def("Repository"))).Unify(defaults)
+	w.tenantSchema = schemaVal.LookupPath(cue.MakePath(cue.Def("TenantDeclarations")))
+	w.platform = nil
 	w.used = 0
 }
 
@@ -217,34 +236,40 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 			return res
 		}
 	}
-	files := e.repo.PlatformFiles
-	if t != nil {
-		files = append(files[:len(files):len(files)], t.Files...)
-	}
-	dir := e.repo.Root
-	if t != nil {
-		dir = filepath.Join(dir, filepath.FromSlash(t.Dir))
-	}
-	inst := w.bctx.NewInstance(dir, nil)
+	// A tenant's files are parsed first: they decide whether the tenant can be
+	// evaluated apart from the platform files, in the scope of the platform evaluated
+	// once in this context, instead of together with them (see separable).
+	var apart bool
 	var parsed []*ast.File
-	for _, name := range files {
-		f, err := parser.ParseFile(name, e.sources[name], parser.ParseComments)
-		if err != nil {
-			res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
-			continue
+	if t != nil {
+		parsed = parseFiles(e, t.Files, &res.Diagnostics)
+		if res.Diagnostics.HasErrors() {
+			return res
 		}
-		parsed = append(parsed, f)
+		apart = e.apart && !e.fullOnly && e.tenantApart(parsed) && w.platformInstance(e) != nil
+	}
+	if !apart {
+		parsed = append(parseFiles(e, e.repo.PlatformFiles, &res.Diagnostics), parsed...)
 	}
 	if res.Diagnostics.HasErrors() {
 		return res
 	}
-	res.Diagnostics = append(res.Diagnostics, checkPackages(parsed)...)
+	if apart {
+		res.Diagnostics = append(res.Diagnostics, checkPackages(parsed, e.repo.PlatformFiles[0], e.platformPackage)...)
+	} else {
+		res.Diagnostics = append(res.Diagnostics, checkPackages(parsed, parsed[0].Filename, parsed[0].PackageName())...)
+	}
 	if t != nil {
 		res.Diagnostics = append(res.Diagnostics, checkTenantFiles(parsed, t)...)
 	}
 	if res.Diagnostics.HasErrors() {
 		return res
 	}
+	dir := e.repo.Root
+	if t != nil {
+		dir = filepath.Join(dir, filepath.FromSlash(t.Dir))
+	}
+	inst := w.bctx.NewInstance(dir, nil)
 	for _, f := range parsed {
 		if err := inst.AddSyntax(f); err != nil {
 			res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
@@ -253,7 +278,13 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 	}
 	inst.PkgName = parsed[0].PackageName()
 	res.secondary = schemaBindings(parsed)
-	user := w.ctx.BuildInstance(inst)
+	res.apart = apart
+	var user, v cue.Value
+	if apart {
+		user = w.ctx.BuildInstance(inst, cue.Scope(w.platform.Value))
+	} else {
+		user = w.ctx.BuildInstance(inst)
+	}
 	if err := user.Err(); err != nil {
 		// Err holds the first error only; Validate reports every one.
 		if all := user.Validate(); all != nil {
@@ -262,7 +293,11 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		res.Diagnostics = append(res.Diagnostics, fromCUE(err, res.secondary)...)
 		return res
 	}
-	v := w.schema.Unify(user)
+	if apart {
+		v = user.Unify(w.tenantSchema)
+	} else {
+		v = w.schema.Unify(user)
+	}
 	if t != nil {
 		if tv := user.LookupPath(cue.ParsePath("tenant")); tv.Exists() {
 			if n, err := tv.LookupPath(cue.ParsePath("name")).String(); err == nil && n != t.Name {
@@ -315,15 +350,30 @@ func schemaBindings(files []*ast.File) map[string]bool {
 	return out
 }
 
-// checkPackages makes sure every file of an instance belongs to the same package.
-func checkPackages(files []*ast.File) diag.List {
+// parseFiles parses the named files of the repository, adding syntax errors to diags.
+func parseFiles(e *Evaluator, names []string, diags *diag.List) []*ast.File {
+	var parsed []*ast.File
+	for _, name := range names {
+		f, err := parser.ParseFile(name, e.sources[name], parser.ParseComments)
+		if err != nil {
+			*diags = append(*diags, FromCUE(err)...)
+			continue
+		}
+		parsed = append(parsed, f)
+	}
+	return parsed
+}
+
+// checkPackages makes sure every file of an instance is in package want, that of
+// wantFile (the instance's first file, or the first platform file for a tenant
+// evaluated apart).
+func checkPackages(files []*ast.File, wantFile, want string) diag.List {
 	var l diag.List
-	want := files[0].PackageName()
 	for _, f := range files {
 		got := f.PackageName()
 		if got != want {
 			l.Errorf(PositionOf(f.Pos()), "", "package %q, but %s is in package %q: every file of a platform repository must be in the same package",
-				got, files[0].Filename, want)
+				got, wantFile, want)
 		}
 	}
 	return l
