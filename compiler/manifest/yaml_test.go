@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,9 @@ var nastyStrings = []string{
 	"日本語", "multi\nliné\n", "\xff", "a\xc3", "0 2 * * *", "s3://models/resnet/v3",
 	"torchrun --nproc_per_node=8 train.py", "echo \"hi\" && exit 1", "{{ .Values.x }}", "${HOME}",
 	"python3 -c 'import sys; print(sys.argv)'",
+	"a\t\"b\\c", "+.", "-.e1", "1x:2", "18446744073709551615", "0b" + strings.Repeat("1", 64),
+	"-0b" + strings.Repeat("1", 64), "0b+" + strings.Repeat("1", 64),
+	"\t" + strings.Repeat("word  ", 20),
 	strings.Repeat("x", 130),
 	strings.Repeat("word ", 30),
 	strings.Repeat("word ", 30) + "end",
@@ -161,7 +165,8 @@ func TestKeyOrder(t *testing.T) {
 		"a", "b", "A", "B", "_", "-", ".", "/", "0", "1", "9", "10", "a1", "a2", "a10", "a01",
 		"a001", "a0", "a00", "a0b", "ab", "aB", "a_b", "a-b", "a.b", "a/b", "x1y2", "x1y10",
 		"x10y1", "apiVersion", "kind", "metadata", "spec", "status", "app.kubernetes.io/name",
-		"nvidia.com/gpu", "99999999999999999999", "9999999999999999999a", "z",
+		"nvidia.com/gpu", "99999999999999999999", "9999999999999999999a", "z", "a1-", "a1.",
+		"x20", "x2_", "x200", "x2-0",
 	}
 	m := map[string]any{}
 	for i, k := range keys {
@@ -191,6 +196,11 @@ func TestKeyOrder(t *testing.T) {
 	if !same(t, numbered) {
 		t.Error("numbered keys fell back to yaml.v2")
 	}
+	many := map[string]any{}
+	for i := range 300 {
+		many[strings.Repeat("k", i%7)+strconv.Itoa(i)] = i
+	}
+	same(t, many) // left to yaml.v2: too many keys to check their order is total
 }
 
 // FuzzKeyOrder compares the order of mapping keys with yaml.v2's.
