@@ -1,10 +1,12 @@
 package load
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -12,34 +14,31 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/diag"
 )
 
-// DecodeTenant decodes the tenant's declarations (the TenantFields) into x, a struct with
-// JSON tags. It goes through JSON, which costs a fraction of cue.Value.Decode. A value
-// that fits no Go field (a number too large for it) is returned as a diagnostic at the
-// value's line.
+// DecodeTenant decodes the tenant's declarations (the TenantFields) into x, a pointer to
+// a struct with JSON tags or to a map, as encoding/json would decode their JSON, but
+// without making it (see valueDecoder), which was a large part of a tenant's time. A
+// value that fits no Go field (a number too large for it) is returned as a diagnostic
+// at the value's line.
 func (inst *Instance) DecodeTenant(x any) error {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for field := range TenantFields {
-		v := inst.Value.LookupPath(cue.MakePath(cue.Str(field)))
-		if !v.Exists() {
-			continue
-		}
-		b, err := v.MarshalJSON()
-		if err != nil {
-			return err
-		}
-		if buf.Len() > 1 {
-			buf.WriteByte(',')
-		}
-		name, _ := json.Marshal(field)
-		buf.Write(name)
-		buf.WriteByte(':')
-		buf.Write(b)
+	rv := reflect.ValueOf(x)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("load: DecodeTenant needs a non-nil pointer, not %T", x)
 	}
-	buf.WriteByte('}')
-	err := json.Unmarshal(buf.Bytes(), x)
+	var d valueDecoder
+	var err error
+	if target := rv.Elem(); target.Kind() == reflect.Map {
+		err = d.decodeMap(inst.Value, target, slices.Sorted(maps.Keys(TenantFields)))
+	} else {
+		err = d.decode(inst.Value, target)
+	}
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
+	switch {
+	case d.misfit != nil:
+		m := d.misfit
+		path := userPath(m.v.Path().String())
+		return diag.List{{Severity: diag.Error, Pos: inst.Locate(path), Path: path,
+			Message: fmt.Sprintf("%s is too large: it must fit a %s", m.text, m.goType)}}
+	case errors.As(err, &typeErr):
 		return inst.misfit(typeErr)
 	}
 	return err
