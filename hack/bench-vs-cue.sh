@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# hack/bench-vs-cue.sh [TENANTS] [WORKLOADS]: times `mlc render --no-cache` against
+# hack/bench-vs-cue.sh [TENANTS] [WORKLOADS] [RUNS]: times `mlc render --no-cache` against
 # `cue export` on the same synthetic platform (default 1000 tenants x 10 workloads) and
-# prints both wall times, their ratio and both peak RSS (from /usr/bin/time -v).
+# prints both wall times, their ratio and both peak RSS (from /usr/bin/time -v). Each is
+# run RUNS times (default 3), in turn, and the median run of each is reported: a shared
+# machine's speed drifts, and on this kind of disk creating files costs several times
+# more while many were deleted in the last seconds (every render writes thousands).
 #
 # The cue command is installed from the Go module proxy at the cuelang.org/go version of
 # go.mod, into ${MLC_BENCH_CACHE:-$HOME/.cache/mlc-bench}/cue-<version>/ (reused when
@@ -12,6 +15,7 @@ set -euo pipefail
 
 TENANTS=${1:-1000}
 WORKLOADS=${2:-10}
+RUNS=${3:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${MLC_BENCH_CACHE:-$HOME/.cache/mlc-bench}
 export GOWORK=off GOTOOLCHAIN=local
@@ -34,8 +38,8 @@ trap 'rm -rf "$WORK"' EXIT
 (cd "$ROOT" && go build -o "$WORK/mlc" ./cmd/mlc)
 (cd "$ROOT" && go run ./compiler/synth/cmd/synth -tenants "$TENANTS" -workloads "$WORKLOADS" -o "$WORK/repo" -plain "$WORK/plain")
 
-# measure NAME DIR CMD...: runs CMD in DIR under GNU time; sets wall_NAME and cpu_NAME
-# (user + system, seconds) and rss_NAME (MiB).
+# measure NAME DIR CMD...: runs CMD in DIR under GNU time and appends "wall cpu rss" (s,
+# s, MiB) to $WORK/NAME.runs.
 measure() {
 	local name=$1 dir=$2
 	shift 2
@@ -44,20 +48,33 @@ measure() {
 		cat "$WORK/$name.err" >&2
 		exit 1
 	fi
-	local wall cpu rss
-	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/$name.time")
-	cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$WORK/$name.time")
-	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/$name.time")
-	printf -v "wall_$name" '%s' "$wall"
-	printf -v "cpu_$name" '%s' "$cpu"
-	printf -v "rss_$name" '%s' "$rss"
+	awk -F': ' '
+		/Elapsed \(wall clock\)/ {n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i]}
+		/(User|System) time \(seconds\)/ {c += $2}
+		/Maximum resident set size/ {r = $2 / 1024}
+		END {printf "%s %s %.0f\n", w, c, r}' "$WORK/$name.time" >>"$WORK/$name.runs"
 }
 
-measure mlc "$WORK/repo" "$WORK/mlc" render --no-cache -q -o "$WORK/out"
-measure cue "$WORK/plain" "$CUE" export
-objects=$(find "$WORK/out" -name '*.yaml' ! -name kustomization.yaml | wc -l)
+# median NAME: sets wall_NAME, cpu_NAME and rss_NAME from the run of median wall time.
+median() {
+	local w c r
+	read -r w c r < <(sort -n "$WORK/$1.runs" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+	printf -v "wall_$1" '%s' "$w"
+	printf -v "cpu_$1" '%s' "$c"
+	printf -v "rss_$1" '%s' "$r"
+}
 
-echo "platform: $TENANTS tenants x $WORKLOADS workloads; $(nproc) cores; $(go env GOVERSION); cue $CUE_VERSION; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# Every render writes a new directory; all are removed at the end, not between runs.
+for run in $(seq "$RUNS"); do
+	measure mlc "$WORK/repo" "$WORK/mlc" render --no-cache -q -o "$WORK/out-$run"
+	measure cue "$WORK/plain" "$CUE" export
+done
+median mlc
+median cue
+objects=$(find "$WORK/out-1" -name '*.yaml' ! -name kustomization.yaml | wc -l)
+
+echo "platform: $TENANTS tenants x $WORKLOADS workloads; $(nproc) cores; $(go env GOVERSION); cue $CUE_VERSION; median of $RUNS runs each; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'mlc render --no-cache  wall %6.2f s  cpu %6.2f s  peak RSS %5s MiB  (%s objects)\n' "$wall_mlc" "$cpu_mlc" "$rss_mlc" "$objects"
 printf 'cue export             wall %6.2f s  cpu %6.2f s  peak RSS %5s MiB\n' "$wall_cue" "$cpu_cue" "$rss_cue"
+echo "all runs (wall s, cpu s, RSS MiB): mlc $(tr '\n' ';' <"$WORK/mlc.runs") cue $(tr '\n' ';' <"$WORK/cue.runs")"
 awk -v m="$wall_mlc" -v c="$wall_cue" 'BEGIN {printf "ratio mlc/cue          %.2f (target <= 0.60)\n", m / c}'
