@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/check"
 	"github.com/mlc-gitops/mlc/compiler/diag"
@@ -315,6 +317,7 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 // check or in lowering, reported at the declaration the object came from.
 func validateObjects(objs []manifest.Object, locate check.Locator) diag.List {
 	var l diag.List
+	validator.Prepare(kindsOf(objs))
 	seen := map[string]string{}
 	for _, o := range objs {
 		if first, dup := seen[o.ID()]; dup {
@@ -327,6 +330,18 @@ func validateObjects(objs []manifest.Object, locate check.Locator) diag.List {
 		}
 	}
 	return l
+}
+
+// kindsOf returns the kinds of objs, each once.
+func kindsOf(objs []manifest.Object) []schema.GroupVersionKind {
+	var kinds []schema.GroupVersionKind
+	for _, o := range objs {
+		gvk := schema.FromAPIVersionAndKind(o.APIVersion(), o.Kind())
+		if !slices.Contains(kinds, gvk) {
+			kinds = append(kinds, gvk)
+		}
+	}
+	return kinds
 }
 
 // checkPlacement refuses a --tenant that no selected cluster runs, which would

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -71,6 +72,7 @@ type crdVersion struct {
 	once     sync.Once
 	compiled *compiledVersion
 	err      error
+	done     atomic.Bool // once has run
 }
 
 // compiledVersion holds what the API server builds per CRD version.
@@ -139,6 +141,7 @@ func (e *crdEntry) compile(v *crdVersion) (*compiledVersion, error) {
 		if v.err != nil {
 			v.err = fmt.Errorf("embedded schema of %s %s: %w", e.gk, v.name, v.err)
 		}
+		v.done.Store(true)
 	})
 	return v.compiled, v.err
 }
