@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -81,23 +82,31 @@ type Evaluator struct {
 
 // NewEvaluator reads the repository's CUE files.
 func NewEvaluator(repo *Repository) (*Evaluator, error) {
-	e := &Evaluator{repo: repo, sources: map[string][]byte{}}
-	read := func(rel string) error {
-		b, err := os.ReadFile(filepath.Join(repo.Root, filepath.FromSlash(rel)))
-		e.sources[rel] = b
-		return err
+	names := slices.Clone(repo.PlatformFiles)
+	for _, t := range repo.Tenants {
+		names = append(names, t.Files...)
 	}
-	for _, f := range repo.PlatformFiles {
-		if err := read(f); err != nil {
+	// Read by several goroutines: most of the time is in system calls.
+	contents := make([][]byte, len(names))
+	errs := make([]error, len(names))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(names), 2*runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(names); i = int(next.Add(1)) - 1 {
+				contents[i], errs[i] = os.ReadFile(filepath.Join(repo.Root, filepath.FromSlash(names[i])))
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}
-	for _, t := range repo.Tenants {
-		for _, f := range t.Files {
-			if err := read(f); err != nil {
-				return nil, err
-			}
-		}
+	e := &Evaluator{repo: repo, sources: make(map[string][]byte, len(names))}
+	for i, name := range names {
+		e.sources[name] = contents[i]
 	}
 	e.separable()
 	return e, nil
