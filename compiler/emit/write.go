@@ -79,9 +79,21 @@ func (t *Tree) WriteDir(dir string) error {
 		top, _, _ := strings.Cut(f.Path, "/")
 		units[top] = append(units[top], f)
 	}
-	// Check everything before writing anything.
+	// Check everything before writing anything. A file whose folder does not exist
+	// cannot be there: folders are looked at once each, not every file of a new tree.
+	folderExists := map[string]bool{}
 	for _, f := range t.Files {
 		if ours[f.Path] {
+			continue
+		}
+		folder := path.Dir(f.Path)
+		exists, seen := folderExists[folder]
+		if !seen {
+			_, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(folder)))
+			exists = err == nil
+			folderExists[folder] = exists
+		}
+		if !exists {
 			continue
 		}
 		p := filepath.Join(dir, filepath.FromSlash(f.Path))
@@ -262,7 +274,7 @@ func (w *dirWriter) rebuild(sub string, files []File, same []bool) (err error) {
 			if same[i] && os.Link(filepath.Join(target, rel), to) == nil {
 				continue
 			}
-			errs[i] = os.WriteFile(to, files[i].Data, 0o644)
+			errs[i] = writeNewFile(to, files[i].Data, 0o644)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
