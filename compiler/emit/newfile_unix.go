@@ -42,4 +42,3 @@ func ignoringEINTR(f func() (int, error)) (int, error) {
 		}
 	}
 }
-
