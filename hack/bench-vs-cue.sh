@@ -64,7 +64,12 @@ median() {
 	printf -v "rss_$1" '%s' "$r"
 }
 
-# Every render writes a new directory; all are removed at the end, not between runs.
+# Every render writes a new directory; all are removed at the end, not between runs. ext4
+# without a journal (as on the machines this was measured on) searches past the inodes
+# deleted in the last 30 seconds to create a file, which can double a render's system
+# time; so the runs start once the deletions before this script (earlier runs' clean-up)
+# are that old. MLC_BENCH_SETTLE=0 skips the wait.
+sleep "${MLC_BENCH_SETTLE:-30}"
 for run in $(seq "$RUNS"); do
 	measure mlc "$WORK/repo" "$WORK/mlc" render --no-cache -q -o "$WORK/out-$run"
 	measure cue "$WORK/plain" "$CUE" export
