@@ -67,6 +67,12 @@ func TestBadPipelineInput(t *testing.T) {
 			pos: pl + ":6:50", path: "pipelines.nightly.tasks.train.inputs.model", message: "this input expects a Model artifact, but prep.dataset is a Dataset",
 		},
 		{
+			name: "an output of no KFP type",
+			file: pipelineFile(`	tasks: prep: {image: "ghcr.io/acme/prep:1", outputs: dataset: "DataFrame"}
+`),
+			pos: pl + ":4:64", path: "pipelines.nightly.tasks.prep.outputs.dataset", message: `"DataFrame" is not a parameter type (string, int, float, bool, list, struct) or an artifact type (Artifact, Dataset`,
+		},
+		{
 			name: "a missing required parameter",
 			file: pipelineFile(`	parameters: source: type: "string"
 	tasks: prep: {image: "ghcr.io/acme/prep:1", inputs: src: parameter: "source"}

@@ -183,6 +183,8 @@ var patterns = []struct{ expr, meaning string }{
 	{`=~"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"`, "an email address"},
 	{`=~"^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"`, "a Kubernetes quantity such as 500m, 4 or 16Gi"},
 	{`=~"^/"`, "an absolute path"},
+	{`=~"^(string|int|float|bool|list|struct|Artifact|Dataset|Model|Metrics|ClassificationMetrics|SlicedClassificationMetrics|HTML|Markdown)$"`,
+		"a parameter type (string, int, float, bool, list, struct) or an artifact type (Artifact, Dataset, Model, Metrics, ClassificationMetrics, SlicedClassificationMetrics, HTML, Markdown)"},
 }
 
 var outOfBound = regexp.MustCompile(`^invalid value (.*) \(out of bound (=~".*")\)$`)
