@@ -375,6 +375,13 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			message: `"caffe" is not allowed here; want one of "huggingface", "lightgbm", "mlflow", "onnx", "paddle", "pmml", "pytorch", "sklearn", "tensorflow", "triton", "xgboost"`,
 		},
 		{
+			name:    "a number for a model format",
+			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: 3, storageUri: \"s3://b/m\"}\n"},
+			pos:     sv + ":3:38",
+			path:    "servingEndpoints.m.model.format",
+			message: `3 is not allowed here; want one of "huggingface", "lightgbm"`,
+		},
+		{
 			name:    "a runtime that cannot serve the format",
 			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: model: {format: \"sklearn\", storageUri: \"s3://b/m\", runtime: \"kserve-torchserve\"}\n"},
 			pos:     sv + ":3:82",

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -187,21 +188,44 @@ var patterns = []struct{ expr, meaning string }{
 		"a parameter type (string, int, float, bool, list, struct) or an artifact type (Artifact, Dataset, Model, Metrics, ClassificationMetrics, SlicedClassificationMetrics, HTML, Markdown)"},
 }
 
-var outOfBound = regexp.MustCompile(`^invalid value (.*) \(out of bound (=~".*")\)$`)
+var (
+	outOfBound           = regexp.MustCompile(`^invalid value (.*) \(out of bound (=~".*")\)$`)
+	conflictsWithPattern = regexp.MustCompile(`^conflicting values (.*) and (=~".*") \(mismatched types \w+ and string\)$`)
+)
 
 // explain rewrites a pattern mismatch in words.
 func explain(msg string) string {
 	m := outOfBound.FindStringSubmatch(msg)
 	if m == nil {
-		return msg
+		// A value of another type than the pattern's: a number for an enumeration.
+		if m = conflictsWithPattern.FindStringSubmatch(msg); m == nil {
+			return msg
+		}
 	}
 	for _, p := range patterns {
 		if m[2] == p.expr {
 			return fmt.Sprintf("%s is not %s", m[1], p.meaning)
 		}
 	}
+	// The schemas write an enumeration as a pattern of its words, which CUE checks
+	// at once rather than one word after another; said as a disjunction's mismatch.
+	if e := enumeration.FindStringSubmatch(m[2]); e != nil {
+		words := strings.Split(e[1], "|")
+		slices.Sort(words)
+		for i, w := range words {
+			words[i] = strconv.Quote(w)
+		}
+		want := "one of " + strings.Join(words, ", ")
+		if len(words) == 1 {
+			want = words[0]
+		}
+		return fmt.Sprintf("%s is not allowed here; want %s", m[1], want)
+	}
 	return msg
 }
+
+// enumeration matches a pattern of words only: =~"^(a|b|c)$".
+var enumeration = regexp.MustCompile(`^=~"\^\(([A-Za-z0-9._-]+(?:\|[A-Za-z0-9._-]+)*)\)\$"$`)
 
 // PositionOf converts a CUE position.
 func PositionOf(p token.Pos) diag.Position {
