@@ -18,17 +18,27 @@ func TestEncodeSlimsObjects(t *testing.T) {
 	repo := filepath.Join("..", "examples", "quickstart")
 	want, full := rendered(t, repo, compiler.Options{NoCache: true})
 	cacheDir := t.TempDir()
+	// A cache filled by a compilation that did not encode (mlc vet): its entries are
+	// encoded when read, and stored so.
+	vetCache := t.TempDir()
+	rendered(t, repo, compiler.Options{CacheDir: vetCache})
 	for _, step := range []struct {
-		name string
-		opts compiler.Options
+		name      string
+		opts      compiler.Options
+		evaluated int // -1: any number
 	}{
-		{"without cache", compiler.Options{NoCache: true, Encode: true}},
-		{"cold cache", compiler.Options{CacheDir: cacheDir, Encode: true}},
-		{"warm cache", compiler.Options{CacheDir: cacheDir, Encode: true}},
+		{"without cache", compiler.Options{NoCache: true, Encode: true}, -1},
+		{"cold cache", compiler.Options{CacheDir: cacheDir, Encode: true}, -1},
+		{"warm cache", compiler.Options{CacheDir: cacheDir, Encode: true}, 0},
+		{"cache filled without Encode", compiler.Options{CacheDir: vetCache, Encode: true}, 0},
+		{"cache encoded when read", compiler.Options{CacheDir: vetCache, Encode: true}, 0},
 	} {
 		got, res := rendered(t, repo, step.opts)
 		if got != want {
 			t.Errorf("%s: the tree differs from one compiled without Encode", step.name)
+		}
+		if step.evaluated >= 0 && res.Stats.Evaluated != step.evaluated {
+			t.Errorf("%s: %d tenants evaluated, want %d", step.name, res.Stats.Evaluated, step.evaluated)
 		}
 		n := 0
 		for o := range objects(res) {

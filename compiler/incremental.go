@@ -92,18 +92,9 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 		wg.Go(func() {
 			for i := range next {
 				start := time.Now()
-				e, ok := inc.c.Load(inc.keys[wanted[i]])
+				e, ok := inc.load(inc.keys[wanted[i]])
 				if !ok {
 					continue
-				}
-				if inc.encode && !e.Encoded() {
-					// Stored by a compilation that did not encode (mlc vet): encode it
-					// here, on this worker, and keep it so for the next render.
-					encodeOutputs(e.Outputs)
-					_ = inc.c.Store(inc.keys[wanted[i]], e)
-				}
-				if inc.encode {
-					slimOutputs(e.Outputs)
 				}
 				found[i] = &tenantResult{name: wanted[i], outputs: e.Outputs, diags: e.Diagnostics, cached: true, compile: time.Since(start)}
 			}
@@ -122,6 +113,27 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 		}
 	}
 	return misses
+}
+
+// load reads the entry under k as the compilation wants it: with encode, every object
+// slimmed to its YAML (see manifest.Object.Slim).
+func (inc *incremental) load(k cache.Key) (*cache.Entry, bool) {
+	if !inc.encode {
+		return inc.c.Load(k)
+	}
+	e, ok := inc.c.LoadSlim(k)
+	if !ok || e.Encoded() {
+		return e, ok
+	}
+	// Stored by a compilation that did not encode (mlc vet): read it whole, encode it
+	// here, on this worker, and keep it so for the next render.
+	if e, ok = inc.c.Load(k); !ok {
+		return nil, false
+	}
+	encodeOutputs(e.Outputs)
+	_ = inc.c.Store(k, e)
+	slimOutputs(e.Outputs)
+	return e, true
 }
 
 // store keeps a freshly compiled tenant, unless it has errors: those are reported

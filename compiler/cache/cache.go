@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -75,21 +76,66 @@ func (c *Cache) path(k Key) string {
 }
 
 // Load returns the entry stored under k; false when there is none or it is unreadable.
-func (c *Cache) Load(k Key) (*Entry, bool) {
+func (c *Cache) Load(k Key) (*Entry, bool) { return c.load(k, false) }
+
+// LoadSlim is Load for a reader that wants only the objects' YAML: each object comes
+// slimmed (manifest.Object.Slim), and its Content is neither read nor decoded, which is
+// most of the work of loading an entry. An entry with objects stored without their YAML
+// is read whole, and then its Encoded is false.
+func (c *Cache) LoadSlim(k Key) (*Entry, bool) { return c.load(k, true) }
+
+func (c *Cache) load(k Key, slim bool) (*Entry, bool) {
 	p := c.path(k)
-	b, err := os.ReadFile(p)
+	f, err := os.Open(p)
 	if err != nil {
 		return nil, false
 	}
-	e, err := decodeEntry(b)
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return nil, false
 	}
-	if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > touchAfter {
+	e, err := readEntry(f, st.Size(), slim)
+	if err != nil {
+		return nil, false
+	}
+	if time.Since(st.ModTime()) > touchAfter {
 		now := time.Now()
 		_ = os.Chtimes(p, now, now)
 	}
 	return e, true
+}
+
+// readEntry decodes the entry in f, of size bytes: with slim, from its head alone when
+// it can.
+func readEntry(f io.ReaderAt, size int64, slim bool) (*Entry, error) {
+	if slim && size >= int64(headerLen) {
+		var header [headerLen]byte
+		if _, err := f.ReadAt(header[:], 0); err != nil {
+			return nil, err
+		}
+		n, err := headLen(header[:])
+		if err != nil || int64(n) > size {
+			return nil, errCorrupt
+		}
+		b := make([]byte, n)
+		if _, err := f.ReadAt(b, 0); err != nil {
+			return nil, err
+		}
+		head, err := checked(b)
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeHead(head[headerLen:], nil, true)
+		if err != errNeedContents {
+			return e, err
+		}
+	}
+	b := make([]byte, size)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return nil, err
+	}
+	return decodeEntry(b)
 }
 
 // Store writes e under k. An entry that cannot be encoded or written is an error the

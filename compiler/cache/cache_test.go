@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -54,6 +55,10 @@ func TestRoundTripKeepsTypes(t *testing.T) {
 	if &got.Outputs["prod"].Workloads[0] != &got.Outputs["staging"].Workloads[0] {
 		t.Errorf("shared workloads were not shared again")
 	}
+	// Objects stored without their YAML come whole even to a slim reader.
+	if slim, err := readEntry(bytes.NewReader(b), int64(len(b)), true); err != nil || !reflect.DeepEqual(slim, e) || slim.Encoded() {
+		t.Errorf("a slim read of objects without YAML: %v, equal %v", err, reflect.DeepEqual(slim, e))
+	}
 	again, _ := e.encode()
 	if string(again) != string(b) {
 		t.Errorf("encoding is not deterministic")
@@ -81,11 +86,15 @@ func TestCorruptEntriesAreMisses(t *testing.T) {
 	if _, ok := c.Load(k); ok {
 		t.Fatal("hit in an empty cache")
 	}
-	if err := c.Store(k, sampleEntry()); err != nil {
+	if err := c.Store(k, encodedSample(t)); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := c.Load(k); !ok {
 		t.Fatal("miss after store")
+	}
+	slim, ok := c.LoadSlim(k)
+	if !ok {
+		t.Fatal("slim miss after store")
 	}
 	good, _ := os.ReadFile(c.path(k))
 	for i := 0; i < len(good); i += 7 {
@@ -98,8 +107,28 @@ func TestCorruptEntriesAreMisses(t *testing.T) {
 			if _, ok := c.Load(k); ok {
 				t.Fatalf("corrupt entry (byte %d) was a hit", i)
 			}
+			// A slim read does not read the contents, so damage there goes unseen;
+			// anything it returns must be the entry as stored.
+			if got, ok := c.LoadSlim(k); ok && !reflect.DeepEqual(got, slim) {
+				t.Fatalf("corrupt entry (byte %d) read slim as another entry", i)
+			}
 		}
 	}
+}
+
+// encodedSample is sampleEntry with every object's YAML.
+func encodedSample(t *testing.T) *Entry {
+	e := sampleEntry()
+	for _, out := range e.Outputs {
+		for _, l := range [][]manifest.Object{out.Platform, out.Workloads} {
+			for i := range l {
+				if err := l[i].Encode(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	return e
 }
 
 func TestTrim(t *testing.T) {
@@ -155,22 +184,10 @@ func TestVersion(t *testing.T) {
 // TestEntryKeepsYAML: the objects' YAML goes through the cache as it is, and an entry
 // whose YAML is damaged is a miss.
 func TestEntryKeepsYAML(t *testing.T) {
-	e := sampleEntry()
-	if e.Encoded() {
+	if sampleEntry().Encoded() {
 		t.Fatal("an entry without YAML says it has it")
 	}
-	for _, out := range e.Outputs {
-		for i := range out.Platform {
-			if err := out.Platform[i].Encode(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for i := range out.Workloads {
-			if err := out.Workloads[i].Encode(); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	e := encodedSample(t)
 	if !e.Encoded() {
 		t.Fatal("an encoded entry says it is not")
 	}
@@ -185,6 +202,22 @@ func TestEntryKeepsYAML(t *testing.T) {
 	got, ok := c.Load(k)
 	if !ok || !reflect.DeepEqual(got, e) || !got.Encoded() {
 		t.Fatalf("round trip: %v, equal %v", ok, reflect.DeepEqual(got, e))
+	}
+	// Read slim, every object is what Slim makes of it, and nothing else changes.
+	slim, ok := c.LoadSlim(k)
+	if !ok || !slim.Encoded() {
+		t.Fatalf("slim load: %v", ok)
+	}
+	for name, out := range e.Outputs {
+		want := &lower.Output{Platform: slices.Clone(out.Platform), Workloads: slices.Clone(out.Workloads), Notes: out.Notes}
+		manifest.SlimAll(want.Platform)
+		manifest.SlimAll(want.Workloads)
+		if !reflect.DeepEqual(slim.Outputs[name], want) {
+			t.Errorf("%s read slim:\n got %#v\nwant %#v", name, slim.Outputs[name], want)
+		}
+	}
+	if !reflect.DeepEqual(slim.Diagnostics, e.Diagnostics) {
+		t.Errorf("diagnostics read slim: %v, want %v", slim.Diagnostics, e.Diagnostics)
 	}
 	b, err := os.ReadFile(c.path(k))
 	if err != nil {

@@ -2,9 +2,11 @@ package cache
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"maps"
+	"math"
 	"slices"
 	"unsafe"
 
@@ -40,21 +42,38 @@ func (e *Entry) Encoded() bool {
 }
 
 // magic starts every entry; a new layout gets a new one, which makes old entries misses.
-const magic = "mlc-tenant-entry/2\n"
+const magic = "mlc-tenant-entry/3\n"
+
+// An entry is two parts, each ending with a CRC-32C of itself:
+//
+//	magic, the length of the head (4 bytes), the head, its checksum (4 bytes)
+//	the contents, their checksum (4 bytes)
+//
+// The head holds everything but the objects' Content: the diagnostics, each object's
+// source, YAML, identity and Content length, and the outputs. The contents hold each
+// object's Content, in the order of the head's objects. A reader that wants only the
+// YAML (LoadSlim) reads the head alone: Content is about half of an entry, and decoding
+// it most of the work of reading one.
+const (
+	headerLen  = len(magic) + 4
+	trailerLen = 4
+)
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// encode writes e, ending with a checksum of everything before it.
+// encode writes e (see the layout above).
 func (e *Entry) encode() ([]byte, error) {
-	enc := &encoder{buf: append(make([]byte, 0, 64<<10), magic...)}
-	enc.uvarint(uint64(len(e.Diagnostics)) + 1)
+	head := &encoder{buf: append(make([]byte, 0, 64<<10), magic...)}
+	head.buf = append(head.buf, 0, 0, 0, 0) // the head's length, set below
+	contents := &encoder{buf: make([]byte, 0, 64<<10)}
+	head.uvarint(uint64(len(e.Diagnostics)) + 1)
 	for _, d := range e.Diagnostics {
-		enc.string(string(d.Severity))
-		enc.string(d.Pos.File)
-		enc.varint(int64(d.Pos.Line))
-		enc.varint(int64(d.Pos.Column))
-		enc.string(d.Path)
-		enc.string(d.Message)
+		head.string(string(d.Severity))
+		head.string(d.Pos.File)
+		head.varint(int64(d.Pos.Line))
+		head.varint(int64(d.Pos.Column))
+		head.string(d.Path)
+		head.string(d.Message)
 	}
 	// Clusters with the same lowering target share their workloads; they are written
 	// once, and shared again when read.
@@ -82,53 +101,105 @@ func (e *Entry) encode() ([]byte, error) {
 	for i, n := range names {
 		refs[i] = [2]uint64{index(e.Outputs[n].Platform), index(e.Outputs[n].Workloads)}
 	}
-	enc.uvarint(uint64(len(lists)) + 1)
+	head.uvarint(uint64(len(lists)) + 1)
 	for _, l := range lists {
-		enc.uvarint(uint64(len(l)) + 1)
+		head.uvarint(uint64(len(l)) + 1)
 		for _, o := range l {
-			enc.string(o.Source)
-			if err := enc.mapAny(o.Content); err != nil {
+			head.string(o.Source)
+			// The YAML: its length + 1, 0 when the object was not encoded; then, when
+			// it was, the identity that slims it (manifest.Identity).
+			if o.Encoded == nil {
+				head.uvarint(0)
+			} else {
+				head.uvarint(uint64(len(o.Encoded)) + 1)
+				head.buf = append(head.buf, o.Encoded...)
+				head.string(o.APIVersion())
+				head.string(o.Kind())
+				head.string(o.Name())
+				head.string(o.Namespace())
+			}
+			before := len(contents.buf)
+			if err := contents.mapAny(o.Content); err != nil {
 				return nil, err
 			}
-			// The YAML: its length + 1, 0 when the object was not encoded.
-			if o.Encoded == nil {
-				enc.uvarint(0)
-			} else {
-				enc.uvarint(uint64(len(o.Encoded)) + 1)
-				enc.buf = append(enc.buf, o.Encoded...)
-			}
+			head.uvarint(uint64(len(contents.buf) - before))
 		}
 	}
-	enc.uvarint(uint64(len(names)) + 1)
+	head.uvarint(uint64(len(names)) + 1)
 	for i, n := range names {
-		enc.string(n)
-		enc.uvarint(refs[i][0])
-		enc.uvarint(refs[i][1])
+		head.string(n)
+		head.uvarint(refs[i][0])
+		head.uvarint(refs[i][1])
 		notes := e.Outputs[n].Notes
-		enc.uvarint(uint64(len(notes)) + 1)
+		head.uvarint(uint64(len(notes)) + 1)
 		for _, s := range notes {
-			enc.string(s)
+			head.string(s)
 		}
 	}
-	return binary.LittleEndian.AppendUint32(enc.buf, crc32.Checksum(enc.buf, crcTable)), nil
+	if len(head.buf) > math.MaxUint32 {
+		return nil, fmt.Errorf("cache: entry of %d bytes is too large", len(head.buf))
+	}
+	binary.LittleEndian.PutUint32(head.buf[len(magic):], uint32(len(head.buf)-headerLen))
+	b := binary.LittleEndian.AppendUint32(head.buf, crc32.Checksum(head.buf, crcTable))
+	b = append(b, contents.buf...)
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(contents.buf, crcTable)), nil
 }
 
-// decodeEntry reads what encode wrote; anything else is an error.
-func decodeEntry(b []byte) (e *Entry, err error) {
-	if len(b) < len(magic)+4 || string(b[:len(magic)]) != magic {
+// headLen returns the length of the head of the entry that starts with b (at least
+// headerLen bytes), checksum included.
+func headLen(b []byte) (int, error) {
+	if len(b) < headerLen || string(b[:len(magic)]) != magic {
+		return 0, errCorrupt
+	}
+	return int(binary.LittleEndian.Uint32(b[len(magic):headerLen])) + headerLen + trailerLen, nil
+}
+
+// checked returns part less its checksum, or an error when the checksum does not match.
+func checked(part []byte) ([]byte, error) {
+	if len(part) < trailerLen {
 		return nil, errCorrupt
 	}
-	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
+	body, sum := part[:len(part)-trailerLen], binary.LittleEndian.Uint32(part[len(part)-trailerLen:])
 	if crc32.Checksum(body, crcTable) != sum {
 		return nil, errCorrupt
 	}
+	return body, nil
+}
+
+// errNeedContents tells a slim reader that some object was stored without its YAML, so
+// the entry must be read whole.
+var errNeedContents = errors.New("cache entry has objects without YAML")
+
+// decodeEntry reads what encode wrote, whole; anything else is an error.
+func decodeEntry(b []byte) (*Entry, error) {
+	n, err := headLen(b)
+	if err != nil || n > len(b) {
+		return nil, errCorrupt
+	}
+	head, err := checked(b[:n])
+	if err != nil {
+		return nil, err
+	}
+	contents, err := checked(b[n:])
+	if err != nil {
+		return nil, err
+	}
+	return decodeHead(head[headerLen:], contents, false)
+}
+
+// decodeHead reads an entry's head (less its header and checksum), and every object's
+// Content from contents. With slim, contents are not read (nil will do) and each object
+// comes slimmed (manifest.Object.Slim), or errNeedContents when one was stored without
+// its YAML.
+func decodeHead(head, contents []byte, slim bool) (e *Entry, err error) {
 	defer func() {
 		// The checksum matched, so this is a bug in the codec; still a miss, not a crash.
 		if r := recover(); r != nil {
 			e, err = nil, fmt.Errorf("%w: %v", errCorrupt, r)
 		}
 	}()
-	d := &decoder{buf: body[len(magic):]}
+	d := &decoder{buf: head}
+	c := &decoder{buf: contents}
 	e = &Entry{Outputs: map[string]*lower.Output{}}
 	n, _ := d.count()
 	for range n {
@@ -147,9 +218,30 @@ func decodeEntry(b []byte) (e *Entry, err error) {
 		k, _ := d.count()
 		lists[i] = make([]manifest.Object, k)
 		for j := range lists[i] {
-			lists[i][j].Source = d.string()
-			lists[i][j].Content = d.mapAny()
-			lists[i][j].Encoded = d.yaml()
+			o := &lists[i][j]
+			o.Source = d.string()
+			o.Encoded = d.yaml()
+			if o.Encoded != nil {
+				apiVersion, kind, name, namespace := d.string(), d.string(), d.string(), d.string()
+				if slim {
+					o.Content = manifest.Identity(apiVersion, kind, name, namespace)
+				}
+			} else if slim {
+				return nil, errNeedContents
+			}
+			size := d.uvarint()
+			if slim {
+				continue
+			}
+			if size > uint64(len(c.buf)) {
+				return nil, errCorrupt
+			}
+			one := &decoder{buf: c.buf[:size:size]}
+			c.buf = c.buf[size:]
+			o.Content = one.mapAny()
+			if one.err != nil || len(one.buf) != 0 {
+				return nil, errCorrupt
+			}
 		}
 	}
 	list := func() []manifest.Object {
@@ -173,7 +265,7 @@ func decodeEntry(b []byte) (e *Entry, err error) {
 		}
 		e.Outputs[name] = out
 	}
-	if d.err != nil || len(d.buf) != 0 {
+	if d.err != nil || len(d.buf) != 0 || len(c.buf) != 0 {
 		return nil, errCorrupt
 	}
 	return e, nil

@@ -96,14 +96,21 @@ func (o Object) Slim() Object {
 	if o.Encoded == nil {
 		return o
 	}
-	meta := map[string]any{}
-	for _, k := range []string{"name", "namespace"} {
-		if v := o.meta(k); v != "" {
-			meta[k] = v
-		}
-	}
-	o.Content = map[string]any{"apiVersion": o.APIVersion(), "kind": o.Kind(), "metadata": meta}
+	o.Content = Identity(o.APIVersion(), o.Kind(), o.Name(), o.Namespace())
 	return o
+}
+
+// Identity is the Content of a slim object (see Slim) of that apiVersion, kind, name and
+// namespace; an empty name or namespace is left out.
+func Identity(apiVersion, kind, name, namespace string) map[string]any {
+	meta := make(map[string]any, 2)
+	if name != "" {
+		meta["name"] = name
+	}
+	if namespace != "" {
+		meta["namespace"] = namespace
+	}
+	return map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": meta}
 }
 
 // SlimAll slims every object of objs in place (see Slim). The objects' old Content is
