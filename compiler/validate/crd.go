@@ -78,12 +78,13 @@ type crdVersion struct {
 // compiledVersion holds what the API server builds per CRD version.
 type compiledVersion struct {
 	structural *structuralschema.Structural
-	schema     apiservervalidation.SchemaValidator
-	fast       *fastSchema    // a shortcut for schema on values it accepts
-	walk       *structNode    // shortcuts for the steps that walk structural
-	cel        *cel.Validator // nil when the schema has no CEL rules
-	hasStatus  bool           // the status subresource is enabled
-	scale      *apiextensionsv1.CustomResourceSubresourceScale
+	// openapi returns the kube-openapi validator, built on first call.
+	openapi   func() (apiservervalidation.SchemaValidator, error)
+	fast      *fastSchema    // a shortcut for openapi on values it accepts
+	walk      *structNode    // shortcuts for the steps that walk structural
+	cel       *cel.Validator // nil when the schema has no CEL rules
+	hasStatus bool           // the status subresource is enabled
+	scale     *apiextensionsv1.CustomResourceSubresourceScale
 }
 
 func loadIndex() (map[schema.GroupKind]*crdEntry, error) {
@@ -155,38 +156,57 @@ func (e *crdEntry) build(version string) (*compiledVersion, error) {
 	if !ok {
 		return nil, fmt.Errorf("version missing from %s", e.file)
 	}
+	props, err := decodeSchema(fv.Schema)
+	if err != nil {
+		return nil, err
+	}
+	fast := newFastSchema(props)
+	s, err := structuralschema.NewStructural(props)
+	if err != nil {
+		return nil, err
+	}
+	// The API server copies s before pruning its defaults because it keeps
+	// props, whose default values s shares. props is dropped here (the
+	// kube-openapi validator is built from a schema of its own), so s may be
+	// changed in place.
+	if err := structuraldefaulting.PruneDefaults(s); err != nil {
+		return nil, err
+	}
+	c := &compiledVersion{
+		structural: s,
+		fast:       fast,
+		walk:       newStructNode(s),
+		cel:        cel.NewValidator(s, true, celconfig.PerCallLimit),
+	}
+	// kube-openapi is needed only for objects that fast does not accept, so
+	// its validator is built on first need, from a fresh decoding.
+	c.openapi = sync.OnceValues(func() (apiservervalidation.SchemaValidator, error) {
+		props, err := decodeSchema(fv.Schema)
+		if err != nil {
+			return nil, err
+		}
+		sv, _, err := apiservervalidation.NewSchemaValidator(props)
+		return sv, err
+	})
+	if sub := fv.Subresources; sub != nil {
+		c.hasStatus = sub.Status != nil
+		c.scale = sub.Scale
+	}
+	return c, nil
+}
+
+// decodeSchema decodes a version's openAPIV3Schema into the internal form the
+// API server builds its validators from.
+func decodeSchema(raw json.RawMessage) (*apiextensions.JSONSchemaProps, error) {
 	external := &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{}}
-	if err := json.Unmarshal(fv.Schema, external.OpenAPIV3Schema); err != nil {
+	if err := json.Unmarshal(raw, external.OpenAPIV3Schema); err != nil {
 		return nil, err
 	}
 	internal := &apiextensions.CustomResourceValidation{}
 	if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(external, internal, nil); err != nil {
 		return nil, err
 	}
-	s, err := structuralschema.NewStructural(internal.OpenAPIV3Schema)
-	if err != nil {
-		return nil, err
-	}
-	s = s.DeepCopy()
-	if err := structuraldefaulting.PruneDefaults(s); err != nil {
-		return nil, err
-	}
-	sv, openapiSchema, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
-	if err != nil {
-		return nil, err
-	}
-	c := &compiledVersion{
-		structural: s,
-		schema:     sv,
-		fast:       newFastSchema(openapiSchema),
-		walk:       newStructNode(s),
-		cel:        cel.NewValidator(s, true, celconfig.PerCallLimit),
-	}
-	if sub := fv.Subresources; sub != nil {
-		c.hasStatus = sub.Status != nil
-		c.scale = sub.Scale
-	}
-	return c, nil
+	return internal.OpenAPIV3Schema, nil
 }
 
 // verifyFast, set by tests only, makes validate run kube-openapi on every
@@ -303,7 +323,12 @@ func (e *crdEntry) validate(version string, u map[string]any, shared bool) error
 	fe := checkMeta(&errs, rawMeta, meta, e.namespaced, apivalidation.NameIsDNSSubdomain)
 	if fast := c.fast.ok(u); !fast || verifyFast != nil {
 		// Not known to be valid: let kube-openapi judge it and word the errors.
-		schemaErrs := apiservervalidation.ValidateCustomResource(nil, u, c.schema)
+		sv, err := c.openapi()
+		if err != nil {
+			errs.add("", "Internal error: embedded schema of "+e.gk.String()+" "+version+": "+err.Error())
+			return errs
+		}
+		schemaErrs := apiservervalidation.ValidateCustomResource(nil, u, sv)
 		if verifyFast != nil {
 			verifyFast(fast, schemaErrs)
 		}

@@ -6,15 +6,19 @@ import (
 	"slices"
 	"unicode/utf8"
 
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apiserver/pkg/cel/environment"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 	"k8s.io/kube-openapi/pkg/validation/strfmt"
 )
 
 // fastSchema answers one question cheaply: would kube-openapi's SchemaValidator
 // (what apiservervalidation.ValidateCustomResource runs on create) find no error
-// in a value? It is built once per CRD version from the very spec.Schema that
-// the API server's validator is built from, and walks the value without
-// allocating.
+// in a value? It is built once per CRD version from the schema that the API
+// server's validator is converted from, read as that conversion presents it to
+// kube-openapi (TestFastSchemaBuiltAsConverted compares the two on every
+// embedded schema), and walks the value without allocating.
 //
 // It is a sound shortcut, not a second implementation: ok returns true only
 // when every check kube-openapi would run on the value passes. Whenever it meets
@@ -71,45 +75,55 @@ type fastSchema struct {
 	not   *logicSchema
 }
 
-// newFastSchema builds the shortcut for s, the schema handed to kube-openapi.
-func newFastSchema(s *spec.Schema) *fastSchema {
+// newFastSchema builds the shortcut for s, the CRD version's schema from which
+// the API server's kube-openapi validator is converted
+// (apiservervalidation.NewSchemaValidator). It reads s as that conversion
+// (ConvertJSONSchemaPropsWithPostProcess, formats stripped as
+// stripFormat strips them) would present it to kube-openapi, without
+// building the converted schema.
+func newFastSchema(s *apiextensions.JSONSchemaProps) *fastSchema {
 	f := &fastSchema{}
 	if s == nil {
 		f.unsupported = true
 		return f
 	}
-	if s.Ref.String() != "" || len(s.Dependencies) > 0 ||
+	if (s.Ref != nil && *s.Ref != "") || len(s.Dependencies) > 0 ||
 		len(s.PatternProperties) > 0 || s.AdditionalItems != nil || s.UniqueItems ||
 		s.MultipleOf != nil ||
-		(s.Items != nil && (len(s.Items.Schemas) > 0 || s.Items.Schema == nil)) {
+		(s.Items != nil && (len(s.Items.JSONSchemas) > 0 || s.Items.Schema == nil)) {
 		f.unsupported = true
 		return f
 	}
-	f.types = s.Type
+	f.types = convertedTypes(s)
 	f.nullable = s.Nullable
-	f.format = s.Format
+	f.format = stripFormat(f.types, s.Format)
 	// kube-openapi's typeValidator rejects every non-string value when a
 	// format is given without a type; leave that case to it.
 	if len(f.types) == 0 && f.format != "" {
 		f.unsupported = true
 		return f
 	}
-	f.checkFormat = strfmt.Default.ContainsName(s.Format)
-	if len(s.Type) == 1 {
-		switch s.Type[0] {
+	f.checkFormat = strfmt.Default.ContainsName(f.format)
+	if len(f.types) == 1 {
+		switch f.types[0] {
 		case "integer":
 			f.numType = "integer"
-			if s.Format == "int32" || s.Format == "int64" {
-				f.numFormat = s.Format
+			if f.format == "int32" || f.format == "int64" {
+				f.numFormat = f.format
 			}
 		case "number":
 			f.numType = "number"
-			if s.Format == "float" || s.Format == "double" {
-				f.numFormat = s.Format
+			if f.format == "float" || f.format == "double" {
+				f.numFormat = f.format
 			}
 		}
 	}
-	f.enum = s.Enum
+	if s.Enum != nil {
+		f.enum = make([]any, len(s.Enum))
+		for i, e := range s.Enum {
+			f.enum[i] = e
+		}
+	}
 	f.minLength, f.maxLength = s.MinLength, s.MaxLength
 	if s.Pattern != "" {
 		re, err := regexp.Compile(s.Pattern)
@@ -163,6 +177,34 @@ func newFastSchema(s *spec.Schema) *fastSchema {
 	return f
 }
 
+// convertedTypes is the "type" list the conversion to kube-openapi's schema
+// writes.
+func convertedTypes(s *apiextensions.JSONSchemaProps) []string {
+	switch {
+	case s.XIntOrString:
+		return []string{"integer", "string"}
+	case s.Type != "":
+		return []string{s.Type}
+	}
+	return nil
+}
+
+// stripFormats is the post-processing that the conversion applies to each
+// converted schema: formats the API server does not support are dropped.
+var stripFormats = apiservervalidation.StripUnsupportedFormatsPostProcessorForVersion(environment.DefaultCompatibilityVersion())
+
+// stripFormat returns format as kube-openapi sees it under the given types.
+func stripFormat(types []string, format string) string {
+	if format == "" {
+		return ""
+	}
+	s := &spec.Schema{SchemaProps: spec.SchemaProps{Type: types, Format: format}}
+	if err := stripFormats(s); err != nil {
+		return format
+	}
+	return s.Format
+}
+
 // logicSchema is a schema that only requires properties and combines other
 // such schemas (anyOf, allOf, oneOf, not), as CRD generators write "exactly
 // one of these fields" (Istio's oneOf: [{not: {anyOf: [{required: [a]}, ...]}},
@@ -174,9 +216,14 @@ type logicSchema struct {
 	not                 *logicSchema
 }
 
-// newLogicSchema returns nil unless s is such a schema.
-func newLogicSchema(s *spec.Schema) *logicSchema {
-	if s == nil || s.Ref.String() != "" || len(s.Type) > 0 || s.Nullable || s.Format != "" ||
+// newLogicSchema returns nil unless s is such a schema, as converted for
+// kube-openapi.
+func newLogicSchema(s *apiextensions.JSONSchemaProps) *logicSchema {
+	if s == nil {
+		return nil
+	}
+	types := convertedTypes(s)
+	if (s.Ref != nil && *s.Ref != "") || len(types) > 0 || s.Nullable || stripFormat(types, s.Format) != "" ||
 		len(s.Enum) > 0 || s.Pattern != "" || s.MinLength != nil || s.MaxLength != nil ||
 		s.Minimum != nil || s.Maximum != nil || s.MultipleOf != nil || s.Items != nil ||
 		s.MinItems != nil || s.MaxItems != nil || s.UniqueItems || s.AdditionalItems != nil ||
@@ -186,7 +233,7 @@ func newLogicSchema(s *spec.Schema) *logicSchema {
 	}
 	l := &logicSchema{required: s.Required}
 	for _, list := range []struct {
-		in  []spec.Schema
+		in  []apiextensions.JSONSchemaProps
 		out *[]*logicSchema
 	}{{s.AnyOf, &l.anyOf}, {s.AllOf, &l.allOf}, {s.OneOf, &l.oneOf}} {
 		for i := range list.in {

@@ -381,8 +381,13 @@ func TestEmbeddedSchemas(t *testing.T) {
 	for gk, e := range v.crds {
 		referenced["crds/"+e.file] = true
 		for name, ver := range e.versions {
-			if _, err := e.compile(ver); err != nil {
+			c, err := e.compile(ver)
+			if err != nil {
 				t.Errorf("%s %s: %v", gk, name, err)
+				continue
+			}
+			if _, err := c.openapi(); err != nil {
+				t.Errorf("%s %s: kube-openapi validator: %v", gk, name, err)
 			}
 			versions++
 		}
