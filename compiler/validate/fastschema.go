@@ -4,6 +4,8 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -141,7 +143,12 @@ func newFastSchema(s *apiextensions.JSONSchemaProps) *fastSchema {
 	f.minItems, f.maxItems = s.MinItems, s.MaxItems
 	if len(s.Properties) > 0 {
 		f.properties = make(map[string]*fastSchema, len(s.Properties))
-		for name, p := range s.Properties {
+		// One copy of the large property schema per node, not per property.
+		var (
+			name string
+			p    apiextensions.JSONSchemaProps
+		)
+		for name, p = range s.Properties {
 			f.properties[name] = newFastSchema(&p)
 		}
 	}
@@ -193,15 +200,23 @@ func convertedTypes(s *apiextensions.JSONSchemaProps) []string {
 // converted schema: formats the API server does not support are dropped.
 var stripFormats = apiservervalidation.StripUnsupportedFormatsPostProcessorForVersion(environment.DefaultCompatibilityVersion())
 
+// strippedFormats caches stripFormat by types and format.
+var strippedFormats sync.Map
+
 // stripFormat returns format as kube-openapi sees it under the given types.
 func stripFormat(types []string, format string) string {
 	if format == "" {
 		return ""
 	}
+	key := strings.Join(types, ",") + " " + format
+	if f, ok := strippedFormats.Load(key); ok {
+		return f.(string)
+	}
 	s := &spec.Schema{SchemaProps: spec.SchemaProps{Type: types, Format: format}}
 	if err := stripFormats(s); err != nil {
 		return format
 	}
+	strippedFormats.Store(key, s.Format)
 	return s.Format
 }
 

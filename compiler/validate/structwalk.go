@@ -62,7 +62,11 @@ func newStructNode(s *structuralschema.Structural) *structNode {
 	}
 	if len(s.Properties) > 0 {
 		n.props = make(map[string]*structNode, len(s.Properties))
-		for k, p := range s.Properties {
+		var (
+			k string
+			p structuralschema.Structural // one copy per node, not per property
+		)
+		for k, p = range s.Properties {
 			c := newStructNode(&p)
 			n.props[k] = c
 			child(c)
