@@ -172,7 +172,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if len(misses) > 0 {
 		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses}, func(inst *load.Instance) {
 			start := time.Now()
-			r := compileTenant(&plat, selected, inst)
+			r := compileTenant(&plat, selected, inst, inc.knownValid(inst.Tenant.Name))
 			if opts.Encode {
 				r.encode()
 			}
@@ -189,6 +189,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	inc.saveIndex(results)
 	inc.trim()
 	for _, t := range wanted {
 		res.Diagnostics = append(res.Diagnostics, results[t].diags...)
@@ -209,7 +210,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		}
 		if plat.Flux != nil {
 			c.Bootstrap = lower.FluxBootstrap(plat.Flux, name)
-			res.Diagnostics = append(res.Diagnostics, validateObjects(c.Bootstrap, func(string) diag.Position { return fluxPos })...)
+			res.Diagnostics = append(res.Diagnostics, (&judge{}).validate(c.Bootstrap, func(string) diag.Position { return fluxPos })...)
 		}
 		res.Clusters = append(res.Clusters, c)
 	}
@@ -229,6 +230,9 @@ type tenantResult struct {
 	// evaluate is the CUE evaluation's time; compile the time spent after it (or
 	// reading the cache entry).
 	evaluate, compile time.Duration
+	// judged counts the objects validated, knownValid those not validated again
+	// (see judge).
+	judged, knownValid int
 }
 
 // encode gives the tenant's objects their YAML. An object that cannot be encoded is
@@ -259,9 +263,12 @@ func encodeOutputs(outputs map[string]*lower.Output) {
 
 // compileTenant runs every stage for one tenant while its CUE value is alive, so that
 // each problem can be placed at the user's line. The tenant is lowered once for each
-// distinct target among the selected clusters that run it.
-func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst *load.Instance) tenantResult {
-	r := tenantResult{name: inst.Tenant.Name, diags: inst.Diagnostics}
+// distinct target among the selected clusters that run it. Objects whose digest is
+// among known were validated before and are not again (see judge).
+func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst *load.Instance, known map[cache.Digest]bool) (r tenantResult) {
+	r = tenantResult{name: inst.Tenant.Name, diags: inst.Diagnostics}
+	j := &judge{known: known}
+	defer func() { r.judged, r.knownValid = j.judged, j.skipped }()
 	if r.diags.HasErrors() {
 		return r
 	}
@@ -295,14 +302,14 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		if !done {
 			o := lower.Tenant(plat, target, &decls)
 			for _, objs := range [][]manifest.Object{o.Platform, o.Workloads} {
-				r.diags = append(r.diags, validateObjects(objs, locate)...)
+				r.diags = append(r.diags, j.validate(objs, locate)...)
 			}
 			out = &o
 			byTarget[target] = out
 		}
 		if plat.Flux != nil {
 			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
-			r.diags = append(r.diags, validateObjects(flux, locate)...)
+			r.diags = append(r.diags, j.validate(flux, locate)...)
 			withFlux := *out
 			withFlux.Platform = append(slices.Clone(out.Platform), flux...)
 			slices.SortFunc(withFlux.Platform, manifest.Compare)
@@ -313,35 +320,51 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 	return r
 }
 
-// validateObjects judges each object as the API server would; a rejection is a bug in a
-// check or in lowering, reported at the declaration the object came from.
-func validateObjects(objs []manifest.Object, locate check.Locator) diag.List {
+// judge validates objects as the API server would: a rejection is a bug in a check or
+// in lowering, reported at the declaration the object came from. An object whose
+// digest (cache.ObjectDigest) is among known is not validated: the same mlc found the
+// very same object valid before. That is what makes compiling a tenant again after a
+// small change cheap; validating the first object of a kind builds its schema, most of
+// a small compilation's time.
+type judge struct {
+	known map[cache.Digest]bool
+	// judged counts the objects validated, skipped those known valid.
+	judged, skipped int
+}
+
+func (j *judge) validate(objs []manifest.Object, locate check.Locator) diag.List {
 	var l diag.List
-	validator.Prepare(kindsOf(objs))
+	todo := make([]bool, len(objs))
+	var kinds []schema.GroupVersionKind
+	for i, o := range objs {
+		if len(j.known) == 0 {
+			// nothing known: every object is validated
+		} else if d, ok := cache.ObjectDigest(o.Content); ok && j.known[d] {
+			j.skipped++
+			continue
+		}
+		todo[i] = true
+		if gvk := schema.FromAPIVersionAndKind(o.APIVersion(), o.Kind()); !slices.Contains(kinds, gvk) {
+			kinds = append(kinds, gvk)
+		}
+	}
+	validator.Prepare(kinds)
 	seen := map[string]string{}
-	for _, o := range objs {
+	for i, o := range objs {
 		if first, dup := seen[o.ID()]; dup {
 			l.Errorf(locate(o.Source), o.Source, "%s %s is also compiled from %s; rename one", o.Kind(), o.Name(), first)
 			continue
 		}
 		seen[o.ID()] = o.Source
+		if !todo[i] {
+			continue
+		}
+		j.judged++
 		for _, fe := range validator.Validate(o.Content) {
 			l.Errorf(locate(o.Source), o.Source, "the compiled %s %s would be rejected by the API server: %s: %s", o.Kind(), o.Name(), fe.Path, fe.Message)
 		}
 	}
 	return l
-}
-
-// kindsOf returns the kinds of objs, each once.
-func kindsOf(objs []manifest.Object) []schema.GroupVersionKind {
-	var kinds []schema.GroupVersionKind
-	for _, o := range objs {
-		gvk := schema.FromAPIVersionAndKind(o.APIVersion(), o.Kind())
-		if !slices.Contains(kinds, gvk) {
-			kinds = append(kinds, gvk)
-		}
-	}
-	return kinds
 }
 
 // checkPlacement refuses a --tenant that no selected cluster runs, which would

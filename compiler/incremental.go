@@ -26,6 +26,10 @@ type incremental struct {
 	// encode is Options.Encode with a cache: entries are wanted with their objects'
 	// YAML, and compiled tenants are encoded to be stored with it.
 	encode bool
+	// repo names the repository's index (cache.Cache.LoadIndex): its root directory.
+	repo string
+	// index has, by tenant, the key stored last for it in this repository.
+	index map[string]cache.Key
 }
 
 func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, plat *model.Platform, selected map[string]model.Cluster) *incremental {
@@ -46,6 +50,8 @@ func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, pla
 	}
 	inc.c = c
 	inc.encode = opts.Encode
+	inc.repo = repo.Root
+	inc.index = c.LoadIndex(repo.Root)
 
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")
@@ -143,6 +149,39 @@ func (inc *incremental) store(r tenantResult) {
 		return
 	}
 	_ = inc.c.Store(inc.keys[r.name], &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
+}
+
+// knownValid returns the digests of the objects the tenant compiled to when it was last
+// stored from this repository, under another key: objects that compile the same again
+// need not be validated again (see judge). Nil when there are none.
+func (inc *incremental) knownValid(tenant string) map[cache.Digest]bool {
+	if inc.c == nil {
+		return nil
+	}
+	prev, ok := inc.index[tenant]
+	if !ok || prev == inc.keys[tenant] {
+		return nil
+	}
+	known, _ := inc.c.LoadDigests(prev)
+	return known
+}
+
+// saveIndex records the keys of the tenants compiled without errors, for the next
+// compilation's knownValid.
+func (inc *incremental) saveIndex(results map[string]tenantResult) {
+	if inc.c == nil {
+		return
+	}
+	changed := false
+	for name, r := range results {
+		if k := inc.keys[name]; !r.diags.HasErrors() && inc.index[name] != k {
+			inc.index[name] = k
+			changed = true
+		}
+	}
+	if changed {
+		_ = inc.c.StoreIndex(inc.repo, inc.index)
+	}
 }
 
 // trim bounds the cache's size on disk (see cache.Cache.Trim).

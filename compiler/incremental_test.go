@@ -381,3 +381,60 @@ func TestCacheKeepsYAML(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownValidObjectsAreNotValidatedAgain: a tenant compiled again after a change
+// validates only the objects that changed; the others are the very objects the same mlc
+// validated when the tenant was compiled last, and the output is the same as a cold
+// compilation's.
+func TestKnownValidObjectsAreNotValidatedAgain(t *testing.T) {
+	repo := t.TempDir()
+	if err := synth.Write(repo, synth.ForWorkloads(3, 10)); err != nil {
+		t.Fatal(err)
+	}
+	tenant := synth.TenantName(1)
+	_, cold := rendered(t, repo, compiler.Options{NoCache: true, Tenants: []string{tenant}})
+	all := cold.Stats.Validated
+	if all == 0 || cold.Stats.KnownValid != 0 {
+		t.Fatalf("cold: %d validated, %d known valid", all, cold.Stats.KnownValid)
+	}
+	cached := compiler.Options{CacheDir: t.TempDir()}
+	if _, res := rendered(t, repo, cached); res.Stats.KnownValid != 0 {
+		t.Fatalf("first compilation: %d objects known valid", res.Stats.KnownValid)
+	}
+	notebooks := filepath.Join(repo, "tenants", tenant, "notebooks.cue")
+	b, err := os.ReadFile(notebooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name   string
+		change func()
+		// validated: how many objects are validated again; -1: some, not all.
+		validated int
+	}{
+		{"a comment", func() { appendFile(t, notebooks, "// a comment\n") }, 0},
+		{"a notebook's CPU", func() {
+			changed := strings.Replace(string(b), "cpu: 2,", "cpu: 3,", 1)
+			if changed == string(b) {
+				t.Fatal("no notebook with 2 CPUs")
+			}
+			if err := os.WriteFile(notebooks, []byte(changed), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, -1},
+	} {
+		step.change()
+		got, res := rendered(t, repo, cached)
+		want, _ := rendered(t, repo, compiler.Options{NoCache: true})
+		if got != want {
+			t.Errorf("%s: the output differs from a cold compilation's", step.name)
+		}
+		s := res.Stats
+		if s.Evaluated != 1 || s.Validated+s.KnownValid != all {
+			t.Errorf("%s: %d tenants evaluated, %d + %d objects validated and known valid, want 1 and %d in all", step.name, s.Evaluated, s.Validated, s.KnownValid, all)
+		}
+		if step.validated >= 0 && s.Validated != step.validated || step.validated < 0 && (s.Validated == 0 || s.KnownValid == 0) {
+			t.Errorf("%s: %d objects validated again, %d known valid", step.name, s.Validated, s.KnownValid)
+		}
+	}
+}

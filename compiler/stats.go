@@ -16,6 +16,10 @@ type Stats struct {
 	Tenants []TenantStats
 	// Evaluated counts the tenants evaluated with CUE; Cached those read from the cache.
 	Evaluated, Cached int
+	// Validated counts the evaluated tenants' objects validated against the upstream
+	// schemas; KnownValid those that were not, being the same as when this mlc
+	// validated them for an earlier compilation.
+	Validated, KnownValid int
 	// Platform is the time spent before the tenants: reading the repository and
 	// evaluating and checking the platform files.
 	Platform time.Duration
@@ -50,6 +54,8 @@ func (s *Stats) add(wanted []string, results map[string]tenantResult) {
 		} else {
 			s.Evaluated++
 		}
+		s.Validated += r.judged
+		s.KnownValid += r.knownValid
 		s.Tenants = append(s.Tenants, ts)
 	}
 	slices.SortFunc(s.Tenants, func(a, b TenantStats) int {
@@ -73,8 +79,14 @@ func (s *Stats) Write(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "total: %d tenants (%d evaluated, %d from the cache), %d objects, in %s (platform %s)\n",
-		len(s.Tenants), s.Evaluated, s.Cached, objects, ms(s.Total), ms(s.Platform))
+	if _, err := fmt.Fprintf(w, "total: %d tenants (%d evaluated, %d from the cache), %d objects, in %s (platform %s)\n",
+		len(s.Tenants), s.Evaluated, s.Cached, objects, ms(s.Total), ms(s.Platform)); err != nil {
+		return err
+	}
+	if s.KnownValid == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "validated %d of the evaluated tenants' objects; %d were as when last validated\n", s.Validated, s.KnownValid)
 	return err
 }
 

@@ -145,7 +145,12 @@ func (c *Cache) Store(k Key, e *Entry) error {
 	if err != nil {
 		return err
 	}
-	p := c.path(k)
+	return c.writeFile(c.path(k), b)
+}
+
+// writeFile puts b at p, a file in a folder of the cache, at once: written beside and
+// renamed.
+func (c *Cache) writeFile(p string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}

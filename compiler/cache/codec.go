@@ -247,6 +247,18 @@ func (d *decoder) string() string {
 	return s
 }
 
+// digest reads a Digest, written as its bytes.
+func (d *decoder) digest() Digest {
+	var g Digest
+	if len(d.buf) < len(g) {
+		d.fail()
+		return g
+	}
+	copy(g[:], d.buf)
+	d.buf = d.buf[len(g):]
+	return g
+}
+
 // yaml reads an object's YAML as the entry encoder writes it: nil when absent. The bytes
 // are not copied but share the buffer read from the file (capped, so an append cannot
 // overwrite what follows). A YAML document always ends with a newline; one that does

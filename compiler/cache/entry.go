@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -25,7 +26,39 @@ type Entry struct {
 	// (manifest.Object.Encoded) is kept when it was encoded, so that a render does not
 	// encode an unchanged tenant again.
 	Outputs map[string]*lower.Output
+
+	// digests are the digests of the objects, in the order stored, filled when read.
+	digests []Digest
 }
+
+// Digest identifies an object's Content for the running mlc (see ObjectDigest).
+type Digest [sha256.Size]byte
+
+// ObjectDigest hashes content (an object's Content) together with the mlc version
+// (Version), false when it cannot be encoded. Two objects with the same digest are the
+// same object judged by the same mlc: an object that was valid once is valid again.
+func ObjectDigest(content map[string]any) (Digest, bool) {
+	enc := &encoder{}
+	if err := enc.mapAny(content); err != nil {
+		return Digest{}, false
+	}
+	return digestOf(enc.buf), true
+}
+
+// digestOf hashes an object's Content as the codec wrote it.
+func digestOf(content []byte) Digest {
+	h := sha256.New()
+	h.Write([]byte(Version()))
+	h.Write([]byte{0})
+	h.Write(content)
+	var d Digest
+	h.Sum(d[:0])
+	return d
+}
+
+// Digests returns the ObjectDigest of each of the entry's objects, when it was read
+// from the cache; nil otherwise.
+func (e *Entry) Digests() []Digest { return e.digests }
 
 // Encoded tells whether every object of the entry carries its YAML.
 func (e *Entry) Encoded() bool {
@@ -50,7 +83,7 @@ const magic = "mlc-tenant-entry/3\n"
 //	the contents, their checksum (4 bytes)
 //
 // The head holds everything but the objects' Content: the diagnostics, each object's
-// source, YAML, identity and Content length, and the outputs. The contents hold each
+// source, YAML, identity, Content length and digest (ObjectDigest), and the outputs. The contents hold each
 // object's Content, in the order of the head's objects. A reader that wants only the
 // YAML (LoadSlim) reads the head alone: Content is about half of an entry, and decoding
 // it most of the work of reading one.
@@ -123,6 +156,8 @@ func (e *Entry) encode() ([]byte, error) {
 				return nil, err
 			}
 			head.uvarint(uint64(len(contents.buf) - before))
+			d := digestOf(contents.buf[before:])
+			head.buf = append(head.buf, d[:]...)
 		}
 	}
 	head.uvarint(uint64(len(names)) + 1)
@@ -230,6 +265,7 @@ func decodeHead(head, contents []byte, slim bool) (e *Entry, err error) {
 				return nil, errNeedContents
 			}
 			size := d.uvarint()
+			e.digests = append(e.digests, d.digest())
 			if slim {
 				continue
 			}
