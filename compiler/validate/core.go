@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 
@@ -21,9 +22,15 @@ type coreKind struct {
 	namespaced bool
 	nameFn     apivalidation.ValidateNameFunc
 	hasStatus  bool // status is reset on create
-	// decode strictly decodes raw and runs the kind's own checks.
-	decode func(raw []byte) (meta *metav1.ObjectMeta, checks field.ErrorList, strict []error, err error)
+	// decode strictly decodes the object, u or its JSON encoding raw (nil
+	// when u holds plain values only), and runs the kind's own checks.
+	decode func(raw []byte, u map[string]any) (meta *metav1.ObjectMeta, checks field.ErrorList, strict []error, err error)
 }
+
+// verifyTyped, set by tests only, makes decode run the strict JSON decoding
+// on every built-in object and report it with decodeTyped's verdict and
+// whether both decoded the same value.
+var verifyTyped func(kind string, typedOK bool, strict []error, err error, same bool)
 
 // newCore describes a built-in kind whose Go type is T.
 func newCore[T any](namespaced bool, nameFn apivalidation.ValidateNameFunc, hasStatus bool, check func(*T) field.ErrorList) *coreKind {
@@ -31,11 +38,30 @@ func newCore[T any](namespaced bool, nameFn apivalidation.ValidateNameFunc, hasS
 		namespaced: namespaced,
 		nameFn:     nameFn,
 		hasStatus:  hasStatus,
-		decode: func(raw []byte) (*metav1.ObjectMeta, field.ErrorList, []error, error) {
+		decode: func(raw []byte, u map[string]any) (*metav1.ObjectMeta, field.ErrorList, []error, error) {
 			obj := new(T)
-			strict, err := kjson.UnmarshalStrict(raw, obj)
-			if err != nil {
-				return nil, nil, strict, err
+			var strict []error
+			// Plain objects are decoded from the map where decodeTyped can
+			// tell the result; otherwise from JSON, which words the errors.
+			typed := raw == nil && decodeTyped(u, reflect.ValueOf(obj).Elem())
+			if !typed || verifyTyped != nil {
+				var err error
+				if raw == nil {
+					if raw, err = json.Marshal(u); err != nil {
+						return nil, nil, nil, encodeError{err}
+					}
+				}
+				slow := new(T)
+				strict, err = kjson.UnmarshalStrict(raw, slow)
+				if verifyTyped != nil {
+					verifyTyped(reflect.TypeFor[T]().Name(), typed, strict, err, reflect.DeepEqual(obj, slow))
+				}
+				if !typed {
+					if err != nil {
+						return nil, nil, strict, err
+					}
+					obj = slow
+				}
 			}
 			meta := any(obj).(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
 			var checks field.ErrorList
@@ -72,10 +98,20 @@ func coreKinds() map[schema.GroupVersionKind]*coreKind {
 	}
 }
 
-// validate judges a built-in object; raw is its JSON and u the same decoded.
+// encodeError is a failure to encode the object as JSON.
+type encodeError struct{ err error }
+
+func (e encodeError) Error() string { return e.err.Error() }
+
+// validate judges a built-in object u; raw is its JSON encoding, nil when u
+// holds plain values only.
 func (k *coreKind) validate(raw []byte, u map[string]any) errorList {
 	var errs errorList
-	meta, checks, strict, err := k.decode(raw)
+	meta, checks, strict, err := k.decode(raw, u)
+	if e, ok := err.(encodeError); ok {
+		errs.add("", "cannot encode the object as JSON: "+e.err.Error())
+		return errs
+	}
 	for _, se := range strict {
 		p := ""
 		if fe, ok := se.(kjson.FieldError); ok {

@@ -36,7 +36,10 @@ func BenchmarkValidateTenant(b *testing.B) {
 
 // tenantObjects returns every object mlc compiles for one synthetic tenant of
 // 10 workloads of every kind, with its cluster's bootstrap objects.
-func tenantObjects(b *testing.B) []map[string]any {
+func tenantObjects(b *testing.B) []map[string]any { return fleetObjects(b) }
+
+// fleetObjects is tenantObjects for tests.
+func fleetObjects(b testing.TB) []map[string]any {
 	dir := b.TempDir()
 	if err := synth.Write(dir, synth.ForWorkloads(1, 10)); err != nil {
 		b.Fatal(err)

@@ -145,12 +145,6 @@ func (v *Validator) Validate(obj map[string]any) []FieldError {
 	gvk := gv.WithKind(kind)
 
 	if ck, ok := v.core[gvk]; ok {
-		if raw == nil {
-			// Built-in kinds are decoded from JSON.
-			if raw, err = json.Marshal(u); err != nil {
-				return []FieldError{{Message: "cannot encode the object as JSON: " + err.Error()}}
-			}
-		}
 		return finish(ck.validate(raw, u))
 	}
 	if e, ok := v.crds[gvk.GroupKind()]; ok {
