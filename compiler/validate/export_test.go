@@ -18,3 +18,6 @@ func UpstreamObjects(t testing.TB) []map[string]any {
 	}
 	return out
 }
+
+// SetVerifyKatib sets verifyKatib for the tests of package validate_test.
+func SetVerifyKatib(f func(typedOK bool, err error, same bool)) { verifyKatib = f }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -50,11 +51,8 @@ func (v *Validator) validateExperiment(u map[string]any) errorList {
 	if !katibName.MatchString(name) || len(name) > 40 {
 		errs.add("metadata.name", fmt.Sprintf("Invalid value: %q: Katib takes lower case letters, digits and '-', starting with a letter, at most 40 characters", name))
 	}
-	raw, _ := json.Marshal(u["spec"])
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var spec katibSpec
-	if err := dec.Decode(&spec); err != nil {
+	spec, err := decodeKatibSpec(u["spec"])
+	if err != nil {
 		errs.add("spec", "Katib cannot read the spec (it would ignore what it does not know): "+err.Error())
 		return errs
 	}
@@ -93,6 +91,34 @@ func (v *Validator) validateExperiment(u map[string]any) errorList {
 	checkKatibMetrics(&errs, spec.MetricsCollectorSpec)
 	errs = append(errs, v.checkTrialTemplate(spec, name, namespace)...)
 	return errs
+}
+
+// verifyKatib, set by tests only, makes decodeKatibSpec decode every spec from
+// JSON too and report it with decodeTyped's verdict and whether both decoded
+// the same value.
+var verifyKatib func(typedOK bool, err error, same bool)
+
+// decodeKatibSpec decodes an Experiment's spec as Katib's webhook does, from
+// its JSON encoding with unknown fields refused, or from the map where
+// decodeTyped can tell that this gives the same.
+func decodeKatibSpec(v any) (katibSpec, error) {
+	var spec katibSpec
+	typed := decodeTyped(v, reflect.ValueOf(&spec).Elem())
+	if typed && verifyKatib == nil {
+		return spec, nil
+	}
+	raw, _ := json.Marshal(v)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var slow katibSpec
+	err := dec.Decode(&slow)
+	if verifyKatib != nil {
+		verifyKatib(typed, err, reflect.DeepEqual(spec, slow))
+		if typed {
+			return spec, nil
+		}
+	}
+	return slow, err
 }
 
 // checkKatibCounts checks the trial counts, with Katib's default of 3 parallel trials.

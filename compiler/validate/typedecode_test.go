@@ -98,3 +98,58 @@ var coreSamples = []string{
 	      "securityContext": {"runAsUser": 1000, "readOnlyRootFilesystem": true}}],
 	    "volumes": [{"name": "v", "emptyDir": {"sizeLimit": "1Gi"}}]}}}}}}`,
 }
+
+// TestKatibDecodeSound checks, as TestTypedDecodeSound does, the decoding of
+// Experiment specs from the map against the decoding of their JSON, on the
+// fleet's Experiments, the upstream Katib examples and their variants.
+func TestKatibDecodeSound(t *testing.T) {
+	var typed, total int
+	var unsound []string
+	current := ""
+	validate.SetVerifyKatib(func(ok bool, err error, same bool) {
+		total++
+		if !ok {
+			return
+		}
+		typed++
+		if (err != nil || !same) && len(unsound) < 20 {
+			unsound = append(unsound, fmt.Sprintf("%s: decoded, but the JSON decoding gives err %v, same value %v", current, err, same))
+		}
+	})
+	defer validate.SetVerifyKatib(nil)
+
+	v := validate.New()
+	isExperiment := func(o map[string]any) bool { return o["kind"] == "Experiment" }
+	var objs []map[string]any
+	compiled := 0
+	for _, o := range fleetObjects(t) {
+		if isExperiment(o) {
+			objs = append(objs, o)
+			compiled++
+		}
+	}
+	for _, o := range validate.UpstreamObjects(t) {
+		if isExperiment(o) {
+			objs = append(objs, o)
+		}
+	}
+	for i, o := range objs {
+		before := typed
+		current = fmt.Sprintf("experiment %d %v", i, o["metadata"])
+		v.Validate(o)
+		if i < compiled && typed == before {
+			t.Errorf("%s: not decoded from the map", current)
+		}
+		for j, m := range validate.Mutations(o) {
+			current = fmt.Sprintf("experiment %d variant %d", i, j)
+			v.Validate(m)
+		}
+	}
+	for _, u := range unsound {
+		t.Error(u)
+	}
+	if compiled == 0 {
+		t.Error("the fleet has no Experiment")
+	}
+	t.Logf("%d Experiments (%d compiled), %d decodings, %d from the map", len(objs), compiled, total, typed)
+}
