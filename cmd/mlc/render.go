@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -8,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/emit"
 )
@@ -47,7 +50,10 @@ The tree is written to a temporary directory and renamed into place, so it is ne
 half-written. Files in the output directory that mlc did not write are kept; the files
 it wrote before are replaced. Over a tree it wrote before, mlc compares the files and
 rebuilds only the folder that holds what changed (unchanged files are linked, not
-written again). The same input always gives the same bytes.
+written again). As git does, a file is known unchanged by the size, times and inode
+recorded when mlc last compared it (kept in the cache, not in the output directory),
+and read when any of these differs; with --no-cache every file is read. The same input
+always gives the same bytes.
 
 Nothing is written when the repository has errors: they are reported as by 'mlc vet'.
 
@@ -116,11 +122,54 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	if f.output == "-" {
 		return tree.WriteStream(cmd.OutOrStdout())
 	}
-	if err := tree.WriteDir(f.output); err != nil {
+	var writeOpts []emit.WriteOption
+	if !opts.NoCache {
+		if p, err := treeIndexPath(opts.CacheDir, f.output); err == nil {
+			writeOpts = append(writeOpts, emit.WithIndex(p))
+		}
+	}
+	if err := tree.WriteDir(f.output, writeOpts...); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s for %s to %s\n", plural(len(tree.Files), "file"), plural(len(tree.Clusters()), "cluster"), f.output)
 	return nil
+}
+
+// treeIndexPath is where the stat index of the output directory out lives: in the cache
+// (cacheDir, or cache.Dir()), under trees/, named by the SHA-256 of out's absolute path
+// with its symlinks resolved. It is kept and aged out like the cache's entries.
+func treeIndexPath(cacheDir, out string) (string, error) {
+	if cacheDir == "" {
+		var err error
+		if cacheDir, err = cache.Dir(); err != nil {
+			return "", err
+		}
+	}
+	abs, err := resolvedPath(out)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(cacheDir, "trees", hex.EncodeToString(sum[:])), nil
+}
+
+// resolvedPath returns p absolute, with the symlinks of its longest existing part
+// resolved: an output directory has the same name before it is created and after.
+func resolvedPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(resolved, rest), nil
+		}
+		if filepath.Dir(dir) == dir {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
 }
 
 // printNotes explains, on standard error, what the objects will do that their YAML does not

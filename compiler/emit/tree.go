@@ -9,6 +9,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 
 	yaml "go.yaml.in/yaml/v2"
 
@@ -132,6 +133,11 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 		}
 	}
 
+	n := 2 * len(layouts) // each cluster's and its platform folder's kustomizations
+	for _, f := range all {
+		n += 1 + len(f.names)
+	}
+	t.Files = make([]File, 0, n)
 	for i, c := range res.Clusters {
 		l := &layouts[i]
 		var stream [][]byte
@@ -186,10 +192,62 @@ func (t *Tree) Stream(cluster string) []byte {
 }
 
 // kustomization is the kustomization written in every folder. FIFO order keeps
-// kustomize's output in the canonical order mlc lists the resources in. It is encoded
-// directly, keys in sorted order; the bytes are those sigs.k8s.io/yaml gives for the
-// same document through JSON (tested), at a fraction of the cost.
+// kustomize's output in the canonical order mlc lists the resources in. The bytes are
+// those yaml.v2 gives for the document (and sigs.k8s.io/yaml through JSON; both tested):
+// written directly when every resource is a plain scalar, encoded by yaml.v2 otherwise.
 func kustomization(resources []string) []byte {
+	const (
+		head = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:"
+		tail = "sortOptions:\n  order: fifo\n"
+	)
+	n := len(head) + len(" []\n") + len(tail)
+	for _, r := range resources {
+		if !plainScalar(r) {
+			return kustomizationYAML(resources)
+		}
+		n += len("- \n") + len(r)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, head...)
+	if len(resources) == 0 {
+		b = append(b, " []\n"...)
+	} else {
+		b = append(b, '\n')
+		for _, r := range resources {
+			b = append(b, "- "...)
+			b = append(b, r...)
+			b = append(b, '\n')
+		}
+	}
+	return append(b, tail...)
+}
+
+// plainScalar tells whether yaml.v2 writes s as it is, unquoted: s is made of letters,
+// digits and "._/-", starts with a letter, and cannot be read back as another type.
+// yaml.v2 looks up a plain scalar that starts with one of "yYnNoOtTfF" among its
+// booleans and nulls (yes, No, on, OFF, true, null, ...); those that are short enough to
+// be one are left to it. Any other first letter reads as a string. Without spaces a
+// plain scalar is never wrapped.
+func plainScalar(s string) bool {
+	if s == "" || !isASCIILetter(s[0]) {
+		return false
+	}
+	if len(s) <= len("false") && strings.IndexByte("yYnNoOtTfF", s[0]) >= 0 {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !isASCIILetter(c) && (c < '0' || c > '9') && c != '.' && c != '_' && c != '/' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// kustomizationYAML is kustomization encoded by yaml.v2.
+func kustomizationYAML(resources []string) []byte {
 	if resources == nil {
 		resources = []string{}
 	}

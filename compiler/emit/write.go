@@ -1,8 +1,8 @@
 package emit
 
 import (
-	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ManifestFile, in an output directory, lists the files mlc wrote there, so the next
@@ -43,6 +44,23 @@ func (t *Tree) WriteStream(w io.Writer) error {
 	return nil
 }
 
+// WriteOption is an option of WriteDir.
+type WriteOption func(*writeOptions)
+
+type writeOptions struct {
+	index string
+}
+
+// WithIndex makes WriteDir keep a stat index of the files it wrote in the file at path,
+// which must not be inside the output directory (the output stays exactly the tree's
+// files): what it records of each file, as git's index does, lets the next WriteDir into
+// the same directory tell that a file is unchanged without reading it. The index is a
+// cache: one that is missing, damaged, of another version or of another directory is
+// ignored, and one that cannot be written is no error. An empty path means no index.
+func WithIndex(path string) WriteOption {
+	return func(o *writeOptions) { o.index = path }
+}
+
 // WriteDir writes the tree into dir, one cluster folder at a time, so that no folder is
 // ever half-written: each cluster's new folder is built beside it and renamed into its
 // place. Only the cluster folders and the ManifestFile are touched. Inside them, files and
@@ -51,14 +69,21 @@ func (t *Tree) WriteStream(w io.Writer) error {
 // written at all. Files of clusters mlc wrote before and no longer renders are removed.
 //
 // When dir already holds a tree mlc wrote, only what changed is written. The files mlc
-// wrote are compared with the tree's (bytes and mode; files are read, never trusted), and
-// the smallest folder that holds every difference is rebuilt beside itself and renamed
-// into its place, the files that did not change hard-linked into the new folder instead
-// of written again. That is the same guarantee: all of a cluster's changes lie inside
-// that folder, so a reader sees the cluster's old files or its new files, never a mix. A
-// single changed file is written beside itself and renamed over the old one; a cluster
-// whose files are all the same is not written at all.
-func (t *Tree) WriteDir(dir string) error {
+// wrote are compared with the tree's (bytes and mode): read, or, with WithIndex, known
+// unchanged when their size, mode, inode and modification and change times are those the
+// index recorded and the tree's bytes hash to the recorded SHA-256, as git does; a file
+// any of these differ for, or that changed too shortly before the index was written, is
+// read. The smallest folder that holds every difference is rebuilt beside itself and
+// renamed into its place, the files that did not change hard-linked into the new folder
+// instead of written again. That is the same guarantee: all of a cluster's changes lie
+// inside that folder, so a reader sees the cluster's old files or its new files, never a
+// mix. A single changed file is written beside itself and renamed over the old one; a
+// cluster whose files are all the same is not written at all.
+func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
+	var o writeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -70,20 +95,48 @@ func (t *Tree) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	ours, listing, err := readManifest(dir)
-	if err != nil {
-		return err
+	w := &dirWriter{dir: dir, workers: ioWorkers()}
+	var x *index
+	var indexDir string
+	if o.index != "" && statSupported {
+		var err error
+		if indexDir, err = filepath.Abs(dir); err != nil {
+			return err
+		}
+		x = readIndex(o.index, indexDir)
+		w.indexed = true
 	}
-	units := map[string][]File{}
-	for _, f := range t.Files {
+	stamp := now().UnixNano() // before any file is looked at
+
+	// The files mlc wrote before: those the ManifestFile lists, or, when the index
+	// vouches for the ManifestFile and lists the tree's files, those.
+	manifestPath := filepath.Join(dir, ManifestFile)
+	var listing []byte
+	var manifest fileStat
+	manifestKnown := false
+	if x != nil && x.manifestKnown && x.trusts(x.manifest) && x.lists(t.Files) {
+		if st, ok := lstat(manifestPath); ok && st == x.manifest {
+			w.allOurs, manifest, manifestKnown = true, st, true
+		}
+	}
+	if !w.allOurs {
+		var err error
+		if w.ours, listing, manifest, manifestKnown, err = readManifest(manifestPath); err != nil {
+			return err
+		}
+	}
+	units := map[string][]int{} // the files of each cluster folder, by index
+	for i, f := range t.Files {
 		top, _, _ := strings.Cut(f.Path, "/")
-		units[top] = append(units[top], f)
+		units[top] = append(units[top], i)
 	}
 	// Check everything before writing anything. A file whose folder does not exist
 	// cannot be there: folders are looked at once each, not every file of a new tree.
 	folderExists := map[string]bool{}
+	oursKept := 0 // files of the tree mlc wrote before
 	for _, f := range t.Files {
-		if ours[f.Path] {
+		if w.allOurs || w.ours[f.Path] {
+			oursKept++
 			continue
 		}
 		folder := path.Dir(f.Path)
@@ -101,38 +154,92 @@ func (t *Tree) WriteDir(dir string) error {
 			return fmt.Errorf("%s: mlc did not write this file and will not overwrite it; move it, or render to another directory", p)
 		}
 	}
+	// The tree's paths are distinct: the same number of them, all listed, is the list.
+	w.sameListing = w.allOurs || oursKept == len(t.Files) && len(w.ours) == len(t.Files)
 
-	w := &dirWriter{dir: dir, ours: ours, workers: ioWorkers()}
+	var err error
 	if w.perm, err = filePerm(dir); err != nil {
 		return err
 	}
+	cmp := w.compare(t.Files, x)
+	if o.index != "" && (!cmp.allSame || !w.sameListing) {
+		// The tree is about to change: no index must outlive a failure half-way.
+		if err := removeIndex(o.index); err != nil {
+			w.indexed = false
+		}
+	}
+	if !cmp.allSame || !w.sameListing {
+		if w.allOurs { // folders are rebuilt: what mlc wrote is needed by name
+			w.ours = make(map[string]bool, len(t.Files))
+			for _, f := range t.Files {
+				w.ours[f.Path] = true
+			}
+		}
+		if err := w.updateAll(t.Files, units, cmp); err != nil {
+			return err
+		}
+	}
+	if !w.sameListing {
+		// Files of clusters no longer rendered.
+		for rel := range w.ours {
+			top, _, _ := strings.Cut(rel, "/")
+			if _, kept := units[top]; kept {
+				continue
+			}
+			p := filepath.Join(dir, filepath.FromSlash(rel))
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			removeEmptyParents(dir, filepath.Dir(p))
+		}
+		listed := make([]string, len(t.Files))
+		for i, f := range t.Files {
+			listed[i] = f.Path
+		}
+		slices.Sort(listed)
+		newListing := []byte(strings.Join(listed, "\n") + "\n")
+		if !bytes.Equal(newListing, listing) {
+			if err := writeAtomically(manifestPath, newListing); err != nil {
+				return err
+			}
+			manifestKnown = false // written, not read
+		}
+	}
+	if w.indexed {
+		if x == nil || cmp.read > 0 || !cmp.allSame || !w.sameListing || !w.allOurs {
+			_ = writeIndex(o.index, encodeIndex(indexDir, stamp, manifest, manifestKnown, t.Files, cmp.entries))
+		} else if now().Sub(x.modTime) > time.Hour {
+			// Used: keep the cache's Trim from aging it out.
+			at := now()
+			_ = os.Chtimes(o.index, at, at)
+		}
+	}
+	return nil
+}
+
+// updateAll brings each cluster folder to its files (units, by index into files), with
+// what compare found; the index entries of the files it writes or links are forgotten.
+func (w *dirWriter) updateAll(files []File, units map[string][]int, cmp comparison) error {
 	for _, top := range slices.Sorted(maps.Keys(units)) {
-		if err := w.update(top, units[top]); err != nil {
+		idx := units[top]
+		unit := make([]File, len(idx))
+		same := make([]bool, len(idx))
+		for k, i := range idx {
+			unit[k], same[k] = files[i], cmp.same[i]
+		}
+		touched, err := w.update(top, unit, same)
+		if err != nil {
 			return err
 		}
-	}
-	// Files of clusters no longer rendered.
-	for rel := range ours {
-		top, _, _ := strings.Cut(rel, "/")
-		if _, kept := units[top]; kept {
-			continue
+		if touched != "" && w.indexed {
+			for _, i := range idx {
+				if p := files[i].Path; p == touched || strings.HasPrefix(p, touched+"/") {
+					cmp.entries[i].known = false
+				}
+			}
 		}
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		removeEmptyParents(dir, filepath.Dir(p))
 	}
-	var listed []string
-	for _, f := range t.Files {
-		listed = append(listed, f.Path)
-	}
-	slices.Sort(listed)
-	newListing := []byte(strings.Join(listed, "\n") + "\n")
-	if bytes.Equal(newListing, listing) {
-		return nil
-	}
-	return writeAtomically(filepath.Join(dir, ManifestFile), newListing)
+	return nil
 }
 
 // ioWorkers is how many files are compared or written at once: the work is mostly system
@@ -142,23 +249,73 @@ func ioWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
 // dirWriter writes the clusters of a tree into dir.
 type dirWriter struct {
 	dir string
-	// ours lists the files mlc wrote in dir before (the ManifestFile).
+	// ours lists the files mlc wrote in dir before (the ManifestFile), unless allOurs
+	// says they are the tree's files.
 	ours    map[string]bool
+	allOurs bool
 	workers int
 	// perm is the mode a file mlc writes gets (0o644 less the umask); a file of another
 	// mode is written again.
 	perm fs.FileMode
+	// sameListing is set when the tree's files are exactly those of ours: none is to be
+	// removed.
+	sameListing bool
+	// indexed is set when files are hashed for a stat index.
+	indexed bool
 }
 
-// update brings dir/top to the files, writing only what changed (see WriteDir).
-func (w *dirWriter) update(top string, files []File) error {
-	same := make([]bool, len(files))
-	if len(w.ours) > 0 {
-		parallel(len(files), w.workers, func(i int) {
-			f := files[i]
-			same[i] = w.ours[f.Path] && w.unchanged(filepath.Join(w.dir, filepath.FromSlash(f.Path)), f.Data)
-		})
+// comparison is what compare found of each file of a tree.
+type comparison struct {
+	same    []bool // the file in dir holds the tree's bytes, with the right mode
+	allSame bool
+	// entries holds each file's index entry, known when the file is the same and its
+	// stat was taken before its bytes were read, or was vouched for by the old index.
+	entries []indexEntry
+	read    int // files read to compare them
+}
+
+// compare compares the files of the tree that mlc wrote in dir before with the tree's,
+// on several workers. A file x vouches for is not read.
+func (w *dirWriter) compare(files []File, x *index) comparison {
+	c := comparison{same: make([]bool, len(files))}
+	if w.indexed {
+		c.entries = make([]indexEntry, len(files))
 	}
+	if !w.allOurs && len(w.ours) == 0 {
+		return c
+	}
+	var read atomic.Int64
+	parallel(len(files), w.workers, func(i int) {
+		f := files[i]
+		if !w.allOurs && !w.ours[f.Path] {
+			return
+		}
+		p := filepath.Join(w.dir, filepath.FromSlash(f.Path))
+		if !w.indexed {
+			c.same[i] = w.unchanged(p, f.Data)
+			return
+		}
+		e := &c.entries[i]
+		e.sum = sha256.Sum256(f.Data)
+		if st, ok := x.vouches(i, f.Path, &e.sum); ok {
+			if cur, ok := lstat(p); ok && cur == st && cur.isFile(w.perm) {
+				c.same[i], e.known, e.stat = true, true, st
+				return
+			}
+		}
+		read.Add(1)
+		e.stat, c.same[i] = w.unchangedStat(p, f.Data)
+		e.known = c.same[i]
+	})
+	c.read = int(read.Load())
+	c.allSame = !slices.Contains(c.same, false)
+	return c
+}
+
+// update brings dir/top to the files, writing only what changed (see WriteDir); same
+// tells which files dir holds already. It returns the path of the folder it rebuilt or
+// the file it replaced, slash-separated, or "" when nothing was written.
+func (w *dirWriter) update(top string, files []File, same []bool) (string, error) {
 	// What differs: files to write, and files mlc wrote that are no longer rendered.
 	var changed []string
 	var lastChanged int
@@ -168,28 +325,30 @@ func (w *dirWriter) update(top string, files []File) error {
 			lastChanged = i
 		}
 	}
-	rendered := make(map[string]bool, len(files))
-	for _, f := range files {
-		rendered[f.Path] = true
-	}
 	removed := 0
-	for rel := range w.ours {
-		if strings.HasPrefix(rel, top+"/") && !rendered[rel] {
-			if _, err := os.Lstat(filepath.Join(w.dir, filepath.FromSlash(rel))); err == nil {
-				changed = append(changed, rel)
-				removed++
+	if !w.sameListing {
+		rendered := make(map[string]bool, len(files))
+		for _, f := range files {
+			rendered[f.Path] = true
+		}
+		for rel := range w.ours {
+			if strings.HasPrefix(rel, top+"/") && !rendered[rel] {
+				if _, err := os.Lstat(filepath.Join(w.dir, filepath.FromSlash(rel))); err == nil {
+					changed = append(changed, rel)
+					removed++
+				}
 			}
 		}
 	}
 	if len(changed) == 0 {
-		return nil
+		return "", nil
 	}
 	// One file written again: replaced in a single rename, which no reader can see half
 	// done. Its folder must be there and be a folder of its own.
 	if len(changed) == 1 && removed == 0 {
 		p := filepath.Join(w.dir, filepath.FromSlash(changed[0]))
 		if st, err := os.Lstat(filepath.Dir(p)); err == nil && st.IsDir() && path.Dir(changed[0]) != "." {
-			return replaceFile(p, files[lastChanged].Data, w.perm)
+			return changed[0], replaceFile(p, files[lastChanged].Data, w.perm)
 		}
 	}
 	// Otherwise the smallest existing folder that holds every difference is rebuilt.
@@ -211,12 +370,23 @@ func (w *dirWriter) update(top string, files []File) error {
 			insideSame = append(insideSame, same[i])
 		}
 	}
-	return w.rebuild(sub, inside, insideSame)
+	return sub, w.rebuild(sub, inside, insideSame)
 }
+
+// fileReads counts the files read to compare them, for tests.
+var fileReads atomic.Int64
 
 // unchanged tells whether the file at p is a regular file (not a symlink) of mode
 // w.perm holding exactly data.
 func (w *dirWriter) unchanged(p string, data []byte) bool {
+	_, same := w.unchangedStat(p, data)
+	return same
+}
+
+// unchangedStat is unchanged, and when the file is unchanged, its stat taken before it
+// was read.
+func (w *dirWriter) unchangedStat(p string, data []byte) (fileStat, bool) {
+	fileReads.Add(1)
 	bp := readBuffers.Get().(*[]byte)
 	defer readBuffers.Put(bp)
 	if cap(*bp) < len(data)+1 {
@@ -411,23 +581,33 @@ func removeEmptyParents(root, dir string) {
 	}
 }
 
-// readManifest returns the files listed in dir's ManifestFile, and its bytes.
-func readManifest(dir string) (map[string]bool, []byte, error) {
-	ours := map[string]bool{}
-	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+// readManifest returns the files listed in the ManifestFile at p, its bytes, and its
+// stat taken before it was read, when known.
+func readManifest(p string) (ours map[string]bool, listing []byte, st fileStat, known bool, err error) {
+	ours = map[string]bool{}
+	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return ours, nil, nil
+		return ours, nil, fileStat{}, false, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fileStat{}, false, err
 	}
-	s := bufio.NewScanner(bytes.NewReader(b))
-	for s.Scan() {
-		if line := strings.TrimSpace(s.Text()); line != "" {
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, fileStat{}, false, err
+	}
+	st, known = statOfInfo(info)
+	if listing, err = io.ReadAll(f); err != nil {
+		return nil, nil, fileStat{}, false, err
+	}
+	// The paths are slices of one string.
+	for line := range strings.Lines(string(listing)) {
+		if line = strings.TrimSpace(line); line != "" {
 			ours[line] = true
 		}
 	}
-	return ours, b, s.Err()
+	return ours, listing, st, known && info.Mode().IsRegular(), nil
 }
 
 // filePerm returns the mode os.WriteFile(..., 0o644) gives a new file in dir: 0o644 less
