@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -100,10 +101,15 @@ var verifyKatib func(typedOK bool, err error, same bool)
 
 // decodeKatibSpec decodes an Experiment's spec as Katib's webhook does, from
 // its JSON encoding with unknown fields refused, or from the map where
-// decodeTyped can tell that this gives the same.
+// decodeTyped can tell that this gives the same. Then a trial spec that is a
+// map is kept as such, and encoded only if needed (trialSpecJSON).
 func decodeKatibSpec(v any) (katibSpec, error) {
 	var spec katibSpec
-	typed := decodeTyped(v, reflect.ValueOf(&spec).Elem())
+	src, trialSpec := withoutTrialSpec(v)
+	typed := decodeTyped(src, reflect.ValueOf(&spec).Elem())
+	if typed && trialSpec != nil {
+		spec.TrialTemplate.trialSpec = trialSpec
+	}
 	if typed && verifyKatib == nil {
 		return spec, nil
 	}
@@ -113,12 +119,36 @@ func decodeKatibSpec(v any) (katibSpec, error) {
 	var slow katibSpec
 	err := dec.Decode(&slow)
 	if verifyKatib != nil {
-		verifyKatib(typed, err, reflect.DeepEqual(spec, slow))
+		fast := spec
+		if t := spec.TrialTemplate; t != nil && t.trialSpec != nil {
+			encoded := *t
+			encoded.TrialSpec, encoded.trialSpec = encoded.trialSpecJSON(), nil
+			fast.TrialTemplate = &encoded
+		}
+		verifyKatib(typed, err, reflect.DeepEqual(fast, slow))
 		if typed {
 			return spec, nil
 		}
 	}
 	return slow, err
+}
+
+// withoutTrialSpec returns the spec v without spec.trialTemplate.trialSpec,
+// and that trial spec, when it is a map; otherwise v itself and nil. Decoded
+// into a json.RawMessage, a map is its JSON encoding, which checkTrialTemplate
+// mostly does without.
+func withoutTrialSpec(v any) (any, map[string]any) {
+	spec, _ := v.(map[string]any)
+	tt, _ := spec["trialTemplate"].(map[string]any)
+	ts, _ := tt["trialSpec"].(map[string]any)
+	if ts == nil {
+		return v, nil
+	}
+	tt = maps.Clone(tt)
+	delete(tt, "trialSpec")
+	spec = maps.Clone(spec)
+	spec["trialTemplate"] = tt
+	return spec, ts
 }
 
 // checkKatibCounts checks the trial counts, with Katib's default of 3 parallel trials.
@@ -258,21 +288,17 @@ func (v *Validator) checkTrialTemplate(spec katibSpec, name, namespace string) e
 		errs.add(path+".primaryContainerName", "Required value: must be specified")
 	}
 	switch {
-	case len(t.TrialSpec) == 0 && t.ConfigMap == nil:
+	case !t.hasTrialSpec() && t.ConfigMap == nil:
 		errs.add(path+".trialSpec", "Required value: spec.trialTemplate.trialSpec or spec.trialTemplate.configMap must be specified")
 		return errs
-	case len(t.TrialSpec) > 0 && t.ConfigMap != nil:
+	case t.hasTrialSpec() && t.ConfigMap != nil:
 		errs.add(path, "Invalid value: only one of spec.trialTemplate.trialSpec or spec.trialTemplate.configMap can be specified")
 		return errs
 	case t.ConfigMap != nil:
 		// The template is in a ConfigMap of the cluster: nothing more to check here.
 		return errs
 	}
-	var head struct {
-		Kind string `json:"kind"`
-	}
-	_ = json.Unmarshal(t.TrialSpec, &head)
-	if (t.SuccessCondition == "" || t.FailureCondition == "") && !slices.Contains(katibDefaulted, head.Kind) {
+	if (t.SuccessCondition == "" || t.FailureCondition == "") && !slices.Contains(katibDefaulted, t.trialKind()) {
 		errs.add(path, "Required value: successCondition and failureCondition must be specified (Katib sets them only for "+strings.Join(katibDefaulted, ", ")+")")
 	}
 	if t.TrialParameters == nil {
@@ -283,43 +309,9 @@ func (v *Validator) checkTrialTemplate(spec katibSpec, name, namespace string) e
 	for _, p := range spec.Parameters {
 		values[p.Name] = sampleValue(p)
 	}
-	template := string(t.TrialSpec)
-	names, refs := map[string]bool{}, map[string]bool{}
-	for i, p := range t.TrialParameters {
-		ppath := fmt.Sprintf("%s.trialParameters[%d]", path, i)
-		switch {
-		case p.Name == "" || p.Reference == "" || strings.ContainsAny(p.Name, "{}"):
-			errs.add(ppath, "Invalid value: name and reference must be specified and name must not contain '{' or '}'")
-			continue
-		case names[p.Name]:
-			errs.add(ppath+".name", fmt.Sprintf("Invalid value: %q: parameter name can't be duplicated", p.Name))
-			continue
-		case refs[p.Reference]:
-			errs.add(ppath+".reference", fmt.Sprintf("Invalid value: %q: parameter reference can't be duplicated", p.Reference))
-			continue
-		}
-		names[p.Name], refs[p.Reference] = true, true
-		value, isParam := values[p.Reference]
-		if !isParam && len(values) > 0 && !katibMetaRef.MatchString(p.Reference) {
-			errs.add(ppath+".reference", fmt.Sprintf("Invalid value: %q: parameter reference does not exist in spec.parameters", p.Reference))
-		}
-		placeholder := "${trialParameters." + p.Name + "}"
-		if !strings.Contains(template, placeholder) {
-			errs.add(ppath+".name", fmt.Sprintf("Invalid value: %q: parameter name not found in spec.trialTemplate", p.Name))
-			return errs
-		}
-		if !isParam {
-			value = "meta-value"
-		}
-		template = strings.ReplaceAll(template, placeholder, jsonEscape(value))
-	}
-	if left := katibPlaceholder.FindAllString(template, -1); len(left) > 0 {
-		errs.add(path, fmt.Sprintf("Invalid value: parameters %v in spec.trialTemplate not found in spec.trialTemplate.trialParameters", left))
-		return errs
-	}
-	var job map[string]any
-	if err := json.Unmarshal([]byte(template), &job); err != nil {
-		errs.add(path+".trialSpec", "Invalid value: unable to convert spec.trialTemplate to unstructured: "+err.Error())
+	job, jobErrs := trialJob(t, values)
+	errs = append(errs, jobErrs...)
+	if job == nil {
 		return errs
 	}
 	jobMeta, _ := job["metadata"].(map[string]any)
@@ -365,10 +357,4 @@ func sampleValue(p katibParameter) string {
 		return p.FeasibleSpace.List[0]
 	}
 	return "test-value"
-}
-
-// jsonEscape escapes s for the inside of a JSON string.
-func jsonEscape(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b[1 : len(b)-1])
 }
