@@ -44,6 +44,11 @@ type Options struct {
 	// keeps whole objects and their YAML, so that a tenant read from it is not encoded
 	// again.
 	Encode bool
+	// IdentitiesOnly is for the commands that only report (mlc vet): once a tenant is
+	// compiled, validated and stored in the cache, its objects are reduced to their
+	// identity (manifest.Object.IdentityOnly), enough to count and name them, so that a
+	// large repository is judged in little memory. Encode overrides it.
+	IdentitiesOnly bool
 }
 
 // Result is a compiled repository.
@@ -180,6 +185,8 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			inc.store(r)
 			if opts.Encode {
 				r.slim()
+			} else if opts.IdentitiesOnly {
+				r.identitiesOnly()
 			}
 			collected <- r
 		})
@@ -246,6 +253,17 @@ func (r *tenantResult) encode() {
 
 // slim reduces the tenant's encoded objects to their YAML and identity.
 func (r *tenantResult) slim() { slimOutputs(r.outputs) }
+
+// identitiesOnly reduces the tenant's objects to their identity.
+func (r *tenantResult) identitiesOnly() {
+	for _, out := range r.outputs {
+		for _, objs := range [][]manifest.Object{out.Platform, out.Workloads} {
+			for i := range objs {
+				objs[i] = objs[i].IdentityOnly()
+			}
+		}
+	}
+}
 
 func slimOutputs(outputs map[string]*lower.Output) {
 	for _, out := range outputs {

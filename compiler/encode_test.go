@@ -1,6 +1,7 @@
 package compiler_test
 
 import (
+	"context"
 	"iter"
 	"maps"
 	"path/filepath"
@@ -80,6 +81,62 @@ func objects(res *compiler.Result) iter.Seq[manifest.Object] {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestIdentitiesOnly: with IdentitiesOnly (mlc vet), every object is its identity
+// alone, the same objects as a whole compilation's, compiled or read from a cache
+// filled either way; and the cache still hands whole objects to those that need them.
+func TestIdentitiesOnly(t *testing.T) {
+	repo := filepath.Join("..", "examples", "quickstart")
+	_, full := rendered(t, repo, compiler.Options{NoCache: true})
+	var want []string
+	wholes := map[string]manifest.Object{}
+	for o := range objects(full) {
+		want = append(want, o.ID())
+		wholes[o.ID()] = o
+	}
+	renderCache := t.TempDir()
+	if _, res := rendered(t, repo, compiler.Options{CacheDir: renderCache, Encode: true}); res.Stats.Evaluated == 0 {
+		t.Fatal("nothing evaluated into the cache")
+	}
+	vetCache := t.TempDir()
+	for _, step := range []struct {
+		name      string
+		opts      compiler.Options
+		evaluated int // -1: any number
+	}{
+		{"without cache", compiler.Options{NoCache: true, IdentitiesOnly: true}, -1},
+		{"cold cache", compiler.Options{CacheDir: vetCache, IdentitiesOnly: true}, -1},
+		{"warm cache", compiler.Options{CacheDir: vetCache, IdentitiesOnly: true}, 0},
+		{"cache filled by a render", compiler.Options{CacheDir: renderCache, IdentitiesOnly: true}, 0},
+	} {
+		res, err := compiler.Compile(context.Background(), repo, step.opts)
+		if err != nil || res.Diagnostics.HasErrors() {
+			t.Fatalf("%s: %v %v", step.name, err, res.Diagnostics)
+		}
+		if step.evaluated >= 0 && res.Stats.Evaluated != step.evaluated {
+			t.Errorf("%s: %d tenants evaluated, want %d", step.name, res.Stats.Evaluated, step.evaluated)
+		}
+		var got []string
+		for o := range objects(res) {
+			got = append(got, o.ID())
+			if keys := slices.Sorted(maps.Keys(o.Content)); o.Encoded != nil || !slices.Equal(keys, []string{"apiVersion", "kind", "metadata"}) {
+				t.Errorf("%s: %s keeps %v and YAML %v", step.name, o.ID(), keys, o.Encoded != nil)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: objects %v, want %v", step.name, got, want)
+		}
+	}
+	_, res := rendered(t, repo, compiler.Options{CacheDir: vetCache})
+	if res.Stats.Evaluated != 0 {
+		t.Errorf("%d tenants evaluated from a warm cache", res.Stats.Evaluated)
+	}
+	for o := range objects(res) {
+		if w := wholes[o.ID()]; len(o.Content) != len(w.Content) {
+			t.Errorf("from a cache filled by vet: %s is not whole (%d keys, want %d)", o.ID(), len(o.Content), len(w.Content))
 		}
 	}
 }

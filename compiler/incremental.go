@@ -26,6 +26,9 @@ type incremental struct {
 	// encode is Options.Encode with a cache: entries are wanted with their objects'
 	// YAML, and compiled tenants are encoded to be stored with it.
 	encode bool
+	// identities is Options.IdentitiesOnly (without Encode): entries are wanted with
+	// their objects' identities only.
+	identities bool
 	// repo names the repository's index (cache.Cache.LoadIndex): its root directory.
 	repo string
 	// index has, by tenant, the key stored last for it in this repository.
@@ -50,6 +53,7 @@ func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, pla
 	}
 	inc.c = c
 	inc.encode = opts.Encode
+	inc.identities = opts.IdentitiesOnly && !opts.Encode
 	inc.repo = repo.Root
 	inc.index = c.LoadIndex(repo.Root)
 
@@ -124,6 +128,9 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 // load reads the entry under k as the compilation wants it: with encode, every object
 // slimmed to its YAML (see manifest.Object.Slim).
 func (inc *incremental) load(k cache.Key) (*cache.Entry, bool) {
+	if inc.identities {
+		return inc.c.LoadIdentities(k)
+	}
 	if !inc.encode {
 		return inc.c.Load(k)
 	}

@@ -49,7 +49,9 @@ func runVet(cmd *cobra.Command, dir string, f vetFlags) error {
 	if err := diag.CheckFormat(f.format); err != nil {
 		return err
 	}
-	res, err := compiler.Compile(cmd.Context(), dir, f.cache.apply(f.options()))
+	opts := f.cache.apply(f.options())
+	opts.IdentitiesOnly = true // objects are only counted
+	res, err := compiler.Compile(cmd.Context(), dir, opts)
 	if err != nil {
 		return err
 	}

@@ -76,15 +76,20 @@ func (c *Cache) path(k Key) string {
 }
 
 // Load returns the entry stored under k; false when there is none or it is unreadable.
-func (c *Cache) Load(k Key) (*Entry, bool) { return c.load(k, false) }
+func (c *Cache) Load(k Key) (*Entry, bool) { return c.load(k, readWhole) }
 
 // LoadSlim is Load for a reader that wants only the objects' YAML: each object comes
 // slimmed (manifest.Object.Slim), and its Content is neither read nor decoded, which is
 // most of the work of loading an entry. An entry with objects stored without their YAML
 // is read whole, and then its Encoded is false.
-func (c *Cache) LoadSlim(k Key) (*Entry, bool) { return c.load(k, true) }
+func (c *Cache) LoadSlim(k Key) (*Entry, bool) { return c.load(k, readSlim) }
 
-func (c *Cache) load(k Key, slim bool) (*Entry, bool) {
+// LoadIdentities is Load for a reader that only counts and names the objects (mlc vet):
+// each comes as its identity alone (manifest.Object.IdentityOnly), read from the head
+// of the entry.
+func (c *Cache) LoadIdentities(k Key) (*Entry, bool) { return c.load(k, readIdentity) }
+
+func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	p := c.path(k)
 	f, err := os.Open(p)
 	if err != nil {
@@ -95,7 +100,7 @@ func (c *Cache) load(k Key, slim bool) (*Entry, bool) {
 	if err != nil {
 		return nil, false
 	}
-	e, err := readEntry(f, st.Size(), slim)
+	e, err := readEntry(f, st.Size(), mode)
 	if err != nil {
 		return nil, false
 	}
@@ -106,10 +111,10 @@ func (c *Cache) load(k Key, slim bool) (*Entry, bool) {
 	return e, true
 }
 
-// readEntry decodes the entry in f, of size bytes: with slim, from its head alone when
-// it can.
-func readEntry(f io.ReaderAt, size int64, slim bool) (*Entry, error) {
-	if slim && size >= int64(headerLen) {
+// readEntry decodes the entry in f, of size bytes, as mode wants it: from its head alone
+// when it can.
+func readEntry(f io.ReaderAt, size int64, mode readMode) (*Entry, error) {
+	if mode != readWhole && size >= int64(headerLen) {
 		var header [headerLen]byte
 		if _, err := f.ReadAt(header[:], 0); err != nil {
 			return nil, err
@@ -126,7 +131,7 @@ func readEntry(f io.ReaderAt, size int64, slim bool) (*Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		e, err := decodeHead(head[headerLen:], nil, true)
+		e, err := decodeHead(head[headerLen:], nil, mode)
 		if err != errNeedContents {
 			return e, err
 		}

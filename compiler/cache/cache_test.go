@@ -69,7 +69,7 @@ func TestRoundTripKeepsTypes(t *testing.T) {
 		t.Errorf("shared workloads were not shared again")
 	}
 	// Objects stored without their YAML come whole even to a slim reader.
-	if slim, err := readEntry(bytes.NewReader(b), int64(len(b)), true); err != nil || !equalEntries(slim, e) || slim.Encoded() {
+	if slim, err := readEntry(bytes.NewReader(b), int64(len(b)), readSlim); err != nil || !equalEntries(slim, e) || slim.Encoded() {
 		t.Errorf("a slim read of objects without YAML: %v, equal %v", err, equalEntries(slim, e))
 	}
 	again, _ := e.encode()
@@ -228,6 +228,31 @@ func TestEntryKeepsYAML(t *testing.T) {
 		if !reflect.DeepEqual(slim.Outputs[name], want) {
 			t.Errorf("%s read slim:\n got %#v\nwant %#v", name, slim.Outputs[name], want)
 		}
+	}
+	// Read for identities, every object is its identity alone, stored with YAML or not.
+	for _, stored := range []*Entry{e, sampleEntry()} {
+		if err := c.Store(k, stored); err != nil {
+			t.Fatal(err)
+		}
+		ids, ok := c.LoadIdentities(k)
+		if !ok {
+			t.Fatal("identities: miss")
+		}
+		for name, out := range stored.Outputs {
+			want := &lower.Output{Notes: out.Notes}
+			for _, o := range out.Platform {
+				want.Platform = append(want.Platform, o.IdentityOnly())
+			}
+			for _, o := range out.Workloads {
+				want.Workloads = append(want.Workloads, o.IdentityOnly())
+			}
+			if !reflect.DeepEqual(ids.Outputs[name], want) {
+				t.Errorf("%s read for identities:\n got %#v\nwant %#v", name, ids.Outputs[name], want)
+			}
+		}
+	}
+	if err := c.Store(k, e); err != nil {
+		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(slim.Diagnostics, e.Diagnostics) {
 		t.Errorf("diagnostics read slim: %v, want %v", slim.Diagnostics, e.Diagnostics)

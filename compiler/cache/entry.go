@@ -75,7 +75,7 @@ func (e *Entry) Encoded() bool {
 }
 
 // magic starts every entry; a new layout gets a new one, which makes old entries misses.
-const magic = "mlc-tenant-entry/3\n"
+const magic = "mlc-tenant-entry/4\n"
 
 // An entry is two parts, each ending with a CRC-32C of itself:
 //
@@ -139,17 +139,17 @@ func (e *Entry) encode() ([]byte, error) {
 		head.uvarint(uint64(len(l)) + 1)
 		for _, o := range l {
 			head.string(o.Source)
-			// The YAML: its length + 1, 0 when the object was not encoded; then, when
-			// it was, the identity that slims it (manifest.Identity).
+			// The identity (manifest.Identity), then the YAML: its length + 1, 0 when
+			// the object was not encoded.
+			head.string(o.APIVersion())
+			head.string(o.Kind())
+			head.string(o.Name())
+			head.string(o.Namespace())
 			if o.Encoded == nil {
 				head.uvarint(0)
 			} else {
 				head.uvarint(uint64(len(o.Encoded)) + 1)
 				head.buf = append(head.buf, o.Encoded...)
-				head.string(o.APIVersion())
-				head.string(o.Kind())
-				head.string(o.Name())
-				head.string(o.Namespace())
 			}
 			before := len(contents.buf)
 			if err := contents.mapAny(o.Content); err != nil {
@@ -219,14 +219,25 @@ func decodeEntry(b []byte) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeHead(head[headerLen:], contents, false)
+	return decodeHead(head[headerLen:], contents, readWhole)
 }
 
-// decodeHead reads an entry's head (less its header and checksum), and every object's
-// Content from contents. With slim, contents are not read (nil will do) and each object
-// comes slimmed (manifest.Object.Slim), or errNeedContents when one was stored without
-// its YAML.
-func decodeHead(head, contents []byte, slim bool) (e *Entry, err error) {
+// readMode says how much of each object a reader wants.
+type readMode int
+
+const (
+	// readWhole wants the objects as stored.
+	readWhole readMode = iota
+	// readSlim wants them slimmed (manifest.Object.Slim): their YAML and identity.
+	readSlim
+	// readIdentity wants only their identity (manifest.Object.IdentityOnly).
+	readIdentity
+)
+
+// decodeHead reads an entry's head (less its header and checksum), and, for readWhole,
+// every object's Content from contents; otherwise contents are not read (nil will do).
+// readSlim fails with errNeedContents when an object was stored without its YAML.
+func decodeHead(head, contents []byte, mode readMode) (e *Entry, err error) {
 	defer func() {
 		// The checksum matched, so this is a bug in the codec; still a miss, not a crash.
 		if r := recover(); r != nil {
@@ -255,18 +266,20 @@ func decodeHead(head, contents []byte, slim bool) (e *Entry, err error) {
 		for j := range lists[i] {
 			o := &lists[i][j]
 			o.Source = d.string()
+			apiVersion, kind, name, namespace := d.string(), d.string(), d.string(), d.string()
 			o.Encoded = d.yaml()
-			if o.Encoded != nil {
-				apiVersion, kind, name, namespace := d.string(), d.string(), d.string(), d.string()
-				if slim {
-					o.Content = manifest.Identity(apiVersion, kind, name, namespace)
-				}
-			} else if slim {
-				return nil, errNeedContents
-			}
 			size := d.uvarint()
 			e.digests = append(e.digests, d.digest())
-			if slim {
+			switch mode {
+			case readSlim:
+				if o.Encoded == nil {
+					return nil, errNeedContents
+				}
+				o.Content = manifest.Identity(apiVersion, kind, name, namespace)
+				continue
+			case readIdentity:
+				o.Encoded = nil
+				o.Content = manifest.Identity(apiVersion, kind, name, namespace)
 				continue
 			}
 			if size > uint64(len(c.buf)) {

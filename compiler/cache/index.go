@@ -62,7 +62,7 @@ func (c *Cache) StoreIndex(repo string, keys map[string]Key) error {
 // LoadDigests returns the ObjectDigest of every object of the entry under k, false
 // when there is none.
 func (c *Cache) LoadDigests(k Key) (map[Digest]bool, bool) {
-	e, ok := c.LoadSlim(k)
+	e, ok := c.LoadIdentities(k)
 	if !ok {
 		return nil, false
 	}

@@ -100,6 +100,12 @@ func (o Object) Slim() Object {
 	return o
 }
 
+// IdentityOnly returns the object reduced to its identity: Content as Slim leaves it,
+// and no YAML. It is for those that only count and name objects.
+func (o Object) IdentityOnly() Object {
+	return Object{Source: o.Source, Content: Identity(o.APIVersion(), o.Kind(), o.Name(), o.Namespace())}
+}
+
 // Identity is the Content of a slim object (see Slim) of that apiVersion, kind, name and
 // namespace; an empty name or namespace is left out.
 func Identity(apiVersion, kind, name, namespace string) map[string]any {
