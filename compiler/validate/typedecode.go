@@ -37,14 +37,14 @@ func decodeTyped(v any, dst reflect.Value) bool {
 		dst.Set(p)
 		return true
 	}
-	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+	switch unmarshalerOf(t) {
+	case jsonUnmarshalerType:
 		raw, err := json.Marshal(v)
 		if err != nil {
 			return false
 		}
 		return dst.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw) == nil
-	}
-	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+	case textUnmarshalerType:
 		return false
 	}
 	switch t.Kind() {
@@ -138,6 +138,33 @@ var (
 	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
+
+// What a pointer to a type implements, as far as the decoder cares.
+const (
+	plainType = iota
+	jsonUnmarshalerType
+	textUnmarshalerType
+)
+
+// unmarshalers caches unmarshalerOf by type.
+var unmarshalers sync.Map // reflect.Type -> int
+
+// unmarshalerOf tells whether a pointer to t implements json.Unmarshaler,
+// else encoding.TextUnmarshaler, else neither (plainType).
+func unmarshalerOf(t reflect.Type) int {
+	if u, ok := unmarshalers.Load(t); ok {
+		return u.(int)
+	}
+	u := plainType
+	switch p := reflect.PointerTo(t); {
+	case p.Implements(jsonUnmarshaler):
+		u = jsonUnmarshalerType
+	case p.Implements(textUnmarshaler):
+		u = textUnmarshalerType
+	}
+	unmarshalers.Store(t, u)
+	return u
+}
 
 // fieldIndexes caches typeFields by type.
 var fieldIndexes sync.Map // reflect.Type -> map[string][]int
