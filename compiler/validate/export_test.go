@@ -24,3 +24,6 @@ func SetVerifyKatib(f func(typedOK bool, err error, same bool)) { verifyKatib = 
 
 // SetVerifyTrialJob sets verifyTrialJob for the tests of package validate_test.
 func SetVerifyTrialJob(f func(step string, mapOK, same bool)) { verifyTrialJob = f }
+
+// SetVerifyMeta sets verifyMeta for the tests of package validate_test.
+func SetVerifyMeta(f func(same bool)) { verifyMeta = f }
