@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
 // The stat index lets WriteDir tell that a file it wrote before is unchanged without
@@ -36,20 +38,11 @@ import (
 // indexMagic starts an index file; an index of another version is ignored.
 const indexMagic = "mlc tree index 1\n"
 
-// racyMargin: a stat whose modification or change time is not this much older than the
-// index's stamp is not trusted, the file is read. A write in the same tick of the file
-// system's clock as the recorded stat would leave the times as they were, and clocks are
-// coarse (a jiffy on Linux, seconds on some file systems).
-const racyMargin = time.Second
-
 // now is the clock that stamps an index; tests move it.
 var now = time.Now
 
 // fileStat is what the index records of a file besides the sum of its bytes.
-type fileStat struct {
-	size, mode, dev, ino uint64
-	mtime, ctime         int64 // nanoseconds since 1970
-}
+type fileStat = filestat.Stat
 
 // indexEntry is one file of an index.
 type indexEntry struct {
@@ -77,8 +70,7 @@ type index struct {
 
 // trusts tells whether st is safely older than the index.
 func (x *index) trusts(st fileStat) bool {
-	limit := x.stamp - int64(racyMargin)
-	return st.mtime < limit && st.ctime < limit
+	return st.Settled(x.stamp)
 }
 
 // vouches returns the recorded stat of the file rel (slash-separated), the tree's i-th,
@@ -220,7 +212,7 @@ func (d *indexDecoder) optionalStat() (fileStat, bool) {
 	case 0:
 		return fileStat{}, false
 	case 1:
-		return fileStat{size: d.uvarint(), mode: d.uvarint(), dev: d.uvarint(), ino: d.uvarint(), mtime: d.varint(), ctime: d.varint()}, !d.bad
+		return fileStat{Size: d.uvarint(), Mode: d.uvarint(), Dev: d.uvarint(), Ino: d.uvarint(), Mtime: d.varint(), Ctime: d.varint()}, !d.bad
 	}
 	d.bad = true
 	return fileStat{}, false
@@ -263,12 +255,12 @@ func appendOptionalStat(b []byte, st fileStat, known bool) []byte {
 		return append(b, 0)
 	}
 	b = append(b, 1)
-	b = binary.AppendUvarint(b, st.size)
-	b = binary.AppendUvarint(b, st.mode)
-	b = binary.AppendUvarint(b, st.dev)
-	b = binary.AppendUvarint(b, st.ino)
-	b = binary.AppendVarint(b, st.mtime)
-	return binary.AppendVarint(b, st.ctime)
+	b = binary.AppendUvarint(b, st.Size)
+	b = binary.AppendUvarint(b, st.Mode)
+	b = binary.AppendUvarint(b, st.Dev)
+	b = binary.AppendUvarint(b, st.Ino)
+	b = binary.AppendVarint(b, st.Mtime)
+	return binary.AppendVarint(b, st.Ctime)
 }
 
 // writeIndex writes the index file p atomically (beside it, then renamed), creating its

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"io/fs"
 	"syscall"
+
+	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
 // sameFile tells whether p is a regular file, not a symlink, of mode perm that holds
@@ -31,8 +33,8 @@ func sameFile(p string, data []byte, perm fs.FileMode, buf []byte) (st fileStat,
 	if err := syscall.Fstat(fd, &sys); err != nil {
 		return fileStat{}, false
 	}
-	st = statOf(&sys)
-	if !st.isFile(perm) || st.size != uint64(len(data)) {
+	st = filestat.FromSys(&sys)
+	if !st.IsFile(perm) || st.Size != uint64(len(data)) {
 		return fileStat{}, false
 	}
 	// The size matched; read one byte more than data, to see the file end where it does.

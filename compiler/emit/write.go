@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
 // ManifestFile, in an output directory, lists the files mlc wrote there, so the next
@@ -98,7 +100,7 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	w := &dirWriter{dir: dir, workers: ioWorkers()}
 	var x *index
 	var indexDir string
-	if o.index != "" && statSupported {
+	if o.index != "" && filestat.Supported {
 		var err error
 		if indexDir, err = filepath.Abs(dir); err != nil {
 			return err
@@ -115,7 +117,7 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	var manifest fileStat
 	manifestKnown := false
 	if x != nil && x.manifestKnown && x.trusts(x.manifest) && x.lists(t.Files) {
-		if st, ok := lstat(manifestPath); ok && st == x.manifest {
+		if st, ok := filestat.Lstat(manifestPath); ok && st == x.manifest {
 			w.allOurs, manifest, manifestKnown = true, st, true
 		}
 	}
@@ -298,7 +300,7 @@ func (w *dirWriter) compare(files []File, x *index) comparison {
 		e := &c.entries[i]
 		e.sum = sha256.Sum256(f.Data)
 		if st, ok := x.vouches(i, f.Path, &e.sum); ok {
-			if cur, ok := lstat(p); ok && cur == st && cur.isFile(w.perm) {
+			if cur, ok := filestat.Lstat(p); ok && cur == st && cur.IsFile(w.perm) {
 				c.same[i], e.known, e.stat = true, true, st
 				return
 			}
@@ -597,7 +599,7 @@ func readManifest(p string) (ours map[string]bool, listing []byte, st fileStat, 
 	if err != nil {
 		return nil, nil, fileStat{}, false, err
 	}
-	st, known = statOfInfo(info)
+	st, known = filestat.FromInfo(info)
 	if listing, err = io.ReadAll(f); err != nil {
 		return nil, nil, fileStat{}, false, err
 	}
