@@ -27,3 +27,6 @@ func SetVerifyTrialJob(f func(step string, mapOK, same bool)) { verifyTrialJob =
 
 // SetVerifyMeta sets verifyMeta for the tests of package validate_test.
 func SetVerifyMeta(f func(same bool)) { verifyMeta = f }
+
+// SetVerifyCRDMeta sets verifyCRDMeta for the tests of package validate_test.
+func SetVerifyCRDMeta(f func(step string, fast, same bool)) { verifyCRDMeta = f }
