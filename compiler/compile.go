@@ -110,7 +110,13 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err := checkSelection("tenant", opts.Tenants, tenantNames); err != nil {
 		return nil, err
 	}
-	ev, err := load.NewEvaluator(repo)
+	c := openCache(opts)
+	var ev *load.Evaluator
+	if c != nil {
+		ev, err = load.NewIndexedEvaluator(repo, loadFileIndex(c, repo.Root))
+	} else {
+		ev, err = load.NewEvaluator(repo)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +169,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	}
 	res.Stats.Platform = time.Since(start)
 
-	inc := newIncremental(opts, ev, repo, &plat, selected)
+	inc := newIncremental(c, opts, ev, repo, &plat, selected)
 	results := make(map[string]tenantResult, len(wanted))
 	misses := inc.lookup(wanted, opts.Workers, results)
 	collected := make(chan tenantResult)
@@ -197,6 +203,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	inc.saveIndex(results)
+	inc.saveFileIndex(ev)
 	inc.trim()
 	for _, t := range wanted {
 		res.Diagnostics = append(res.Diagnostics, results[t].diags...)

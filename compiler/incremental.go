@@ -15,11 +15,13 @@ import (
 )
 
 // incremental connects a compilation to the cache of compiled tenants. A tenant's key
-// hashes everything its compilation reads, as bytes and paths relative to the
-// repository root (never the directory it was read from, so that the two revisions
-// of mlc diff share entries): mlc's version, the platform files, the tenant's files
-// and the selected clusters that run it with their lowering targets. It is known
-// before any CUE is evaluated, so a hit costs no evaluation at all.
+// hashes everything its compilation reads: mlc's version, the platform files and the
+// tenant's files (their paths relative to the repository root, never the directory it
+// was read from, so that the two revisions of mlc diff share entries, and the SHA-256
+// of their bytes), and the selected clusters that run it with their lowering targets.
+// It is known before any CUE is evaluated, so a hit costs no evaluation at all; and the
+// files of a tenant that hits are not even read when the repository's FileIndex, kept
+// in the cache, vouches for their sums.
 type incremental struct {
 	c    *cache.Cache // nil when caching is off
 	keys map[string]cache.Key
@@ -35,20 +37,59 @@ type incremental struct {
 	index map[string]cache.Key
 }
 
-func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, plat *model.Platform, selected map[string]model.Cluster) *incremental {
-	inc := &incremental{}
-	if opts.NoCache || cache.Version() == "" {
-		return inc
+// openCache returns the cache the options use; nil with NoCache or when it cannot be
+// opened (a render never fails because of its cache).
+func openCache(opts Options) *cache.Cache {
+	if opts.NoCache {
+		return nil
 	}
 	dir := opts.CacheDir
 	if dir == "" {
 		var err error
 		if dir, err = cache.Dir(); err != nil {
-			return inc
+			return nil
 		}
 	}
 	c, err := cache.Open(dir)
 	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// fileIndexRecord is the kind of cache record that keeps a repository's FileIndex.
+const fileIndexRecord = "files"
+
+// loadFileIndex returns the index of the repository at root that the last compilation
+// with cache c left; nil when there is none.
+func loadFileIndex(c *cache.Cache, root string) *load.FileIndex {
+	b, ok := c.LoadRecord(fileIndexRecord, root)
+	if !ok {
+		return nil
+	}
+	x := &load.FileIndex{}
+	if x.UnmarshalBinary(b) != nil || x.Root != root {
+		return nil
+	}
+	return x
+}
+
+// saveFileIndex keeps the index of the repository's files for the next compilation.
+func (inc *incremental) saveFileIndex(ev *load.Evaluator) {
+	x := ev.Index()
+	if inc.c == nil || x == nil {
+		return
+	}
+	if b, err := x.MarshalBinary(); err == nil {
+		_ = inc.c.StoreRecord(fileIndexRecord, x.Root, b)
+	}
+}
+
+// newIncremental prepares the compilation's use of cache c (nil for none): the keys of
+// the tenants, from the sums of the files ev read (load.NewIndexedEvaluator).
+func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load.Repository, plat *model.Platform, selected map[string]model.Cluster) *incremental {
+	inc := &incremental{}
+	if c == nil || cache.Version() == "" {
 		return inc
 	}
 	inc.c = c
@@ -61,8 +102,12 @@ func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, pla
 	h.String("mlc compiled tenant")
 	h.String(cache.Version())
 	for _, f := range repo.PlatformFiles {
+		sum, ok := ev.Sum(f)
+		if !ok {
+			return &incremental{}
+		}
 		h.String(f)
-		h.Bytes(ev.Source(f))
+		h.Bytes(sum[:])
 	}
 	platformKey := h.Key()
 	clusters := slices.Sorted(maps.Keys(selected))
@@ -72,8 +117,9 @@ func newIncremental(opts Options, ev *load.Evaluator, repo *load.Repository, pla
 		h.Bytes(platformKey[:])
 		h.String(t.Name)
 		for _, f := range t.Files {
+			sum, _ := ev.Sum(f) // there is one: the platform files' were
 			h.String(f)
-			h.Bytes(ev.Source(f))
+			h.Bytes(sum[:])
 		}
 		for _, name := range clusters {
 			if c := selected[name]; c.Runs(t.Name) {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/emit"
@@ -320,8 +321,8 @@ func TestCacheKeepsYAML(t *testing.T) {
 	entries := func() map[string][]byte {
 		m := map[string][]byte{}
 		err := filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() && d.Name() == "index" {
-				return filepath.SkipDir // tenants' keys, not entries
+			if err == nil && d.IsDir() && p != cacheDir && len(d.Name()) != 2 {
+				return filepath.SkipDir // records (index, files), not entries
 			}
 			if err != nil || d.IsDir() || d.Name() == "trimmed" {
 				return err
@@ -438,6 +439,57 @@ func TestKnownValidObjectsAreNotValidatedAgain(t *testing.T) {
 		}
 		if step.validated >= 0 && s.Validated != step.validated || step.validated < 0 && (s.Validated == 0 || s.KnownValid == 0) {
 			t.Errorf("%s: %d objects validated again, %d known valid", step.name, s.Validated, s.KnownValid)
+		}
+	}
+}
+
+// TestFileIndexSeesEdits: files the cache's file index vouches for are not read again,
+// yet an edit is always seen, even one that keeps the file's size and modification
+// time; and the output is a cold compilation's.
+func TestFileIndexSeesEdits(t *testing.T) {
+	repo := t.TempDir()
+	if err := synth.Write(repo, synth.ForWorkloads(3, 10)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // so that the files' stats are settled (filestat)
+	cached := compiler.Options{CacheDir: t.TempDir()}
+	rendered(t, repo, cached)
+	notebooks := filepath.Join(repo, "tenants", synth.TenantName(2), "notebooks.cue")
+	b, err := os.ReadFile(notebooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(notebooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name      string
+		change    func()
+		evaluated int
+	}{
+		{"nothing", func() {}, 0},
+		{"same size and time", func() {
+			changed := strings.Replace(string(b), "cpu: 2,", "cpu: 3,", 1)
+			if changed == string(b) {
+				t.Fatal("no notebook with 2 CPUs")
+			}
+			if err := os.WriteFile(notebooks, []byte(changed), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(notebooks, st.ModTime(), st.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		}, 1},
+		{"nothing again", func() {}, 0},
+	} {
+		step.change()
+		got, res := rendered(t, repo, cached)
+		if want, _ := rendered(t, repo, compiler.Options{NoCache: true}); got != want {
+			t.Errorf("%s: the output differs from a cold compilation's", step.name)
+		}
+		if res.Stats.Evaluated != step.evaluated {
+			t.Errorf("%s: %d tenants evaluated, want %d", step.name, res.Stats.Evaluated, step.evaluated)
 		}
 	}
 }

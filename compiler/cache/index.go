@@ -19,17 +19,34 @@ import (
 // indexMagic starts every index file.
 const indexMagic = "mlc-tenant-index/1"
 
-func (c *Cache) indexPath(repo string) string {
-	h := sha256.Sum256([]byte(repo))
-	return filepath.Join(c.dir, "index", hex.EncodeToString(h[:16]))
+// recordPath is where the record of kind about id is kept.
+func (c *Cache) recordPath(kind, id string) string {
+	h := sha256.Sum256([]byte(id))
+	return filepath.Join(c.dir, kind, hex.EncodeToString(h[:16]))
 }
+
+// LoadRecord returns the record of kind (a folder of the cache) about id (a
+// repository's root, an output directory), false when there is none. Records are small
+// files the cache keeps beside its entries, aged out as they are; what they hold is up
+// to their writers, who must check it is theirs.
+func (c *Cache) LoadRecord(kind, id string) ([]byte, bool) {
+	b, err := os.ReadFile(c.recordPath(kind, id))
+	return b, err == nil
+}
+
+// StoreRecord replaces the record of kind about id (see LoadRecord).
+func (c *Cache) StoreRecord(kind, id string, b []byte) error {
+	return c.writeFile(c.recordPath(kind, id), b)
+}
+
+func (c *Cache) indexPath(repo string) string { return c.recordPath("index", repo) }
 
 // LoadIndex returns the keys last stored for the tenants of repo (any string naming the
 // repository, such as its absolute path), by tenant name; empty when there is no index.
 func (c *Cache) LoadIndex(repo string) map[string]Key {
 	keys := map[string]Key{}
-	b, err := os.ReadFile(c.indexPath(repo))
-	if err != nil {
+	b, ok := c.LoadRecord("index", repo)
+	if !ok {
 		return keys
 	}
 	s := bufio.NewScanner(bytes.NewReader(b))
@@ -56,7 +73,7 @@ func (c *Cache) StoreIndex(repo string, keys map[string]Key) error {
 		k := keys[name]
 		b.WriteString(name + " " + k.String() + "\n")
 	}
-	return c.writeFile(c.indexPath(repo), b.Bytes())
+	return c.StoreRecord("index", repo, b.Bytes())
 }
 
 // LoadDigests returns the ObjectDigest of every object of the entry under k, false

@@ -39,7 +39,12 @@ func (e *Evaluator) separable() {
 	e.apart = true
 	e.platformLabels = map[string]bool{}
 	for _, name := range e.repo.PlatformFiles {
-		f, err := parser.ParseFile(name, e.sources[name])
+		src, err := e.source(name)
+		if err != nil {
+			e.apart = false
+			return
+		}
+		f, err := parser.ParseFile(name, src)
 		if err != nil {
 			e.apart = false // evaluating the platform reports it
 			return

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -69,8 +67,11 @@ type Options struct {
 
 // Evaluator evaluates a repository's instances. Sources are read from disk once.
 type Evaluator struct {
-	repo    *Repository
-	sources map[string][]byte
+	repo  *Repository
+	files map[string]*sourceFile
+	// indexed says the files' stats and sums were taken (NewIndexedEvaluator), at stamp.
+	indexed bool
+	stamp   int64
 	// apart says whether tenants may be evaluated apart from the platform files (see
 	// separable); platformLabels are the platform files' top-level labels.
 	apart           bool
@@ -81,40 +82,25 @@ type Evaluator struct {
 }
 
 // NewEvaluator reads the repository's CUE files.
-func NewEvaluator(repo *Repository) (*Evaluator, error) {
-	names := slices.Clone(repo.PlatformFiles)
-	for _, t := range repo.Tenants {
-		names = append(names, t.Files...)
+func NewEvaluator(repo *Repository) (*Evaluator, error) { return newEvaluator(repo, false, nil) }
+
+// NewIndexedEvaluator is NewEvaluator for a compilation that keys a cache by the files'
+// sums (Sum): it takes them, and each file's stat, for the next compilation's index
+// (Index). A tenant file that prior vouches for is read only when the tenant is
+// evaluated, and must then hold what prior says; prior may be nil.
+func NewIndexedEvaluator(repo *Repository, prior *FileIndex) (*Evaluator, error) {
+	return newEvaluator(repo, true, prior)
+}
+
+func newEvaluator(repo *Repository, indexed bool, prior *FileIndex) (*Evaluator, error) {
+	files, stamp, err := readSources(repo, indexed, prior)
+	if err != nil {
+		return nil, err
 	}
-	// Read by several goroutines: most of the time is in system calls.
-	contents := make([][]byte, len(names))
-	errs := make([]error, len(names))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(len(names), 2*runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(names); i = int(next.Add(1)) - 1 {
-				contents[i], errs[i] = os.ReadFile(filepath.Join(repo.Root, filepath.FromSlash(names[i])))
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	e := &Evaluator{repo: repo, sources: make(map[string][]byte, len(names))}
-	for i, name := range names {
-		e.sources[name] = contents[i]
-	}
+	e := &Evaluator{repo: repo, files: files, indexed: indexed, stamp: stamp}
 	e.separable()
 	return e, nil
 }
-
-// Source returns the bytes of one of the repository's files (relative to its root, with
-// forward slashes), as NewEvaluator read them; nil for a file it did not read.
-func (e *Evaluator) Source(rel string) []byte { return e.sources[rel] }
 
 // Platform evaluates the platform files alone and passes the instance to fn.
 func (e *Evaluator) Platform(fn func(*Instance)) {
@@ -363,7 +349,12 @@ func schemaBindings(files []*ast.File) map[string]bool {
 func parseFiles(e *Evaluator, names []string, diags *diag.List) []*ast.File {
 	var parsed []*ast.File
 	for _, name := range names {
-		f, err := parser.ParseFile(name, e.sources[name], parser.ParseComments)
+		src, err := e.source(name)
+		if err != nil {
+			diags.Errorf(diag.Position{File: name}, "", "%v", err)
+			continue
+		}
+		f, err := parser.ParseFile(name, src, parser.ParseComments)
 		if err != nil {
 			*diags = append(*diags, FromCUE(err)...)
 			continue

@@ -1,0 +1,273 @@
+package load
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mlc-gitops/mlc/internal/filestat"
+)
+
+// Sum is the SHA-256 of a file's bytes.
+type Sum = [sha256.Size]byte
+
+// FileIndex remembers what a repository's files held, by their stat (package filestat),
+// so that a file unchanged since need not be read until it is evaluated: a render that
+// evaluates one tenant of a thousand reads that tenant's files and the platform files,
+// and only stats the others. Everything else the compiler needs of an unread file is
+// its Sum, for the cache's keys.
+type FileIndex struct {
+	// Root is the repository's root directory.
+	Root string
+	// Stamp is when the stats were taken, in nanoseconds since 1970; a stat is trusted
+	// only when it is settled at Stamp (filestat.Stat.Settled).
+	Stamp int64
+	// Files are by path relative to Root, with forward slashes.
+	Files map[string]IndexedFile
+}
+
+// IndexedFile is one file of a FileIndex: its stat, taken before it was read, and the
+// sum of what was read.
+type IndexedFile struct {
+	Stat filestat.Stat
+	Sum  Sum
+}
+
+// fileIndexMagic starts an encoded FileIndex.
+const fileIndexMagic = "mlc file index 1\n"
+
+// MarshalBinary encodes the index, its entries sorted by path.
+func (x *FileIndex) MarshalBinary() ([]byte, error) {
+	b := append([]byte(fileIndexMagic), x.Root...)
+	b = append(b, 0)
+	b = binary.AppendVarint(b, x.Stamp)
+	b = binary.AppendUvarint(b, uint64(len(x.Files)))
+	for _, p := range slices.Sorted(maps.Keys(x.Files)) {
+		f := x.Files[p]
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+		for _, n := range []uint64{f.Stat.Size, f.Stat.Mode, f.Stat.Dev, f.Stat.Ino} {
+			b = binary.AppendUvarint(b, n)
+		}
+		b = binary.AppendVarint(b, f.Stat.Mtime)
+		b = binary.AppendVarint(b, f.Stat.Ctime)
+		b = append(b, f.Sum[:]...)
+	}
+	sum := sha256.Sum256(b)
+	return append(b, sum[:]...), nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote; anything else is an error.
+func (x *FileIndex) UnmarshalBinary(b []byte) error {
+	bad := fmt.Errorf("not a file index")
+	if len(b) < len(fileIndexMagic)+sha256.Size || !bytes.HasPrefix(b, []byte(fileIndexMagic)) {
+		return bad
+	}
+	body := b[:len(b)-sha256.Size]
+	if sha256.Sum256(body) != Sum(b[len(body):]) {
+		return bad
+	}
+	body = body[len(fileIndexMagic):]
+	root, rest, ok := bytes.Cut(body, []byte{0})
+	if !ok {
+		return bad
+	}
+	d := &byteReader{b: rest}
+	out := FileIndex{Root: string(root), Stamp: d.varint(), Files: map[string]IndexedFile{}}
+	n := d.uvarint()
+	for range n {
+		if d.bad {
+			return bad
+		}
+		p := string(d.bytes(d.uvarint()))
+		var f IndexedFile
+		f.Stat.Size, f.Stat.Mode, f.Stat.Dev, f.Stat.Ino = d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
+		f.Stat.Mtime, f.Stat.Ctime = d.varint(), d.varint()
+		copy(f.Sum[:], d.bytes(sha256.Size))
+		out.Files[p] = f
+	}
+	if d.bad || len(d.b) != 0 {
+		return bad
+	}
+	*x = out
+	return nil
+}
+
+type byteReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *byteReader) uvarint() uint64 {
+	n, k := binary.Uvarint(r.b)
+	if k <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[k:]
+	return n
+}
+
+func (r *byteReader) varint() int64 {
+	n, k := binary.Varint(r.b)
+	if k <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[k:]
+	return n
+}
+
+func (r *byteReader) bytes(n uint64) []byte {
+	if n > uint64(len(r.b)) {
+		r.bad, r.b = true, nil
+		return make([]byte, n&0xff)
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+// fileReads counts the files read, for tests.
+var fileReads atomic.Int64
+
+func readFile(p string) ([]byte, error) {
+	fileReads.Add(1)
+	return os.ReadFile(p)
+}
+
+// sourceFile is one of the repository's files as the Evaluator knows it.
+type sourceFile struct {
+	// sum is the SHA-256 of the file's bytes: of those read, or vouched for by the
+	// index before they are.
+	sum Sum
+	// stat was taken before the file was read or vouched for; statKnown says whether
+	// there is one.
+	stat      filestat.Stat
+	statKnown bool
+
+	once sync.Once
+	data []byte
+	err  error
+}
+
+// readSources reads the repository's files and returns them by path. With indexed, each
+// file is stat'ed before it is read and its sum taken, for a new FileIndex stamped with
+// the returned time; and the tenant files that prior (of the same root) vouches for are
+// not read (platform files always are).
+func readSources(repo *Repository, indexed bool, prior *FileIndex) (map[string]*sourceFile, int64, error) {
+	names := slices.Clone(repo.PlatformFiles)
+	platform := len(names)
+	for _, t := range repo.Tenants {
+		names = append(names, t.Files...)
+	}
+	if prior != nil && prior.Root != repo.Root {
+		prior = nil
+	}
+	stamp := time.Now().UnixNano()
+	files := make([]*sourceFile, len(names))
+	errs := make([]error, len(names))
+	// By several goroutines: most of the time is in system calls.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(names), 2*runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(names); i = int(next.Add(1)) - 1 {
+				f := &sourceFile{}
+				files[i] = f
+				p := filepath.Join(repo.Root, filepath.FromSlash(names[i]))
+				if indexed && filestat.Supported {
+					f.stat, f.statKnown = filestat.Lstat(p)
+				}
+				if prior != nil && f.statKnown && i >= platform {
+					if old, ok := prior.Files[names[i]]; ok && old.Stat == f.stat && old.Stat.Settled(prior.Stamp) {
+						f.sum = old.Sum
+						continue
+					}
+				}
+				data, err := readFile(p)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				f.once.Do(func() { f.data = data })
+				if indexed {
+					f.sum = sha256.Sum256(data)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	out := make(map[string]*sourceFile, len(names))
+	for i, name := range names {
+		if errs[i] != nil {
+			return nil, 0, errs[i]
+		}
+		out[name] = files[i]
+	}
+	return out, stamp, nil
+}
+
+// read returns the file's bytes, reading them now if they were vouched for by the index,
+// and then making sure they are what it vouched for: a file that changed since the
+// render began would otherwise be compiled into an entry of the cache under the key of
+// what it held before.
+func (f *sourceFile) read(root, name string) ([]byte, error) {
+	f.once.Do(func() {
+		data, err := readFile(filepath.Join(root, filepath.FromSlash(name)))
+		switch {
+		case err != nil:
+			f.err = err
+		case sha256.Sum256(data) != f.sum:
+			f.err = fmt.Errorf("%s changed while mlc was reading the repository; run mlc again", name)
+		default:
+			f.data = data
+		}
+	})
+	return f.data, f.err
+}
+
+// Sum returns the SHA-256 of a file of the repository (relative to its root, with
+// forward slashes) read by an Evaluator made by NewIndexedEvaluator; false for a file
+// it did not list.
+func (e *Evaluator) Sum(rel string) (Sum, bool) {
+	f, ok := e.files[rel]
+	if !ok || !e.indexed {
+		return Sum{}, false
+	}
+	return f.sum, true
+}
+
+// Index returns the FileIndex of the repository's files as the Evaluator found them, to
+// be given to the next NewIndexedEvaluator of the repository; nil for an Evaluator
+// made by NewEvaluator. Files whose stat could not be taken are left out.
+func (e *Evaluator) Index() *FileIndex {
+	if !e.indexed {
+		return nil
+	}
+	x := &FileIndex{Root: e.repo.Root, Stamp: e.stamp, Files: make(map[string]IndexedFile, len(e.files))}
+	for name, f := range e.files {
+		if f.statKnown && f.stat.IsRegular() {
+			x.Files[name] = IndexedFile{Stat: f.stat, Sum: f.sum}
+		}
+	}
+	return x
+}
+
+// source returns the bytes of one of the repository's files.
+func (e *Evaluator) source(name string) ([]byte, error) {
+	f, ok := e.files[name]
+	if !ok {
+		return nil, fmt.Errorf("%s is not a file of the repository", name)
+	}
+	return f.read(e.repo.Root, name)
+}

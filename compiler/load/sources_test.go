@@ -1,0 +1,138 @@
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mlc-gitops/mlc/internal/filestat"
+)
+
+// TestFileIndex: an indexed evaluator sums every file; given the index of an earlier
+// one, it reads only the platform files and the tenant files whose stat changed, reads
+// the others when their tenant is evaluated, and refuses one that changed meanwhile.
+func TestFileIndex(t *testing.T) {
+	if !filestat.Supported {
+		t.Skip("no stat to vouch for files here")
+	}
+	dir := writeRepo(t, map[string]string{
+		"platform.cue":          apartPlatform,
+		"tenants/a/tenant.cue":  "package ml\n\ntenant: owner: \"a@example.com\"\n",
+		"tenants/a/nb.cue":      "package ml\n\nnotebooks: x: image: \"jupyter-scipy\"\n",
+		"tenants/b/tenant.cue":  "package ml\n\ntenant: owner: \"b@example.com\"\n",
+		"tenants/c/tenant.cue":  "package ml\n\ntenant: owner: \"c@example.com\"\n",
+		"tenants/c/other.cue":   "package ml\n\nnotebooks: y: image: \"jupyter-scipy\"\n",
+		"tenants/defaults.cue":  "package ml\n",
+		"tenants/b/serving.cue": "package ml\n",
+	})
+	repo, err := Find(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := NewIndexedEvaluator(repo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := first.Index()
+	if len(x.Files) != 8 || x.Root != repo.Root {
+		t.Fatalf("index of %d files of %s", len(x.Files), x.Root)
+	}
+	for name, f := range x.Files {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Sum != sha256.Sum256(b) {
+			t.Errorf("%s: wrong sum", name)
+		}
+	}
+	b, err := x.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back FileIndex
+	if err := back.UnmarshalBinary(b); err != nil || back.Root != x.Root || back.Stamp != x.Stamp || len(back.Files) != len(x.Files) {
+		t.Fatalf("round trip: %v", err)
+	}
+	for name, f := range x.Files {
+		if back.Files[name] != f {
+			t.Errorf("%s read back as %+v, want %+v", name, back.Files[name], f)
+		}
+	}
+	for i := 0; i < len(b); i += 5 {
+		bad := append([]byte(nil), b...)
+		bad[i] ^= 1
+		if (&FileIndex{}).UnmarshalBinary(bad) == nil || (&FileIndex{}).UnmarshalBinary(b[:i]) == nil {
+			t.Fatalf("a damaged index (byte %d) was read", i)
+		}
+	}
+
+	// As if the index had been written well after the files.
+	x.Stamp = time.Now().Add(time.Minute).UnixNano()
+	appendTo(t, filepath.Join(dir, "tenants/c/other.cue"), "// changed\n")
+	before := fileReads.Load()
+	second, err := NewIndexedEvaluator(repo, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The platform files (2) and the changed one.
+	if n := fileReads.Load() - before; n != 3 {
+		t.Errorf("%d files read, want 3", n)
+	}
+	if sum, _ := second.Sum("tenants/c/other.cue"); sum == x.Files["tenants/c/other.cue"].Sum {
+		t.Errorf("the changed file has its old sum")
+	}
+	if sum, _ := second.Sum("tenants/a/nb.cue"); sum != x.Files["tenants/a/nb.cue"].Sum {
+		t.Errorf("an unchanged file has another sum")
+	}
+
+	// b changes after it was vouched for: evaluating it says so.
+	appendTo(t, filepath.Join(dir, "tenants/b/tenant.cue"), "// changed\n")
+	var mu sync.Mutex
+	diags := map[string]string{}
+	err = second.Tenants(context.Background(), Options{}, func(inst *Instance) {
+		mu.Lock()
+		defer mu.Unlock()
+		diags[inst.Tenant.Name] = inst.Diagnostics.Error()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diags["a"] != "" || diags["c"] != "" {
+		t.Errorf("unchanged tenants: %q, %q", diags["a"], diags["c"])
+	}
+	if !strings.Contains(diags["b"], "tenants/b/tenant.cue changed while mlc was reading the repository") {
+		t.Errorf("b changed while read: %q", diags["b"])
+	}
+	// The 5 files vouched for, read when their tenant was evaluated.
+	if n := fileReads.Load() - before; n != 3+5 {
+		t.Errorf("%d files read in all, want 8", n)
+	}
+	y := second.Index()
+	if y.Files["tenants/c/other.cue"].Sum == x.Files["tenants/c/other.cue"].Sum {
+		t.Errorf("the new index keeps the old sum of a changed file")
+	}
+	// Nor does it vouch for b's new bytes: its stat is the one taken before b changed.
+	if cur, _ := filestat.Lstat(filepath.Join(dir, "tenants/b/tenant.cue")); y.Files["tenants/b/tenant.cue"].Stat == cur {
+		t.Errorf("the new index vouches for bytes it did not sum")
+	}
+}
+
+func appendTo(t *testing.T, p, text string) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.WriteString(text)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
