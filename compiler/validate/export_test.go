@@ -26,7 +26,7 @@ func SetVerifyKatib(f func(typedOK bool, err error, same bool)) { verifyKatib = 
 func SetVerifyTrialJob(f func(step string, mapOK, same bool)) { verifyTrialJob = f }
 
 // SetVerifyMeta sets verifyMeta for the tests of package validate_test.
-func SetVerifyMeta(f func(same bool)) { verifyMeta = f }
+func SetVerifyMeta(f func(step string, same bool)) { verifyMeta = f }
 
 // SetVerifyCRDMeta sets verifyCRDMeta for the tests of package validate_test.
 func SetVerifyCRDMeta(f func(step string, fast, same bool)) { verifyCRDMeta = f }

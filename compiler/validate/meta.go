@@ -26,10 +26,10 @@ var serverOwnedMeta = []string{
 	"generation", "selfLink", "uid",
 }
 
-// verifyMeta, set by tests only, makes checkMeta re-check the name as an URL
-// path segment with all of the metadata too, and report whether that gives
-// the same errors.
-var verifyMeta func(same bool)
+// verifyMeta, set by tests only, makes checkMeta validate the metadata
+// declaratively too, and re-check the name as an URL path segment with all of
+// the metadata too, and report whether each gives the same errors.
+var verifyMeta func(step string, same bool)
 
 // checkMeta validates metadata as the API server does on create (name,
 // generateName, namespace, labels, annotations, owner references,
@@ -64,9 +64,7 @@ func checkMeta(errs *errorList, rawMeta map[string]any, meta *metav1.ObjectMeta,
 		errs.add("metadata.resourceVersion", "Forbidden: must not be set on objects to be created")
 	}
 
-	ctx := context.Background()
-	beta := utilfeature.DefaultFeatureGate.Enabled(features.DeclarativeValidationBeta)
-	fe := apivalidation.ValidateObjectMetaDeclaratively(ctx, operation.Create, m, nil, namespaced, nameFn, field.NewPath("metadata"), beta)
+	fe := validateObjectMeta(m, namespaced, nameFn)
 	if len(fe) == 0 {
 		// The generic registry re-checks the name as an URL path segment.
 		// With fe empty, the checks above found nothing wrong with the fields
@@ -77,7 +75,7 @@ func checkMeta(errs *errorList, rawMeta map[string]any, meta *metav1.ObjectMeta,
 		fe = apivalidation.ValidateObjectMetaAccessor(names, namespaced, path.ValidatePathSegmentName, field.NewPath("metadata"))
 		if verifyMeta != nil {
 			full := apivalidation.ValidateObjectMetaAccessor(m, namespaced, path.ValidatePathSegmentName, field.NewPath("metadata"))
-			verifyMeta(reflect.DeepEqual(fe, full))
+			verifyMeta("name", reflect.DeepEqual(fe, full))
 		}
 	}
 	if generatedName {
@@ -87,4 +85,28 @@ func checkMeta(errs *errorList, rawMeta map[string]any, meta *metav1.ObjectMeta,
 		})
 	}
 	return fe
+}
+
+// validateObjectMeta is ValidateObjectMetaDeclaratively for a create. Its
+// declarative checks find, on create, nothing but alpha errors, which are not
+// enforced and so leave the handwritten ones as they are, unless the metadata
+// has owner references or managed fields (whose checks are the declarative
+// ones of other types): without those it is ValidateObjectMeta's errors,
+// marked as handwritten.
+func validateObjectMeta(m *metav1.ObjectMeta, namespaced bool, nameFn apivalidation.ValidateNameFunc) field.ErrorList {
+	simple := len(m.OwnerReferences) == 0 && len(m.ManagedFields) == 0
+	var fe field.ErrorList
+	if simple {
+		fe = apivalidation.ValidateObjectMeta(m, namespaced, nameFn, field.NewPath("metadata")).MarkFromImperative()
+		if verifyMeta == nil {
+			return fe
+		}
+	}
+	beta := utilfeature.DefaultFeatureGate.Enabled(features.DeclarativeValidationBeta)
+	full := apivalidation.ValidateObjectMetaDeclaratively(context.Background(), operation.Create, m, nil, namespaced, nameFn, field.NewPath("metadata"), beta)
+	if verifyMeta != nil && simple {
+		verifyMeta("declarative", reflect.DeepEqual(fe, full))
+		return fe
+	}
+	return full
 }
