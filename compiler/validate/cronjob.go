@@ -2,6 +2,7 @@ package validate
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -29,7 +30,7 @@ func checkCronJob(c *batchv1.CronJob) field.ErrorList {
 		errs = append(errs, field.Required(spec.Child("schedule"), ""))
 	}
 	if tz := c.Spec.TimeZone; tz != nil {
-		if _, err := time.LoadLocation(*tz); err != nil || strings.EqualFold(*tz, "Local") {
+		if !loadsZone(*tz) || strings.EqualFold(*tz, "Local") {
 			errs = append(errs, field.Invalid(spec.Child("timeZone"), *tz, "unknown time zone"))
 		}
 	}
@@ -88,4 +89,19 @@ func checkJobPod(pod *corev1.PodSpec, p *field.Path) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// zones caches loadsZone by name.
+var zones sync.Map // string -> bool
+
+// loadsZone reports whether time.LoadLocation finds the time zone name. It
+// reads the zone database each time, which does not change while mlc runs,
+// so each name's answer is kept.
+func loadsZone(name string) bool {
+	if ok, found := zones.Load(name); found {
+		return ok.(bool)
+	}
+	_, err := time.LoadLocation(name)
+	zones.Store(name, err == nil)
+	return err == nil
 }
