@@ -92,8 +92,9 @@ var validator = validate.New()
 // selection that matches nothing).
 func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	start := time.Now()
-	if !opts.NoCache {
-		go cache.Version() // hashes the executable while the platform is evaluated
+	c := openCache(opts)
+	if c != nil {
+		go c.Version() // hashes the executable, if need be, while the platform is evaluated
 	}
 	repo, err := load.Find(dir)
 	if err != nil {
@@ -110,7 +111,6 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err := checkSelection("tenant", opts.Tenants, tenantNames); err != nil {
 		return nil, err
 	}
-	c := openCache(opts)
 	var ev *load.Evaluator
 	if c != nil {
 		ev, err = load.NewIndexedEvaluator(repo, loadFileIndex(c, repo.Root))
@@ -183,7 +183,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if len(misses) > 0 {
 		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses}, func(inst *load.Instance) {
 			start := time.Now()
-			r := compileTenant(&plat, selected, inst, inc.knownValid(inst.Tenant.Name))
+			r := compileTenant(&plat, selected, inst, inc.judge(inst.Tenant.Name))
 			if opts.Encode {
 				r.encode()
 			}
@@ -288,11 +288,10 @@ func encodeOutputs(outputs map[string]*lower.Output) {
 
 // compileTenant runs every stage for one tenant while its CUE value is alive, so that
 // each problem can be placed at the user's line. The tenant is lowered once for each
-// distinct target among the selected clusters that run it. Objects whose digest is
-// among known were validated before and are not again (see judge).
-func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst *load.Instance, known map[cache.Digest]bool) (r tenantResult) {
+// distinct target among the selected clusters that run it, and its objects validated
+// by j.
+func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst *load.Instance, j *judge) (r tenantResult) {
 	r = tenantResult{name: inst.Tenant.Name, diags: inst.Diagnostics}
-	j := &judge{known: known}
 	defer func() { r.judged, r.knownValid = j.judged, j.skipped }()
 	if r.diags.HasErrors() {
 		return r
@@ -353,6 +352,8 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 // a small compilation's time.
 type judge struct {
 	known map[cache.Digest]bool
+	// digest is cache.Cache.ObjectDigest; nil when nothing is known.
+	digest func(content map[string]any) (cache.Digest, bool)
 	// judged counts the objects validated, skipped those known valid.
 	judged, skipped int
 }
@@ -362,9 +363,9 @@ func (j *judge) validate(objs []manifest.Object, locate check.Locator) diag.List
 	todo := make([]bool, len(objs))
 	var kinds []schema.GroupVersionKind
 	for i, o := range objs {
-		if len(j.known) == 0 {
+		if len(j.known) == 0 || j.digest == nil {
 			// nothing known: every object is validated
-		} else if d, ok := cache.ObjectDigest(o.Content); ok && j.known[d] {
+		} else if d, ok := j.digest(o.Content); ok && j.known[d] {
 			j.skipped++
 			continue
 		}

@@ -89,7 +89,7 @@ func (inc *incremental) saveFileIndex(ev *load.Evaluator) {
 // the tenants, from the sums of the files ev read (load.NewIndexedEvaluator).
 func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load.Repository, plat *model.Platform, selected map[string]model.Cluster) *incremental {
 	inc := &incremental{}
-	if c == nil || cache.Version() == "" {
+	if c == nil || c.Version() == "" {
 		return inc
 	}
 	inc.c = c
@@ -100,7 +100,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")
-	h.String(cache.Version())
+	h.String(c.Version())
 	for _, f := range repo.PlatformFiles {
 		sum, ok := ev.Sum(f)
 		if !ok {
@@ -204,19 +204,19 @@ func (inc *incremental) store(r tenantResult) {
 	_ = inc.c.Store(inc.keys[r.name], &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
 }
 
-// knownValid returns the digests of the objects the tenant compiled to when it was last
-// stored from this repository, under another key: objects that compile the same again
-// need not be validated again (see judge). Nil when there are none.
-func (inc *incremental) knownValid(tenant string) map[cache.Digest]bool {
+// judge returns the judge of the tenant's objects. It knows valid the objects the
+// tenant compiled to when it was last stored from this repository, under another key:
+// objects that compile the same again need not be validated again.
+func (inc *incremental) judge(tenant string) *judge {
 	if inc.c == nil {
-		return nil
+		return &judge{}
 	}
 	prev, ok := inc.index[tenant]
 	if !ok || prev == inc.keys[tenant] {
-		return nil
+		return &judge{}
 	}
 	known, _ := inc.c.LoadDigests(prev)
-	return known
+	return &judge{known: known, digest: inc.c.ObjectDigest}
 }
 
 // saveIndex records the keys of the tenants compiled without errors, for the next

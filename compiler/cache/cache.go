@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,6 +61,8 @@ type Cache struct {
 	dir     string
 	maxAge  time.Duration
 	maxSize int64
+	// version is Version, remembered across processes (see Cache.Version).
+	version func() string
 }
 
 // Open returns the cache in dir, creating the directory.
@@ -67,7 +70,9 @@ func Open(dir string) (*Cache, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &Cache{dir: dir, maxAge: MaxAge, maxSize: MaxSize}, nil
+	c := &Cache{dir: dir, maxAge: MaxAge, maxSize: MaxSize}
+	c.version = sync.OnceValue(c.rememberedVersion)
+	return c, nil
 }
 
 func (c *Cache) path(k Key) string {
@@ -146,7 +151,7 @@ func readEntry(f io.ReaderAt, size int64, mode readMode) (*Entry, error) {
 // Store writes e under k. An entry that cannot be encoded or written is an error the
 // caller may ignore: the tenant is simply compiled again next time.
 func (c *Cache) Store(k Key, e *Entry) error {
-	b, err := e.encode()
+	b, err := e.encode(c.Version())
 	if err != nil {
 		return err
 	}

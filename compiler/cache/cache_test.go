@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
 func sampleEntry() *Entry {
@@ -41,7 +43,7 @@ func sampleEntry() *Entry {
 
 func TestRoundTripKeepsTypes(t *testing.T) {
 	e := sampleEntry()
-	b, err := e.encode()
+	b, err := e.encode("v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestRoundTripKeepsTypes(t *testing.T) {
 	// then the shared workloads (the lists of "prod", the first cluster).
 	var want []Digest
 	for _, o := range append(slices.Clone(e.Outputs["prod"].Platform), e.Outputs["prod"].Workloads...) {
-		d, ok := ObjectDigest(o.Content)
+		d, ok := (&Cache{version: func() string { return "v1" }}).ObjectDigest(o.Content)
 		if !ok {
 			t.Fatalf("no digest of %v", o.Content)
 		}
@@ -72,7 +74,7 @@ func TestRoundTripKeepsTypes(t *testing.T) {
 	if slim, err := readEntry(bytes.NewReader(b), int64(len(b)), readSlim); err != nil || !equalEntries(slim, e) || slim.Encoded() {
 		t.Errorf("a slim read of objects without YAML: %v, equal %v", err, equalEntries(slim, e))
 	}
-	again, _ := e.encode()
+	again, _ := e.encode("v1")
 	if string(again) != string(b) {
 		t.Errorf("encoding is not deterministic")
 	}
@@ -82,7 +84,7 @@ func TestRefusesUnknownTypes(t *testing.T) {
 	type named string
 	for _, v := range []any{named("x"), &struct{}{}, struct{}{}, map[int]any{}} {
 		e := &Entry{Outputs: map[string]*lower.Output{"c": {Workloads: []manifest.Object{{Content: map[string]any{"v": v}}}}}}
-		if _, err := e.encode(); err == nil {
+		if _, err := e.encode("v1"); err == nil {
 			t.Errorf("%T was stored", v)
 		}
 	}
@@ -165,6 +167,13 @@ func TestTrim(t *testing.T) {
 	}
 	st, _ := os.Stat(c.path(keys[1]))
 	c.maxSize = 2 * st.Size()
+	// Records (the executable's version, written by Store) count as well; they are new.
+	records, _ := filepath.Glob(filepath.Join(dir, "exe", "*"))
+	for _, r := range records {
+		if st, err := os.Stat(r); err == nil {
+			c.maxSize += st.Size()
+		}
+	}
 	if err := c.trim(now, false); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +288,7 @@ func TestEntryKeepsYAML(t *testing.T) {
 	}
 	// A YAML document that does not end its last line, though the checksum matches.
 	e.Outputs["prod"].Workloads[0].Encoded = doc[:len(doc)-1]
-	enc, err := e.encode()
+	enc, err := e.encode("v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,4 +300,55 @@ func TestEntryKeepsYAML(t *testing.T) {
 // equalEntries compares what entries hold, not the digests read with them.
 func equalEntries(a, b *Entry) bool {
 	return reflect.DeepEqual(a.Diagnostics, b.Diagnostics) && reflect.DeepEqual(a.Outputs, b.Outputs)
+}
+
+// TestVersionRemembered: the executable's version is hashed once and then read from the
+// cache, while the executable's stat is the same and was settled when recorded.
+func TestVersionRemembered(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Version() != Version() || Version() == "" {
+		t.Fatalf("version %q, want %q", c.Version(), Version())
+	}
+	exe, _ := os.Executable()
+	b, ok := c.LoadRecord(versionRecord, exe)
+	if !ok {
+		t.Fatal("no record of the version")
+	}
+	info, err := os.Stat(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := filestat.FromInfo(info)
+	// The test binary was just built: its stat is not settled at the record's stamp
+	// unless that is well after.
+	settled := versionRecordOf(exe, st, time.Now().Add(time.Minute).UnixNano(), "f00d"+strings.Repeat("0", 60))
+	if _, ok := parseVersionRecord(settled, exe, st); !ok {
+		t.Fatal("a settled record was not trusted")
+	}
+	for name, rec := range map[string][]byte{
+		"unsettled":     versionRecordOf(exe, st, st.Ctime, "f00d"+strings.Repeat("0", 60)),
+		"another file":  versionRecordOf(exe+"x", st, time.Now().Add(time.Minute).UnixNano(), "f00d"+strings.Repeat("0", 60)),
+		"another stat":  versionRecordOf(exe, filestat.Stat{Size: st.Size + 1, Mode: st.Mode, Dev: st.Dev, Ino: st.Ino, Mtime: st.Mtime, Ctime: st.Ctime}, time.Now().Add(time.Minute).UnixNano(), "f00d"+strings.Repeat("0", 60)),
+		"short version": versionRecordOf(exe, st, time.Now().Add(time.Minute).UnixNano(), "f00d"),
+		"damaged":       b[:len(b)-3],
+	} {
+		if _, ok := parseVersionRecord(rec, exe, st); ok {
+			t.Errorf("%s: the record was trusted", name)
+		}
+	}
+	// A new process (a new Cache) reads the settled record instead of hashing.
+	if err := c.StoreRecord(versionRecord, exe, settled); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := again.Version(); v != "f00d"+strings.Repeat("0", 60) {
+		t.Errorf("version %q, want the one recorded", v)
+	}
 }

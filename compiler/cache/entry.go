@@ -34,21 +34,22 @@ type Entry struct {
 // Digest identifies an object's Content for the running mlc (see ObjectDigest).
 type Digest [sha256.Size]byte
 
-// ObjectDigest hashes content (an object's Content) together with the mlc version
-// (Version), false when it cannot be encoded. Two objects with the same digest are the
-// same object judged by the same mlc: an object that was valid once is valid again.
-func ObjectDigest(content map[string]any) (Digest, bool) {
+// ObjectDigest hashes content (an object's Content) together with the cache's mlc
+// version (Cache.Version), false when it cannot be encoded. Two objects with the same
+// digest are the same object judged by the same mlc: an object that was valid once is
+// valid again.
+func (c *Cache) ObjectDigest(content map[string]any) (Digest, bool) {
 	enc := &encoder{}
 	if err := enc.mapAny(content); err != nil {
 		return Digest{}, false
 	}
-	return digestOf(enc.buf), true
+	return digestOf(c.Version(), enc.buf), true
 }
 
-// digestOf hashes an object's Content as the codec wrote it.
-func digestOf(content []byte) Digest {
+// digestOf hashes an object's Content as the codec wrote it, for mlc version.
+func digestOf(version string, content []byte) Digest {
 	h := sha256.New()
-	h.Write([]byte(Version()))
+	h.Write([]byte(version))
 	h.Write([]byte{0})
 	h.Write(content)
 	var d Digest
@@ -94,8 +95,8 @@ const (
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// encode writes e (see the layout above).
-func (e *Entry) encode() ([]byte, error) {
+// encode writes e (see the layout above), its objects' digests for mlc version.
+func (e *Entry) encode(version string) ([]byte, error) {
 	head := &encoder{buf: append(make([]byte, 0, 64<<10), magic...)}
 	head.buf = append(head.buf, 0, 0, 0, 0) // the head's length, set below
 	contents := &encoder{buf: make([]byte, 0, 64<<10)}
@@ -156,7 +157,7 @@ func (e *Entry) encode() ([]byte, error) {
 				return nil, err
 			}
 			head.uvarint(uint64(len(contents.buf) - before))
-			d := digestOf(contents.buf[before:])
+			d := digestOf(version, contents.buf[before:])
 			head.buf = append(head.buf, d[:]...)
 		}
 	}
