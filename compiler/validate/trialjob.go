@@ -112,7 +112,7 @@ func trialJob(t *katibTrialTemplate, values map[string]string) (job map[string]a
 		if slowJob != nil {
 			_, b, _, _ = normalize(slowJob)
 		}
-		verifyTrialJob("job", ok, reflect.DeepEqual(finish(errs), finish(slowErrs)) && reflect.DeepEqual(a, b))
+		verifyTrialJob("job", ok, reflect.DeepEqual(finish(slices.Clone(errs)), finish(slices.Clone(slowErrs))) && reflect.DeepEqual(a, b))
 		if ok {
 			return job, errs
 		}
