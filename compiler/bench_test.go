@@ -153,15 +153,21 @@ func render(b *testing.B, dir string, opts compiler.Options) *compiler.Result {
 	return res
 }
 
-// renderDir is mlc render -o out: the tree written to a directory.
+// renderDir is mlc render -o out: the tree written to a directory, with the cache's
+// tree index unless opts has no cache.
 func renderDir(b *testing.B, dir string, opts compiler.Options, out string) *compiler.Result {
 	opts.Encode = true
+	opts.DeferYAML = true
 	res := compile(b, dir, opts)
-	tree, err := emit.Build(res)
+	tree, err := emit.BuildDeferred(res)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := tree.WriteDir(out); err != nil {
+	var index []emit.WriteOption
+	if !opts.NoCache {
+		index = append(index, emit.WithIndex(filepath.Join(opts.CacheDir, "trees", "bench")))
+	}
+	if err := tree.WriteDir(out, index...); err != nil {
 		b.Fatal(err)
 	}
 	return res

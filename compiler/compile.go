@@ -44,6 +44,10 @@ type Options struct {
 	// keeps whole objects and their YAML, so that a tenant read from it is not encoded
 	// again.
 	Encode bool
+	// DeferYAML, with Encode, leaves the YAML of the objects read from the cache unread
+	// (manifest.Object.Deferred) until something wants it: a render over the tree it
+	// wrote before knows its unchanged files by their SHA-256 (emit.Tree.WriteDir).
+	DeferYAML bool
 	// IdentitiesOnly is for the commands that only report (mlc vet): once a tenant is
 	// compiled, validated and stored in the cache, its objects are reduced to their
 	// identity (manifest.Object.IdentityOnly), enough to count and name them, so that a

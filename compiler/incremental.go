@@ -31,6 +31,9 @@ type incremental struct {
 	// identities is Options.IdentitiesOnly (without Encode): entries are wanted with
 	// their objects' identities only.
 	identities bool
+	// deferYAML is Options.DeferYAML with encode: entries are wanted with their
+	// objects' YAML deferred.
+	deferYAML bool
 	// repo names the repository's index (cache.Cache.LoadIndex): its root directory.
 	repo string
 	// index has, by tenant, the key stored last for it in this repository.
@@ -95,6 +98,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	inc.c = c
 	inc.encode = opts.Encode
 	inc.identities = opts.IdentitiesOnly && !opts.Encode
+	inc.deferYAML = opts.DeferYAML && opts.Encode
 	inc.repo = repo.Root
 	inc.index = c.LoadIndex(repo.Root)
 
@@ -180,7 +184,11 @@ func (inc *incremental) load(k cache.Key) (*cache.Entry, bool) {
 	if !inc.encode {
 		return inc.c.Load(k)
 	}
-	e, ok := inc.c.LoadSlim(k)
+	load := inc.c.LoadSlim
+	if inc.deferYAML {
+		load = inc.c.LoadDeferred
+	}
+	e, ok := load(k)
 	if !ok || e.Encoded() {
 		return e, ok
 	}

@@ -493,3 +493,100 @@ func TestFileIndexSeesEdits(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferredYAMLIsReadOnlyWhenWritten: a render over the tree it wrote before reads
+// the YAML of cached tenants only for files it must write, and writes the same tree as
+// a cold render.
+func TestDeferredYAMLIsReadOnlyWhenWritten(t *testing.T) {
+	repo := t.TempDir()
+	if err := synth.Write(repo, synth.ForWorkloads(3, 10)); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir, out := t.TempDir(), t.TempDir()
+	index := filepath.Join(t.TempDir(), "tree-index")
+	render := func() (*emit.Tree, *compiler.Result) {
+		t.Helper()
+		res, err := compiler.Compile(context.Background(), repo, compiler.Options{CacheDir: cacheDir, Encode: true, DeferYAML: true})
+		if err != nil || res.Diagnostics.HasErrors() {
+			t.Fatalf("%v %v", err, res.Diagnostics)
+		}
+		tree, err := emit.BuildDeferred(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tree.WriteDir(out, emit.WithIndex(index)); err != nil {
+			t.Fatal(err)
+		}
+		return tree, res
+	}
+	unread := func(tree *emit.Tree) int {
+		n := 0
+		for _, f := range tree.Files {
+			if f.Data == nil {
+				n++
+			}
+		}
+		return n
+	}
+	same := func(step string) {
+		t.Helper()
+		want, _ := compileTree(t, repo, compiler.Options{NoCache: true})
+		for _, f := range want.Files {
+			b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(f.Path)))
+			if err != nil || !bytes.Equal(b, f.Data) {
+				t.Fatalf("%s: %s differs from a cold render's (%v)", step, f.Path, err)
+			}
+		}
+	}
+	render()
+	same("cold")
+	// The index vouches only for stats taken over a second before it was written.
+	time.Sleep(1100 * time.Millisecond)
+	if tree, _ := render(); unread(tree) != 0 {
+		t.Errorf("first warm render: %d files unread, want all read (their stats were not yet recorded)", unread(tree))
+	}
+	time.Sleep(1100 * time.Millisecond)
+	tenant := filepath.Join(repo, "tenants", synth.TenantName(1))
+	appendFile(t, filepath.Join(tenant, "tenant.cue"), "// a comment\n")
+	tree, res := render()
+	objects := 0
+	for _, c := range res.Clusters {
+		for _, tn := range c.Tenants {
+			if tn.Name != synth.TenantName(1) {
+				objects += len(tn.Platform) + len(tn.Workloads)
+			}
+		}
+	}
+	if res.Stats.Evaluated != 1 || unread(tree) != objects {
+		t.Errorf("one tenant changed: %d evaluated, %d files unread, want 1 and the other tenants' %d objects", res.Stats.Evaluated, unread(tree), objects)
+	}
+	same("a comment")
+	// A real change in another tenant: its files are written, the rest stays unread.
+	time.Sleep(1100 * time.Millisecond)
+	notebooks := filepath.Join(repo, "tenants", synth.TenantName(2), "notebooks.cue")
+	b, err := os.ReadFile(notebooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notebooks, bytes.Replace(b, []byte("cpu: 2,"), []byte("cpu: 3,"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tree, _ = render()
+	same("a notebook's CPU")
+	if unread(tree) == 0 {
+		t.Errorf("a real change: every file was read")
+	}
+	// A cached file edited by hand is written again: its stat changed.
+	var victim string
+	for _, f := range tree.Files {
+		if f.Data == nil {
+			victim = filepath.Join(out, filepath.FromSlash(f.Path))
+			break
+		}
+	}
+	if err := os.WriteFile(victim, []byte("edited: by hand\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	render()
+	same("a file edited by hand")
+}

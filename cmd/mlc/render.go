@@ -101,6 +101,9 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	defer tuneGC()()
 	opts := f.cache.apply(f.options())
 	opts.Encode = true // the tree is written: encode on the workers, keep the YAML cached
+	// Over the tree it wrote before, a render knows unchanged files by their hash: the
+	// YAML of cached tenants is read only for the files that must be written.
+	opts.DeferYAML = f.output != "-"
 	res, err := compiler.Compile(cmd.Context(), dir, opts)
 	if err != nil {
 		return err
@@ -117,7 +120,11 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 		return errInvalid
 	}
 	printNotes(cmd, res, f.quiet)
-	tree, err := emit.Build(res)
+	build := emit.Build
+	if opts.DeferYAML {
+		build = emit.BuildDeferred
+	}
+	tree, err := build(res)
 	if err != nil {
 		return err
 	}

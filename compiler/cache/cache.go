@@ -14,8 +14,10 @@ package cache
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -24,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mlc-gitops/mlc/compiler/manifest"
 )
 
 // Limits of the cache's size on disk.
@@ -89,6 +93,11 @@ func (c *Cache) Load(k Key) (*Entry, bool) { return c.load(k, readWhole) }
 // is read whole, and then its Encoded is false.
 func (c *Cache) LoadSlim(k Key) (*Entry, bool) { return c.load(k, readSlim) }
 
+// LoadDeferred is LoadSlim for a reader that may not need the YAML at all (a render over
+// the tree it wrote before, which knows its files by their SHA-256): each object's YAML
+// is deferred (manifest.Object.Deferred), read from the entry only when wanted.
+func (c *Cache) LoadDeferred(k Key) (*Entry, bool) { return c.load(k, readDeferred) }
+
 // LoadIdentities is Load for a reader that only counts and names the objects (mlc vet):
 // each comes as its identity alone (manifest.Object.IdentityOnly), read from the head
 // of the entry.
@@ -105,7 +114,7 @@ func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	if err != nil {
 		return nil, false
 	}
-	e, err := readEntry(f, st.Size(), mode)
+	e, err := readEntry(f, p, st.Size(), mode)
 	if err != nil {
 		return nil, false
 	}
@@ -116,27 +125,41 @@ func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	return e, true
 }
 
-// readEntry decodes the entry in f, of size bytes, as mode wants it: from its head alone
-// when it can.
-func readEntry(f io.ReaderAt, size int64, mode readMode) (*Entry, error) {
+// readEntry decodes the entry in f, of size bytes, at path p, as mode wants it: only the
+// parts it needs.
+func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, error) {
 	if mode != readWhole && size >= int64(headerLen) {
 		var header [headerLen]byte
 		if _, err := f.ReadAt(header[:], 0); err != nil {
 			return nil, err
 		}
-		n, err := headLen(header[:])
-		if err != nil || int64(n) > size {
+		l, err := layoutOf(header[:])
+		if err != nil || l.yamlEnd > size {
 			return nil, errCorrupt
 		}
-		b := make([]byte, n)
+		end := l.headEnd
+		if mode == readSlim {
+			end = l.yamlEnd
+		}
+		b := make([]byte, end)
 		if _, err := f.ReadAt(b, 0); err != nil {
 			return nil, err
 		}
-		head, err := checked(b)
+		head, err := checked(b[:l.headEnd])
 		if err != nil {
 			return nil, err
 		}
-		e, err := decodeHead(head[headerLen:], nil, mode)
+		var yaml []byte
+		if mode == readSlim {
+			if yaml, err = checked(b[l.headEnd:]); err != nil {
+				return nil, err
+			}
+		}
+		var yamlOf func(off, n int, sum [sha256.Size]byte) *manifest.DeferredYAML
+		if mode == readDeferred {
+			yamlOf = deferredYAML(p, l)
+		}
+		e, err := decodeHead(head[headerLen:], yaml, nil, mode, yamlOf)
 		if err != errNeedContents {
 			return e, err
 		}
@@ -146,6 +169,41 @@ func readEntry(f io.ReaderAt, size int64, mode readMode) (*Entry, error) {
 		return nil, err
 	}
 	return decodeEntry(b)
+}
+
+// deferredYAML returns what gives each object of the entry at p its deferred YAML: the
+// entry's YAML part is read once, when an object's is first wanted, and each object's
+// bytes are checked against their SHA-256. Should the entry have gone in the meantime
+// (trimmed by another mlc), reading fails and says so.
+func deferredYAML(p string, l layout) func(off, n int, sum [sha256.Size]byte) *manifest.DeferredYAML {
+	read := sync.OnceValues(func() ([]byte, error) {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading the cache entry %s again: %w (rendering with --no-cache does without the cache)", p, err)
+		}
+		defer f.Close()
+		b := make([]byte, l.yamlEnd-l.headEnd)
+		if _, err := f.ReadAt(b, l.headEnd); err != nil {
+			return nil, fmt.Errorf("reading the cache entry %s again: %w (rendering with --no-cache does without the cache)", p, err)
+		}
+		yaml, err := checked(b)
+		if err != nil {
+			return nil, fmt.Errorf("the cache entry %s changed while mlc was rendering; run it again", p)
+		}
+		return yaml, nil
+	})
+	return func(off, n int, sum [sha256.Size]byte) *manifest.DeferredYAML {
+		return &manifest.DeferredYAML{Sum: sum, Read: func() ([]byte, error) {
+			yaml, err := read()
+			if err != nil {
+				return nil, err
+			}
+			if off+n > len(yaml) || sha256.Sum256(yaml[off:off+n]) != sum {
+				return nil, fmt.Errorf("the cache entry %s changed while mlc was rendering; run it again", p)
+			}
+			return yaml[off : off+n : off+n], nil
+		}}
+	}
 }
 
 // Store writes e under k. An entry that cannot be encoded or written is an error the

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -71,7 +72,7 @@ func TestRoundTripKeepsTypes(t *testing.T) {
 		t.Errorf("shared workloads were not shared again")
 	}
 	// Objects stored without their YAML come whole even to a slim reader.
-	if slim, err := readEntry(bytes.NewReader(b), int64(len(b)), readSlim); err != nil || !equalEntries(slim, e) || slim.Encoded() {
+	if slim, err := readEntry(bytes.NewReader(b), "", int64(len(b)), readSlim); err != nil || !equalEntries(slim, e) || slim.Encoded() {
 		t.Errorf("a slim read of objects without YAML: %v, equal %v", err, equalEntries(slim, e))
 	}
 	again, _ := e.encode("v1")
@@ -237,6 +238,40 @@ func TestEntryKeepsYAML(t *testing.T) {
 		if !reflect.DeepEqual(slim.Outputs[name], want) {
 			t.Errorf("%s read slim:\n got %#v\nwant %#v", name, slim.Outputs[name], want)
 		}
+	}
+	// Read deferred, every object is slim and its YAML is read when wanted, from the
+	// entry as stored; an entry changed meanwhile says so.
+	deferred, ok := c.LoadDeferred(k)
+	if !ok {
+		t.Fatal("deferred: miss")
+	}
+	for name, out := range e.Outputs {
+		got := deferred.Outputs[name]
+		for i, o := range append(slices.Clone(out.Platform), out.Workloads...) {
+			d := append(slices.Clone(got.Platform), got.Workloads...)[i]
+			if d.Encoded != nil || d.Deferred == nil || d.Deferred.Sum != sha256.Sum256(o.Encoded) || !reflect.DeepEqual(d.Content, o.Slim().Content) {
+				t.Fatalf("%s: deferred object %d: %+v", name, i, d)
+			}
+			if b, err := d.YAML(); err != nil || !bytes.Equal(b, o.Encoded) {
+				t.Errorf("%s: deferred YAML of object %d: %v %q", name, i, err, b)
+			}
+		}
+	}
+	again, _ := c.LoadDeferred(k)
+	stored, err := os.ReadFile(c.path(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := bytes.Clone(stored)
+	damaged[bytes.Index(damaged, e.Outputs["prod"].Workloads[0].Encoded)+3] ^= 1
+	if err := os.WriteFile(c.path(k), damaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Outputs["prod"].Workloads[0].YAML(); err == nil || !strings.Contains(err.Error(), "changed while mlc was rendering") {
+		t.Errorf("deferred YAML of a damaged entry: %v", err)
+	}
+	if err := os.WriteFile(c.path(k), stored, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	// Read for identities, every object is its identity alone, stored with YAML or not.
 	for _, stored := range []*Entry{e, sampleEntry()} {

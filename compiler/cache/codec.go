@@ -247,6 +247,17 @@ func (d *decoder) string() string {
 	return s
 }
 
+// bytes reads n bytes written as they are.
+func (d *decoder) bytes(n int) []byte {
+	if len(d.buf) < n {
+		d.fail()
+		return make([]byte, n)
+	}
+	b := d.buf[:n]
+	d.buf = d.buf[n:]
+	return b
+}
+
 // digest reads a Digest, written as its bytes.
 func (d *decoder) digest() Digest {
 	var g Digest
@@ -257,25 +268,6 @@ func (d *decoder) digest() Digest {
 	copy(g[:], d.buf)
 	d.buf = d.buf[len(g):]
 	return g
-}
-
-// yaml reads an object's YAML as the entry encoder writes it: nil when absent. The bytes
-// are not copied but share the buffer read from the file (capped, so an append cannot
-// overwrite what follows). A YAML document always ends with a newline; one that does
-// not is corruption.
-func (d *decoder) yaml() []byte {
-	n := d.uvarint()
-	if n == 0 {
-		return nil
-	}
-	n--
-	if n == 0 || n > uint64(len(d.buf)) || d.buf[n-1] != '\n' {
-		d.fail()
-		return nil
-	}
-	b := d.buf[:n:n]
-	d.buf = d.buf[n:]
-	return b
 }
 
 // typ reads a type descriptor.

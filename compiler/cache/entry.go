@@ -61,12 +61,12 @@ func digestOf(version string, content []byte) Digest {
 // from the cache; nil otherwise.
 func (e *Entry) Digests() []Digest { return e.digests }
 
-// Encoded tells whether every object of the entry carries its YAML.
+// Encoded tells whether every object of the entry carries its YAML (or defers it).
 func (e *Entry) Encoded() bool {
 	for _, out := range e.Outputs {
 		for _, l := range [][]manifest.Object{out.Platform, out.Workloads} {
 			for _, o := range l {
-				if o.Encoded == nil {
+				if o.Encoded == nil && o.Deferred == nil {
 					return false
 				}
 			}
@@ -76,20 +76,23 @@ func (e *Entry) Encoded() bool {
 }
 
 // magic starts every entry; a new layout gets a new one, which makes old entries misses.
-const magic = "mlc-tenant-entry/4\n"
+const magic = "mlc-tenant-entry/5\n"
 
-// An entry is two parts, each ending with a CRC-32C of itself:
+// An entry is three parts, each ending with a CRC-32C of itself:
 //
-//	magic, the length of the head (4 bytes), the head, its checksum (4 bytes)
-//	the contents, their checksum (4 bytes)
+//	magic, the lengths of the head and of the YAML (4 bytes each), the head, checksum
+//	the objects' YAML, checksum
+//	the objects' Content, checksum
 //
-// The head holds everything but the objects' Content: the diagnostics, each object's
-// source, YAML, identity, Content length and digest (ObjectDigest), and the outputs. The contents hold each
-// object's Content, in the order of the head's objects. A reader that wants only the
-// YAML (LoadSlim) reads the head alone: Content is about half of an entry, and decoding
-// it most of the work of reading one.
+// The head holds the diagnostics, each object's source, identity, YAML length and
+// SHA-256, Content length and digest (ObjectDigest), and the outputs; its checksum
+// covers the magic and the lengths too. The YAML and the Content follow in the order of
+// the head's objects. A render reads the head and the YAML (LoadSlim), or the head
+// alone and the YAML only if it must (LoadDeferred); vet reads the head alone
+// (LoadIdentities); only mlc diff reads the Content, about half of an entry and most of
+// the work of decoding one.
 const (
-	headerLen  = len(magic) + 4
+	headerLen  = len(magic) + 8
 	trailerLen = 4
 )
 
@@ -97,8 +100,9 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 // encode writes e (see the layout above), its objects' digests for mlc version.
 func (e *Entry) encode(version string) ([]byte, error) {
-	head := &encoder{buf: append(make([]byte, 0, 64<<10), magic...)}
-	head.buf = append(head.buf, 0, 0, 0, 0) // the head's length, set below
+	head := &encoder{buf: append(make([]byte, 0, 16<<10), magic...)}
+	head.buf = append(head.buf, 0, 0, 0, 0, 0, 0, 0, 0) // the lengths, set below
+	yaml := make([]byte, 0, 64<<10)
 	contents := &encoder{buf: make([]byte, 0, 64<<10)}
 	head.uvarint(uint64(len(e.Diagnostics)) + 1)
 	for _, d := range e.Diagnostics {
@@ -140,17 +144,22 @@ func (e *Entry) encode(version string) ([]byte, error) {
 		head.uvarint(uint64(len(l)) + 1)
 		for _, o := range l {
 			head.string(o.Source)
-			// The identity (manifest.Identity), then the YAML: its length + 1, 0 when
-			// the object was not encoded.
 			head.string(o.APIVersion())
 			head.string(o.Kind())
 			head.string(o.Name())
 			head.string(o.Namespace())
-			if o.Encoded == nil {
+			// The YAML's length + 1 and its SHA-256; 0 when the object was not encoded.
+			doc, err := storedYAML(o)
+			if err != nil {
+				return nil, err
+			}
+			if doc == nil {
 				head.uvarint(0)
 			} else {
-				head.uvarint(uint64(len(o.Encoded)) + 1)
-				head.buf = append(head.buf, o.Encoded...)
+				head.uvarint(uint64(len(doc)) + 1)
+				sum := sha256.Sum256(doc)
+				head.buf = append(head.buf, sum[:]...)
+				yaml = append(yaml, doc...)
 			}
 			before := len(contents.buf)
 			if err := contents.mapAny(o.Content); err != nil {
@@ -172,22 +181,42 @@ func (e *Entry) encode(version string) ([]byte, error) {
 			head.string(s)
 		}
 	}
-	if len(head.buf) > math.MaxUint32 {
-		return nil, fmt.Errorf("cache: entry of %d bytes is too large", len(head.buf))
+	if len(head.buf) > math.MaxUint32 || len(yaml) > math.MaxUint32 {
+		return nil, fmt.Errorf("cache: entry of %d bytes is too large", len(head.buf)+len(yaml))
 	}
 	binary.LittleEndian.PutUint32(head.buf[len(magic):], uint32(len(head.buf)-headerLen))
+	binary.LittleEndian.PutUint32(head.buf[len(magic)+4:], uint32(len(yaml)))
 	b := binary.LittleEndian.AppendUint32(head.buf, crc32.Checksum(head.buf, crcTable))
+	b = append(b, yaml...)
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(yaml, crcTable))
 	b = append(b, contents.buf...)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(contents.buf, crcTable)), nil
 }
 
-// headLen returns the length of the head of the entry that starts with b (at least
-// headerLen bytes), checksum included.
-func headLen(b []byte) (int, error) {
-	if len(b) < headerLen || string(b[:len(magic)]) != magic {
-		return 0, errCorrupt
+// storedYAML is the YAML an entry keeps of o: nil when o has none.
+func storedYAML(o manifest.Object) ([]byte, error) {
+	if o.Encoded == nil && o.Deferred == nil {
+		return nil, nil
 	}
-	return int(binary.LittleEndian.Uint32(b[len(magic):headerLen])) + headerLen + trailerLen, nil
+	return o.YAML()
+}
+
+// layout is where an entry's parts lie: each part's offset and length, its checksum
+// included.
+type layout struct {
+	headEnd, yamlEnd int64 // end of the head's and of the YAML's part
+}
+
+// layoutOf reads the header at the start of an entry (at least headerLen bytes).
+func layoutOf(b []byte) (layout, error) {
+	if len(b) < headerLen || string(b[:len(magic)]) != magic {
+		return layout{}, errCorrupt
+	}
+	headLen := int64(binary.LittleEndian.Uint32(b[len(magic):]))
+	yamlLen := int64(binary.LittleEndian.Uint32(b[len(magic)+4:]))
+	l := layout{headEnd: int64(headerLen) + headLen + trailerLen}
+	l.yamlEnd = l.headEnd + yamlLen + trailerLen
+	return l, nil
 }
 
 // checked returns part less its checksum, or an error when the checksum does not match.
@@ -208,19 +237,23 @@ var errNeedContents = errors.New("cache entry has objects without YAML")
 
 // decodeEntry reads what encode wrote, whole; anything else is an error.
 func decodeEntry(b []byte) (*Entry, error) {
-	n, err := headLen(b)
-	if err != nil || n > len(b) {
+	l, err := layoutOf(b)
+	if err != nil || l.yamlEnd > int64(len(b)) {
 		return nil, errCorrupt
 	}
-	head, err := checked(b[:n])
+	head, err := checked(b[:l.headEnd])
 	if err != nil {
 		return nil, err
 	}
-	contents, err := checked(b[n:])
+	yaml, err := checked(b[l.headEnd:l.yamlEnd])
 	if err != nil {
 		return nil, err
 	}
-	return decodeHead(head[headerLen:], contents, readWhole)
+	contents, err := checked(b[l.yamlEnd:])
+	if err != nil {
+		return nil, err
+	}
+	return decodeHead(head[headerLen:], yaml, contents, readWhole, nil)
 }
 
 // readMode says how much of each object a reader wants.
@@ -231,14 +264,18 @@ const (
 	readWhole readMode = iota
 	// readSlim wants them slimmed (manifest.Object.Slim): their YAML and identity.
 	readSlim
+	// readDeferred wants them slimmed, their YAML deferred (manifest.DeferredYAML).
+	readDeferred
 	// readIdentity wants only their identity (manifest.Object.IdentityOnly).
 	readIdentity
 )
 
-// decodeHead reads an entry's head (less its header and checksum), and, for readWhole,
-// every object's Content from contents; otherwise contents are not read (nil will do).
-// readSlim fails with errNeedContents when an object was stored without its YAML.
-func decodeHead(head, contents []byte, mode readMode) (e *Entry, err error) {
+// decodeHead reads an entry's head (less its header and checksum), each object's YAML
+// from yaml (readWhole, readSlim) and its Content from contents (readWhole); a part not
+// read may be nil. readSlim and readDeferred fail with errNeedContents when an object
+// was stored without its YAML. For readDeferred, yamlOf(offset, length, sum) gives the
+// object's deferred YAML, that many bytes from that offset of the YAML.
+func decodeHead(head, yaml, contents []byte, mode readMode, yamlOf func(off, n int, sum [sha256.Size]byte) *manifest.DeferredYAML) (e *Entry, err error) {
 	defer func() {
 		// The checksum matched, so this is a bug in the codec; still a miss, not a crash.
 		if r := recover(); r != nil {
@@ -247,6 +284,7 @@ func decodeHead(head, contents []byte, mode readMode) (e *Entry, err error) {
 	}()
 	d := &decoder{buf: head}
 	c := &decoder{buf: contents}
+	yamlOff := 0
 	e = &Entry{Outputs: map[string]*lower.Output{}}
 	n, _ := d.count()
 	for range n {
@@ -268,18 +306,41 @@ func decodeHead(head, contents []byte, mode readMode) (e *Entry, err error) {
 			o := &lists[i][j]
 			o.Source = d.string()
 			apiVersion, kind, name, namespace := d.string(), d.string(), d.string(), d.string()
-			o.Encoded = d.yaml()
+			var sum [sha256.Size]byte
+			yamlLen := int(d.uvarint())
+			if yamlLen > 0 {
+				yamlLen--
+				copy(sum[:], d.bytes(sha256.Size))
+				if yamlLen == 0 {
+					return nil, errCorrupt
+				}
+			}
 			size := d.uvarint()
 			e.digests = append(e.digests, d.digest())
-			switch mode {
-			case readSlim:
-				if o.Encoded == nil {
-					return nil, errNeedContents
-				}
+			if d.err != nil {
+				return nil, errCorrupt
+			}
+			switch {
+			case mode == readIdentity:
 				o.Content = manifest.Identity(apiVersion, kind, name, namespace)
+				yamlOff += yamlLen
 				continue
-			case readIdentity:
-				o.Encoded = nil
+			case mode != readWhole && yamlLen == 0:
+				return nil, errNeedContents
+			case mode == readDeferred:
+				o.Content = manifest.Identity(apiVersion, kind, name, namespace)
+				o.Deferred = yamlOf(yamlOff, yamlLen, sum)
+				yamlOff += yamlLen
+				continue
+			}
+			if yamlLen > 0 {
+				if yamlOff+yamlLen > len(yaml) || yaml[yamlOff+yamlLen-1] != '\n' {
+					return nil, errCorrupt
+				}
+				o.Encoded = yaml[yamlOff : yamlOff+yamlLen : yamlOff+yamlLen]
+				yamlOff += yamlLen
+			}
+			if mode == readSlim {
 				o.Content = manifest.Identity(apiVersion, kind, name, namespace)
 				continue
 			}
@@ -315,7 +376,7 @@ func decodeHead(head, contents []byte, mode readMode) (e *Entry, err error) {
 		}
 		e.Outputs[name] = out
 	}
-	if d.err != nil || len(d.buf) != 0 || len(c.buf) != 0 {
+	if d.err != nil || len(d.buf) != 0 || len(c.buf) != 0 || mode != readIdentity && mode != readDeferred && yamlOff != len(yaml) {
 		return nil, errCorrupt
 	}
 	return e, nil

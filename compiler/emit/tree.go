@@ -5,6 +5,8 @@ package emit
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"path"
 	"runtime"
@@ -21,15 +23,47 @@ import (
 type File struct {
 	// Path is relative to the tree's root, with forward slashes.
 	Path string
+	// Data is the file's bytes; nil, in a tree from BuildDeferred, for a file whose
+	// bytes are deferred until WriteDir finds it must write them (or Load).
 	Data []byte
+
+	deferred *manifest.DeferredYAML
+}
+
+// bytes returns the file's bytes, reading them if they were deferred.
+func (f *File) bytes() ([]byte, error) {
+	if f.Data == nil && f.deferred != nil {
+		b, err := f.deferred.Read()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Path, err)
+		}
+		f.Data = b
+	}
+	return f.Data, nil
+}
+
+// sum returns the SHA-256 of the file's bytes, without reading them when they are
+// deferred.
+func (f *File) sum() [sha256.Size]byte {
+	if f.Data == nil && f.deferred != nil {
+		return f.deferred.Sum
+	}
+	return sha256.Sum256(f.Data)
+}
+
+// Load reads the bytes of the files whose bytes were deferred (see BuildDeferred).
+func (t *Tree) Load() error {
+	errs := make([]error, len(t.Files))
+	parallel(len(t.Files), ioWorkers(), func(i int) { _, errs[i] = t.Files[i].bytes() })
+	return errors.Join(errs...)
 }
 
 // Tree is a rendered repository. Files are in canonical order: each directory's
 // kustomization.yaml first, then the objects in the order kustomize will emit them.
 type Tree struct {
 	Files []File
-	// Clusters maps a cluster name to the objects of the cluster in stream order.
-	streams map[string][][]byte
+	// streams maps a cluster name to its objects' files in stream order, by index.
+	streams map[string][]int
 	names   []string
 }
 
@@ -59,6 +93,21 @@ const (
 // with compiler.Options.Encode and the cache keeps them) are not encoded again; the
 // others are encoded folder by folder on all cores. The bytes are the same either way.
 func Build(res *compiler.Result) (*Tree, error) {
+	t, err := build(res, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Load(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// BuildDeferred is Build, except that the files of objects whose YAML is deferred
+// (manifest.Object.Deferred, as the compiler gives them with compiler.Options.DeferYAML)
+// are left unread (File.Data nil) until WriteDir finds it must write them: over the
+// tree it wrote before, it knows them by their SHA-256. Load reads them all.
+func BuildDeferred(res *compiler.Result) (*Tree, error) {
 	return build(res, runtime.GOMAXPROCS(0))
 }
 
@@ -67,16 +116,23 @@ type folder struct {
 	dir  string
 	objs []manifest.Object
 	// Filled by encode.
-	names []string
-	docs  [][]byte
-	kust  []byte
-	err   error
+	names    []string
+	docs     [][]byte
+	deferred []*manifest.DeferredYAML
+	kust     []byte
+	err      error
 }
 
 func (f *folder) encode() {
 	f.names = make([]string, len(f.objs))
 	f.docs = make([][]byte, len(f.objs))
+	f.deferred = make([]*manifest.DeferredYAML, len(f.objs))
 	for i, o := range f.objs {
+		if o.Encoded == nil && o.Deferred != nil {
+			f.names[i] = o.FileName()
+			f.deferred[i] = o.Deferred
+			continue
+		}
 		b, err := o.YAML()
 		if err != nil {
 			f.err = fmt.Errorf("encoding %s %s: %w", o.Kind(), o.Name(), err)
@@ -90,7 +146,7 @@ func (f *folder) encode() {
 
 // build is Build with the folders encoded by that many workers.
 func build(res *compiler.Result, workers int) (*Tree, error) {
-	t := &Tree{streams: map[string][][]byte{}}
+	t := &Tree{streams: map[string][]int{}}
 	type clusterLayout struct {
 		root, platformDirs         []string
 		bootstrap                  *folder
@@ -140,13 +196,13 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 	t.Files = make([]File, 0, n)
 	for i, c := range res.Clusters {
 		l := &layouts[i]
-		var stream [][]byte
+		var stream []int
 		addFolder := func(f *folder) {
 			t.add(path.Join(f.dir, KustomizationFile), f.kust)
 			for i, n := range f.names {
-				t.add(path.Join(f.dir, n), f.docs[i])
+				stream = append(stream, len(t.Files))
+				t.Files = append(t.Files, File{Path: path.Join(f.dir, n), Data: f.docs[i], deferred: f.deferred[i]})
 			}
-			stream = append(stream, f.docs...)
 		}
 		t.add(path.Join(c.Name, KustomizationFile), kustomization(l.root))
 		if l.bootstrap != nil {
@@ -187,8 +243,17 @@ func (t *Tree) Clusters() []string { return slices.Clone(t.names) }
 
 // Stream returns one cluster's objects as a YAML stream, exactly what
 // `kustomize build <cluster>` prints for the tree.
+//
+// The files must have their bytes: a tree from BuildDeferred must be loaded (Load)
+// first, or Stream panics.
 func (t *Tree) Stream(cluster string) []byte {
-	return bytes.Join(t.streams[cluster], []byte("---\n"))
+	docs := make([][]byte, len(t.streams[cluster]))
+	for i, f := range t.streams[cluster] {
+		if docs[i] = t.Files[f].Data; docs[i] == nil {
+			panic("emit: Stream of a tree whose files are not loaded")
+		}
+	}
+	return bytes.Join(docs, []byte("---\n"))
 }
 
 // kustomization is the kustomization written in every folder. FIFO order keeps

@@ -2,7 +2,6 @@ package emit
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +27,9 @@ const ManifestFile = ".mlc-files"
 // WriteStream writes the clusters' objects as one YAML stream. With more than one
 // cluster, each cluster's part starts with a comment naming it.
 func (t *Tree) WriteStream(w io.Writer) error {
+	if err := t.Load(); err != nil {
+		return err
+	}
 	for i, c := range t.names {
 		if i > 0 {
 			if _, err := io.WriteString(w, "---\n"); err != nil {
@@ -163,7 +165,20 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	if w.perm, err = filePerm(dir); err != nil {
 		return err
 	}
-	cmp := w.compare(t.Files, x)
+	cmp, err := w.compare(t.Files, x)
+	if err != nil {
+		return err
+	}
+	// What is to be written must be read, if it was deferred.
+	errs := make([]error, len(t.Files))
+	parallel(len(t.Files), w.workers, func(i int) {
+		if !cmp.same[i] {
+			_, errs[i] = t.Files[i].bytes()
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
 	if o.index != "" && (!cmp.allSame || !w.sameListing) {
 		// The tree is about to change: no index must outlive a failure half-way.
 		if err := removeIndex(o.index); err != nil {
@@ -278,40 +293,53 @@ type comparison struct {
 
 // compare compares the files of the tree that mlc wrote in dir before with the tree's,
 // on several workers. A file x vouches for is not read.
-func (w *dirWriter) compare(files []File, x *index) comparison {
+// Files whose bytes were deferred are read only when they must be compared by reading.
+func (w *dirWriter) compare(files []File, x *index) (comparison, error) {
 	c := comparison{same: make([]bool, len(files))}
 	if w.indexed {
 		c.entries = make([]indexEntry, len(files))
 	}
 	if !w.allOurs && len(w.ours) == 0 {
-		return c
+		return c, nil
 	}
 	var read atomic.Int64
+	errs := make([]error, len(files))
 	parallel(len(files), w.workers, func(i int) {
-		f := files[i]
+		f := &files[i]
 		if !w.allOurs && !w.ours[f.Path] {
 			return
 		}
 		p := filepath.Join(w.dir, filepath.FromSlash(f.Path))
+		if w.indexed {
+			e := &c.entries[i]
+			e.sum = f.sum()
+			if st, ok := x.vouches(i, f.Path, &e.sum); ok {
+				if cur, ok := filestat.Lstat(p); ok && cur == st && cur.IsFile(w.perm) {
+					c.same[i], e.known, e.stat = true, true, st
+					return
+				}
+			}
+		}
+		data, err := f.bytes()
+		if err != nil {
+			errs[i] = err
+			return
+		}
 		if !w.indexed {
-			c.same[i] = w.unchanged(p, f.Data)
+			c.same[i] = w.unchanged(p, data)
 			return
 		}
 		e := &c.entries[i]
-		e.sum = sha256.Sum256(f.Data)
-		if st, ok := x.vouches(i, f.Path, &e.sum); ok {
-			if cur, ok := filestat.Lstat(p); ok && cur == st && cur.IsFile(w.perm) {
-				c.same[i], e.known, e.stat = true, true, st
-				return
-			}
-		}
 		read.Add(1)
-		e.stat, c.same[i] = w.unchangedStat(p, f.Data)
+		e.stat, c.same[i] = w.unchangedStat(p, data)
 		e.known = c.same[i]
 	})
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
 	c.read = int(read.Load())
 	c.allSame = !slices.Contains(c.same, false)
-	return c
+	return c, nil
 }
 
 // update brings dir/top to the files, writing only what changed (see WriteDir); same

@@ -7,10 +7,14 @@ package manifest
 // sigs.k8s.io/yaml: a specialised encoder writes the JSON-like Go values the compiler
 // builds, and leaves to yaml.v2 what it cannot vouch for (other Go types, keys that are
 // not ASCII, some non-ASCII strings). When the object already carries its encoding
-// (Encoded), that is returned as it is, without encoding again.
+// (Encoded), that is returned as it is, without encoding again; when it is Deferred, it
+// is read.
 func (o Object) YAML() ([]byte, error) {
 	if o.Encoded != nil {
 		return o.Encoded, nil
+	}
+	if o.Deferred != nil {
+		return o.Deferred.Read()
 	}
 	return encodeYAML(o.Content)
 }
@@ -21,7 +25,7 @@ func (o *Object) Encode() error {
 	if o.Encoded != nil {
 		return nil
 	}
-	b, err := encodeYAML(o.Content)
+	b, err := o.YAML()
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,18 @@ type Object struct {
 	// asked to, and the cache keeps it, so that emitting a tree encodes only what is new.
 	// It is shared, never to be modified, and goes stale if Content is changed.
 	Encoded []byte
+	// Deferred, when not nil and Encoded is, stands for the object's YAML not read yet:
+	// an object read from the cache, whose YAML a render over the tree it wrote before
+	// seldom needs. YAML and Encode read it.
+	Deferred *DeferredYAML
+}
+
+// DeferredYAML is an object's YAML to be read when needed.
+type DeferredYAML struct {
+	// Sum is the SHA-256 of the YAML.
+	Sum [32]byte
+	// Read returns the YAML; it fails when the bytes are no longer those of Sum.
+	Read func() ([]byte, error)
 }
 
 // APIVersion returns the object's apiVersion.
@@ -91,9 +103,9 @@ func Compare(a, b Object) int {
 // apiVersion, kind and metadata.name and metadata.namespace, what names and orders the
 // object. The rest of a compiled object's tree is most of the memory a large render
 // holds, and once the YAML is made nothing else reads it. An object without its YAML
-// (Encoded) is returned whole.
+// (Encoded or Deferred) is returned whole.
 func (o Object) Slim() Object {
-	if o.Encoded == nil {
+	if o.Encoded == nil && o.Deferred == nil {
 		return o
 	}
 	o.Content = Identity(o.APIVersion(), o.Kind(), o.Name(), o.Namespace())
