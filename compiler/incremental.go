@@ -143,7 +143,7 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 		return wanted
 	}
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = 2 * runtime.GOMAXPROCS(0) // reading entries is much in system calls
 	}
 	found := make([]*tenantResult, len(wanted))
 	next := make(chan int)
