@@ -130,7 +130,7 @@ func (r *byteReader) varint() int64 {
 func (r *byteReader) bytes(n uint64) []byte {
 	if n > uint64(len(r.b)) {
 		r.bad, r.b = true, nil
-		return make([]byte, n&0xff)
+		return nil
 	}
 	out := r.b[:n]
 	r.b = r.b[n:]
