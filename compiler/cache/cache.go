@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/internal/atomicfile"
 )
 
 // Limits of the cache's size on disk.
@@ -213,30 +214,7 @@ func (c *Cache) Store(k Key, e *Entry) error {
 	if err != nil {
 		return err
 	}
-	return c.writeFile(c.path(k), b)
-}
-
-// writeFile puts b at p, a file in a folder of the cache, at once: written beside and
-// renamed.
-func (c *Cache) writeFile(p string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-	}
-	return err
+	return atomicfile.Write(c.path(k), b, 0o600)
 }
 
 // Trim deletes old entries, at most once every 24 hours (it records when in a file
@@ -276,7 +254,7 @@ func (c *Cache) trim(now time.Time, force bool) error {
 			return nil
 		}
 		age := now.Sub(info.ModTime())
-		temp := strings.HasPrefix(d.Name(), ".tmp-")
+		temp := strings.HasPrefix(d.Name(), atomicfile.TempPrefix)
 		if age > c.maxAge || (temp && age > time.Hour) {
 			_ = os.Remove(p)
 			return nil

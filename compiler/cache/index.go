@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/mlc-gitops/mlc/internal/atomicfile"
 )
 
 // An index remembers, for one repository, the key under which each tenant was last
@@ -36,7 +38,7 @@ func (c *Cache) LoadRecord(kind, id string) ([]byte, bool) {
 
 // StoreRecord replaces the record of kind about id (see LoadRecord).
 func (c *Cache) StoreRecord(kind, id string, b []byte) error {
-	return c.writeFile(c.recordPath(kind, id), b)
+	return atomicfile.Write(c.recordPath(kind, id), b, 0o600)
 }
 
 func (c *Cache) indexPath(repo string) string { return c.recordPath("index", repo) }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -261,30 +260,6 @@ func appendOptionalStat(b []byte, st fileStat, known bool) []byte {
 	b = binary.AppendUvarint(b, st.Ino)
 	b = binary.AppendVarint(b, st.Mtime)
 	return binary.AppendVarint(b, st.Ctime)
-}
-
-// writeIndex writes the index file p atomically (beside it, then renamed), creating its
-// folder. The temporary file's name starts with ".tmp-", which the cache's Trim removes
-// when a crash left it.
-func writeIndex(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-"+filepath.Base(p)+"-")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 // removeIndex removes the index file p, if there is one.

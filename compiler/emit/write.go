@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mlc-gitops/mlc/internal/atomicfile"
 	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
@@ -224,7 +225,8 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	}
 	if w.indexed {
 		if x == nil || cmp.read > 0 || !cmp.allSame || !w.sameListing || !w.allOurs {
-			_ = writeIndex(o.index, encodeIndex(indexDir, stamp, manifest, manifestKnown, t.Files, cmp.entries))
+			// Written beside and renamed; a leftover of a crash is removed by the cache's Trim.
+			_ = atomicfile.Write(o.index, encodeIndex(indexDir, stamp, manifest, manifestKnown, t.Files, cmp.entries), 0o600)
 		} else if now().Sub(x.modTime) > time.Hour {
 			// Used: keep the cache's Trim from aging it out.
 			at := now()
@@ -378,7 +380,7 @@ func (w *dirWriter) update(top string, files []File, same []bool) (string, error
 	if len(changed) == 1 && removed == 0 {
 		p := filepath.Join(w.dir, filepath.FromSlash(changed[0]))
 		if st, err := os.Lstat(filepath.Dir(p)); err == nil && st.IsDir() && path.Dir(changed[0]) != "." {
-			return changed[0], replaceFile(p, files[lastChanged].Data, w.perm)
+			return changed[0], atomicfile.Write(p, files[lastChanged].Data, w.perm)
 		}
 	}
 	// Otherwise the smallest existing folder that holds every difference is rebuilt.
@@ -491,28 +493,6 @@ func (w *dirWriter) rebuild(sub string, files []File, same []bool) (err error) {
 		return err
 	}
 	return swap(tmp, target)
-}
-
-// replaceFile writes data beside p, with mode perm, and renames it over p.
-func replaceFile(p string, data []byte, perm fs.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".mlc-")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), perm)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 // commonDir returns the deepest folder that holds every path (slash-separated).
