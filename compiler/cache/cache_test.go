@@ -62,8 +62,8 @@ func TestRoundTripKeepsTypes(t *testing.T) {
 		}
 		want = append(want, d)
 	}
-	if !slices.Equal(got.Digests(), want) {
-		t.Errorf("digests %x, want %x", got.Digests(), want)
+	if !slices.Equal(got.digests, want) {
+		t.Errorf("digests %x, want %x", got.digests, want)
 	}
 	if !equalEntries(got, e) {
 		t.Errorf("round trip changed the entry:\n got %#v\nwant %#v", got.Outputs["prod"].Workloads[0].Content, e.Outputs["prod"].Workloads[0].Content)

@@ -57,10 +57,6 @@ func digestOf(version string, content []byte) Digest {
 	return d
 }
 
-// Digests returns the ObjectDigest of each of the entry's objects, when it was read
-// from the cache; nil otherwise.
-func (e *Entry) Digests() []Digest { return e.digests }
-
 // Encoded tells whether every object of the entry carries its YAML (or defers it).
 func (e *Entry) Encoded() bool {
 	for _, out := range e.Outputs {
