@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"time"
@@ -100,7 +101,9 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if c != nil {
 		go c.Version() // hashes the executable, if need be, while the platform is evaluated
 	}
+	region := trace.StartRegion(ctx, "find")
 	repo, err := load.Find(dir)
+	region.End()
 	if err != nil {
 		var l diag.List
 		if errors.As(err, &l) {
@@ -116,6 +119,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	var ev *load.Evaluator
+	region = trace.StartRegion(ctx, "evaluator")
 	if c != nil {
 		ev, err = load.NewIndexedEvaluator(repo, loadFileIndex(c, repo.Root))
 	} else {
@@ -125,6 +129,8 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 
+	region.End()
+	region = trace.StartRegion(ctx, "platform")
 	res := &Result{}
 	var plat model.Platform
 	var fluxPos diag.Position
@@ -172,10 +178,13 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		}
 	}
 	res.Stats.Platform = time.Since(start)
+	region.End()
 
+	region = trace.StartRegion(ctx, "lookup")
 	inc := newIncremental(c, opts, ev, repo, &plat, selected)
 	results := make(map[string]tenantResult, len(wanted))
 	misses := inc.lookup(wanted, opts.Workers, results)
+	region.End()
 	collected := make(chan tenantResult)
 	done := make(chan struct{})
 	go func() {
@@ -206,9 +215,11 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	region = trace.StartRegion(ctx, "save")
 	inc.saveIndex(results)
 	inc.saveFileIndex(ev)
 	inc.trim()
+	region.End()
 	for _, t := range wanted {
 		res.Diagnostics = append(res.Diagnostics, results[t].diags...)
 	}

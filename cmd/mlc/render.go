@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"runtime/trace"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -124,7 +125,9 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	if opts.DeferYAML {
 		build = emit.BuildDeferred
 	}
+	region := trace.StartRegion(cmd.Context(), "build")
 	tree, err := build(res)
+	region.End()
 	if err != nil {
 		return err
 	}
@@ -137,6 +140,7 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 			writeOpts = append(writeOpts, emit.WithIndex(p))
 		}
 	}
+	defer trace.StartRegion(cmd.Context(), "write").End()
 	if err := tree.WriteDir(f.output, writeOpts...); err != nil {
 		return err
 	}
