@@ -106,35 +106,39 @@ func (c *Cache) LoadIdentities(k Key) (*Entry, bool) { return c.load(k, readIden
 
 func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	p := c.path(k)
-	f, err := os.Open(p)
+	f, err := openEntry(p)
 	if err != nil {
 		return nil, false
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	size, modTime, err := f.stat()
 	if err != nil {
 		return nil, false
 	}
-	e, err := readEntry(f, p, st.Size(), mode)
+	e, err := readEntry(f, p, size, mode)
 	if err != nil {
 		return nil, false
 	}
-	if time.Since(st.ModTime()) > touchAfter {
+	if time.Since(modTime) > touchAfter {
 		now := time.Now()
 		_ = os.Chtimes(p, now, now)
 	}
 	return e, true
 }
 
+// headGuess is how much of an entry is read first: its header and head, most often.
+const headGuess = 8 << 10
+
 // readEntry decodes the entry in f, of size bytes, at path p, as mode wants it: only the
 // parts it needs.
 func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, error) {
 	if mode != readWhole && size >= int64(headerLen) {
-		var header [headerLen]byte
-		if _, err := f.ReadAt(header[:], 0); err != nil {
+		// The header and, most often, the head in one read.
+		b := make([]byte, min(size, headGuess))
+		if _, err := f.ReadAt(b, 0); err != nil {
 			return nil, err
 		}
-		l, err := layoutOf(header[:])
+		l, err := layoutOf(b)
 		if err != nil || l.yamlEnd > size {
 			return nil, errCorrupt
 		}
@@ -142,10 +146,13 @@ func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, erro
 		if mode == readSlim {
 			end = l.yamlEnd
 		}
-		b := make([]byte, end)
-		if _, err := f.ReadAt(b, 0); err != nil {
-			return nil, err
+		if got := int64(len(b)); end > got {
+			b = append(b, make([]byte, end-got)...)
+			if _, err := f.ReadAt(b[got:], got); err != nil {
+				return nil, err
+			}
 		}
+		b = b[:end]
 		head, err := checked(b[:l.headEnd])
 		if err != nil {
 			return nil, err
@@ -156,11 +163,11 @@ func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, erro
 				return nil, err
 			}
 		}
-		var yamlOf func(off, n int, sum [sha256.Size]byte) *manifest.DeferredYAML
+		var from manifest.YAMLSource
 		if mode == readDeferred {
-			yamlOf = deferredYAML(p, l)
+			from = &entryYAML{path: p, layout: l}
 		}
-		e, err := decodeHead(head[headerLen:], yaml, nil, mode, yamlOf)
+		e, err := decodeHead(head[headerLen:], yaml, nil, mode, from)
 		if err != errNeedContents {
 			return e, err
 		}
@@ -172,38 +179,47 @@ func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, erro
 	return decodeEntry(b)
 }
 
-// deferredYAML returns what gives each object of the entry at p its deferred YAML: the
-// entry's YAML part is read once, when an object's is first wanted, and each object's
-// bytes are checked against their SHA-256. Should the entry have gone in the meantime
-// (trimmed by another mlc), reading fails and says so.
-func deferredYAML(p string, l layout) func(off, n int, sum [sha256.Size]byte) *manifest.DeferredYAML {
-	read := sync.OnceValues(func() ([]byte, error) {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, fmt.Errorf("reading the cache entry %s again: %w (rendering with --no-cache does without the cache)", p, err)
-		}
-		defer f.Close()
-		b := make([]byte, l.yamlEnd-l.headEnd)
-		if _, err := f.ReadAt(b, l.headEnd); err != nil {
-			return nil, fmt.Errorf("reading the cache entry %s again: %w (rendering with --no-cache does without the cache)", p, err)
-		}
-		yaml, err := checked(b)
-		if err != nil {
-			return nil, fmt.Errorf("the cache entry %s changed while mlc was rendering; run it again", p)
-		}
-		return yaml, nil
-	})
-	return func(off, n int, sum [sha256.Size]byte) *manifest.DeferredYAML {
-		return &manifest.DeferredYAML{Sum: sum, Read: func() ([]byte, error) {
-			yaml, err := read()
-			if err != nil {
-				return nil, err
-			}
-			if off+n > len(yaml) || sha256.Sum256(yaml[off:off+n]) != sum {
-				return nil, fmt.Errorf("the cache entry %s changed while mlc was rendering; run it again", p)
-			}
-			return yaml[off : off+n : off+n], nil
-		}}
+// entryYAML is the YAML part of the entry at path, deferred: it is read once, when an
+// object's YAML is first wanted, and each object's bytes are checked against their
+// SHA-256. Should the entry have gone in the meantime (trimmed by another mlc), reading
+// fails and says so.
+type entryYAML struct {
+	path   string
+	layout layout
+	once   sync.Once
+	yaml   []byte
+	err    error
+}
+
+// ReadYAML implements manifest.YAMLSource.
+func (y *entryYAML) ReadYAML(off, n int, sum *[sha256.Size]byte) ([]byte, error) {
+	y.once.Do(y.read)
+	if y.err != nil {
+		return nil, y.err
+	}
+	if off+n > len(y.yaml) || sha256.Sum256(y.yaml[off:off+n]) != *sum {
+		return nil, fmt.Errorf("the cache entry %s changed while mlc was rendering; run it again", y.path)
+	}
+	return y.yaml[off : off+n : off+n], nil
+}
+
+func (y *entryYAML) read() {
+	again := func(err error) error {
+		return fmt.Errorf("reading the cache entry %s again: %w (rendering with --no-cache does without the cache)", y.path, err)
+	}
+	f, err := os.Open(y.path)
+	if err != nil {
+		y.err = again(err)
+		return
+	}
+	defer f.Close()
+	b := make([]byte, y.layout.yamlEnd-y.layout.headEnd)
+	if _, err := f.ReadAt(b, y.layout.headEnd); err != nil {
+		y.err = again(err)
+		return
+	}
+	if y.yaml, err = checked(b); err != nil {
+		y.err = fmt.Errorf("the cache entry %s changed while mlc was rendering; run it again", y.path)
 	}
 }
 

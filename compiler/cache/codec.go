@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"unsafe"
 )
 
 // The codec writes Go values built of basic types, slices, string-keyed maps and `any`,
@@ -183,6 +184,9 @@ func (e *encoder) value(v reflect.Value) error {
 type decoder struct {
 	buf []byte
 	err error
+	// shared makes strings share buf's memory instead of copying it: buf is then never
+	// to be modified.
+	shared bool
 }
 
 func (d *decoder) fail() {
@@ -242,7 +246,12 @@ func (d *decoder) string() string {
 		d.fail()
 		return ""
 	}
-	s := string(d.buf[:n])
+	var s string
+	if d.shared && n > 0 {
+		s = unsafe.String(&d.buf[0], n)
+	} else {
+		s = string(d.buf[:n])
+	}
 	d.buf = d.buf[n:]
 	return s
 }

@@ -269,16 +269,16 @@ const (
 // decodeHead reads an entry's head (less its header and checksum), each object's YAML
 // from yaml (readWhole, readSlim) and its Content from contents (readWhole); a part not
 // read may be nil. readSlim and readDeferred fail with errNeedContents when an object
-// was stored without its YAML. For readDeferred, yamlOf(offset, length, sum) gives the
-// object's deferred YAML, that many bytes from that offset of the YAML.
-func decodeHead(head, yaml, contents []byte, mode readMode, yamlOf func(off, n int, sum [sha256.Size]byte) *manifest.DeferredYAML) (e *Entry, err error) {
+// was stored without its YAML. For readDeferred, the objects' YAML is deferred to from.
+// The head's bytes are shared by the strings decoded from them: they must not change.
+func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSource) (e *Entry, err error) {
 	defer func() {
 		// The checksum matched, so this is a bug in the codec; still a miss, not a crash.
 		if r := recover(); r != nil {
 			e, err = nil, fmt.Errorf("%w: %v", errCorrupt, r)
 		}
 	}()
-	d := &decoder{buf: head}
+	d := &decoder{buf: head, shared: true}
 	c := &decoder{buf: contents}
 	yamlOff := 0
 	e = &Entry{Outputs: map[string]*lower.Output{}}
@@ -295,13 +295,22 @@ func decodeHead(head, yaml, contents []byte, mode readMode, yamlOf func(off, n i
 	}
 	n, _ = d.count()
 	lists := make([][]manifest.Object, n)
+	// What every object of a slim entry points to, allocated once for the entry.
+	var idents []manifest.Ident
+	var deferred []manifest.DeferredYAML
 	for i := range lists {
 		k, _ := d.count()
 		lists[i] = make([]manifest.Object, k)
+		if mode != readWhole {
+			idents = make([]manifest.Ident, k)
+		}
+		if mode == readDeferred {
+			deferred = make([]manifest.DeferredYAML, k)
+		}
 		for j := range lists[i] {
 			o := &lists[i][j]
 			o.Source = d.string()
-			apiVersion, kind, name, namespace := d.string(), d.string(), d.string(), d.string()
+			id := manifest.Ident{APIVersion: d.string(), Kind: d.string(), Name: d.string(), Namespace: d.string()}
 			var sum [sha256.Size]byte
 			yamlLen := int(d.uvarint())
 			if yamlLen > 0 {
@@ -312,20 +321,27 @@ func decodeHead(head, yaml, contents []byte, mode readMode, yamlOf func(off, n i
 				}
 			}
 			size := d.uvarint()
-			e.digests = append(e.digests, d.digest())
+			if mode == readWhole || mode == readIdentity {
+				e.digests = append(e.digests, d.digest())
+			} else { // a render does not judge what it read
+				d.bytes(len(Digest{}))
+			}
 			if d.err != nil {
 				return nil, errCorrupt
 			}
 			switch {
 			case mode == readIdentity:
-				o.Content = manifest.Identity(apiVersion, kind, name, namespace)
+				idents[j] = id
+				o.Ident = &idents[j]
 				yamlOff += yamlLen
 				continue
 			case mode != readWhole && yamlLen == 0:
 				return nil, errNeedContents
 			case mode == readDeferred:
-				o.Content = manifest.Identity(apiVersion, kind, name, namespace)
-				o.Deferred = yamlOf(yamlOff, yamlLen, sum)
+				idents[j] = id
+				o.Ident = &idents[j]
+				deferred[j] = manifest.DeferredYAML{Sum: sum, From: from, Off: yamlOff, Len: yamlLen}
+				o.Deferred = &deferred[j]
 				yamlOff += yamlLen
 				continue
 			}
@@ -337,7 +353,8 @@ func decodeHead(head, yaml, contents []byte, mode readMode, yamlOf func(off, n i
 				yamlOff += yamlLen
 			}
 			if mode == readSlim {
-				o.Content = manifest.Identity(apiVersion, kind, name, namespace)
+				idents[j] = id
+				o.Ident = &idents[j]
 				continue
 			}
 			if size > uint64(len(c.buf)) {

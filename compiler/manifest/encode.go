@@ -1,5 +1,7 @@
 package manifest
 
+import "fmt"
+
 // YAML encodes the object as a YAML document with keys in sorted order, so the same
 // object always gives the same bytes. The bytes are exactly those yaml.Marshal of
 // go.yaml.in/yaml/v2 gives for Content (two-space indent, lists not indented under their
@@ -15,6 +17,9 @@ func (o Object) YAML() ([]byte, error) {
 	}
 	if o.Deferred != nil {
 		return o.Deferred.Read()
+	}
+	if o.Content == nil && o.Ident != nil {
+		return nil, fmt.Errorf("manifest: %s %s was reduced to its identity; its YAML is gone", o.Kind(), o.Name())
 	}
 	return encodeYAML(o.Content)
 }

@@ -9,7 +9,10 @@ import (
 // Object is one rendered Kubernetes object.
 type Object struct {
 	// Content is the object as it will be written: apiVersion, kind, metadata, spec.
+	// A slim object (see Slim) has none: Ident names it.
 	Content map[string]any
+	// Ident, when not nil, names the object in Content's place: a slim object's.
+	Ident *Ident
 	// Source is the CUE path of the declaration the object was compiled from, such as
 	// notebooks."alice-dev"; errors about the object point there.
 	Source string
@@ -24,19 +27,46 @@ type Object struct {
 	Deferred *DeferredYAML
 }
 
-// DeferredYAML is an object's YAML to be read when needed.
-type DeferredYAML struct {
-	// Sum is the SHA-256 of the YAML.
-	Sum [32]byte
-	// Read returns the YAML; it fails when the bytes are no longer those of Sum.
-	Read func() ([]byte, error)
+// Ident is what names and orders an object: its apiVersion, kind, and metadata.name
+// and metadata.namespace (empty for cluster-scoped objects).
+type Ident struct {
+	APIVersion, Kind, Name, Namespace string
 }
 
+// DeferredYAML is an object's YAML to be read when needed: Len bytes at Off of what From
+// holds, whose SHA-256 is Sum.
+type DeferredYAML struct {
+	Sum      [32]byte
+	From     YAMLSource
+	Off, Len int
+}
+
+// YAMLSource holds the deferred YAML of several objects, such as a cache entry's.
+type YAMLSource interface {
+	// ReadYAML returns the n bytes at off; it fails when they no longer hash to sum.
+	ReadYAML(off, n int, sum *[32]byte) ([]byte, error)
+}
+
+// Read returns the YAML; it fails when the bytes are no longer those of Sum.
+func (d *DeferredYAML) Read() ([]byte, error) { return d.From.ReadYAML(d.Off, d.Len, &d.Sum) }
+
 // APIVersion returns the object's apiVersion.
-func (o Object) APIVersion() string { s, _ := o.Content["apiVersion"].(string); return s }
+func (o Object) APIVersion() string {
+	if o.Ident != nil {
+		return o.Ident.APIVersion
+	}
+	s, _ := o.Content["apiVersion"].(string)
+	return s
+}
 
 // Kind returns the object's kind.
-func (o Object) Kind() string { s, _ := o.Content["kind"].(string); return s }
+func (o Object) Kind() string {
+	if o.Ident != nil {
+		return o.Ident.Kind
+	}
+	s, _ := o.Content["kind"].(string)
+	return s
+}
 
 // Group returns the API group of the object, empty for the core group.
 func (o Object) Group() string {
@@ -48,10 +78,28 @@ func (o Object) Group() string {
 }
 
 // Name returns metadata.name.
-func (o Object) Name() string { return o.meta("name") }
+func (o Object) Name() string {
+	if o.Ident != nil {
+		return o.Ident.Name
+	}
+	return o.meta("name")
+}
 
 // Namespace returns metadata.namespace, empty for cluster-scoped objects.
-func (o Object) Namespace() string { return o.meta("namespace") }
+func (o Object) Namespace() string {
+	if o.Ident != nil {
+		return o.Ident.Namespace
+	}
+	return o.meta("namespace")
+}
+
+// Identity returns what names the object.
+func (o Object) Identity() Ident {
+	if o.Ident != nil {
+		return *o.Ident
+	}
+	return Ident{o.APIVersion(), o.Kind(), o.Name(), o.Namespace()}
+}
 
 func (o Object) meta(key string) string {
 	m, _ := o.Content["metadata"].(map[string]any)
@@ -99,36 +147,24 @@ func Compare(a, b Object) int {
 	)
 }
 
-// Slim returns the object reduced to its YAML and its identity: Content keeps only
-// apiVersion, kind and metadata.name and metadata.namespace, what names and orders the
-// object. The rest of a compiled object's tree is most of the memory a large render
-// holds, and once the YAML is made nothing else reads it. An object without its YAML
-// (Encoded or Deferred) is returned whole.
+// Slim returns the object reduced to its YAML and its identity: Content gives way to
+// Ident, what names and orders the object. The rest of a compiled object's tree is most
+// of the memory a large render holds, and once the YAML is made nothing else reads it.
+// An object without its YAML (Encoded or Deferred) is returned whole.
 func (o Object) Slim() Object {
-	if o.Encoded == nil && o.Deferred == nil {
+	if o.Encoded == nil && o.Deferred == nil || o.Content == nil {
 		return o
 	}
-	o.Content = Identity(o.APIVersion(), o.Kind(), o.Name(), o.Namespace())
+	id := o.Identity()
+	o.Content, o.Ident = nil, &id
 	return o
 }
 
-// IdentityOnly returns the object reduced to its identity: Content as Slim leaves it,
-// and no YAML. It is for those that only count and name objects.
+// IdentityOnly returns the object reduced to its identity: Ident, as Slim leaves it, and
+// no YAML. It is for those that only count and name objects.
 func (o Object) IdentityOnly() Object {
-	return Object{Source: o.Source, Content: Identity(o.APIVersion(), o.Kind(), o.Name(), o.Namespace())}
-}
-
-// Identity is the Content of a slim object (see Slim) of that apiVersion, kind, name and
-// namespace; an empty name or namespace is left out.
-func Identity(apiVersion, kind, name, namespace string) map[string]any {
-	meta := make(map[string]any, 2)
-	if name != "" {
-		meta["name"] = name
-	}
-	if namespace != "" {
-		meta["namespace"] = namespace
-	}
-	return map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": meta}
+	id := o.Identity()
+	return Object{Source: o.Source, Ident: &id}
 }
 
 // SlimAll slims every object of objs in place (see Slim). The objects' old Content is
