@@ -34,7 +34,7 @@ type incremental struct {
 	// deferYAML is Options.DeferYAML with encode: entries are wanted with their
 	// objects' YAML deferred.
 	deferYAML bool
-	// repo names the repository's index (cache.Cache.LoadIndex): its root directory.
+	// repo names the repository's heads record (cache.Cache.UseHeads): its root.
 	repo string
 	// index has, by tenant, the key stored last for it in this repository.
 	index map[string]cache.Key
@@ -100,7 +100,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	inc.identities = opts.IdentitiesOnly && !opts.Encode
 	inc.deferYAML = opts.DeferYAML && opts.Encode
 	inc.repo = repo.Root
-	inc.index = c.LoadIndex(repo.Root)
+	inc.index = c.UseHeads(repo.Root)
 
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")
@@ -227,22 +227,23 @@ func (inc *incremental) judge(tenant string) *judge {
 	return &judge{known: known, digest: inc.c.ObjectDigest}
 }
 
-// saveIndex records the keys of the tenants compiled without errors, for the next
-// compilation's knownValid.
+// saveIndex records the keys of the tenants compiled without errors, with their
+// entries' heads, for the next compilation's lookup and judge.
 func (inc *incremental) saveIndex(results map[string]tenantResult) {
 	if inc.c == nil {
 		return
 	}
-	changed := false
 	for name, r := range results {
-		if k := inc.keys[name]; !r.diags.HasErrors() && inc.index[name] != k {
-			inc.index[name] = k
-			changed = true
+		if !r.diags.HasErrors() {
+			inc.index[name] = inc.keys[name]
 		}
 	}
-	if changed {
-		_ = inc.c.StoreIndex(inc.repo, inc.index)
+	for name := range inc.index {
+		if _, ok := inc.keys[name]; !ok { // a tenant no longer in the repository
+			delete(inc.index, name)
+		}
 	}
+	_ = inc.c.SaveHeads(inc.repo, inc.index)
 }
 
 // trim bounds the cache's size on disk (see cache.Cache.Trim).

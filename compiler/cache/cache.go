@@ -13,6 +13,7 @@
 package cache
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -68,6 +69,12 @@ type Cache struct {
 	maxSize int64
 	// version is Version, remembered across processes (see Cache.Version).
 	version func() string
+
+	mu sync.Mutex
+	// heads is the heads record in use (see UseHeads); seen, once UseHeads was called,
+	// holds the heads of the entries read or stored since.
+	heads *heads
+	seen  map[Key][]byte
 }
 
 // Open returns the cache in dir, creating the directory.
@@ -106,6 +113,14 @@ func (c *Cache) LoadIdentities(k Key) (*Entry, bool) { return c.load(k, readIden
 
 func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	p := c.path(k)
+	if mode == readDeferred || mode == readIdentity {
+		if head, record, ok := c.recordedHead(k); ok {
+			if e, err := decodeRawHead(head, p, record, mode); err == nil {
+				c.remember(k, head)
+				return e, true
+			}
+		}
+	}
 	f, err := openEntry(p)
 	if err != nil {
 		return nil, false
@@ -115,10 +130,11 @@ func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	if err != nil {
 		return nil, false
 	}
-	e, err := readEntry(f, p, size, mode)
+	e, head, err := readEntry(f, p, size, mode)
 	if err != nil {
 		return nil, false
 	}
+	c.remember(k, head)
 	if time.Since(modTime) > touchAfter {
 		now := time.Now()
 		_ = os.Chtimes(p, now, now)
@@ -126,21 +142,41 @@ func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	return e, true
 }
 
+// decodeRawHead decodes an entry's head as the entry at p holds it (header, head and
+// checksum), kept in the heads record at record, as mode wants it: readDeferred or
+// readIdentity.
+func decodeRawHead(raw []byte, p, record string, mode readMode) (*Entry, error) {
+	l, err := layoutOf(raw)
+	if err != nil || l.headEnd != int64(len(raw)) {
+		return nil, errCorrupt
+	}
+	head, err := checked(raw)
+	if err != nil {
+		return nil, err
+	}
+	var from manifest.YAMLSource
+	if mode == readDeferred {
+		from = &entryYAML{path: p, layout: l, record: record}
+	}
+	return decodeHead(head[headerLen:], nil, nil, mode, from)
+}
+
 // headGuess is how much of an entry is read first: its header and head, most often.
 const headGuess = 8 << 10
 
 // readEntry decodes the entry in f, of size bytes, at path p, as mode wants it: only the
-// parts it needs.
-func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, error) {
+// parts it needs. It returns the entry's head too, as the entry holds it (header, head
+// and checksum).
+func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, []byte, error) {
 	if mode != readWhole && size >= int64(headerLen) {
 		// The header and, most often, the head in one read.
 		b := make([]byte, min(size, headGuess))
 		if _, err := f.ReadAt(b, 0); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		l, err := layoutOf(b)
 		if err != nil || l.yamlEnd > size {
-			return nil, errCorrupt
+			return nil, nil, errCorrupt
 		}
 		end := l.headEnd
 		if mode == readSlim {
@@ -149,18 +185,18 @@ func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, erro
 		if got := int64(len(b)); end > got {
 			b = append(b, make([]byte, end-got)...)
 			if _, err := f.ReadAt(b[got:], got); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
-		b = b[:end]
-		head, err := checked(b[:l.headEnd])
+		raw := b[:l.headEnd:l.headEnd]
+		head, err := checked(raw)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var yaml []byte
 		if mode == readSlim {
-			if yaml, err = checked(b[l.headEnd:]); err != nil {
-				return nil, err
+			if yaml, err = checked(b[l.headEnd:end]); err != nil {
+				return nil, nil, err
 			}
 		}
 		var from manifest.YAMLSource
@@ -169,14 +205,19 @@ func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, erro
 		}
 		e, err := decodeHead(head[headerLen:], yaml, nil, mode, from)
 		if err != errNeedContents {
-			return e, err
+			return e, raw, err
 		}
 	}
 	b := make([]byte, size)
 	if _, err := f.ReadAt(b, 0); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return decodeEntry(b)
+	e, err := decodeEntry(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, _ := layoutOf(b)
+	return e, bytes.Clone(b[:l.headEnd]), nil
 }
 
 // entryYAML is the YAML part of the entry at path, deferred: it is read once, when an
@@ -186,6 +227,9 @@ func readEntry(f io.ReaderAt, p string, size int64, mode readMode) (*Entry, erro
 type entryYAML struct {
 	path   string
 	layout layout
+	// record, when not empty, is the heads record the entry's head was read from: it is
+	// removed when the entry is gone, so that the next compilation reads the entries.
+	record string
 	once   sync.Once
 	yaml   []byte
 	err    error
@@ -209,6 +253,9 @@ func (y *entryYAML) read() {
 	}
 	f, err := os.Open(y.path)
 	if err != nil {
+		if y.record != "" && errors.Is(err, fs.ErrNotExist) {
+			_ = os.Remove(y.record)
+		}
 		y.err = again(err)
 		return
 	}
@@ -230,7 +277,13 @@ func (c *Cache) Store(k Key, e *Entry) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(c.path(k), b, 0o600)
+	if err := atomicfile.Write(c.path(k), b, 0o600); err != nil {
+		return err
+	}
+	if l, err := layoutOf(b); err == nil {
+		c.remember(k, bytes.Clone(b[:l.headEnd])) // not the whole entry's bytes
+	}
+	return nil
 }
 
 // Trim deletes old entries, at most once every 24 hours (it records when in a file
@@ -255,6 +308,7 @@ func (c *Cache) trim(now time.Time, force bool) error {
 	}
 	var kept []entry
 	var total int64
+	named := namedByHeads(filepath.Join(c.dir, headsRecord), now, c.maxAge)
 	err := filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -269,14 +323,19 @@ func (c *Cache) trim(now time.Time, force bool) error {
 		if err != nil {
 			return nil
 		}
-		age := now.Sub(info.ModTime())
+		used := info.ModTime()
+		var k Key
+		if n, err := hex.Decode(k[:], []byte(d.Name())); err == nil && n == len(k) && named[k].After(used) {
+			used = named[k] // read through a heads record
+		}
+		age := now.Sub(used)
 		temp := strings.HasPrefix(d.Name(), atomicfile.TempPrefix)
 		if age > c.maxAge || (temp && age > time.Hour) {
 			_ = os.Remove(p)
 			return nil
 		}
 		if !temp {
-			kept = append(kept, entry{p, info.Size(), info.ModTime()})
+			kept = append(kept, entry{p, info.Size(), used})
 			total += info.Size()
 		}
 		return nil

@@ -73,7 +73,7 @@ func TestRoundTripKeepsTypes(t *testing.T) {
 		t.Errorf("shared workloads were not shared again")
 	}
 	// Objects stored without their YAML come whole even to a slim reader.
-	if slim, err := readEntry(bytes.NewReader(b), "", int64(len(b)), readSlim); err != nil || !equalEntries(slim, e) || slim.Encoded() {
+	if slim, _, err := readEntry(bytes.NewReader(b), "", int64(len(b)), readSlim); err != nil || !equalEntries(slim, e) || slim.Encoded() {
 		t.Errorf("a slim read of objects without YAML: %v, equal %v", err, equalEntries(slim, e))
 	}
 	again, _ := e.encode("v1")

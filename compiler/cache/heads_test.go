@@ -1,0 +1,184 @@
+package cache
+
+import (
+	"bytes"
+	"maps"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
+)
+
+// storedTenants stores one encoded entry per name in c and returns their keys.
+func storedTenants(t *testing.T, c *Cache, names ...string) map[string]Key {
+	t.Helper()
+	keys := map[string]Key{}
+	for _, name := range names {
+		h := NewHasher()
+		h.String(name)
+		keys[name] = h.Key()
+		o := manifest.Object{Source: "tenant", Content: map[string]any{
+			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name},
+		}}
+		if err := o.Encode(); err != nil {
+			t.Fatal(err)
+		}
+		e := &Entry{Outputs: map[string]*lower.Output{"prod": {Platform: []manifest.Object{o}, Notes: []string{"note of " + name}}}}
+		if err := c.Store(keys[name], e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
+// TestHeads: a heads record gives back the keys saved for its repository, and serves
+// the heads of their entries without reading the entries; the YAML is still read from
+// the entry, and an entry gone since makes the record go too. A damaged record is
+// empty, never an error.
+func TestHeads(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.UseHeads("/repo"); len(got) != 0 {
+		t.Fatalf("a record where none was saved: %v", got)
+	}
+	keys := storedTenants(t, c, "vision", "nlp", "team-00001")
+	if err := c.SaveHeads("/repo", keys); err != nil {
+		t.Fatal(err)
+	}
+	record := c.recordPath(headsRecord, "/repo")
+	before, err := os.Stat(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A new process: the record names the keys and holds the heads.
+	c, _ = Open(dir)
+	if got := c.UseHeads("/repo"); !maps.Equal(got, keys) {
+		t.Errorf("keys read back as %v, want %v", got, keys)
+	}
+	if got := c.UseHeads("/other"); len(got) != 0 {
+		t.Errorf("another repository's record: %v", got)
+	}
+	c.UseHeads("/repo")
+	// The entries' heads come from the record: an entry whose head is damaged on disk
+	// still reads, and its YAML, read from the entry, is checked.
+	p := c.path(keys["vision"])
+	stored, _ := os.ReadFile(p)
+	damaged := bytes.Clone(stored)
+	damaged[headerLen+2] ^= 1
+	damaged[bytes.Index(damaged, []byte("name: vision"))] ^= 1
+	if err := os.WriteFile(p, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := c.LoadDeferred(keys["vision"])
+	if !ok || e.Outputs["prod"].Notes[0] != "note of vision" || e.Outputs["prod"].Platform[0].Name() != "vision" {
+		t.Fatalf("deferred from the record: %v %+v", ok, e)
+	}
+	if _, err := e.Outputs["prod"].Platform[0].YAML(); err == nil || !strings.Contains(err.Error(), "changed while mlc was rendering") {
+		t.Errorf("YAML of a damaged entry: %v", err)
+	}
+	if ids, ok := c.LoadIdentities(keys["vision"]); !ok || ids.Outputs["prod"].Platform[0].Name() != "vision" {
+		t.Errorf("identities from the record: %v", ok)
+	}
+	if _, ok := c.LoadSlim(keys["vision"]); ok {
+		t.Errorf("a slim read, which reads the entry, took a damaged one")
+	}
+	// Nothing changed: the record is not written again.
+	if err := c.SaveHeads("/repo", keys); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(record); !os.SameFile(before, after) {
+		t.Errorf("an unchanged record was written again")
+	}
+	// An entry gone: its YAML cannot be read, and the record goes, so that the next
+	// compilation reads the entries.
+	if err := os.Remove(c.path(keys["nlp"])); err != nil {
+		t.Fatal(err)
+	}
+	e, ok = c.LoadDeferred(keys["nlp"])
+	if !ok {
+		t.Fatal("deferred from the record: miss")
+	}
+	if _, err := e.Outputs["prod"].Platform[0].YAML(); err == nil || !strings.Contains(err.Error(), "reading the cache entry") {
+		t.Errorf("YAML of an entry gone: %v", err)
+	}
+	if _, err := os.Stat(record); !os.IsNotExist(err) {
+		t.Errorf("the record of an entry gone is kept: %v", err)
+	}
+
+	// A changed key is saved, with the head of the entry stored for it.
+	if err := os.WriteFile(p, stored, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(dir)
+	c.UseHeads("/repo")
+	changed := storedTenants(t, c, "nlp")
+	keys["nlp"] = changed["nlp"]
+	if err := c.SaveHeads("/repo", keys); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(dir)
+	if got := c.UseHeads("/repo"); !maps.Equal(got, keys) {
+		t.Errorf("keys read back as %v, want %v", got, keys)
+	}
+	if err := os.Remove(c.path(keys["nlp"])); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.LoadIdentities(keys["nlp"]); !ok {
+		t.Errorf("the new entry's head is not in the record")
+	}
+
+	good, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]byte{good[:len(good)-10], append([]byte("x"), good...), append(bytes.Clone(good[:len(good)-5]), 0, 0, 0, 0, 0)} {
+		if err := os.WriteFile(record, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.UseHeads("/repo"); len(got) != 0 {
+			t.Errorf("a damaged record gave %v", got)
+		}
+	}
+}
+
+// TestTrimKeepsEntriesNamedByHeads: an entry read through a heads record is not read
+// itself, so its own time grows old; Trim keeps it while the record is recent.
+func TestTrimKeepsEntriesNamedByHeads(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := Open(dir)
+	c.UseHeads("/repo")
+	keys := storedTenants(t, c, "vision", "nlp")
+	named := map[string]Key{"vision": keys["vision"]}
+	if err := c.SaveHeads("/repo", named); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	old := now.Add(-MaxAge - time.Hour)
+	for _, k := range keys {
+		_ = os.Chtimes(c.path(k), old, old)
+	}
+	if err := c.trim(now, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.path(keys["vision"])); err != nil {
+		t.Errorf("an entry named by a recent record was trimmed")
+	}
+	if _, err := os.Stat(c.path(keys["nlp"])); err == nil {
+		t.Errorf("an old entry no record names was kept")
+	}
+	// Once the record is old too, both go.
+	_ = os.Chtimes(c.recordPath(headsRecord, "/repo"), old, old)
+	if err := c.trim(now, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.path(keys["vision"])); err == nil {
+		t.Errorf("an entry named only by an old record was kept")
+	}
+}

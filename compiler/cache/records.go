@@ -1,0 +1,44 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+
+	"github.com/mlc-gitops/mlc/internal/atomicfile"
+)
+
+// recordPath is where the record of kind about id is kept.
+func (c *Cache) recordPath(kind, id string) string {
+	h := sha256.Sum256([]byte(id))
+	return filepath.Join(c.dir, kind, hex.EncodeToString(h[:16]))
+}
+
+// LoadRecord returns the record of kind (a folder of the cache) about id (a
+// repository's root, an output directory), false when there is none. Records are small
+// files the cache keeps beside its entries, aged out as they are; what they hold is up
+// to their writers, who must check it is theirs.
+func (c *Cache) LoadRecord(kind, id string) ([]byte, bool) {
+	b, err := os.ReadFile(c.recordPath(kind, id))
+	return b, err == nil
+}
+
+// StoreRecord replaces the record of kind about id (see LoadRecord).
+func (c *Cache) StoreRecord(kind, id string, b []byte) error {
+	return atomicfile.Write(c.recordPath(kind, id), b, 0o600)
+}
+
+// LoadDigests returns the ObjectDigest of every object of the entry under k, false
+// when there is none.
+func (c *Cache) LoadDigests(k Key) (map[Digest]bool, bool) {
+	e, ok := c.LoadIdentities(k)
+	if !ok {
+		return nil, false
+	}
+	set := make(map[Digest]bool, len(e.digests))
+	for _, d := range e.digests {
+		set[d] = true
+	}
+	return set, true
+}
