@@ -12,8 +12,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
 )
@@ -80,19 +83,35 @@ func Find(dir string) (*Repository, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	var dirs []string
 	for _, e := range entries {
-		if !e.IsDir() || ignored(e.Name()) {
-			continue
+		if e.IsDir() && !ignored(e.Name()) {
+			dirs = append(dirs, e.Name())
 		}
-		rel := TenantsDir + "/" + e.Name()
-		files, err := cueFiles(root, rel)
-		if err != nil {
-			return nil, err
+	}
+	// The tenant folders are listed by several goroutines: a large repository has
+	// thousands, and listing one is mostly waiting on system calls.
+	tenants := make([]TenantDir, len(dirs))
+	errs := make([]error, len(dirs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(dirs), 2*runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(dirs); i = int(next.Add(1)) - 1 {
+				rel := TenantsDir + "/" + dirs[i]
+				tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
+				tenants[i].Files, errs[i] = cueFiles(root, rel)
+			}
+		})
+	}
+	wg.Wait()
+	for i, t := range tenants {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		if len(files) == 0 {
-			continue
+		if len(t.Files) > 0 {
+			repo.Tenants = append(repo.Tenants, t)
 		}
-		repo.Tenants = append(repo.Tenants, TenantDir{Name: e.Name(), Dir: rel, Files: files})
 	}
 	var l diag.List
 	if len(repo.PlatformFiles) == 0 {
