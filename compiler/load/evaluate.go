@@ -79,6 +79,9 @@ type Evaluator struct {
 	platformPackage string
 	// fullOnly turns evaluation apart off, for tests that compare the two.
 	fullOnly bool
+	// spare is a worker not in use: built while the files are read, it evaluates the
+	// platform files, then a tenant, in the scope of the platform it evaluated already.
+	spare chan *worker
 }
 
 // NewEvaluator reads the repository's CUE files.
@@ -93,19 +96,34 @@ func NewIndexedEvaluator(repo *Repository, prior *FileIndex) (*Evaluator, error)
 }
 
 func newEvaluator(repo *Repository, indexed bool, prior *FileIndex) (*Evaluator, error) {
+	e := &Evaluator{repo: repo, spare: make(chan *worker, 1)}
+	go func() { e.spare <- newWorker() }()
 	files, stamp, err := readSources(repo, indexed, prior)
 	if err != nil {
 		return nil, err
 	}
-	e := &Evaluator{repo: repo, files: files, indexed: indexed, stamp: stamp}
+	e.files, e.indexed, e.stamp = files, indexed, stamp
 	e.separable()
 	return e, nil
 }
 
 // Platform evaluates the platform files alone and passes the instance to fn.
 func (e *Evaluator) Platform(fn func(*Instance)) {
-	w := newWorker()
-	fn(w.evaluate(e, nil))
+	w := <-e.spare
+	inst := w.evaluate(e, nil)
+	w.platform = inst // what platformInstance would evaluate again
+	fn(inst)
+	e.spare <- w
+}
+
+// worker returns the spare worker, if there is one, or a new one.
+func (e *Evaluator) worker() *worker {
+	select {
+	case w := <-e.spare:
+		return w
+	default:
+		return newWorker()
+	}
 }
 
 // Tenants evaluates every tenant instance (or those opts selects) concurrently and calls fn
@@ -126,9 +144,13 @@ func (e *Evaluator) Tenants(ctx context.Context, opts Options, fn func(inst *Ins
 	var wg sync.WaitGroup
 	for range min(workers, len(selected)) {
 		wg.Go(func() {
-			w := newWorker()
+			w := e.worker()
 			for t := range jobs {
 				fn(w.evaluate(e, t))
+			}
+			select {
+			case e.spare <- w:
+			default:
 			}
 		})
 	}
