@@ -11,6 +11,7 @@ import (
 	"runtime/trace"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -177,6 +178,9 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			selected[name] = c
 		}
 	}
+	if err := ev.Wait(); err != nil { // the tenants' files, read meanwhile
+		return nil, err
+	}
 	res.Stats.Platform = time.Since(start)
 	region.End()
 
@@ -216,9 +220,11 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	region = trace.StartRegion(ctx, "save")
+	var saving sync.WaitGroup // two records, written at once
+	saving.Go(func() { inc.saveFileIndex(ev) })
 	inc.saveIndex(results)
-	inc.saveFileIndex(ev)
 	inc.trim()
+	saving.Wait()
 	region.End()
 	for _, t := range wanted {
 		res.Diagnostics = append(res.Diagnostics, results[t].diags...)

@@ -79,6 +79,8 @@ type Evaluator struct {
 	platformPackage string
 	// fullOnly turns evaluation apart off, for tests that compare the two.
 	fullOnly bool
+	// rest waits until the tenant files are read (see readSources).
+	rest func() error
 	// spare is a worker not in use: built while the files are read, it evaluates the
 	// platform files, then a tenant, in the scope of the platform it evaluated already.
 	spare chan *worker
@@ -98,14 +100,20 @@ func NewIndexedEvaluator(repo *Repository, prior *FileIndex) (*Evaluator, error)
 func newEvaluator(repo *Repository, indexed bool, prior *FileIndex) (*Evaluator, error) {
 	e := &Evaluator{repo: repo, spare: make(chan *worker, 1)}
 	go func() { e.spare <- newWorker() }()
-	files, stamp, err := readSources(repo, indexed, prior)
+	files, stamp, rest, err := readSources(repo, indexed, prior)
 	if err != nil {
 		return nil, err
 	}
-	e.files, e.indexed, e.stamp = files, indexed, stamp
+	e.files, e.indexed, e.stamp, e.rest = files, indexed, stamp, rest
 	e.separable()
 	return e, nil
 }
+
+// Wait waits until every file of the repository has been read, or vouched for by the
+// index, and returns the error of the first that could not be read. The Evaluator is
+// made when the platform files are read, and reads the tenants' files on while the
+// platform is evaluated; what needs them waits.
+func (e *Evaluator) Wait() error { return e.rest() }
 
 // Platform evaluates the platform files alone and passes the instance to fn.
 func (e *Evaluator) Platform(fn func(*Instance)) {
@@ -129,6 +137,9 @@ func (e *Evaluator) worker() *worker {
 // Tenants evaluates every tenant instance (or those opts selects) concurrently and calls fn
 // for each, from several goroutines at once. fn must not keep inst.Value.
 func (e *Evaluator) Tenants(ctx context.Context, opts Options, fn func(inst *Instance)) error {
+	if err := e.Wait(); err != nil {
+		return err
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

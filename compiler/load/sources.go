@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -82,13 +83,25 @@ func (x *FileIndex) UnmarshalBinary(b []byte) error {
 		return bad
 	}
 	d := &byteReader{b: rest}
-	out := FileIndex{Root: string(root), Stamp: d.varint(), Files: map[string]IndexedFile{}}
+	out := FileIndex{Root: string(root), Stamp: d.varint()}
 	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		return bad
+	}
+	out.Files = make(map[string]IndexedFile, n)
+	// The paths share one copy of the body (b is the caller's) instead of one each.
+	paths := string(d.b)
 	for range n {
 		if d.bad {
 			return bad
 		}
-		p := string(d.bytes(d.uvarint()))
+		size := d.uvarint()
+		at := len(paths) - len(d.b)
+		d.bytes(size)
+		if d.bad {
+			return bad
+		}
+		p := paths[at : at+int(size)]
 		var f IndexedFile
 		f.Stat.Size, f.Stat.Mode, f.Stat.Dev, f.Stat.Ino = d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
 		f.Stat.Mtime, f.Stat.Ctime = d.varint(), d.varint()
@@ -154,6 +167,8 @@ type sourceFile struct {
 	// there is one.
 	stat      filestat.Stat
 	statKnown bool
+	// platform is set for the platform files, read before the others.
+	platform bool
 
 	once sync.Once
 	data []byte
@@ -163,8 +178,10 @@ type sourceFile struct {
 // readSources reads the repository's files and returns them by path. With indexed, each
 // file is stat'ed before it is read and its sum taken, for a new FileIndex stamped with
 // the returned time; and the tenant files that prior (of the same root) vouches for are
-// not read (platform files always are).
-func readSources(repo *Repository, indexed bool, prior *FileIndex) (map[string]*sourceFile, int64, error) {
+// not read (platform files always are). The platform files are read when it returns;
+// the tenant files are read on, in the background, until rest returns, with the error
+// of the first that could not be.
+func readSources(repo *Repository, indexed bool, prior *FileIndex) (files map[string]*sourceFile, stamp int64, rest func() error, err error) {
 	names := slices.Clone(repo.PlatformFiles)
 	platform := len(names)
 	for _, t := range repo.Tenants {
@@ -173,48 +190,69 @@ func readSources(repo *Repository, indexed bool, prior *FileIndex) (map[string]*
 	if prior != nil && prior.Root != repo.Root {
 		prior = nil
 	}
-	stamp := time.Now().UnixNano()
-	files := make([]*sourceFile, len(names))
+	stamp = time.Now().UnixNano()
+	files = make(map[string]*sourceFile, len(names))
+	list := make([]*sourceFile, len(names))
+	for i, name := range names {
+		list[i] = &sourceFile{platform: i < platform}
+		files[name] = list[i]
+	}
 	errs := make([]error, len(names))
+	readOne := func(i int) {
+		f := list[i]
+		p := filepath.Join(repo.Root, filepath.FromSlash(names[i]))
+		if indexed && filestat.Supported {
+			f.stat, f.statKnown = filestat.Lstat(p)
+		}
+		if prior != nil && f.statKnown && i >= platform {
+			if old, ok := prior.Files[names[i]]; ok && old.Stat == f.stat && old.Stat.Settled(prior.Stamp) {
+				f.sum = old.Sum
+				return
+			}
+		}
+		data, err := readFile(p)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		f.once.Do(func() { f.data = data })
+		if indexed {
+			f.sum = sha256.Sum256(data)
+		}
+	}
 	// By several goroutines: most of the time is in system calls.
+	workers := 2 * runtime.GOMAXPROCS(0)
+	parallel(0, platform, workers, readOne).Wait()
+	if err := errors.Join(errs[:platform]...); err != nil {
+		return nil, 0, nil, err
+	}
+	tenants := parallel(platform, len(names), workers, readOne)
+	rest = sync.OnceValue(func() error {
+		tenants.Wait()
+		for _, err := range errs[platform:] {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return files, stamp, rest, nil
+}
+
+// parallel calls f(from) … f(to-1) on at most workers goroutines and returns what
+// waits for them.
+func parallel(from, to, workers int, f func(int)) *sync.WaitGroup {
 	var next atomic.Int64
+	next.Store(int64(from))
 	var wg sync.WaitGroup
-	for range min(len(names), 2*runtime.GOMAXPROCS(0)) {
+	for range min(workers, to-from) {
 		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(names); i = int(next.Add(1)) - 1 {
-				f := &sourceFile{}
-				files[i] = f
-				p := filepath.Join(repo.Root, filepath.FromSlash(names[i]))
-				if indexed && filestat.Supported {
-					f.stat, f.statKnown = filestat.Lstat(p)
-				}
-				if prior != nil && f.statKnown && i >= platform {
-					if old, ok := prior.Files[names[i]]; ok && old.Stat == f.stat && old.Stat.Settled(prior.Stamp) {
-						f.sum = old.Sum
-						continue
-					}
-				}
-				data, err := readFile(p)
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				f.once.Do(func() { f.data = data })
-				if indexed {
-					f.sum = sha256.Sum256(data)
-				}
+			for i := int(next.Add(1)) - 1; i < to; i = int(next.Add(1)) - 1 {
+				f(i)
 			}
 		})
 	}
-	wg.Wait()
-	out := make(map[string]*sourceFile, len(names))
-	for i, name := range names {
-		if errs[i] != nil {
-			return nil, 0, errs[i]
-		}
-		out[name] = files[i]
-	}
-	return out, stamp, nil
+	return &wg
 }
 
 // read returns the file's bytes, reading them now if they were vouched for by the index,
@@ -240,6 +278,9 @@ func (f *sourceFile) read(root, name string) ([]byte, error) {
 // forward slashes) read by an Evaluator made by NewIndexedEvaluator; false for a file
 // it did not list.
 func (e *Evaluator) Sum(rel string) (Sum, bool) {
+	if e.Wait() != nil {
+		return Sum{}, false
+	}
 	f, ok := e.files[rel]
 	if !ok || !e.indexed {
 		return Sum{}, false
@@ -251,7 +292,7 @@ func (e *Evaluator) Sum(rel string) (Sum, bool) {
 // be given to the next NewIndexedEvaluator of the repository; nil for an Evaluator
 // made by NewEvaluator. Files whose stat could not be taken are left out.
 func (e *Evaluator) Index() *FileIndex {
-	if !e.indexed {
+	if !e.indexed || e.Wait() != nil {
 		return nil
 	}
 	x := &FileIndex{Root: e.repo.Root, Stamp: e.stamp, Files: make(map[string]IndexedFile, len(e.files))}
@@ -268,6 +309,11 @@ func (e *Evaluator) source(name string) ([]byte, error) {
 	f, ok := e.files[name]
 	if !ok {
 		return nil, fmt.Errorf("%s is not a file of the repository", name)
+	}
+	if !f.platform { // read in the background (see readSources)
+		if err := e.Wait(); err != nil {
+			return nil, err
+		}
 	}
 	return f.read(e.repo.Root, name)
 }

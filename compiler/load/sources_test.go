@@ -80,6 +80,9 @@ func TestFileIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := second.Wait(); err != nil { // the tenants' files are read in the background
+		t.Fatal(err)
+	}
 	// The platform files (2) and the changed one.
 	if n := fileReads.Load() - before; n != 3 {
 		t.Errorf("%d files read, want 3", n)
@@ -134,5 +137,42 @@ func appendTo(t *testing.T, p, text string) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUnreadableTenantFile: a tenant file that cannot be read is an error of the
+// evaluator's Wait and of Tenants, naming the file; the platform is evaluated first all
+// the same, while the tenants' files are read.
+func TestUnreadableTenantFile(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"platform.cue":         apartPlatform,
+		"tenants/a/tenant.cue": "package ml\n\ntenant: owner: \"a@example.com\"\n",
+	})
+	if err := os.Symlink("missing.cue", filepath.Join(dir, "tenants/a/broken.cue")); err != nil {
+		t.Skip(err)
+	}
+	repo, err := Find(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, indexed := range []bool{false, true} {
+		ev, err := newEvaluator(repo, indexed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Platform(func(inst *Instance) {
+			if inst.Diagnostics.HasErrors() {
+				t.Errorf("platform: %v", inst.Diagnostics)
+			}
+		})
+		if err := ev.Wait(); err == nil || !strings.Contains(err.Error(), "broken.cue") {
+			t.Errorf("indexed %v: Wait gave %v", indexed, err)
+		}
+		if err := ev.Tenants(context.Background(), Options{}, func(*Instance) { t.Error("a tenant was evaluated") }); err == nil {
+			t.Errorf("indexed %v: Tenants gave no error", indexed)
+		}
+		if _, ok := ev.Sum("platform.cue"); ok {
+			t.Errorf("indexed %v: a sum from an evaluator that could not read a file", indexed)
+		}
 	}
 }
