@@ -90,13 +90,20 @@ func (c *Cache) SaveHeads(repo string, keys map[string]Key) error {
 			return nil
 		}
 	}
-	b := appendString([]byte(headsMagic), repo)
+	names := slices.Sorted(maps.Keys(keys))
+	size := len(headsMagic) + len(repo) + 2*binary.MaxVarintLen64 + 4
+	for _, name := range names {
+		size += len(name) + len(Key{}) + len(headOf(keys[name])) + 2*binary.MaxVarintLen64
+	}
+	b := make([]byte, 0, size)
+	b = append(b, headsMagic...)
+	b = appendBytes(b, []byte(repo))
 	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, name := range slices.Sorted(maps.Keys(keys)) {
+	for _, name := range names {
 		k := keys[name]
-		b = appendString(b, name)
+		b = appendBytes(b, []byte(name))
 		b = append(b, k[:]...)
-		b = appendString(b, string(headOf(k)))
+		b = appendBytes(b, headOf(k))
 	}
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
 	return c.StoreRecord(headsRecord, repo, b)
@@ -122,7 +129,7 @@ func (c *Cache) recordedHead(k Key) ([]byte, string, bool) {
 	return b, c.heads.path, ok
 }
 
-func appendString(b []byte, s string) []byte {
+func appendBytes(b, s []byte) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
