@@ -1,12 +1,16 @@
 package cache
 
 import (
+	"bufio"
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 	"maps"
 	"os"
 	"slices"
 	"time"
+
+	"github.com/mlc-gitops/mlc/internal/atomicfile"
 )
 
 // A repository's heads record keeps, for each of its tenants, the key under which the
@@ -90,23 +94,29 @@ func (c *Cache) SaveHeads(repo string, keys map[string]Key) error {
 			return nil
 		}
 	}
-	names := slices.Sorted(maps.Keys(keys))
-	size := len(headsMagic) + len(repo) + 2*binary.MaxVarintLen64 + 4
-	for _, name := range names {
-		size += len(name) + len(Key{}) + len(headOf(keys[name])) + 2*binary.MaxVarintLen64
-	}
-	b := make([]byte, 0, size)
-	b = append(b, headsMagic...)
-	b = appendBytes(b, []byte(repo))
-	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, name := range names {
-		k := keys[name]
-		b = appendBytes(b, []byte(name))
-		b = append(b, k[:]...)
-		b = appendBytes(b, headOf(k))
-	}
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
-	return c.StoreRecord(headsRecord, repo, b)
+	// Written as it is put together: the heads of a large repository are megabytes,
+	// and fresh memory is dearer than a few more writes.
+	return atomicfile.WriteWith(c.recordPath(headsRecord, repo), 0o600, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 64<<10)
+		sum := crc32.New(crcTable)
+		out := io.MultiWriter(w, sum)
+		var n [binary.MaxVarintLen64]byte
+		field := func(b []byte) {
+			out.Write(binary.AppendUvarint(n[:0], uint64(len(b))))
+			out.Write(b)
+		}
+		out.Write([]byte(headsMagic))
+		field([]byte(repo))
+		out.Write(binary.AppendUvarint(n[:0], uint64(len(keys))))
+		for _, name := range slices.Sorted(maps.Keys(keys)) {
+			k := keys[name]
+			field([]byte(name))
+			out.Write(k[:])
+			field(headOf(k))
+		}
+		w.Write(binary.LittleEndian.AppendUint32(n[:0], sum.Sum32()))
+		return w.Flush() // the first error of any write
+	})
 }
 
 // remember keeps the head of the entry under k for SaveHeads, when UseHeads was called.

@@ -1,10 +1,10 @@
 package load
 
 import (
-	"errors"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"os"

@@ -3,6 +3,7 @@
 package atomicfile
 
 import (
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +18,15 @@ const TempPrefix = ".tmp-"
 // returns, p holds what it held before; if it fails, it still does, and no temporary
 // file is left.
 func Write(p string, data []byte, perm fs.FileMode) error {
+	return WriteWith(p, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteWith is Write of what write writes, for a file too large to be put together in
+// memory first.
+func WriteWith(p string, perm fs.FileMode, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
@@ -24,7 +34,7 @@ func Write(p string, data []byte, perm fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
