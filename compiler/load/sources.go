@@ -48,7 +48,13 @@ const fileIndexMagic = "mlc file index 1\n"
 
 // MarshalBinary encodes the index, its entries sorted by path.
 func (x *FileIndex) MarshalBinary() ([]byte, error) {
-	b := append([]byte(fileIndexMagic), x.Root...)
+	size := len(fileIndexMagic) + len(x.Root) + 1 + 2*binary.MaxVarintLen64 + sha256.Size
+	for p := range x.Files {
+		size += len(p) + 7*binary.MaxVarintLen64 + sha256.Size
+	}
+	b := make([]byte, 0, size)
+	b = append(b, fileIndexMagic...)
+	b = append(b, x.Root...)
 	b = append(b, 0)
 	b = binary.AppendVarint(b, x.Stamp)
 	b = binary.AppendUvarint(b, uint64(len(x.Files)))
@@ -56,9 +62,10 @@ func (x *FileIndex) MarshalBinary() ([]byte, error) {
 		f := x.Files[p]
 		b = binary.AppendUvarint(b, uint64(len(p)))
 		b = append(b, p...)
-		for _, n := range []uint64{f.Stat.Size, f.Stat.Mode, f.Stat.Dev, f.Stat.Ino} {
-			b = binary.AppendUvarint(b, n)
-		}
+		b = binary.AppendUvarint(b, f.Stat.Size)
+		b = binary.AppendUvarint(b, f.Stat.Mode)
+		b = binary.AppendUvarint(b, f.Stat.Dev)
+		b = binary.AppendUvarint(b, f.Stat.Ino)
 		b = binary.AppendVarint(b, f.Stat.Mtime)
 		b = binary.AppendVarint(b, f.Stat.Ctime)
 		b = append(b, f.Sum[:]...)
