@@ -115,6 +115,10 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	}
 	platformKey := h.Key()
 	clusters := slices.Sorted(maps.Keys(selected))
+	targets := make([]string, len(clusters))
+	for i, name := range clusters {
+		targets[i] = fmt.Sprintf("%+v", lower.TargetOf(plat, selected[name]))
+	}
 	inc.keys = make(map[string]cache.Key, len(repo.Tenants))
 	for _, t := range repo.Tenants {
 		h := cache.NewHasher()
@@ -125,10 +129,10 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 			h.String(f)
 			h.Bytes(sum[:])
 		}
-		for _, name := range clusters {
+		for i, name := range clusters {
 			if c := selected[name]; c.Runs(t.Name) {
 				h.String(name)
-				h.String(fmt.Sprintf("%+v", lower.TargetOf(plat, c)))
+				h.String(targets[i])
 			}
 		}
 		inc.keys[t.Name] = h.Key()
