@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"runtime/trace"
 	"slices"
 	"strings"
@@ -101,6 +102,9 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	c := openCache(opts)
 	if c != nil {
 		go c.Version() // hashes the executable, if need be, while the platform is evaluated
+		if root, err := filepath.Abs(dir); err == nil {
+			c.UseHeads(root) // read and decoded meanwhile too
+		}
 	}
 	region := trace.StartRegion(ctx, "find")
 	repo, err := load.Find(dir)

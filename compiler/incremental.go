@@ -100,7 +100,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	inc.identities = opts.IdentitiesOnly && !opts.Encode
 	inc.deferYAML = opts.DeferYAML && opts.Encode
 	inc.repo = repo.Root
-	inc.index = c.UseHeads(repo.Root)
+	inc.index = c.LastKeys()
 
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")

@@ -73,8 +73,9 @@ type Cache struct {
 	mu sync.Mutex
 	// heads is the heads record in use (see UseHeads); seen, once UseHeads was called,
 	// holds the heads of the entries read or stored since.
-	heads *heads
-	seen  map[Key][]byte
+	heads      *heads
+	headsReady chan struct{} // closed when heads is read (see UseHeads)
+	seen       map[Key][]byte
 }
 
 // Open returns the cache in dir, creating the directory.
@@ -114,7 +115,11 @@ func (c *Cache) LoadIdentities(k Key) (*Entry, bool) { return c.load(k, readIden
 func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	p := c.path(k)
 	if mode == readDeferred || mode == readIdentity {
-		if head, record, ok := c.recordedHead(k); ok {
+		if head, record, decoded, ok := c.recordedHead(k, mode); ok {
+			if decoded != nil {
+				c.remember(k, head)
+				return decoded, true
+			}
 			if e, err := decodeRawHead(head, p, record, mode); err == nil {
 				c.remember(k, head)
 				return e, true

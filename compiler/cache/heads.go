@@ -7,7 +7,10 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mlc-gitops/mlc/internal/atomicfile"
@@ -38,39 +41,96 @@ type heads struct {
 	path  string
 	keys  map[string]Key // by tenant
 	heads map[Key][]byte
+	// decoded are the entries of the heads, decoded for LoadDeferred ahead of time; each
+	// is handed out once.
+	decoded map[Key]*Entry
 }
 
-// UseHeads reads repo's heads record (repo is any string naming the repository, such as
-// its root directory) and returns the key stored last for each tenant, empty when there
-// is none. Until SaveHeads, the cache reads the heads of the entries it names from the
-// record, and remembers the heads of the entries it reads or stores, for SaveHeads.
-func (c *Cache) UseHeads(repo string) map[string]Key {
+// UseHeads starts reading repo's heads record (repo is any string naming the
+// repository, such as its root directory) in the background, and decoding the entries'
+// heads it holds, as LoadDeferred wants them: a compilation has other work meanwhile,
+// and most of those entries are wanted when the repository changed little. Until
+// SaveHeads, the cache reads the heads of the entries the record names from it, and
+// remembers the heads of the entries it reads or stores, for SaveHeads.
+func (c *Cache) UseHeads(repo string) {
+	ready := make(chan struct{})
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.seen = map[Key][]byte{}
 	c.heads = nil
-	p := c.recordPath(headsRecord, repo)
+	c.headsReady = ready
+	c.mu.Unlock()
+	go func() {
+		defer close(ready)
+		h := c.readHeads(c.recordPath(headsRecord, repo), repo)
+		c.mu.Lock()
+		c.heads = h
+		c.mu.Unlock()
+	}()
+}
+
+// LastKeys returns the key stored last for each tenant of the repository given to
+// UseHeads, empty when there is no record of it.
+func (c *Cache) LastKeys() map[string]Key {
+	c.waitHeads()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.heads == nil {
+		return map[string]Key{}
+	}
+	return maps.Clone(c.heads.keys)
+}
+
+// waitHeads waits until the heads record UseHeads reads is read.
+func (c *Cache) waitHeads() {
+	c.mu.Lock()
+	ready := c.headsReady
+	c.mu.Unlock()
+	if ready != nil {
+		<-ready
+	}
+}
+
+// readHeads reads and decodes the heads record of repo at p; nil when there is none.
+func (c *Cache) readHeads(p, repo string) *heads {
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return map[string]Key{}
+		return nil
 	}
 	h := decodeHeads(b, repo)
 	if h == nil {
-		return map[string]Key{}
+		return nil
 	}
 	h.path = p
-	c.heads = h
 	if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > touchAfter {
 		now := time.Now()
 		_ = os.Chtimes(p, now, now) // used: Trim keeps it and the entries it names
 	}
-	return maps.Clone(h.keys)
+	keys := slices.Collect(maps.Keys(h.heads))
+	entries := make([]*Entry, len(keys))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(keys); i = int(next.Add(1)) - 1 {
+				entries[i], _ = decodeRawHead(h.heads[keys[i]], c.path(keys[i]), p, readDeferred)
+			}
+		})
+	}
+	wg.Wait()
+	h.decoded = make(map[Key]*Entry, len(keys))
+	for i, k := range keys {
+		if entries[i] != nil {
+			h.decoded[k] = entries[i]
+		}
+	}
+	return h
 }
 
 // SaveHeads replaces repo's heads record with keys, by tenant, and the heads of their
 // entries the cache read or stored since UseHeads. Nothing is written when the record
 // read holds just that already.
 func (c *Cache) SaveHeads(repo string, keys map[string]Key) error {
+	c.waitHeads()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	headOf := func(k Key) []byte {
@@ -128,15 +188,22 @@ func (c *Cache) remember(k Key, head []byte) {
 	c.mu.Unlock()
 }
 
-// recordedHead returns the head of the entry under k from the heads record in use.
-func (c *Cache) recordedHead(k Key) ([]byte, string, bool) {
+// recordedHead returns the head of the entry under k from the heads record in use, and
+// the entry decoded for LoadDeferred, if it was not handed out yet.
+func (c *Cache) recordedHead(k Key, mode readMode) (head []byte, record string, decoded *Entry, ok bool) {
+	c.waitHeads()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.heads == nil {
-		return nil, "", false
+		return nil, "", nil, false
 	}
 	b, ok := c.heads.heads[k]
-	return b, c.heads.path, ok
+	if mode == readDeferred {
+		if decoded = c.heads.decoded[k]; decoded != nil {
+			delete(c.heads.decoded, k)
+		}
+	}
+	return b, c.heads.path, decoded, ok
 }
 
 func appendBytes(b, s []byte) []byte {

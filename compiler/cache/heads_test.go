@@ -12,6 +12,12 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 )
 
+// useHeads makes c use repo's heads record and returns the keys it names.
+func useHeads(c *Cache, repo string) map[string]Key {
+	c.UseHeads(repo)
+	return c.LastKeys()
+}
+
 // storedTenants stores one encoded entry per name in c and returns their keys.
 func storedTenants(t *testing.T, c *Cache, names ...string) map[string]Key {
 	t.Helper()
@@ -44,7 +50,7 @@ func TestHeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.UseHeads("/repo"); len(got) != 0 {
+	if got := useHeads(c, "/repo"); len(got) != 0 {
 		t.Fatalf("a record where none was saved: %v", got)
 	}
 	keys := storedTenants(t, c, "vision", "nlp", "team-00001")
@@ -59,13 +65,13 @@ func TestHeads(t *testing.T) {
 
 	// A new process: the record names the keys and holds the heads.
 	c, _ = Open(dir)
-	if got := c.UseHeads("/repo"); !maps.Equal(got, keys) {
+	if got := useHeads(c, "/repo"); !maps.Equal(got, keys) {
 		t.Errorf("keys read back as %v, want %v", got, keys)
 	}
-	if got := c.UseHeads("/other"); len(got) != 0 {
+	if got := useHeads(c, "/other"); len(got) != 0 {
 		t.Errorf("another repository's record: %v", got)
 	}
-	c.UseHeads("/repo")
+	useHeads(c, "/repo")
 	// The entries' heads come from the record: an entry whose head is damaged on disk
 	// still reads, and its YAML, read from the entry, is checked.
 	p := c.path(keys["vision"])
@@ -82,6 +88,10 @@ func TestHeads(t *testing.T) {
 	}
 	if _, err := e.Outputs["prod"].Platform[0].YAML(); err == nil || !strings.Contains(err.Error(), "changed while mlc was rendering") {
 		t.Errorf("YAML of a damaged entry: %v", err)
+	}
+	// Decoded ahead of time, an entry is handed out once; read again, it is decoded again.
+	if again, ok := c.LoadDeferred(keys["vision"]); !ok || again == e || &again.Outputs["prod"].Platform[0] == &e.Outputs["prod"].Platform[0] || again.Outputs["prod"].Platform[0].Name() != "vision" {
+		t.Errorf("read twice: %v, the same entry %v", ok, again == e)
 	}
 	if ids, ok := c.LoadIdentities(keys["vision"]); !ok || ids.Outputs["prod"].Platform[0].Name() != "vision" {
 		t.Errorf("identities from the record: %v", ok)
@@ -117,14 +127,14 @@ func TestHeads(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ = Open(dir)
-	c.UseHeads("/repo")
+	useHeads(c, "/repo")
 	changed := storedTenants(t, c, "nlp")
 	keys["nlp"] = changed["nlp"]
 	if err := c.SaveHeads("/repo", keys); err != nil {
 		t.Fatal(err)
 	}
 	c, _ = Open(dir)
-	if got := c.UseHeads("/repo"); !maps.Equal(got, keys) {
+	if got := useHeads(c, "/repo"); !maps.Equal(got, keys) {
 		t.Errorf("keys read back as %v, want %v", got, keys)
 	}
 	if err := os.Remove(c.path(keys["nlp"])); err != nil {
@@ -142,7 +152,7 @@ func TestHeads(t *testing.T) {
 		if err := os.WriteFile(record, bad, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got := c.UseHeads("/repo"); len(got) != 0 {
+		if got := useHeads(c, "/repo"); len(got) != 0 {
 			t.Errorf("a damaged record gave %v", got)
 		}
 	}
@@ -153,7 +163,7 @@ func TestHeads(t *testing.T) {
 func TestTrimKeepsEntriesNamedByHeads(t *testing.T) {
 	dir := t.TempDir()
 	c, _ := Open(dir)
-	c.UseHeads("/repo")
+	useHeads(c, "/repo")
 	keys := storedTenants(t, c, "vision", "nlp")
 	named := map[string]Key{"vision": keys["vision"]}
 	if err := c.SaveHeads("/repo", named); err != nil {
