@@ -46,3 +46,52 @@ func TestStat(t *testing.T) {
 		t.Errorf("a stat of a missing file")
 	}
 }
+
+// TestDir: a file's stat by name in its open folder is its Lstat; a symlink is not
+// followed, and a missing file or folder gives none.
+func TestDir(t *testing.T) {
+	if !Supported {
+		t.Skip("no stat here")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	if err := os.WriteFile(p, []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("f", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	// Through a symlink to the folder, as a path through it goes.
+	via := filepath.Join(t.TempDir(), "via")
+	if err := os.Symlink(dir, via); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := OpenDir(via)
+	if !ok {
+		t.Fatal("cannot open the folder")
+	}
+	defer d.Close()
+	for _, name := range []string{"f", "link"} {
+		want, ok := Lstat(filepath.Join(dir, name))
+		if got, gotOK := d.Lstat(name); !ok || !gotOK || got != want {
+			t.Errorf("%s: %+v, want %+v", name, got, want)
+		}
+	}
+	if st, _ := d.Lstat("link"); st.IsRegular() {
+		t.Error("the symlink was followed")
+	}
+	if _, ok := d.Lstat("missing"); ok {
+		t.Error("a stat of a missing file")
+	}
+	if _, ok := OpenDir(p); ok {
+		t.Error("a file opened as a folder")
+	}
+	missing, ok := OpenDir(filepath.Join(dir, "missing"))
+	if ok {
+		t.Fatal("a missing folder opened")
+	}
+	if _, ok := missing.Lstat("f"); ok {
+		t.Error("a stat in a folder not opened")
+	}
+	missing.Close()
+}

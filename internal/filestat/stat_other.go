@@ -18,3 +18,15 @@ func (Stat) IsRegular() bool { return false }
 
 // FromInfo gives nothing here (see Supported).
 func FromInfo(fs.FileInfo) (Stat, bool) { return Stat{}, false }
+
+// Dir is an open folder (see Supported: none can be opened here).
+type Dir struct{}
+
+// OpenDir opens nothing here (see Supported).
+func OpenDir(string) (Dir, bool) { return Dir{}, false }
+
+// Lstat gives nothing here (see Supported).
+func (Dir) Lstat(string) (Stat, bool) { return Stat{}, false }
+
+// Close does nothing here.
+func (Dir) Close() {}

@@ -5,6 +5,8 @@ package filestat
 import (
 	"io/fs"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Supported tells whether Lstat gives a Stat here. Where it does not, no file can be
@@ -45,3 +47,49 @@ func FromInfo(info fs.FileInfo) (Stat, bool) {
 
 // FromSys returns the stat the system's stat structure describes (from syscall.Fstat).
 func FromSys(st *syscall.Stat_t) Stat { return statOf(st) }
+
+// Dir is an open folder whose files Lstat looks at by name. The kernel then resolves
+// the folder's path once for all of them, not once a file.
+type Dir struct {
+	fd   int
+	open bool
+}
+
+// OpenDir opens the folder at p, following symlinks as a path through it would; false
+// when p is not a folder that can be opened. A Dir it opens must be closed.
+func OpenDir(p string) (Dir, bool) {
+	for {
+		fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			return Dir{fd, true}, true
+		}
+		if err != unix.EINTR {
+			return Dir{}, false
+		}
+	}
+}
+
+// Lstat returns the stat of the file of that name in d (a name, not a path), without
+// following a symlink: the same as Lstat of the file's path; false when there is none.
+func (d Dir) Lstat(name string) (Stat, bool) {
+	if !d.open {
+		return Stat{}, false
+	}
+	var st unix.Stat_t
+	for {
+		err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		if err == nil {
+			return statOfUnix(&st), true
+		}
+		if err != unix.EINTR {
+			return Stat{}, false
+		}
+	}
+}
+
+// Close closes d; it does nothing to a Dir OpenDir did not open.
+func (d Dir) Close() {
+	if d.open {
+		unix.Close(d.fd)
+	}
+}
