@@ -115,22 +115,21 @@ func BuildDeferred(res *compiler.Result) (*Tree, error) {
 type folder struct {
 	dir  string
 	objs []manifest.Object
-	// Filled by encode.
-	names    []string
-	docs     [][]byte
-	deferred []*manifest.DeferredYAML
-	kust     []byte
-	err      error
+	// files are the folder's places in the tree, from the at-th, filled by encode: its
+	// kustomization, then its objects.
+	files []File
+	at    int
+	err   error
 }
 
 func (f *folder) encode() {
-	f.names = make([]string, len(f.objs))
-	f.docs = make([][]byte, len(f.objs))
-	f.deferred = make([]*manifest.DeferredYAML, len(f.objs))
+	names := make([]string, len(f.objs))
 	for i, o := range f.objs {
+		names[i] = o.FileName()
+		file := &f.files[1+i]
+		file.Path = joinName(f.dir, names[i])
 		if o.Encoded == nil && o.Deferred != nil {
-			f.names[i] = o.FileName()
-			f.deferred[i] = o.Deferred
+			file.deferred = o.Deferred
 			continue
 		}
 		b, err := o.YAML()
@@ -138,19 +137,28 @@ func (f *folder) encode() {
 			f.err = fmt.Errorf("encoding %s %s: %w", o.Kind(), o.Name(), err)
 			return
 		}
-		f.names[i] = o.FileName()
-		f.docs[i] = b
+		file.Data = b
 	}
-	f.kust = kustomization(f.names)
+	f.files[0] = File{Path: joinName(f.dir, KustomizationFile), Data: kustomization(names)}
+}
+
+// joinName is path.Join(dir, name) for a clean dir and a file name: mostly a plain
+// concatenation, which is exact when name is one clean element of a path.
+func joinName(dir, name string) string {
+	if dir == "" || dir == "." || dir[len(dir)-1] == '/' || name == "" || name == "." || name == ".." || strings.IndexByte(name, '/') >= 0 {
+		return path.Join(dir, name)
+	}
+	return dir + "/" + name
 }
 
 // build is Build with the folders encoded by that many workers.
 func build(res *compiler.Result, workers int) (*Tree, error) {
-	t := &Tree{streams: map[string][]int{}}
+	t := &Tree{streams: make(map[string][]int, len(res.Clusters))}
 	type clusterLayout struct {
 		root, platformDirs         []string
 		bootstrap                  *folder
 		platformFolders, workloads []*folder
+		objects                    int
 	}
 	layouts := make([]clusterLayout, len(res.Clusters))
 	var all []*folder
@@ -182,34 +190,61 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 		all = append(all, l.platformFolders...)
 		all = append(all, l.workloads...)
 	}
+
+	// The files, in the tree's order: each cluster's kustomization, its bootstrap
+	// folder, its platform folder's kustomization, the platform folders, the workload
+	// folders. The folders' places are given out first, then filled.
+	n := 0
+	for _, l := range layouts {
+		n++ // the cluster's kustomization
+		if len(l.platformDirs) > 0 {
+			n++
+		}
+	}
+	for _, f := range all {
+		n += 1 + len(f.objs)
+	}
+	t.Files = make([]File, n)
+	at := 0
+	place := func(f *folder) {
+		f.files, f.at = t.Files[at:at+1+len(f.objs)], at
+		at += len(f.files)
+	}
+	for i, c := range res.Clusters {
+		l := &layouts[i]
+		t.Files[at] = File{Path: path.Join(c.Name, KustomizationFile), Data: kustomization(l.root)}
+		at++
+		if l.bootstrap != nil {
+			place(l.bootstrap)
+			l.objects += len(l.bootstrap.objs)
+		}
+		if len(l.platformDirs) > 0 {
+			t.Files[at] = File{Path: path.Join(c.Name, PlatformDir, KustomizationFile), Data: kustomization(l.platformDirs)}
+			at++
+		}
+		for _, folders := range [][]*folder{l.platformFolders, l.workloads} {
+			for _, f := range folders {
+				place(f)
+				l.objects += len(f.objs)
+			}
+		}
+	}
 	encodeFolders(all, workers)
 	for _, f := range all {
 		if f.err != nil {
 			return nil, f.err
 		}
 	}
-
-	n := 2 * len(layouts) // each cluster's and its platform folder's kustomizations
-	for _, f := range all {
-		n += 1 + len(f.names)
-	}
-	t.Files = make([]File, 0, n)
 	for i, c := range res.Clusters {
 		l := &layouts[i]
-		var stream []int
+		stream := make([]int, 0, l.objects)
 		addFolder := func(f *folder) {
-			t.add(path.Join(f.dir, KustomizationFile), f.kust)
-			for i, n := range f.names {
-				stream = append(stream, len(t.Files))
-				t.Files = append(t.Files, File{Path: path.Join(f.dir, n), Data: f.docs[i], deferred: f.deferred[i]})
+			for k := range f.objs {
+				stream = append(stream, f.at+1+k)
 			}
 		}
-		t.add(path.Join(c.Name, KustomizationFile), kustomization(l.root))
 		if l.bootstrap != nil {
 			addFolder(l.bootstrap)
-		}
-		if len(l.platformDirs) > 0 {
-			t.add(path.Join(c.Name, PlatformDir, KustomizationFile), kustomization(l.platformDirs))
 		}
 		for _, f := range l.platformFolders {
 			addFolder(f)
