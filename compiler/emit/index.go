@@ -6,9 +6,13 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
+	"math/bits"
 	"os"
+	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/mlc-gitops/mlc/internal/filestat"
 )
@@ -43,9 +47,10 @@ var now = time.Now
 // fileStat is what the index records of a file besides the sum of its bytes.
 type fileStat = filestat.Stat
 
-// indexEntry is one file of an index.
+// indexEntry is what is recorded of a file: its stat and the sum of its bytes, when
+// known.
 type indexEntry struct {
-	known bool // stat and sum are recorded
+	known bool
 	stat  fileStat
 	sum   [sha256.Size]byte
 }
@@ -57,14 +62,44 @@ type index struct {
 	stamp         int64
 	manifest      fileStat
 	manifestKnown bool
-	// paths and entries are the files in the order of the tree written; the paths are
-	// slices of the index file's bytes.
-	paths   [][]byte
-	entries []indexEntry
-	modTime time.Time // of the index file
-
+	// b holds the index file's bytes, which never change: the paths are strings over
+	// them, and the sums are read from them. They may be the file mapped into memory,
+	// unmapped once the index is unreachable: nothing may keep a slice of them, or a
+	// path, without keeping the index.
+	b []byte
+	// paths and files are the files in the order of the tree written.
+	paths []string
+	files []indexFile
+	// byPath finds the files by path, for a tree of another order; built when first
+	// needed, by byPathOnce.
+	byPath     map[string]int
 	byPathOnce sync.Once
-	byPath     map[string]int // entries by path, for a tree of another order
+	modTime    time.Time // of the index file
+}
+
+// indexFile is what an index records of a file.
+type indexFile struct {
+	stat fileStat
+	// sumAt is where in the index's bytes the SHA-256 of the file's bytes is; 0 when
+	// neither it nor the stat is known.
+	sumAt uint32
+}
+
+// known tells whether the j-th file's stat and sum are recorded.
+func (x *index) known(j int) bool { return x.files[j].sumAt != 0 }
+
+// sum returns the recorded SHA-256 of the j-th file's bytes, which must be known.
+func (x *index) sum(j int) []byte {
+	at := x.files[j].sumAt
+	return x.b[at : at+sha256.Size]
+}
+
+// entry returns what the index records of the j-th file.
+func (x *index) entry(j int) indexEntry {
+	if !x.known(j) {
+		return indexEntry{}
+	}
+	return indexEntry{known: true, stat: x.files[j].stat, sum: [sha256.Size]byte(x.sum(j))}
 }
 
 // trusts tells whether st is safely older than the index.
@@ -72,30 +107,11 @@ func (x *index) trusts(st fileStat) bool {
 	return st.Settled(x.stamp)
 }
 
-// vouches returns the recorded stat of the file rel (slash-separated), the tree's i-th,
-// when its entry holds sum and is trusted: a file whose Lstat gives that stat holds the
-// bytes of that sum.
-func (x *index) vouches(i int, rel string, sum *[sha256.Size]byte) (fileStat, bool) {
-	if x == nil {
-		return fileStat{}, false
-	}
-	if i >= len(x.paths) || string(x.paths[i]) != rel {
-		x.byPathOnce.Do(func() {
-			x.byPath = make(map[string]int, len(x.paths))
-			for j, p := range x.paths {
-				x.byPath[string(p)] = j
-			}
-		})
-		var ok bool
-		if i, ok = x.byPath[rel]; !ok {
-			return fileStat{}, false
-		}
-	}
-	e := &x.entries[i]
-	if !e.known || e.sum != *sum || !x.trusts(e.stat) {
-		return fileStat{}, false
-	}
-	return e.stat, true
+// checkable tells whether the j-th file's recorded stat is worth comparing with the
+// file's: it is known and trusted, so that a file whose Lstat gives that stat holds the
+// bytes of the recorded sum.
+func (x *index) checkable(j int) bool {
+	return x.known(j) && x.trusts(x.files[j].stat)
 }
 
 // lists tells whether the index lists exactly the files, in their order.
@@ -104,11 +120,33 @@ func (x *index) lists(files []File) bool {
 		return false
 	}
 	for i, f := range files {
-		if string(x.paths[i]) != f.Path {
+		if x.paths[i] != f.Path {
 			return false
 		}
 	}
 	return true
+}
+
+// fileOf returns which file of the index the tree's i-th file, at rel (slash-separated),
+// is; -1 when the index does not list it. When inOrder, the index lists the tree's
+// files in their order (lists).
+func (x *index) fileOf(i int, rel string, inOrder bool) int {
+	if inOrder {
+		return i
+	}
+	if i < len(x.paths) && x.paths[i] == rel {
+		return i
+	}
+	x.byPathOnce.Do(func() {
+		x.byPath = make(map[string]int, len(x.paths))
+		for j, p := range x.paths {
+			x.byPath[p] = j
+		}
+	})
+	if j, ok := x.byPath[rel]; ok {
+		return j
+	}
+	return -1
 }
 
 // readIndex returns the index in the file at p when it is an index of dir, else nil.
@@ -122,20 +160,32 @@ func readIndex(p, dir string) *index {
 	if err != nil || !info.Mode().IsRegular() || info.Size() > 1<<30 {
 		return nil
 	}
-	b := make([]byte, info.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil
+	b, unmap, mapped := mapFile(f, int(info.Size()))
+	if !mapped {
+		b = make([]byte, info.Size())
+		if _, err := io.ReadFull(f, b); err != nil {
+			return nil
+		}
 	}
 	x := decodeIndex(b, dir)
-	if x != nil {
-		x.modTime = info.ModTime()
+	if x == nil {
+		if mapped {
+			unmap()
+		}
+		return nil
 	}
+	if mapped {
+		// Nothing keeps a slice of the bytes, or a path, without the index.
+		runtime.AddCleanup(x, func(unmap func()) { unmap() }, unmap)
+	}
+	x.modTime = info.ModTime()
 	return x
 }
 
-// decodeIndex decodes an index of dir; nil when b is not one.
+// decodeIndex decodes an index of dir; nil when b is not one. The index keeps b, which
+// must not be changed after.
 func decodeIndex(b []byte, dir string) *index {
-	if len(b) < len(indexMagic)+sha256.Size || string(b[:len(indexMagic)]) != indexMagic {
+	if len(b) < len(indexMagic)+sha256.Size || uint64(len(b)) > math.MaxUint32 || string(b[:len(indexMagic)]) != indexMagic {
 		return nil
 	}
 	body := b[:len(b)-sha256.Size]
@@ -146,22 +196,31 @@ func decodeIndex(b []byte, dir string) *index {
 	if string(d.bytes()) != dir {
 		return nil
 	}
-	x := &index{stamp: d.varint()}
+	x := &index{b: b, stamp: d.varint()}
 	x.manifest, x.manifestKnown = d.optionalStat()
 	n := d.uvarint()
 	if d.bad || n > uint64(len(d.b)/2) { // an entry takes two bytes at least
 		return nil
 	}
-	x.paths = make([][]byte, n)
-	x.entries = make([]indexEntry, n)
-	for i := range x.entries {
-		e := &x.entries[i]
-		x.paths[i] = d.bytes()
-		if e.stat, e.known = d.optionalStat(); e.known {
+	// The paths are strings over b, not copies: b is not changed after, and a copy of
+	// each, or of all, is a good part of the time a warm render takes to write its tree.
+	all := unsafe.String(unsafe.SliceData(b), len(b))
+	x.paths = make([]string, n)
+	x.files = make([]indexFile, n)
+	for j := range x.files {
+		p := d.bytes()
+		if d.bad {
+			return nil
+		}
+		at := len(body) - len(d.b) - len(p)
+		x.paths[j] = all[at : at+len(p)]
+		e := &x.files[j]
+		var known bool
+		if e.stat, known = d.optionalStat(); known {
 			if len(d.b) < sha256.Size {
 				return nil
 			}
-			e.sum = [sha256.Size]byte(d.b)
+			e.sumAt = uint32(len(body) - len(d.b))
 			d.b = d.b[sha256.Size:]
 		}
 	}
@@ -218,12 +277,15 @@ func (d *indexDecoder) optionalStat() (fileStat, bool) {
 }
 
 // encodeIndex returns the index of dir stamped at stamp, with the ManifestFile's stat
-// when known and an entry for each file.
-func encodeIndex(dir string, stamp int64, manifest fileStat, manifestKnown bool, files []File, entries []indexEntry) []byte {
-	size := len(indexMagic) + len(dir) + 12*binary.MaxVarintLen64 + sha256.Size
+// when known and, for each file, what entry returns of it.
+func encodeIndex(dir string, stamp int64, manifest fileStat, manifestKnown bool, files []File, entry func(i int) indexEntry) []byte {
+	// The exact size: an index is large, and memory first touched costs.
+	size := len(indexMagic) + uvarintSize(uint64(len(dir))) + len(dir) + varintSize(stamp) +
+		optionalStatSize(manifest, manifestKnown) + uvarintSize(uint64(len(files))) + sha256.Size
 	for i, f := range files {
-		size += len(f.Path) + 8*binary.MaxVarintLen64
-		if entries[i].known {
+		e := entry(i)
+		size += uvarintSize(uint64(len(f.Path))) + len(f.Path) + optionalStatSize(e.stat, e.known)
+		if e.known {
 			size += sha256.Size
 		}
 	}
@@ -234,7 +296,7 @@ func encodeIndex(dir string, stamp int64, manifest fileStat, manifestKnown bool,
 	b = appendOptionalStat(b, manifest, manifestKnown)
 	b = binary.AppendUvarint(b, uint64(len(files)))
 	for i, f := range files {
-		e := &entries[i]
+		e := entry(i)
 		b = appendIndexString(b, f.Path)
 		b = appendOptionalStat(b, e.stat, e.known)
 		if e.known {
@@ -243,6 +305,19 @@ func encodeIndex(dir string, stamp int64, manifest fileStat, manifestKnown bool,
 	}
 	sum := sha256.Sum256(b)
 	return append(b, sum[:]...)
+}
+
+func uvarintSize(v uint64) int { return (bits.Len64(v|1) + 6) / 7 }
+
+func varintSize(v int64) int { return uvarintSize(uint64(v<<1) ^ uint64(v>>63)) }
+
+// optionalStatSize is how many bytes appendOptionalStat appends.
+func optionalStatSize(st fileStat, known bool) int {
+	if !known {
+		return 1
+	}
+	return 1 + uvarintSize(st.Size) + uvarintSize(st.Mode) + uvarintSize(st.Dev) + uvarintSize(st.Ino) +
+		varintSize(st.Mtime) + varintSize(st.Ctime)
 }
 
 func appendIndexString(b []byte, s string) []byte {

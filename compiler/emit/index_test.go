@@ -36,11 +36,18 @@ func clockAt(t *testing.T, ahead *time.Duration) {
 	now = func() time.Time { return time.Now().Add(*ahead) }
 }
 
-// writeCounting writes the tree with the index and returns how many files it read.
+// writeCounting writes the tree with the index and returns how many files it read;
+// with lookAhead, after a look ahead at the files (see TestIndexLookingAhead).
 func writeCounting(t *testing.T, tree *Tree, dir, index string) int {
 	t.Helper()
+	opts := []WriteOption{WithIndex(index)}
+	if lookAhead {
+		p := StartPrestat(dir, opts...)
+		defer p.Stop()
+		opts = append(opts, WithPrestat(p))
+	}
 	before := fileReads.Load()
-	if err := tree.WriteDir(dir, WithIndex(index)); err != nil {
+	if err := tree.WriteDir(dir, opts...); err != nil {
 		t.Fatal(err)
 	}
 	return int(fileReads.Load() - before)
@@ -352,15 +359,15 @@ func TestIndexRemovedWhileTreeChanges(t *testing.T) {
 		t.Fatal("no index after the write")
 	}
 	known := 0
-	for i, e := range x.entries {
-		if string(x.paths[i]) != tree.Files[i].Path {
+	for i := range x.files {
+		if x.paths[i] != tree.Files[i].Path {
 			t.Fatalf("entry %d is %s, want %s", i, x.paths[i], tree.Files[i].Path)
 		}
-		if e.known {
+		if x.known(i) {
 			known++
 		}
 	}
-	if x.entries[3].known {
+	if x.known(3) {
 		t.Error("the index has a stat for the file just written")
 	}
 	if known != len(tree.Files)-1 {
@@ -389,5 +396,25 @@ func TestIndexManifestEdited(t *testing.T) {
 	}
 	if err := tree.WriteDir(out, WithIndex(index)); err == nil || !strings.Contains(err.Error(), "mlc did not write this file") {
 		t.Errorf("got %v, want a refusal to overwrite %s", err, tree.Files[5].Path)
+	}
+}
+
+// TestEncodeIndexSize: an index is encoded into a buffer of exactly its size.
+func TestEncodeIndexSize(t *testing.T) {
+	files := []File{{Path: "a/b.yaml"}, {Path: strings.Repeat("x", 200)}, {Path: "c"}}
+	for _, st := range []fileStat{
+		{},
+		{Size: 1, Mode: 0o100644, Dev: 2049, Ino: 1 << 40, Mtime: -1, Ctime: 1 << 62},
+		{Size: 1 << 63, Mode: 1 << 63, Dev: 1 << 63, Ino: 1 << 63, Mtime: -1 << 63, Ctime: 1<<63 - 1},
+	} {
+		entry := func(i int) indexEntry { return indexEntry{known: i != 1, stat: st} }
+		b := encodeIndex("/out", -5, st, true, files, entry)
+		if len(b) != cap(b) {
+			t.Errorf("stat %+v: %d bytes in a buffer of %d", st, len(b), cap(b))
+		}
+		x := decodeIndex(b, "/out")
+		if x == nil || x.manifest != st || x.files[0].stat != st || x.known(1) || x.stamp != -5 {
+			t.Errorf("stat %+v: decodes as %+v", st, x)
+		}
 	}
 }

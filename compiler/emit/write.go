@@ -53,7 +53,8 @@ func (t *Tree) WriteStream(w io.Writer) error {
 type WriteOption func(*writeOptions)
 
 type writeOptions struct {
-	index string
+	index   string
+	prestat *Prestat
 }
 
 // WithIndex makes WriteDir keep a stat index of the files it wrote in the file at path,
@@ -78,12 +79,13 @@ func WithIndex(path string) WriteOption {
 // unchanged when their size, mode, inode and modification and change times are those the
 // index recorded and the tree's bytes hash to the recorded SHA-256, as git does; a file
 // any of these differ for, or that changed too shortly before the index was written, is
-// read. The smallest folder that holds every difference is rebuilt beside itself and
-// renamed into its place, the files that did not change hard-linked into the new folder
-// instead of written again. That is the same guarantee: all of a cluster's changes lie
-// inside that folder, so a reader sees the cluster's old files or its new files, never a
-// mix. A single changed file is written beside itself and renamed over the old one; a
-// cluster whose files are all the same is not written at all.
+// read. With WithPrestat, those stats are the ones a look begun ahead took (see
+// StartPrestat). The smallest folder that holds every difference is rebuilt beside
+// itself and renamed into its place, the files that did not change hard-linked into the
+// new folder instead of written again. That is the same guarantee: all of a cluster's
+// changes lie inside that folder, so a reader sees the cluster's old files or its new
+// files, never a mix. A single changed file is written beside itself and renamed over
+// the old one; a cluster whose files are all the same is not written at all.
 func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	var o writeOptions
 	for _, opt := range opts {
@@ -103,15 +105,24 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	w := &dirWriter{dir: dir, workers: ioWorkers()}
 	var x *index
 	var indexDir string
+	var stamp int64 // before any file is looked at
+	var check *indexCheck
 	if o.index != "" && filestat.Supported {
 		var err error
 		if indexDir, err = filepath.Abs(dir); err != nil {
 			return err
 		}
-		x = readIndex(o.index, indexDir)
 		w.indexed = true
+		var ahead bool
+		if x, stamp, check, ahead = o.prestat.take(o.index, indexDir); ahead {
+			defer check.halt() // on an error before the check is finished
+		} else {
+			x = readIndex(o.index, indexDir)
+			stamp = now().UnixNano()
+		}
+	} else {
+		o.prestat.Stop()
 	}
-	stamp := now().UnixNano() // before any file is looked at
 
 	// The files mlc wrote before: those the ManifestFile lists, or, when the index
 	// vouches for the ManifestFile and lists the tree's files, those.
@@ -119,7 +130,8 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	var listing []byte
 	var manifest fileStat
 	manifestKnown := false
-	if x != nil && x.manifestKnown && x.trusts(x.manifest) && x.lists(t.Files) {
+	inOrder := x.lists(t.Files)
+	if inOrder && x.manifestKnown && x.trusts(x.manifest) {
 		if st, ok := filestat.Lstat(manifestPath); ok && st == x.manifest {
 			w.allOurs, manifest, manifestKnown = true, st, true
 		}
@@ -129,11 +141,6 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 		if w.ours, listing, manifest, manifestKnown, err = readManifest(manifestPath); err != nil {
 			return err
 		}
-	}
-	units := map[string][]int{} // the files of each cluster folder, by index
-	for i, f := range t.Files {
-		top, _, _ := strings.Cut(f.Path, "/")
-		units[top] = append(units[top], i)
 	}
 	// Check everything before writing anything. A file whose folder does not exist
 	// cannot be there: folders are looked at once each, not every file of a new tree.
@@ -166,19 +173,31 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	if w.perm, err = filePerm(dir); err != nil {
 		return err
 	}
-	cmp, err := w.compare(t.Files, x)
+	cmp, err := w.compare(t.Files, x, inOrder, check)
 	if err != nil {
 		return err
 	}
-	// What is to be written must be read, if it was deferred.
-	errs := make([]error, len(t.Files))
-	parallel(len(t.Files), w.workers, func(i int) {
-		if !cmp.same[i] {
-			_, errs[i] = t.Files[i].bytes()
+	if !cmp.allSame {
+		// What is to be written must be read, if it was deferred.
+		var errs indexedErrors
+		parallel(len(t.Files), w.workers, func(i int) {
+			if !cmp.same[i] {
+				if _, err := t.Files[i].bytes(); err != nil {
+					errs.add(i, err)
+				}
+			}
+		})
+		if err := errs.join(); err != nil {
+			return err
 		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		return err
+	}
+	var units map[string][]int // the files of each cluster folder, by index
+	if !cmp.allSame || !w.sameListing {
+		units = map[string][]int{}
+		for i, f := range t.Files {
+			top, _, _ := strings.Cut(f.Path, "/")
+			units[top] = append(units[top], i)
+		}
 	}
 	if o.index != "" && (!cmp.allSame || !w.sameListing) {
 		// The tree is about to change: no index must outlive a failure half-way.
@@ -187,12 +206,6 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 		}
 	}
 	if !cmp.allSame || !w.sameListing {
-		if w.allOurs { // folders are rebuilt: what mlc wrote is needed by name
-			w.ours = make(map[string]bool, len(t.Files))
-			for _, f := range t.Files {
-				w.ours[f.Path] = true
-			}
-		}
 		if err := w.updateAll(t.Files, units, cmp); err != nil {
 			return err
 		}
@@ -226,7 +239,7 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	if w.indexed {
 		if x == nil || cmp.read > 0 || !cmp.allSame || !w.sameListing || !w.allOurs {
 			// Written beside and renamed; a leftover of a crash is removed by the cache's Trim.
-			_ = atomicfile.Write(o.index, encodeIndex(indexDir, stamp, manifest, manifestKnown, t.Files, cmp.entries), 0o600)
+			_ = atomicfile.Write(o.index, encodeIndex(indexDir, stamp, manifest, manifestKnown, t.Files, cmp.entry), 0o600)
 		} else if now().Sub(x.modTime) > time.Hour {
 			// Used: keep the cache's Trim from aging it out.
 			at := now()
@@ -238,22 +251,29 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 
 // updateAll brings each cluster folder to its files (units, by index into files), with
 // what compare found; the index entries of the files it writes or links are forgotten.
-func (w *dirWriter) updateAll(files []File, units map[string][]int, cmp comparison) error {
+func (w *dirWriter) updateAll(files []File, units map[string][]int, cmp *comparison) error {
 	for _, top := range slices.Sorted(maps.Keys(units)) {
 		idx := units[top]
-		unit := make([]File, len(idx))
-		same := make([]bool, len(idx))
-		for k, i := range idx {
-			unit[k], same[k] = files[i], cmp.same[i]
+		var unit []File
+		var same []bool
+		if first, last := idx[0], idx[len(idx)-1]; last-first == len(idx)-1 {
+			// The files are together, as in a tree Build lays out.
+			unit, same = files[first:last+1], cmp.same[first:last+1]
+		} else {
+			unit, same = make([]File, len(idx)), make([]bool, len(idx))
+			for k, i := range idx {
+				unit[k], same[k] = files[i], cmp.same[i]
+			}
 		}
 		touched, err := w.update(top, unit, same)
 		if err != nil {
 			return err
 		}
 		if touched != "" && w.indexed {
+			inside := touched + "/"
 			for _, i := range idx {
-				if p := files[i].Path; p == touched || strings.HasPrefix(p, touched+"/") {
-					cmp.entries[i].known = false
+				if p := files[i].Path; p == touched || strings.HasPrefix(p, inside) {
+					cmp.forget(i)
 				}
 			}
 		}
@@ -264,6 +284,9 @@ func (w *dirWriter) updateAll(files []File, units map[string][]int, cmp comparis
 // ioWorkers is how many files are compared or written at once: the work is mostly system
 // calls, which overlap a little beyond the cores.
 func ioWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
+
+// statWorkers is how many folders' files are looked at (lstat) at once.
+func statWorkers() int { return runtime.GOMAXPROCS(0) }
 
 // dirWriter writes the clusters of a tree into dir.
 type dirWriter struct {
@@ -287,61 +310,123 @@ type dirWriter struct {
 type comparison struct {
 	same    []bool // the file in dir holds the tree's bytes, with the right mode
 	allSame bool
-	// entries holds each file's index entry, known when the file is the same and its
-	// stat was taken before its bytes were read, or was vouched for by the old index.
-	entries []indexEntry
 	read    int // files read to compare them
+	// What the new index is to record of each file, known when the file is the same
+	// and its stat was taken before its bytes were read, or was vouched for by the old
+	// index x: vouched[i] is the file of x whose record vouched for the i-th (-1: none),
+	// readEntries holds the others.
+	x           *index
+	vouched     []int32
+	readEntries map[int]indexEntry
+	mu          sync.Mutex // over readEntries, while compare runs
+}
+
+// entry returns what the new index is to record of the i-th file.
+func (c *comparison) entry(i int) indexEntry {
+	if c.vouched != nil && c.vouched[i] >= 0 {
+		return c.x.entry(int(c.vouched[i]))
+	}
+	return c.readEntries[i]
+}
+
+// forget makes the new index record nothing of the i-th file.
+func (c *comparison) forget(i int) {
+	if c.vouched != nil {
+		c.vouched[i] = -1
+	}
+	delete(c.readEntries, i)
 }
 
 // compare compares the files of the tree that mlc wrote in dir before with the tree's,
-// on several workers. A file x vouches for is not read.
-// Files whose bytes were deferred are read only when they must be compared by reading.
-func (w *dirWriter) compare(files []File, x *index) (comparison, error) {
-	c := comparison{same: make([]bool, len(files))}
-	if w.indexed {
-		c.entries = make([]indexEntry, len(files))
-	}
+// on several workers. A file whose record in x vouches for the tree's bytes, and whose
+// stat is still the one recorded, is not read: check, when not nil, is the look at
+// those stats begun before (StartPrestat), to be finished; else compare looks at them
+// itself. inOrder tells that x lists the tree's files in their order. Files whose bytes
+// were deferred are read only when they must be compared by reading.
+func (w *dirWriter) compare(files []File, x *index, inOrder bool, check *indexCheck) (*comparison, error) {
+	c := &comparison{same: make([]bool, len(files)), x: x}
 	if !w.allOurs && len(w.ours) == 0 {
 		return c, nil
 	}
+	if x != nil {
+		if check == nil {
+			check = newIndexCheck(w.dir, x)
+		}
+		check.finish(statWorkers())
+		c.vouched = make([]int32, len(files))
+	}
 	var read atomic.Int64
-	errs := make([]error, len(files))
+	var errs indexedErrors
 	parallel(len(files), w.workers, func(i int) {
 		f := &files[i]
+		if x != nil {
+			c.vouched[i] = -1
+		}
 		if !w.allOurs && !w.ours[f.Path] {
 			return
 		}
-		p := filepath.Join(w.dir, filepath.FromSlash(f.Path))
+		var e indexEntry
 		if w.indexed {
-			e := &c.entries[i]
 			e.sum = f.sum()
-			if st, ok := x.vouches(i, f.Path, &e.sum); ok {
-				if cur, ok := filestat.Lstat(p); ok && cur == st && cur.IsFile(w.perm) {
-					c.same[i], e.known, e.stat = true, true, st
-					return
-				}
+		}
+		if x != nil {
+			j := x.fileOf(i, f.Path, inOrder)
+			if j >= 0 && check.held[j] && x.files[j].stat.IsFile(w.perm) && string(x.sum(j)) == string(e.sum[:]) {
+				c.same[i], c.vouched[i] = true, int32(j)
+				return
 			}
 		}
+		p := filepath.Join(w.dir, filepath.FromSlash(f.Path))
 		data, err := f.bytes()
 		if err != nil {
-			errs[i] = err
+			errs.add(i, err)
 			return
 		}
 		if !w.indexed {
 			c.same[i] = w.unchanged(p, data)
 			return
 		}
-		e := &c.entries[i]
 		read.Add(1)
-		e.stat, c.same[i] = w.unchangedStat(p, data)
-		e.known = c.same[i]
+		if e.stat, c.same[i] = w.unchangedStat(p, data); c.same[i] {
+			e.known = true
+			c.mu.Lock()
+			if c.readEntries == nil {
+				c.readEntries = map[int]indexEntry{}
+			}
+			c.readEntries[i] = e
+			c.mu.Unlock()
+		}
 	})
-	if err := errors.Join(errs...); err != nil {
+	if err := errs.join(); err != nil {
 		return c, err
 	}
 	c.read = int(read.Load())
 	c.allSame = !slices.Contains(c.same, false)
 	return c, nil
+}
+
+// indexedErrors collects the errors of numbered pieces of work done at once.
+type indexedErrors struct {
+	mu   sync.Mutex
+	errs map[int]error
+}
+
+func (e *indexedErrors) add(i int, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.errs == nil {
+		e.errs = map[int]error{}
+	}
+	e.errs[i] = err
+}
+
+// join returns the errors joined in the order of their numbers; nil when there is none.
+func (e *indexedErrors) join() error {
+	var errs []error
+	for _, i := range slices.Sorted(maps.Keys(e.errs)) {
+		errs = append(errs, e.errs[i])
+	}
+	return errors.Join(errs...)
 }
 
 // update brings dir/top to the files, writing only what changed (see WriteDir); same
@@ -445,7 +530,16 @@ func (w *dirWriter) rebuild(sub string, files []File, same []bool) (err error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := carryOver(target, tmp, sub, w.ours); err != nil {
+	ours := func(rel string) bool { return w.ours[rel] }
+	if w.allOurs {
+		// What mlc wrote in the folder is the tree's files there.
+		inside := make(map[string]bool, len(files))
+		for _, f := range files {
+			inside[f.Path] = true
+		}
+		ours = func(rel string) bool { return inside[rel] }
+	}
+	if err := carryOver(target, tmp, sub, ours); err != nil {
 		return err
 	}
 	// Folders first, then the files by several workers.
@@ -526,9 +620,10 @@ func parallel(n, workers int, f func(int)) {
 	wg.Wait()
 }
 
-// carryOver copies into tmp every file, folder and symlink under target that mlc did not
-// write, with its mode.
-func carryOver(target, tmp, top string, ours map[string]bool) error {
+// carryOver copies into tmp every file, folder and symlink under target (the tree's
+// folder top) that mlc did not write, with its mode; ours tells by path in the tree
+// (slash-separated) which files mlc wrote.
+func carryOver(target, tmp, top string, ours func(rel string) bool) error {
 	err := filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
 		if errors.Is(err, fs.ErrNotExist) && p == target {
 			return filepath.SkipAll
@@ -548,7 +643,7 @@ func carryOver(target, tmp, top string, ours map[string]bool) error {
 		switch {
 		case d.IsDir():
 			return os.MkdirAll(to, info.Mode().Perm())
-		case ours[path.Join(top, filepath.ToSlash(rel))]:
+		case ours(path.Join(top, filepath.ToSlash(rel))):
 			return nil
 		case info.Mode()&fs.ModeSymlink != 0:
 			link, err := os.Readlink(p)
