@@ -105,6 +105,17 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	// Over the tree it wrote before, a render knows unchanged files by their hash: the
 	// YAML of cached tenants is read only for the files that must be written.
 	opts.DeferYAML = f.output != "-"
+	var writeOpts []emit.WriteOption
+	if f.output != "-" && !opts.NoCache {
+		if p, err := treeIndexPath(opts.CacheDir, f.output); err == nil {
+			writeOpts = append(writeOpts, emit.WithIndex(p))
+		}
+		// While the repository compiles, the files of the tree written before are
+		// looked at, for WriteDir to know which are unchanged.
+		prestat := emit.StartPrestat(f.output, writeOpts...)
+		defer prestat.Stop()
+		writeOpts = append(writeOpts, emit.WithPrestat(prestat))
+	}
 	res, err := compiler.Compile(cmd.Context(), dir, opts)
 	if err != nil {
 		return err
@@ -133,12 +144,6 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	}
 	if f.output == "-" {
 		return tree.WriteStream(cmd.OutOrStdout())
-	}
-	var writeOpts []emit.WriteOption
-	if !opts.NoCache {
-		if p, err := treeIndexPath(opts.CacheDir, f.output); err == nil {
-			writeOpts = append(writeOpts, emit.WithIndex(p))
-		}
 	}
 	defer trace.StartRegion(cmd.Context(), "write").End()
 	if err := tree.WriteDir(f.output, writeOpts...); err != nil {
