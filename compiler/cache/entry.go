@@ -177,7 +177,7 @@ func (e *Entry) encode(version string) ([]byte, error) {
 			head.string(s)
 		}
 	}
-	if len(head.buf) > math.MaxUint32 || len(yaml) > math.MaxUint32 {
+	if uint64(len(head.buf)) > math.MaxUint32 || uint64(len(yaml)) > math.MaxUint32 {
 		return nil, fmt.Errorf("cache: entry of %d bytes is too large", len(head.buf)+len(yaml))
 	}
 	binary.LittleEndian.PutUint32(head.buf[len(magic):], uint32(len(head.buf)-headerLen))

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin
 
 package cache
 
@@ -6,6 +6,8 @@ import (
 	"io"
 	"syscall"
 	"time"
+
+	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
 // entryFile is an entry opened for reading with plain system calls: a warm render reads
@@ -47,7 +49,8 @@ func (f entryFile) stat() (int64, time.Time, error) {
 	if err := syscall.Fstat(f.fd, &st); err != nil {
 		return 0, time.Time{}, err
 	}
-	return st.Size, time.Unix(st.Mtim.Unix()), nil
+	s := filestat.FromSys(&st)
+	return int64(s.Size), time.Unix(0, s.Mtime), nil
 }
 
 func (f entryFile) Close() error { return syscall.Close(f.fd) }
