@@ -100,14 +100,22 @@ var validator = validate.New()
 func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	start := time.Now()
 	c := openCache(opts)
+	var files *load.FileIndex
+	region := trace.StartRegion(ctx, "find")
 	if c != nil {
 		go c.Version() // hashes the executable, if need be, while the platform is evaluated
 		if root, err := filepath.Abs(dir); err == nil {
 			c.UseHeads(root) // read and decoded meanwhile too
+			files = loadFileIndex(c, root)
 		}
 	}
-	region := trace.StartRegion(ctx, "find")
-	repo, err := load.Find(dir)
+	var repo *load.Repository
+	var err error
+	if c != nil {
+		repo, err = load.FindIndexed(dir, files)
+	} else {
+		repo, err = load.Find(dir)
+	}
 	region.End()
 	if err != nil {
 		var l diag.List
@@ -126,7 +134,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	var ev *load.Evaluator
 	region = trace.StartRegion(ctx, "evaluator")
 	if c != nil {
-		ev, err = load.NewIndexedEvaluator(repo, loadFileIndex(c, repo.Root))
+		ev, err = load.NewIndexedEvaluator(repo, files)
 	} else {
 		ev, err = load.NewEvaluator(repo)
 	}

@@ -15,10 +15,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
+	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
 // TenantsDir is the directory that holds one directory per tenant.
@@ -33,6 +34,11 @@ type Repository struct {
 	PlatformFiles []string
 	// Tenants are the tenant directories, sorted by name.
 	Tenants []TenantDir
+
+	// Kept by FindIndexed for the next FileIndex: when it began (stamp), and the stat of
+	// each tenant directory, taken before it was listed, by its path.
+	stamp    int64
+	dirStats map[string]filestat.Stat
 }
 
 // TenantDir is one tenant's directory.
@@ -51,7 +57,19 @@ var ErrNotRepository = errors.New("not a platform repository")
 // Find reads the layout of the repository at dir. Problems with the repository itself
 // (no cue.mod, nothing declared) are returned as a diag.List; a dir that cannot be read
 // is returned as an ordinary error.
-func Find(dir string) (*Repository, error) {
+func Find(dir string) (*Repository, error) { return find(dir, false, nil) }
+
+// FindIndexed is Find for a compilation that keeps a FileIndex (NewIndexedEvaluator):
+// each tenant directory is stat'ed before it is listed, for the next index; and one
+// whose stat is as prior (of the same root) recorded it is not listed again: files are
+// added to, removed from or renamed in a directory only by changing it, as its change
+// time tells. prior may be nil.
+func FindIndexed(dir string, prior *FileIndex) (*Repository, error) {
+	return find(dir, true, prior)
+}
+
+func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
+	stamp := time.Now().UnixNano() // before any stat is taken
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -69,7 +87,10 @@ func Find(dir string) (*Repository, error) {
 			"%s: no cue.mod/module.cue here: %s is not a platform repository (create one with `mlc init`)", dir, dir)
 		return nil, fmt.Errorf("%w: %w", ErrNotRepository, l)
 	}
-	repo := &Repository{Root: root}
+	repo := &Repository{Root: root, stamp: stamp}
+	if prior != nil && prior.Root != root {
+		prior = nil
+	}
 	if repo.PlatformFiles, err = cueFiles(root, "."); err != nil {
 		return nil, err
 	}
@@ -93,21 +114,34 @@ func Find(dir string) (*Repository, error) {
 	// thousands, and listing one is mostly waiting on system calls.
 	tenants := make([]TenantDir, len(dirs))
 	errs := make([]error, len(dirs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(len(dirs), 2*runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(dirs); i = int(next.Add(1)) - 1 {
-				rel := TenantsDir + "/" + dirs[i]
-				tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
-				tenants[i].Files, errs[i] = cueFiles(root, rel)
+	stats := make([]filestat.Stat, len(dirs))
+	statKnown := make([]bool, len(dirs))
+	parallel(0, len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
+		rel := TenantsDir + "/" + dirs[i]
+		tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
+		if indexed && filestat.Supported {
+			stats[i], statKnown[i] = filestat.Lstat(filepath.Join(root, TenantsDir, dirs[i]))
+		}
+		if statKnown[i] && prior != nil {
+			if old, ok := prior.Dirs[rel]; ok && old.Stat == stats[i] && old.Stat.Settled(prior.Stamp) {
+				tenants[i].Files = make([]string, len(old.Files))
+				for j, name := range old.Files {
+					tenants[i].Files[j] = rel + "/" + name
+				}
+				return
 			}
-		})
+		}
+		tenants[i].Files, errs[i] = cueFiles(root, rel)
+	}).Wait()
+	if indexed {
+		repo.dirStats = make(map[string]filestat.Stat, len(dirs))
 	}
-	wg.Wait()
 	for i, t := range tenants {
 		if errs[i] != nil {
 			return nil, errs[i]
+		}
+		if statKnown[i] && stats[i].IsDir() {
+			repo.dirStats[t.Dir] = stats[i]
 		}
 		if len(t.Files) > 0 {
 			repo.Tenants = append(repo.Tenants, t)
@@ -128,8 +162,12 @@ func Find(dir string) (*Repository, error) {
 	return repo, nil
 }
 
+// dirReads counts the directories listed, for tests.
+var dirReads atomic.Int64
+
 // cueFiles lists the .cue files directly in rel, as the CUE loader would take them.
 func cueFiles(root, rel string) ([]string, error) {
+	dirReads.Add(1)
 	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, err

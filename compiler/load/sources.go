@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,15 @@ type FileIndex struct {
 	Stamp int64
 	// Files are by path relative to Root, with forward slashes.
 	Files map[string]IndexedFile
+	// Dirs are the tenant directories, by path relative to Root, with forward slashes.
+	Dirs map[string]IndexedDir
+}
+
+// IndexedDir is one directory of a FileIndex: its stat, taken before it was listed, and
+// the names of the .cue files listed, sorted.
+type IndexedDir struct {
+	Stat  filestat.Stat
+	Files []string
 }
 
 // IndexedFile is one file of a FileIndex: its stat, taken before it was read, and the
@@ -44,7 +54,7 @@ type IndexedFile struct {
 }
 
 // fileIndexMagic starts an encoded FileIndex.
-const fileIndexMagic = "mlc file index 1\n"
+const fileIndexMagic = "mlc file index 2\n"
 
 // MarshalBinary encodes the index, its entries sorted by path.
 func (x *FileIndex) MarshalBinary() ([]byte, error) {
@@ -62,16 +72,39 @@ func (x *FileIndex) MarshalBinary() ([]byte, error) {
 		f := x.Files[p]
 		b = binary.AppendUvarint(b, uint64(len(p)))
 		b = append(b, p...)
-		b = binary.AppendUvarint(b, f.Stat.Size)
-		b = binary.AppendUvarint(b, f.Stat.Mode)
-		b = binary.AppendUvarint(b, f.Stat.Dev)
-		b = binary.AppendUvarint(b, f.Stat.Ino)
-		b = binary.AppendVarint(b, f.Stat.Mtime)
-		b = binary.AppendVarint(b, f.Stat.Ctime)
+		b = appendStat(b, f.Stat)
 		b = append(b, f.Sum[:]...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(x.Dirs)))
+	for _, p := range slices.Sorted(maps.Keys(x.Dirs)) {
+		d := x.Dirs[p]
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+		b = appendStat(b, d.Stat)
+		b = binary.AppendUvarint(b, uint64(len(d.Files)))
+		for _, name := range d.Files {
+			b = binary.AppendUvarint(b, uint64(len(name)))
+			b = append(b, name...)
+		}
 	}
 	sum := sha256.Sum256(b)
 	return append(b, sum[:]...), nil
+}
+
+func appendStat(b []byte, st filestat.Stat) []byte {
+	b = binary.AppendUvarint(b, st.Size)
+	b = binary.AppendUvarint(b, st.Mode)
+	b = binary.AppendUvarint(b, st.Dev)
+	b = binary.AppendUvarint(b, st.Ino)
+	b = binary.AppendVarint(b, st.Mtime)
+	return binary.AppendVarint(b, st.Ctime)
+}
+
+func (r *byteReader) stat() filestat.Stat {
+	var st filestat.Stat
+	st.Size, st.Mode, st.Dev, st.Ino = r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint()
+	st.Mtime, st.Ctime = r.varint(), r.varint()
+	return st
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote; anything else is an error.
@@ -98,22 +131,41 @@ func (x *FileIndex) UnmarshalBinary(b []byte) error {
 	out.Files = make(map[string]IndexedFile, n)
 	// The paths share one copy of the body (b is the caller's) instead of one each.
 	paths := string(d.b)
-	for range n {
-		if d.bad {
-			return bad
-		}
+	str := func() string {
 		size := d.uvarint()
 		at := len(paths) - len(d.b)
-		d.bytes(size)
+		if d.bytes(size); d.bad {
+			return ""
+		}
+		return paths[at : at+int(size)]
+	}
+	for range n {
+		p := str()
 		if d.bad {
 			return bad
 		}
-		p := paths[at : at+int(size)]
 		var f IndexedFile
-		f.Stat.Size, f.Stat.Mode, f.Stat.Dev, f.Stat.Ino = d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
-		f.Stat.Mtime, f.Stat.Ctime = d.varint(), d.varint()
+		f.Stat = d.stat()
 		copy(f.Sum[:], d.bytes(sha256.Size))
 		out.Files[p] = f
+	}
+	n = d.uvarint()
+	if n > uint64(len(d.b)) {
+		return bad
+	}
+	out.Dirs = make(map[string]IndexedDir, n)
+	for range n {
+		p := str()
+		dir := IndexedDir{Stat: d.stat()}
+		k := d.uvarint()
+		if d.bad || k > uint64(len(d.b)) {
+			return bad
+		}
+		dir.Files = make([]string, k)
+		for i := range dir.Files {
+			dir.Files[i] = str()
+		}
+		out.Dirs[p] = dir
 	}
 	if d.bad || len(d.b) != 0 {
 		return bad
@@ -198,6 +250,9 @@ func readSources(repo *Repository, indexed bool, prior *FileIndex) (files map[st
 		prior = nil
 	}
 	stamp = time.Now().UnixNano()
+	if repo.stamp != 0 { // FindIndexed stat'ed the directories from then on
+		stamp = repo.stamp
+	}
 	files = make(map[string]*sourceFile, len(names))
 	list := make([]*sourceFile, len(names))
 	for i, name := range names {
@@ -302,10 +357,19 @@ func (e *Evaluator) Index() *FileIndex {
 	if !e.indexed || e.Wait() != nil {
 		return nil
 	}
-	x := &FileIndex{Root: e.repo.Root, Stamp: e.stamp, Files: make(map[string]IndexedFile, len(e.files))}
+	x := &FileIndex{Root: e.repo.Root, Stamp: e.stamp, Files: make(map[string]IndexedFile, len(e.files)), Dirs: make(map[string]IndexedDir, len(e.repo.dirStats))}
 	for name, f := range e.files {
 		if f.statKnown && f.stat.IsRegular() {
 			x.Files[name] = IndexedFile{Stat: f.stat, Sum: f.sum}
+		}
+	}
+	for _, t := range e.repo.Tenants {
+		if st, ok := e.repo.dirStats[t.Dir]; ok {
+			names := make([]string, len(t.Files))
+			for i, f := range t.Files {
+				names[i] = strings.TrimPrefix(f, t.Dir+"/")
+			}
+			x.Dirs[t.Dir] = IndexedDir{Stat: st, Files: names}
 		}
 	}
 	return x

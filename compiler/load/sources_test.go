@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -174,5 +176,82 @@ func TestUnreadableTenantFile(t *testing.T) {
 		if _, ok := ev.Sum("platform.cue"); ok {
 			t.Errorf("indexed %v: a sum from an evaluator that could not read a file", indexed)
 		}
+	}
+}
+
+// TestDirectoryIndex: FindIndexed lists again only the tenant directories whose stat
+// changed since the index was taken, and finds the files added and removed there; an
+// index taken too shortly after a directory changed vouches for nothing.
+func TestDirectoryIndex(t *testing.T) {
+	if !filestat.Supported {
+		t.Skip("no stat to vouch for directories here")
+	}
+	dir := writeRepo(t, map[string]string{
+		"platform.cue":         apartPlatform,
+		"tenants/a/tenant.cue": "package ml\n\ntenant: owner: \"a@example.com\"\n",
+		"tenants/b/tenant.cue": "package ml\n\ntenant: owner: \"b@example.com\"\n",
+		"tenants/c/tenant.cue": "package ml\n\ntenant: owner: \"c@example.com\"\n",
+		"tenants/c/other.cue":  "package ml\n",
+	})
+	indexOf := func(prior *FileIndex) (*Repository, *FileIndex, int64) {
+		t.Helper()
+		before := dirReads.Load()
+		repo, err := FindIndexed(dir, prior)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := dirReads.Load() - before
+		ev, err := NewIndexedEvaluator(repo, prior)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return repo, ev.Index(), listed
+	}
+	// The root, tenants/ and the three tenants.
+	plain, err := Find(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, x, listed := indexOf(nil)
+	if listed != 5 || len(x.Dirs) != 3 || !slices.Equal(x.Dirs["tenants/c"].Files, []string{"other.cue", "tenant.cue"}) {
+		t.Fatalf("%d directories listed; index of directories %+v", listed, x.Dirs)
+	}
+	if !reflect.DeepEqual(repo.Tenants, plain.Tenants) {
+		t.Errorf("FindIndexed found %+v, Find %+v", repo.Tenants, plain.Tenants)
+	}
+	b, err := x.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back FileIndex
+	if err := back.UnmarshalBinary(b); err != nil || !reflect.DeepEqual(back.Dirs, x.Dirs) {
+		t.Fatalf("round trip: %v %+v", err, back.Dirs)
+	}
+
+	// Unsettled: everything is listed again.
+	if _, _, listed := indexOf(x); listed != 5 {
+		t.Errorf("%d directories listed with an unsettled index, want 5", listed)
+	}
+	// Settled: only the root and tenants/, then the directories that changed.
+	x.Stamp = time.Now().Add(time.Minute).UnixNano()
+	if again, _, listed := indexOf(x); listed != 2 || !reflect.DeepEqual(again.Tenants, plain.Tenants) {
+		t.Errorf("%d directories listed with a settled index, want 2; found %+v", listed, again.Tenants)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tenants/a/new.cue"), []byte("package ml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "tenants/c/other.cue")); err != nil {
+		t.Fatal(err)
+	}
+	changed, _, listed := indexOf(x)
+	if listed != 4 {
+		t.Errorf("%d directories listed after two changed, want 4", listed)
+	}
+	want, err := Find(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(changed.Tenants, want.Tenants) || !slices.Contains(changed.Tenants[0].Files, "tenants/a/new.cue") || len(changed.Tenants[2].Files) != 1 {
+		t.Errorf("after changes found %+v, want %+v", changed.Tenants, want.Tenants)
 	}
 }

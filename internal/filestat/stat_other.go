@@ -13,6 +13,9 @@ func Lstat(string) (Stat, bool) { return Stat{}, false }
 // IsFile is false here (see Supported).
 func (Stat) IsFile(fs.FileMode) bool { return false }
 
+// IsDir is false here (see Supported).
+func (Stat) IsDir() bool { return false }
+
 // IsRegular is false here (see Supported).
 func (Stat) IsRegular() bool { return false }
 

@@ -36,6 +36,9 @@ func (s Stat) IsFile(perm fs.FileMode) bool {
 // IsRegular tells whether s is of a regular file.
 func (s Stat) IsRegular() bool { return uint32(s.Mode)&syscall.S_IFMT == syscall.S_IFREG }
 
+// IsDir tells whether s is a directory's.
+func (s Stat) IsDir() bool { return uint32(s.Mode)&syscall.S_IFMT == syscall.S_IFDIR }
+
 // FromInfo returns the stat that info describes (from os.Stat, os.Lstat, File.Stat).
 func FromInfo(info fs.FileInfo) (Stat, bool) {
 	st, ok := info.Sys().(*syscall.Stat_t)
