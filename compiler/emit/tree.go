@@ -124,10 +124,18 @@ type folder struct {
 
 func (f *folder) encode() {
 	names := make([]string, len(f.objs))
+	var buf []byte
 	for i, o := range f.objs {
-		names[i] = o.FileName()
 		file := &f.files[1+i]
-		file.Path = joinName(f.dir, names[i])
+		// The path in one allocation, the name a part of it.
+		buf = o.AppendFileName(append(append(buf[:0], f.dir...), '/'))
+		if name := buf[len(f.dir)+1:]; cleanDir(f.dir) && cleanName(name) {
+			file.Path = string(buf)
+			names[i] = file.Path[len(f.dir)+1:]
+		} else {
+			names[i] = string(name)
+			file.Path = joinName(f.dir, names[i])
+		}
 		if o.Encoded == nil && o.Deferred != nil {
 			file.deferred = o.Deferred
 			continue
@@ -145,10 +153,27 @@ func (f *folder) encode() {
 // joinName is path.Join(dir, name) for a clean dir and a file name: mostly a plain
 // concatenation, which is exact when name is one clean element of a path.
 func joinName(dir, name string) string {
-	if dir == "" || dir == "." || dir[len(dir)-1] == '/' || name == "" || name == "." || name == ".." || strings.IndexByte(name, '/') >= 0 {
+	if !cleanDir(dir) || !cleanName(name) {
 		return path.Join(dir, name)
 	}
 	return dir + "/" + name
+}
+
+// cleanDir tells whether dir + "/" + a clean name is a clean path (see joinName).
+func cleanDir(dir string) bool { return dir != "" && dir != "." && dir[len(dir)-1] != '/' }
+
+// cleanName tells whether name is one clean element of a path.
+func cleanName[S string | []byte](name S) bool {
+	dots := 0
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '/':
+			return false
+		case '.':
+			dots++
+		}
+	}
+	return len(name) > 0 && !(dots == len(name) && dots <= 2)
 }
 
 // build is Build with the folders encoded by that many workers.

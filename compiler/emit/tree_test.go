@@ -63,7 +63,7 @@ func TestBuildLayout(t *testing.T) {
 func TestJoinName(t *testing.T) {
 	for _, tc := range [][2]string{
 		{"a/b", "c.yaml"}, {"a", "c"}, {"", "c"}, {".", "c"}, {"/", "c"}, {"a", ""},
-		{"a", "."}, {"a", ".."}, {"a", "b/c"}, {"a", "../c"}, {"a", "b//c"}, {"a", "..c"},
+		{"a", "."}, {"a", ".."}, {"a", "b/c"}, {"a", "../c"}, {"a", "b//c"}, {"a", "..c"}, {"a", "..."}, {"a/", "c"}, {"a/b/", "c.d"},
 	} {
 		if got, want := joinName(tc[0], tc[1]), path.Join(tc[0], tc[1]); got != want {
 			t.Errorf("joinName(%q, %q) = %q, want %q", tc[0], tc[1], got, want)

@@ -4,6 +4,7 @@ package manifest
 import (
 	"cmp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Object is one rendered Kubernetes object.
@@ -113,8 +114,26 @@ func (o Object) ID() string {
 }
 
 // FileName is the object's file name in a rendered tree: kind_name.yaml, lower case.
-func (o Object) FileName() string {
-	return strings.ToLower(o.Kind()) + "_" + o.Name() + ".yaml"
+func (o Object) FileName() string { return string(o.AppendFileName(nil)) }
+
+// AppendFileName appends the object's FileName to b: a tree of thousands of files makes
+// each path in one allocation.
+func (o Object) AppendFileName(b []byte) []byte {
+	kind := o.Kind()
+	for i := 0; i < len(kind); i++ {
+		c := kind[i]
+		if c >= utf8.RuneSelf { // not ASCII: as strings.ToLower does it
+			b = append(b, strings.ToLower(kind[i:])...)
+			break
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	b = append(b, '_')
+	b = append(b, o.Name()...)
+	return append(b, ".yaml"...)
 }
 
 // kindOrder ranks kinds so that what others depend on comes first: profiles before what
