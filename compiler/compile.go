@@ -200,6 +200,9 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	inc := newIncremental(c, opts, ev, repo, &plat, selected)
 	results := make(map[string]tenantResult, len(wanted))
 	misses := inc.lookup(wanted, opts.Workers, results)
+	// The files' index is known now: written while the tenants evaluate.
+	var saving sync.WaitGroup
+	saving.Go(func() { inc.saveFileIndex(ev) })
 	region.End()
 	collected := make(chan tenantResult)
 	done := make(chan struct{})
@@ -229,11 +232,10 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	close(collected)
 	<-done
 	if err != nil {
+		saving.Wait()
 		return nil, err
 	}
 	region = trace.StartRegion(ctx, "save")
-	var saving sync.WaitGroup // two records, written at once
-	saving.Go(func() { inc.saveFileIndex(ev) })
 	inc.saveIndex(results)
 	inc.trim()
 	saving.Wait()
