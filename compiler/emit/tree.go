@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unsafe"
 
 	yaml "go.yaml.in/yaml/v2"
 
@@ -123,18 +124,27 @@ type folder struct {
 }
 
 func (f *folder) encode() {
+	// The folder's paths in one allocation, each name a part of its path: a tree has
+	// tens of thousands.
+	all := make([]byte, 0, len(f.objs)*(len(f.dir)+48))
+	starts := make([]int, len(f.objs)+1) // of each path in all, then of each name
 	names := make([]string, len(f.objs))
-	var buf []byte
+	for i, o := range f.objs {
+		at := len(all)
+		all = o.AppendFileName(append(append(all, f.dir...), '/'))
+		if name := all[at+len(f.dir)+1:]; !cleanDir(f.dir) || !cleanName(name) {
+			names[i] = string(name)
+			all = append(all[:at], joinName(f.dir, names[i])...)
+		}
+		starts[i] = at
+	}
+	starts[len(f.objs)] = len(all)
+	paths := unsafe.String(unsafe.SliceData(all), len(all)) // all is not written again
 	for i, o := range f.objs {
 		file := &f.files[1+i]
-		// The path in one allocation, the name a part of it.
-		buf = o.AppendFileName(append(append(buf[:0], f.dir...), '/'))
-		if name := buf[len(f.dir)+1:]; cleanDir(f.dir) && cleanName(name) {
-			file.Path = string(buf)
+		file.Path = paths[starts[i]:starts[i+1]]
+		if names[i] == "" {
 			names[i] = file.Path[len(f.dir)+1:]
-		} else {
-			names[i] = string(name)
-			file.Path = joinName(f.dir, names[i])
 		}
 		if o.Encoded == nil && o.Deferred != nil {
 			file.deferred = o.Deferred

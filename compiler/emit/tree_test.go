@@ -70,3 +70,31 @@ func TestJoinName(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildPathsOfAwkwardNames: a file name that is not one clean element of a path
+// (which no valid object has) is joined as path.Join does and listed as it is, and its
+// neighbours keep their paths.
+func TestBuildPathsOfAwkwardNames(t *testing.T) {
+	var objs []manifest.Object
+	for _, name := range []string{"a", "x/../y", "b", "c//d", "e"} {
+		o := manifest.Object{Content: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": name}}}
+		o.Encoded = []byte("name: " + name + "\n")
+		objs = append(objs, o)
+	}
+	res := &compiler.Result{Clusters: []compiler.Cluster{{Name: "k", Tenants: []compiler.Tenant{{Name: "t", Output: lower.Output{Workloads: objs}}}}}}
+	tree, err := build(res, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i, o := range objs {
+		f := tree.Files[len(tree.Files)-len(objs)+i]
+		if want := path.Join("k/tenants/t", o.FileName()); f.Path != want || string(f.Data) != string(o.Encoded) {
+			t.Errorf("object %d at %q, want %q", i, f.Path, want)
+		}
+		names = append(names, o.FileName())
+	}
+	if k := tree.Files[len(tree.Files)-len(objs)-1]; k.Path != "k/tenants/t/kustomization.yaml" || string(k.Data) != string(kustomization(names)) {
+		t.Errorf("%s:\n%s", k.Path, k.Data)
+	}
+}
