@@ -190,9 +190,11 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			selected[name] = c
 		}
 	}
+	waiting := trace.StartRegion(ctx, "files")
 	if err := ev.Wait(); err != nil { // the tenants' files, read meanwhile
 		return nil, err
 	}
+	waiting.End()
 	res.Stats.Platform = time.Since(start)
 	region.End()
 
