@@ -261,7 +261,14 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		}
 		if plat.Flux != nil {
 			c.Bootstrap = lower.FluxBootstrap(plat.Flux, name)
-			res.Diagnostics = append(res.Diagnostics, (&judge{}).validate(c.Bootstrap, func(string) diag.Position { return fluxPos })...)
+			j := inc.platformJudge(c.Bootstrap)
+			diags := j.validate(c.Bootstrap, func(string) diag.Position { return fluxPos })
+			res.Stats.PlatformValidated += j.judged
+			res.Stats.PlatformKnownValid += j.skipped
+			if !diags.HasErrors() {
+				inc.rememberValid(c.Bootstrap)
+			}
+			res.Diagnostics = append(res.Diagnostics, diags...)
 		}
 		res.Clusters = append(res.Clusters, c)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/load"
 	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
@@ -229,6 +230,34 @@ func (inc *incremental) judge(tenant string) *judge {
 	}
 	known, _ := inc.c.LoadDigests(prev)
 	return &judge{known: known, digest: inc.c.ObjectDigest}
+}
+
+// platformJudge returns the judge of objects compiled from the platform files alone,
+// such as a cluster's Flux bootstrap: it knows valid those recorded valid before
+// (cache.Cache.KnownValid), so that an unchanged platform builds no schema to judge them.
+func (inc *incremental) platformJudge(objs []manifest.Object) *judge {
+	if inc.c == nil {
+		return &judge{}
+	}
+	known := map[cache.Digest]bool{}
+	for _, o := range objs {
+		if d, ok := inc.c.ObjectDigest(o.Content); ok && inc.c.KnownValid(d) {
+			known[d] = true
+		}
+	}
+	return &judge{known: known, digest: inc.c.ObjectDigest}
+}
+
+// rememberValid records objs valid, for platformJudge.
+func (inc *incremental) rememberValid(objs []manifest.Object) {
+	if inc.c == nil {
+		return
+	}
+	for _, o := range objs {
+		if d, ok := inc.c.ObjectDigest(o.Content); ok && !inc.c.KnownValid(d) {
+			_ = inc.c.RememberValid(d)
+		}
+	}
 }
 
 // saveIndex records the keys of the tenants compiled without errors, with their

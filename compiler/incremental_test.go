@@ -590,3 +590,40 @@ func TestDeferredYAMLIsReadOnlyWhenWritten(t *testing.T) {
 	render()
 	same("a file edited by hand")
 }
+
+// TestBootstrapKnownValid: a cluster's Flux bootstrap, compiled from the platform files
+// alone, is validated once by an mlc and then known valid, until it changes; the output
+// is the same either way.
+func TestBootstrapKnownValid(t *testing.T) {
+	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
+	cached := compiler.Options{CacheDir: t.TempDir()}
+	want, cold := rendered(t, repo, compiler.Options{NoCache: true})
+	if cold.Stats.PlatformValidated == 0 || cold.Stats.PlatformKnownValid != 0 {
+		t.Fatalf("without cache: %d bootstrap objects validated, %d known valid", cold.Stats.PlatformValidated, cold.Stats.PlatformKnownValid)
+	}
+	for i, wantValidated := range []bool{true, false} {
+		got, res := rendered(t, repo, cached)
+		if got != want {
+			t.Errorf("run %d: the tree differs from one compiled without cache", i)
+		}
+		if validated := res.Stats.PlatformValidated > 0; validated != wantValidated || !wantValidated && res.Stats.PlatformKnownValid != cold.Stats.PlatformValidated {
+			t.Errorf("run %d: %d bootstrap objects validated, %d known valid", i, res.Stats.PlatformValidated, res.Stats.PlatformKnownValid)
+		}
+	}
+	// Another pull secret for Flux: other objects, validated again.
+	platform := filepath.Join(repo, "platform.cue")
+	b, err := os.ReadFile(platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(b), `pullSecret: "registry-credentials"`, `pullSecret: "registry-login"`, 1)
+	if changed == string(b) {
+		t.Fatalf("no Flux pull secret in %s", platform)
+	}
+	if err := os.WriteFile(platform, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, res := rendered(t, repo, cached); res.Stats.PlatformValidated == 0 {
+		t.Errorf("a changed bootstrap was not validated")
+	}
+}

@@ -20,6 +20,9 @@ type Stats struct {
 	// schemas; KnownValid those that were not, being the same as when this mlc
 	// validated them for an earlier compilation.
 	Validated, KnownValid int
+	// PlatformValidated and PlatformKnownValid count the same of the objects compiled
+	// from the platform files alone: the clusters' Flux bootstrap.
+	PlatformValidated, PlatformKnownValid int
 	// Platform is the time spent before the tenants: reading the repository and
 	// evaluating and checking the platform files.
 	Platform time.Duration

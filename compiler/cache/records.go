@@ -42,3 +42,19 @@ func (c *Cache) LoadDigests(k Key) (map[Digest]bool, bool) {
 	}
 	return set, true
 }
+
+// validRecord is the kind of record that marks an object known valid (RememberValid).
+const validRecord = "valid"
+
+// KnownValid tells whether an object of digest d (ObjectDigest) was found valid before,
+// by this very mlc (RememberValid), outside any entry: the objects a platform compiles
+// to once, not per tenant, such as a cluster's Flux bootstrap.
+func (c *Cache) KnownValid(d Digest) bool {
+	_, ok := c.LoadRecord(validRecord, hex.EncodeToString(d[:]))
+	return ok
+}
+
+// RememberValid records that the object of digest d was found valid (see KnownValid).
+func (c *Cache) RememberValid(d Digest) error {
+	return c.StoreRecord(validRecord, hex.EncodeToString(d[:]), nil)
+}
