@@ -3,6 +3,8 @@ package filestat
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -94,4 +96,45 @@ func TestDir(t *testing.T) {
 		t.Error("a stat in a folder not opened")
 	}
 	missing.Close()
+}
+
+// TestLstatAllocatesNothing: looking at a file by its path or in an open folder makes no
+// garbage, where the system has it so (a render looks at tens of thousands of files).
+func TestLstatAllocatesNothing(t *testing.T) {
+	if !Supported {
+		t.Skip("no stat here")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "file.yaml")
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := OpenDir(dir)
+	if !ok {
+		t.Fatal("cannot open", dir)
+	}
+	defer d.Close()
+	byPath, _ := Lstat(p)
+	inDir, _ := d.Lstat("file.yaml")
+	if byPath != inDir || !byPath.IsRegular() {
+		t.Fatalf("by path %+v, in the folder %+v", byPath, inDir)
+	}
+	long := filepath.Join(dir, strings.Repeat("d", 200), strings.Repeat("e", 200), "f")
+	if err := os.MkdirAll(filepath.Dir(long), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(long, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := Lstat(long); !ok {
+		t.Errorf("a path longer than the buffer: not found")
+	}
+	if _, ok := Lstat(p + "\x00x"); ok {
+		t.Errorf("a path with a NUL was found")
+	}
+	if runtime.GOOS == "linux" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") {
+		if n := testing.AllocsPerRun(100, func() { Lstat(p); d.Lstat("file.yaml") }); n != 0 {
+			t.Errorf("%v allocations a look", n)
+		}
+	}
 }

@@ -16,13 +16,13 @@ const Supported = true
 // Lstat returns the stat of the file at p, without following a symlink; false when
 // there is none.
 func Lstat(p string) (Stat, bool) {
-	var st syscall.Stat_t
+	var st unix.Stat_t
 	for {
-		err := syscall.Lstat(p, &st)
+		err := lstatAt(unix.AT_FDCWD, p, &st)
 		if err == nil {
-			return statOf(&st), true
+			return statOfUnix(&st), true
 		}
-		if err != syscall.EINTR {
+		if err != unix.EINTR {
 			return Stat{}, false
 		}
 	}
@@ -80,7 +80,7 @@ func (d Dir) Lstat(name string) (Stat, bool) {
 	}
 	var st unix.Stat_t
 	for {
-		err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		err := lstatAt(d.fd, name, &st)
 		if err == nil {
 			return statOfUnix(&st), true
 		}
