@@ -105,7 +105,8 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if c != nil {
 		go c.Version() // hashes the executable, if need be, while the platform is evaluated
 		if root, err := filepath.Abs(dir); err == nil {
-			c.UseHeads(root) // read and decoded meanwhile too
+			// Read meanwhile too, and decoded for a render that defers the YAML.
+			c.UseHeads(root, opts.DeferYAML && opts.Encode)
 			files = loadFileIndex(c, root)
 		}
 	}

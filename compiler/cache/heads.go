@@ -47,12 +47,13 @@ type heads struct {
 }
 
 // UseHeads starts reading repo's heads record (repo is any string naming the
-// repository, such as its root directory) in the background, and decoding the entries'
-// heads it holds, as LoadDeferred wants them: a compilation has other work meanwhile,
-// and most of those entries are wanted when the repository changed little. Until
-// SaveHeads, the cache reads the heads of the entries the record names from it, and
-// remembers the heads of the entries it reads or stores, for SaveHeads.
-func (c *Cache) UseHeads(repo string) {
+// repository, such as its root directory) in the background, and, with deferred,
+// decoding the entries' heads it holds as LoadDeferred wants them: a compilation has
+// other work meanwhile, and most of those entries are wanted when the repository
+// changed little. Until SaveHeads, the cache reads the heads of the entries the record
+// names from it, and remembers the heads of the entries it reads or stores, for
+// SaveHeads.
+func (c *Cache) UseHeads(repo string, deferred bool) {
 	ready := make(chan struct{})
 	c.mu.Lock()
 	c.seen = map[Key][]byte{}
@@ -61,7 +62,7 @@ func (c *Cache) UseHeads(repo string) {
 	c.mu.Unlock()
 	go func() {
 		defer close(ready)
-		h := c.readHeads(c.recordPath(headsRecord, repo), repo)
+		h := c.readHeads(c.recordPath(headsRecord, repo), repo, deferred)
 		c.mu.Lock()
 		c.heads = h
 		c.mu.Unlock()
@@ -90,8 +91,9 @@ func (c *Cache) waitHeads() {
 	}
 }
 
-// readHeads reads and decodes the heads record of repo at p; nil when there is none.
-func (c *Cache) readHeads(p, repo string) *heads {
+// readHeads reads the heads record of repo at p, and with deferred decodes its entries
+// for LoadDeferred; nil when there is none.
+func (c *Cache) readHeads(p, repo string, deferred bool) *heads {
 	b, err := os.ReadFile(p)
 	if err != nil {
 		return nil
@@ -104,6 +106,9 @@ func (c *Cache) readHeads(p, repo string) *heads {
 	if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > touchAfter {
 		now := time.Now()
 		_ = os.Chtimes(p, now, now) // used: Trim keeps it and the entries it names
+	}
+	if !deferred {
+		return h
 	}
 	keys := slices.Collect(maps.Keys(h.heads))
 	entries := make([]*Entry, len(keys))

@@ -14,7 +14,7 @@ import (
 
 // useHeads makes c use repo's heads record and returns the keys it names.
 func useHeads(c *Cache, repo string) map[string]Key {
-	c.UseHeads(repo)
+	c.UseHeads(repo, true)
 	return c.LastKeys()
 }
 
@@ -190,5 +190,33 @@ func TestTrimKeepsEntriesNamedByHeads(t *testing.T) {
 	}
 	if _, err := os.Stat(c.path(keys["vision"])); err == nil {
 		t.Errorf("an entry named only by an old record was kept")
+	}
+}
+
+// TestHeadsNotDecodedAhead: a compilation that does not defer YAML (mlc vet) has the
+// record read but its entries not decoded ahead; they are read from it when wanted.
+func TestHeadsNotDecodedAhead(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := Open(dir)
+	useHeads(c, "/repo")
+	keys := storedTenants(t, c, "vision", "nlp")
+	if err := c.SaveHeads("/repo", keys); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(dir)
+	c.UseHeads("/repo", false)
+	if got := c.LastKeys(); !maps.Equal(got, keys) {
+		t.Fatalf("keys %v, want %v", got, keys)
+	}
+	if len(c.heads.decoded) != 0 {
+		t.Errorf("%d entries decoded ahead", len(c.heads.decoded))
+	}
+	if err := os.Remove(c.path(keys["vision"])); err != nil {
+		t.Fatal(err)
+	}
+	for name, load := range map[string]func(Key) (*Entry, bool){"identities": c.LoadIdentities, "deferred": c.LoadDeferred} {
+		if e, ok := load(keys["vision"]); !ok || e.Outputs["prod"].Platform[0].Name() != "vision" {
+			t.Errorf("%s: not read from the record", name)
+		}
 	}
 }
