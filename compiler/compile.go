@@ -267,7 +267,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			res.Stats.PlatformValidated += j.judged
 			res.Stats.PlatformKnownValid += j.skipped
 			if !diags.HasErrors() {
-				inc.rememberValid(c.Bootstrap)
+				inc.rememberValid(j, c.Bootstrap)
 			}
 			res.Diagnostics = append(res.Diagnostics, diags...)
 		}

@@ -248,13 +248,13 @@ func (inc *incremental) platformJudge(objs []manifest.Object) *judge {
 	return &judge{known: known, digest: inc.c.ObjectDigest}
 }
 
-// rememberValid records objs valid, for platformJudge.
-func (inc *incremental) rememberValid(objs []manifest.Object) {
+// rememberValid records valid the objects j judged, for platformJudge.
+func (inc *incremental) rememberValid(j *judge, objs []manifest.Object) {
 	if inc.c == nil {
 		return
 	}
 	for _, o := range objs {
-		if d, ok := inc.c.ObjectDigest(o.Content); ok && !inc.c.KnownValid(d) {
+		if d, ok := inc.c.ObjectDigest(o.Content); ok && !j.known[d] {
 			_ = inc.c.RememberValid(d)
 		}
 	}
