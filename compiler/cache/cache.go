@@ -112,9 +112,14 @@ func (c *Cache) LoadDeferred(k Key) (*Entry, bool) { return c.load(k, readDeferr
 // of the entry.
 func (c *Cache) LoadIdentities(k Key) (*Entry, bool) { return c.load(k, readIdentity) }
 
+// LoadOutline is Load for a reader that wants none of the objects, only the entry's
+// diagnostics and each output's notes (a render over a tree that holds the tenant's
+// objects already): every Output comes without objects. It reads the least of all.
+func (c *Cache) LoadOutline(k Key) (*Entry, bool) { return c.load(k, readOutline) }
+
 func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	p := c.path(k)
-	if mode == readDeferred || mode == readIdentity {
+	if mode != readWhole && mode != readSlim {
 		if head, record, decoded, ok := c.recordedHead(k, mode); ok {
 			if decoded != nil {
 				c.remember(k, head)
@@ -148,8 +153,8 @@ func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 }
 
 // decodeRawHead decodes an entry's head as the entry at p holds it (header, head and
-// checksum), kept in the heads record at record, as mode wants it: readDeferred or
-// readIdentity.
+// checksum), kept in the heads record at record, as mode wants it: readDeferred,
+// readIdentity or readOutline.
 func decodeRawHead(raw []byte, p, record string, mode readMode) (*Entry, error) {
 	l, err := layoutOf(raw)
 	if err != nil || l.headEnd != int64(len(raw)) {

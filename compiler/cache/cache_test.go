@@ -438,3 +438,55 @@ func TestLargeHeadReadInTwo(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadOutline: an outline has the entry's diagnostics and each output's notes, and
+// no object at all, whether the entry holds YAML or not, read from the entry or from a
+// heads record.
+func TestLoadOutline(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k Key
+	for _, stored := range []*Entry{encodedSample(t), sampleEntry()} {
+		c.UseHeads("/repo", false) // remembers the head stored, for SaveHeads
+		if err := c.Store(k, stored); err != nil {
+			t.Fatal(err)
+		}
+		for _, via := range []string{"entry", "heads record"} {
+			if via == "heads record" {
+				if err := c.SaveHeads("/repo", map[string]Key{"a": k}); err != nil {
+					t.Fatal(err)
+				}
+				c, _ = Open(dir)
+				c.UseHeads("/repo", false)
+				// The record serves the head: the entry's own head may be damaged.
+				b, _ := os.ReadFile(c.path(k))
+				b[headerLen+1] ^= 1
+				if err := os.WriteFile(c.path(k), b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, ok := c.LoadOutline(k)
+			if !ok {
+				t.Fatalf("outline via %s: miss", via)
+			}
+			if !reflect.DeepEqual(got.Diagnostics, stored.Diagnostics) {
+				t.Errorf("outline via %s: diagnostics %v, want %v", via, got.Diagnostics, stored.Diagnostics)
+			}
+			want := map[string]*lower.Output{}
+			for name, out := range stored.Outputs {
+				want[name] = &lower.Output{Notes: out.Notes}
+			}
+			if !reflect.DeepEqual(got.Outputs, want) {
+				t.Errorf("outline via %s:\n got %#v\nwant %#v", via, got.Outputs, want)
+			}
+			if got.ObjectCount() != stored.ObjectCount() || got.ObjectCount() != 3 {
+				t.Errorf("outline via %s counts %d objects, want %d", via, got.ObjectCount(), stored.ObjectCount())
+			}
+		}
+		dir = t.TempDir()
+		c, _ = Open(dir)
+	}
+}

@@ -29,6 +29,17 @@ type Entry struct {
 
 	// digests are the digests of the objects, in the order stored, filled when read.
 	digests []Digest
+	// objects counts the objects of an outline (LoadOutline), whose Outputs have none.
+	objects int
+}
+
+// ObjectCount counts the entry's objects over its outputs, also when it is an outline.
+func (e *Entry) ObjectCount() int {
+	n := e.objects
+	for _, out := range e.Outputs {
+		n += len(out.Platform) + len(out.Workloads)
+	}
+	return n
 }
 
 // Digest identifies an object's Content for the running mlc (see ObjectDigest).
@@ -72,7 +83,7 @@ func (e *Entry) Encoded() bool {
 }
 
 // magic starts every entry; a new layout gets a new one, which makes old entries misses.
-const magic = "mlc-tenant-entry/5\n"
+const magic = "mlc-tenant-entry/6\n"
 
 // An entry is three parts, each ending with a CRC-32C of itself:
 //
@@ -80,8 +91,9 @@ const magic = "mlc-tenant-entry/5\n"
 //	the objects' YAML, checksum
 //	the objects' Content, checksum
 //
-// The head holds the diagnostics, each object's source, identity, YAML length and
-// SHA-256, Content length and digest (ObjectDigest), and the outputs; its checksum
+// The head holds the diagnostics, the outputs (each cluster's notes and which lists of
+// objects it has), the number of objects of each list, then each object's source, identity, YAML length and SHA-256, Content
+// length and digest (ObjectDigest); its checksum
 // covers the magic and the lengths too. The YAML and the Content follow in the order of
 // the head's objects. A render reads the head and the YAML (LoadSlim), or the head
 // alone and the YAML only if it must (LoadDeferred); vet reads the head alone
@@ -135,9 +147,22 @@ func (e *Entry) encode(version string) ([]byte, error) {
 	for i, n := range names {
 		refs[i] = [2]uint64{index(e.Outputs[n].Platform), index(e.Outputs[n].Workloads)}
 	}
+	head.uvarint(uint64(len(names)) + 1)
+	for i, n := range names {
+		head.string(n)
+		head.uvarint(refs[i][0])
+		head.uvarint(refs[i][1])
+		notes := e.Outputs[n].Notes
+		head.uvarint(uint64(len(notes)) + 1)
+		for _, s := range notes {
+			head.string(s)
+		}
+	}
 	head.uvarint(uint64(len(lists)) + 1)
 	for _, l := range lists {
 		head.uvarint(uint64(len(l)) + 1)
+	}
+	for _, l := range lists {
 		for _, o := range l {
 			head.string(o.Source)
 			head.string(o.APIVersion())
@@ -164,17 +189,6 @@ func (e *Entry) encode(version string) ([]byte, error) {
 			head.uvarint(uint64(len(contents.buf) - before))
 			d := digestOf(version, contents.buf[before:])
 			head.buf = append(head.buf, d[:]...)
-		}
-	}
-	head.uvarint(uint64(len(names)) + 1)
-	for i, n := range names {
-		head.string(n)
-		head.uvarint(refs[i][0])
-		head.uvarint(refs[i][1])
-		notes := e.Outputs[n].Notes
-		head.uvarint(uint64(len(notes)) + 1)
-		for _, s := range notes {
-			head.string(s)
 		}
 	}
 	if uint64(len(head.buf)) > math.MaxUint32 || uint64(len(yaml)) > math.MaxUint32 {
@@ -264,6 +278,8 @@ const (
 	readDeferred
 	// readIdentity wants only their identity (manifest.Object.IdentityOnly).
 	readIdentity
+	// readOutline wants no objects at all: the diagnostics and each output's notes.
+	readOutline
 )
 
 // decodeHead reads an entry's head (less its header and checksum), each object's YAML
@@ -293,13 +309,52 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 		dg.Message = d.string()
 		e.Diagnostics = append(e.Diagnostics, dg)
 	}
+	// The outputs, whose lists of objects follow.
+	type outputRefs struct {
+		name                string
+		platform, workloads uint64
+	}
 	n, _ = d.count()
+	refs := make([]outputRefs, n)
+	for i := range refs {
+		refs[i] = outputRefs{name: d.string(), platform: d.uvarint(), workloads: d.uvarint()}
+		out := &lower.Output{}
+		k, _ := d.count()
+		for range k {
+			out.Notes = append(out.Notes, d.string())
+		}
+		if d.err != nil {
+			return nil, errCorrupt
+		}
+		e.Outputs[refs[i].name] = out
+	}
+	n, _ = d.count()
+	sizes := make([]int, n)
+	for i := range sizes {
+		sizes[i], _ = d.count()
+	}
+	if d.err != nil {
+		return nil, errCorrupt
+	}
+	if mode == readOutline {
+		for _, r := range refs {
+			for _, i := range []uint64{r.platform, r.workloads} {
+				if i > uint64(len(sizes)) {
+					return nil, errCorrupt
+				}
+				if i > 0 {
+					e.objects += sizes[i-1]
+				}
+			}
+		}
+		return e, nil
+	}
 	lists := make([][]manifest.Object, n)
 	// What every object of a slim entry points to, allocated once for the entry.
 	var idents []manifest.Ident
 	var deferred []manifest.DeferredYAML
 	for i := range lists {
-		k, _ := d.count()
+		k := sizes[i]
 		lists[i] = make([]manifest.Object, k)
 		if mode != readWhole {
 			idents = make([]manifest.Ident, k)
@@ -368,8 +423,7 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 			}
 		}
 	}
-	list := func() []manifest.Object {
-		i := d.uvarint()
+	list := func(i uint64) []manifest.Object {
 		if i == 0 {
 			return nil
 		}
@@ -379,15 +433,9 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 		}
 		return lists[i-1]
 	}
-	n, _ = d.count()
-	for range n {
-		name := d.string()
-		out := &lower.Output{Platform: list(), Workloads: list()}
-		k, _ := d.count()
-		for range k {
-			out.Notes = append(out.Notes, d.string())
-		}
-		e.Outputs[name] = out
+	for _, r := range refs {
+		out := e.Outputs[r.name]
+		out.Platform, out.Workloads = list(r.platform), list(r.workloads)
 	}
 	if d.err != nil || len(d.buf) != 0 || len(c.buf) != 0 || mode != readIdentity && mode != readDeferred && yamlOff != len(yaml) {
 		return nil, errCorrupt
