@@ -56,6 +56,13 @@ type Options struct {
 	// identity (manifest.Object.IdentityOnly), enough to count and name them, so that a
 	// large repository is judged in little memory. Encode overrides it.
 	IdentitiesOnly bool
+	// Omit, when set, tells which tenants' objects the caller holds already, by the key
+	// they were compiled under (Tenant.Key): a tenant read from the cache under a key
+	// Omit reports true for comes with its diagnostics and notes but without its
+	// objects (Tenant.Omitted), which are not even read; Tenant.Load reads them when
+	// they are wanted after all. A render over the tree it wrote before omits the
+	// tenants whose folders that tree holds (emit.Prestat.Holds).
+	Omit func(tenant string, key cache.Key) bool
 }
 
 // Result is a compiled repository.
@@ -82,7 +89,32 @@ type Cluster struct {
 // Tenant is one tenant's compiled objects, and its notes (see lower.Output).
 type Tenant struct {
 	Name string
+	// Key identifies everything the tenant was compiled from, mlc's version and the
+	// selected clusters' lowering targets included: under the same key a tenant
+	// compiles to the same objects. It is zero when the compilation used no cache.
+	Key cache.Key
+	// Omitted is set when the objects were left out at the caller's request
+	// (Options.Omit): Output holds the notes alone, and Load reads the objects.
+	Omitted bool
 	lower.Output
+
+	cluster string
+	// load reads the tenant's entry from the cache, for an omitted tenant.
+	load func() (*cache.Entry, bool)
+}
+
+// Load returns the tenant's output with its objects: Output itself, or, for an
+// omitted tenant, the output read from the cache as the compilation reads a cached
+// tenant (the YAML deferred, with Options.DeferYAML).
+func (t *Tenant) Load() (lower.Output, error) {
+	if !t.Omitted {
+		return t.Output, nil
+	}
+	e, ok := t.load()
+	if !ok || e.Outputs[t.cluster] == nil {
+		return lower.Output{}, fmt.Errorf("tenant %s: its compiled objects are no longer in mlc's cache (removed by another mlc meanwhile?); compile again", t.Name)
+	}
+	return *e.Outputs[t.cluster], nil
 }
 
 // UsageError is a selection that does not match the repository, such as an unknown
@@ -106,7 +138,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		go c.Version() // hashes the executable, if need be, while the platform is evaluated
 		if root, err := filepath.Abs(dir); err == nil {
 			// Read meanwhile too, and decoded for a render that defers the YAML.
-			c.UseHeads(root, opts.DeferYAML && opts.Encode)
+			c.UseHeads(root, opts.DeferYAML && opts.Encode && opts.Omit == nil)
 			files = loadFileIndex(c, root)
 		}
 	}
@@ -256,8 +288,13 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	for _, name := range slices.Sorted(maps.Keys(selected)) {
 		c := Cluster{Name: name}
 		for _, t := range wanted {
-			if out := results[t].outputs[name]; out != nil {
-				c.Tenants = append(c.Tenants, Tenant{Name: t, Output: *out})
+			r := results[t]
+			if out := r.outputs[name]; out != nil {
+				tn := Tenant{Name: t, Key: inc.keys[t], Output: *out, cluster: name}
+				if r.omitted {
+					tn.Omitted, tn.load = true, inc.loader(t)
+				}
+				c.Tenants = append(c.Tenants, tn)
 			}
 		}
 		if plat.Flux != nil {
@@ -284,8 +321,11 @@ type tenantResult struct {
 	// outputs are by cluster name; clusters with the same lowering target share one.
 	outputs map[string]*lower.Output
 	diags   diag.List
-	// cached is true when the result was read from the cache instead of evaluated.
-	cached bool
+	// cached is true when the result was read from the cache instead of evaluated;
+	// omitted when only its outline was (Options.Omit).
+	cached, omitted bool
+	// objects counts the objects of outputs, also when omitted.
+	objects int
 	// evaluate is the CUE evaluation's time; compile the time spent after it (or
 	// reading the cache entry).
 	evaluate, compile time.Duration

@@ -39,6 +39,8 @@ type incremental struct {
 	repo string
 	// index has, by tenant, the key stored last for it in this repository.
 	index map[string]cache.Key
+	// omit is Options.Omit: the tenants only the outline of whose entries is wanted.
+	omit func(tenant string, key cache.Key) bool
 }
 
 // openCache returns the cache the options use; nil with NoCache or when it cannot be
@@ -102,6 +104,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	inc.deferYAML = opts.DeferYAML && opts.Encode
 	inc.repo = repo.Root
 	inc.index = c.LastKeys()
+	inc.omit = opts.Omit
 
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")
@@ -157,11 +160,23 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 		wg.Go(func() {
 			for i := range next {
 				start := time.Now()
-				e, ok := inc.load(inc.keys[wanted[i]])
-				if !ok {
-					continue
+				k := inc.keys[wanted[i]]
+				omit := inc.omit != nil && inc.omit(wanted[i], k)
+				var e *cache.Entry
+				ok := false
+				if omit {
+					e, ok = inc.c.LoadOutline(k)
 				}
-				found[i] = &tenantResult{name: wanted[i], outputs: e.Outputs, diags: e.Diagnostics, cached: true, compile: time.Since(start)}
+				if !ok {
+					omit = false
+					if e, ok = inc.load(k); !ok {
+						continue
+					}
+				}
+				found[i] = &tenantResult{name: wanted[i], outputs: e.Outputs, diags: e.Diagnostics, cached: true, omitted: omit, compile: time.Since(start)}
+				if omit {
+					found[i].objects = e.ObjectCount()
+				}
 			}
 		})
 	}
@@ -206,6 +221,12 @@ func (inc *incremental) load(k cache.Key) (*cache.Entry, bool) {
 	_ = inc.c.Store(k, e)
 	slimOutputs(e.Outputs)
 	return e, true
+}
+
+// loader returns what reads the entry of an omitted tenant (Tenant.Load), as load does.
+func (inc *incremental) loader(tenant string) func() (*cache.Entry, bool) {
+	k := inc.keys[tenant]
+	return func() (*cache.Entry, bool) { return inc.load(k) }
 }
 
 // store keeps a freshly compiled tenant, unless it has errors: those are reported

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/emit"
+	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/synth"
 )
 
@@ -626,4 +628,79 @@ func TestBootstrapKnownValid(t *testing.T) {
 	if _, res := rendered(t, repo, cached); res.Stats.PlatformValidated == 0 {
 		t.Errorf("a changed bootstrap was not validated")
 	}
+}
+
+// TestOmittedTenants: a cached tenant the caller says it holds comes without objects,
+// with the same diagnostics, notes and object count as when it is read whole, and Load
+// gives the objects it would have had; a tenant compiled afresh is never omitted.
+func TestOmittedTenants(t *testing.T) {
+	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
+	tenants, _ := filepath.Glob(filepath.Join(repo, "tenants", "*", "tenant.cue"))
+	appendFile(t, tenants[0], warningJob)
+	opts := compiler.Options{CacheDir: t.TempDir(), Encode: true, DeferYAML: true}
+	compile := func(opts compiler.Options) *compiler.Result {
+		t.Helper()
+		res, err := compiler.Compile(context.Background(), repo, opts)
+		if err != nil || res.Diagnostics.HasErrors() {
+			t.Fatalf("%v %v", err, res.Diagnostics)
+		}
+		return res
+	}
+	omitting := opts
+	omitting.Omit = func(string, cache.Key) bool { return true }
+	if res := compile(omitting); res.Stats.Evaluated != len(tenants) {
+		t.Fatalf("cold: %d evaluated", res.Stats.Evaluated)
+	}
+	whole := compile(opts)
+	omitted := compile(omitting)
+	if !reflect.DeepEqual(omitted.Diagnostics, whole.Diagnostics) || len(whole.Diagnostics) == 0 {
+		t.Errorf("diagnostics of omitted tenants %v, want %v", omitted.Diagnostics, whole.Diagnostics)
+	}
+	for i, c := range omitted.Clusters {
+		for j, tn := range c.Tenants {
+			want := whole.Clusters[i].Tenants[j]
+			if !tn.Omitted || tn.Platform != nil || tn.Workloads != nil || tn.Key != want.Key || tn.Key == (cache.Key{}) {
+				t.Fatalf("%s/%s: omitted %v with %d objects, key %v (want %v)", c.Name, tn.Name, tn.Omitted, len(tn.Platform)+len(tn.Workloads), tn.Key, want.Key)
+			}
+			if !reflect.DeepEqual(tn.Notes, want.Notes) {
+				t.Errorf("%s/%s: notes %q, want %q", c.Name, tn.Name, tn.Notes, want.Notes)
+			}
+			out, err := tn.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := yamlOf(t, out), yamlOf(t, want.Output); got != want {
+				t.Errorf("%s/%s: loaded\n%s\nwant\n%s", c.Name, tn.Name, got, want)
+			}
+		}
+	}
+	for i := range omitted.Stats.Tenants {
+		if got, want := omitted.Stats.Tenants[i], whole.Stats.Tenants[i]; got.Name != want.Name || got.Objects != want.Objects {
+			t.Errorf("stats of %s: %d objects, want %d", got.Name, got.Objects, want.Objects)
+		}
+	}
+	// A changed tenant is compiled, and comes whole.
+	appendFile(t, tenants[1], "\n// changed\n")
+	changed := filepath.Base(filepath.Dir(tenants[1]))
+	for _, c := range compile(omitting).Clusters {
+		for _, tn := range c.Tenants {
+			if tn.Omitted == (tn.Name == changed) {
+				t.Errorf("%s: omitted %v", tn.Name, tn.Omitted)
+			}
+		}
+	}
+}
+
+// yamlOf is the YAML of an output's objects, in order.
+func yamlOf(t *testing.T, out lower.Output) string {
+	t.Helper()
+	var b strings.Builder
+	for _, o := range append(slices.Clone(out.Platform), out.Workloads...) {
+		y, err := o.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(y)
+	}
+	return b.String()
 }
