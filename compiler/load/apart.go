@@ -60,13 +60,13 @@ func (e *Evaluator) separable() {
 			label, ok := topLevelLabel(d)
 			switch {
 			case !ok:
-			case !TenantFields[label]:
+			case !IsTenantField(label):
 				e.platformLabels[label] = true
 			case !bindsToSchema(d.(*ast.Field).Value, schemasName(f)):
 				e.apart = false
 			}
 		}
-		if refersTo(f, func(name string) bool { return TenantFields[name] }) {
+		if refersTo(f, IsTenantField) {
 			e.apart = false
 		}
 	}

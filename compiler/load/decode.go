@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
-	"slices"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -27,7 +25,7 @@ func (inst *Instance) DecodeTenant(x any) error {
 	var d valueDecoder
 	var err error
 	if target := rv.Elem(); target.Kind() == reflect.Map {
-		err = d.decodeMap(inst.Value, target, slices.Sorted(maps.Keys(TenantFields)))
+		err = d.decodeMap(inst.Value, target, tenantFields().sorted)
 	} else {
 		err = d.decode(inst.Value, target)
 	}

@@ -24,7 +24,7 @@ import (
 func decodeViaJSON(inst *Instance, x any) error {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
-	for field := range TenantFields {
+	for _, field := range TenantFields() {
 		v := inst.Value.LookupPath(cue.MakePath(cue.Str(field)))
 		if !v.Exists() {
 			continue

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
@@ -46,7 +47,13 @@ func fromCUE(err error, secondary map[string]bool) diag.List {
 	return mergeDisjunctions(l).Sort()
 }
 
-var conflictPattern = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types [a-z]+ and [a-z]+\))?$`)
+// The regular expressions here are compiled when first needed, not when mlc starts.
+var conflictPattern = lazyRegexp(`^conflicting values (.+?) and (.+?)(?: \(mismatched types [a-z]+ and [a-z]+\))?$`)
+
+// lazyRegexp returns what compiles expr the first time it is called.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // mergeDisjunctions turns CUE's report of a value that matches no alternative of an
 // enumeration — "N errors in empty disjunction" and one "conflicting values" per
@@ -54,7 +61,7 @@ var conflictPattern = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?:
 func mergeDisjunctions(l diag.List) diag.List {
 	pairs := map[key][][2]string{}
 	for _, d := range l {
-		if m := conflictPattern.FindStringSubmatch(d.Message); m != nil {
+		if m := conflictPattern().FindStringSubmatch(d.Message); m != nil {
 			k := key{d.Pos, d.Path}
 			pairs[k] = append(pairs[k], [2]string{m[1], m[2]})
 		}
@@ -189,16 +196,16 @@ var patterns = []struct{ expr, meaning string }{
 }
 
 var (
-	outOfBound           = regexp.MustCompile(`^invalid value (.*) \(out of bound (=~".*")\)$`)
-	conflictsWithPattern = regexp.MustCompile(`^conflicting values (.*) and (=~".*") \(mismatched types \w+ and string\)$`)
+	outOfBound           = lazyRegexp(`^invalid value (.*) \(out of bound (=~".*")\)$`)
+	conflictsWithPattern = lazyRegexp(`^conflicting values (.*) and (=~".*") \(mismatched types \w+ and string\)$`)
 )
 
 // explain rewrites a pattern mismatch in words.
 func explain(msg string) string {
-	m := outOfBound.FindStringSubmatch(msg)
+	m := outOfBound().FindStringSubmatch(msg)
 	if m == nil {
 		// A value of another type than the pattern's: a number for an enumeration.
-		if m = conflictsWithPattern.FindStringSubmatch(msg); m == nil {
+		if m = conflictsWithPattern().FindStringSubmatch(msg); m == nil {
 			return msg
 		}
 	}
@@ -209,7 +216,7 @@ func explain(msg string) string {
 	}
 	// The schemas write an enumeration as a pattern of its words, which CUE checks
 	// at once rather than one word after another; said as a disjunction's mismatch.
-	if e := enumeration.FindStringSubmatch(m[2]); e != nil {
+	if e := enumeration().FindStringSubmatch(m[2]); e != nil {
 		words := strings.Split(e[1], "|")
 		slices.Sort(words)
 		for i, w := range words {
@@ -225,7 +232,7 @@ func explain(msg string) string {
 }
 
 // enumeration matches a pattern of words only: =~"^(a|b|c)$".
-var enumeration = regexp.MustCompile(`^=~"\^\(([A-Za-z0-9._-]+(?:\|[A-Za-z0-9._-]+)*)\)\$"$`)
+var enumeration = lazyRegexp(`^=~"\^\(([A-Za-z0-9._-]+(?:\|[A-Za-z0-9._-]+)*)\)\$"$`)
 
 // PositionOf converts a CUE position.
 func PositionOf(p token.Pos) diag.Position {

@@ -429,31 +429,46 @@ func checkTenantFiles(files []*ast.File, t *TenantDir) diag.List {
 			if err != nil || strings.HasPrefix(name, "#") || strings.HasPrefix(name, "_") {
 				continue // definitions and hidden fields are the file's own, never output
 			}
-			if !TenantFields[name] {
+			if !IsTenantField(name) {
 				l.Errorf(PositionOf(field.Pos()), name,
 					"a tenant directory may only declare %s; %q belongs in the platform files at the top of the repository",
-					tenantFieldList, name)
+					tenantFields().list, name)
 			}
 		}
 	}
 	return l
 }
 
-// TenantFields are the top-level fields a tenant directory may declare: those of the
-// schema's #TenantDeclarations.
-var TenantFields = func() map[string]bool {
-	m := map[string]bool{}
-	for _, f := range schemas.Fields("#TenantDeclarations") {
-		m[f.Name] = true
-	}
-	return m
-}()
+// TenantFields returns the top-level fields a tenant directory may declare, sorted: those
+// of the schema's #TenantDeclarations.
+func TenantFields() []string { return slices.Clone(tenantFields().sorted) }
 
-// tenantFieldList names them for messages: "tenant, notebooks, ... and experiments".
-var tenantFieldList = func() string {
+// IsTenantField tells whether a tenant directory may declare the top-level field name
+// (one of TenantFields).
+func IsTenantField(name string) bool { return tenantFields().set[name] }
+
+// tenantFieldSet is what TenantFields and IsTenantField tell, and how messages name the
+// fields: "tenant, notebooks, ... and experiments", in the schema's order.
+type tenantFieldSet struct {
+	sorted []string
+	set    map[string]bool
+	list   string
+}
+
+// tenantFields parses the embedded schemas when first needed rather than when mlc
+// starts: a command that evaluates nothing does without.
+var tenantFields = sync.OnceValue(func() tenantFieldSet {
 	var names []string
 	for _, f := range schemas.Fields("#TenantDeclarations") {
 		names = append(names, f.Name)
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}()
+	fs := tenantFieldSet{
+		sorted: slices.Sorted(slices.Values(names)),
+		set:    make(map[string]bool, len(names)),
+		list:   strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1],
+	}
+	for _, name := range names {
+		fs.set[name] = true
+	}
+	return fs
+})
