@@ -1,0 +1,114 @@
+package load
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mlc-gitops/mlc/compiler/synth"
+)
+
+// fleetIndex writes the synthetic fleet of 1,000 tenants (5,000 files in 1,000
+// folders) and returns its repository and its index as a warm render finds it: taken
+// well after the files were written, so that it vouches for them.
+func fleetIndex(b *testing.B) (*Repository, *FileIndex) {
+	b.Helper()
+	dir := b.TempDir()
+	if err := synth.Write(dir, synth.ForWorkloads(1000, 10)); err != nil {
+		b.Fatal(err)
+	}
+	repo, err := FindIndexed(dir, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	files, stamp, rest, err := readSources(repo, true, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &Evaluator{repo: repo, files: files, indexed: true, stamp: stamp, rest: rest}
+	x := e.Index()
+	x.Stamp = time.Now().Add(time.Minute).UnixNano()
+	return repo, x
+}
+
+// BenchmarkFileIndexMarshal encodes the index of 1,000 tenants' files.
+func BenchmarkFileIndexMarshal(b *testing.B) {
+	_, x := fleetIndex(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := x.MarshalBinary(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFileIndexUnmarshal decodes the index of 1,000 tenants' files.
+func BenchmarkFileIndexUnmarshal(b *testing.B) {
+	_, x := fleetIndex(b)
+	enc, err := x.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var y FileIndex
+		if err := y.UnmarshalBinary(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEvaluatorIndex makes the index of 1,000 tenants' files from what a warm
+// evaluator found, and encodes it, as a render saves it.
+func BenchmarkEvaluatorIndex(b *testing.B) {
+	repo, prior := fleetIndex(b)
+	repo, err := FindIndexed(repo.Root, prior)
+	if err != nil {
+		b.Fatal(err)
+	}
+	files, stamp, rest, err := readSources(repo, true, prior)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := rest(); err != nil {
+		b.Fatal(err)
+	}
+	e := &Evaluator{repo: repo, files: files, indexed: true, stamp: stamp, rest: rest}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Index().MarshalBinary(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFindIndexed lists the 1,000 tenant folders as a warm render does: each is
+// stat'ed, and none listed again.
+func BenchmarkFindIndexed(b *testing.B) {
+	repo, prior := fleetIndex(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FindIndexed(repo.Root, prior); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadSources looks at the 5,000 files as a warm render does: the platform
+// files are read, the tenants' files stat'ed and vouched for by the index.
+func BenchmarkReadSources(b *testing.B) {
+	repo, prior := fleetIndex(b)
+	repo, err := FindIndexed(repo.Root, prior)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _, rest, err := readSources(repo, true, prior)
+		if err == nil {
+			err = rest()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
