@@ -106,15 +106,18 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	// YAML of cached tenants is read only for the files that must be written.
 	opts.DeferYAML = f.output != "-"
 	var writeOpts []emit.WriteOption
+	var prestat *emit.Prestat
 	if f.output != "-" && !opts.NoCache {
 		if p, err := treeIndexPath(opts.CacheDir, f.output); err == nil {
 			writeOpts = append(writeOpts, emit.WithIndex(p))
 		}
 		// While the repository compiles, the files of the tree written before are
 		// looked at, for WriteDir to know which are unchanged.
-		prestat := emit.StartPrestat(f.output, writeOpts...)
+		prestat = emit.StartPrestat(f.output, writeOpts...)
 		defer prestat.Stop()
 		writeOpts = append(writeOpts, emit.WithPrestat(prestat))
+		// Nor are the objects of the tenants whose folders it holds read.
+		opts.Omit = prestat.Holds
 	}
 	res, err := compiler.Compile(cmd.Context(), dir, opts)
 	if err != nil {
@@ -132,12 +135,13 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 		return errInvalid
 	}
 	printNotes(cmd, res, f.quiet)
-	build := emit.Build
-	if opts.DeferYAML {
-		build = emit.BuildDeferred
-	}
 	region := trace.StartRegion(cmd.Context(), "build")
-	tree, err := build(res)
+	var tree *emit.Tree
+	if opts.DeferYAML {
+		tree, err = emit.BuildOver(res, prestat)
+	} else {
+		tree, err = emit.Build(res)
+	}
 	region.End()
 	if err != nil {
 		return err

@@ -7,13 +7,14 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"math/bits"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
 
+	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
@@ -27,19 +28,27 @@ import (
 // A file's stat is recorded only when mlc read the file's bytes and found them equal
 // after taking its stat, or when the old index vouched for it. A file mlc just wrote is
 // not: its stat was taken after the write and vouches for nothing, so the next WriteDir
-// reads it. The ManifestFile's stat is recorded the same way; when it still holds, and
+// reads it. Its sum is recorded all the same: what the file should hold, which the next
+// WriteDir compares the file's bytes with when the tree's own are not at hand.
+//
+// The index also records which tenant folders were compiled under which key
+// (compiler.Tenant.Key): a tenant compiled under the same key again has the same files,
+// which the next render lays out from the index without reading the tenant's objects
+// (Prestat.Holds, BuildOver). The ManifestFile's stat is recorded the same way; when it still holds, and
 // the index lists the tree's files in order, the ManifestFile is not read either: it
 // lists what the index does.
 //
 // Layout (integers as varints): indexMagic, the output directory, the stamp, the
 // ManifestFile's stat (a known flag, then the stat), the number of files, then per file
-// in the tree's order its path and known flag, and when known its stat and the 32 bytes
-// of its sum; last, the SHA-256 of everything before. A stat is size, mode, device,
+// in the tree's order its path and what is known of it (0 nothing, 1 its stat and sum,
+// 2 its sum), the stat when known and the 32 bytes of the sum when known; then the
+// number of keyed folders, and per folder the place of its first file, its number of
+// files and its key (32 bytes); last, the SHA-256 of everything before. A stat is size, mode, device,
 // inode, modification time and change time (nanoseconds). A file that is not exactly
 // that, or describes another directory, is ignored.
 
 // indexMagic starts an index file; an index of another version is ignored.
-const indexMagic = "mlc tree index 1\n"
+const indexMagic = "mlc tree index 2\n"
 
 // now is the clock that stamps an index; tests move it.
 var now = time.Now
@@ -48,11 +57,21 @@ var now = time.Now
 type fileStat = filestat.Stat
 
 // indexEntry is what is recorded of a file: its stat and the sum of its bytes, when
-// known.
+// known (known), or the sum alone (summed).
 type indexEntry struct {
-	known bool
-	stat  fileStat
-	sum   [sha256.Size]byte
+	known, summed bool
+	stat          fileStat
+	sum           [sha256.Size]byte
+}
+
+// Key identifies what a folder of the tree was compiled from (compiler.Tenant.Key).
+type Key = cache.Key
+
+// keyedFolder is a folder whose files were compiled under a key: files [start, end)
+// of the tree or index, the first its kustomization.
+type keyedFolder struct {
+	start, end int
+	key        Key
 }
 
 // index is an output directory's stat index, as read back.
@@ -74,21 +93,29 @@ type index struct {
 	// needed, by byPathOnce.
 	byPath     map[string]int
 	byPathOnce sync.Once
-	modTime    time.Time // of the index file
+	// folders are the keyed folders; byKey finds them by key, built when first needed.
+	folders   []keyedFolder
+	byKey     map[Key][]int
+	byKeyOnce sync.Once
+	modTime   time.Time // of the index file
 }
 
 // indexFile is what an index records of a file.
 type indexFile struct {
 	stat fileStat
 	// sumAt is where in the index's bytes the SHA-256 of the file's bytes is; 0 when
-	// neither it nor the stat is known.
-	sumAt uint32
+	// it is not known.
+	sumAt     uint32
+	statKnown bool
 }
 
 // known tells whether the j-th file's stat and sum are recorded.
-func (x *index) known(j int) bool { return x.files[j].sumAt != 0 }
+func (x *index) known(j int) bool { return x.files[j].statKnown }
 
-// sum returns the recorded SHA-256 of the j-th file's bytes, which must be known.
+// summed tells whether the j-th file's sum is recorded.
+func (x *index) summed(j int) bool { return x.files[j].sumAt != 0 }
+
+// sum returns the recorded SHA-256 of the j-th file's bytes, which must be summed.
 func (x *index) sum(j int) []byte {
 	at := x.files[j].sumAt
 	return x.b[at : at+sha256.Size]
@@ -96,10 +123,24 @@ func (x *index) sum(j int) []byte {
 
 // entry returns what the index records of the j-th file.
 func (x *index) entry(j int) indexEntry {
-	if !x.known(j) {
+	if !x.summed(j) {
 		return indexEntry{}
 	}
-	return indexEntry{known: true, stat: x.files[j].stat, sum: [sha256.Size]byte(x.sum(j))}
+	return indexEntry{known: x.known(j), summed: true, stat: x.files[j].stat, sum: [sha256.Size]byte(x.sum(j))}
+}
+
+// foldersOf returns the folders recorded with key k, by their place in x.folders.
+func (x *index) foldersOf(k Key) []int {
+	if x == nil {
+		return nil
+	}
+	x.byKeyOnce.Do(func() {
+		x.byKey = make(map[Key][]int, len(x.folders))
+		for i, f := range x.folders {
+			x.byKey[f.key] = append(x.byKey[f.key], i)
+		}
+	})
+	return x.byKey[k]
 }
 
 // trusts tells whether st is safely older than the index.
@@ -215,13 +256,42 @@ func decodeIndex(b []byte, dir string) *index {
 		at := len(body) - len(d.b) - len(p)
 		x.paths[j] = all[at : at+len(p)]
 		e := &x.files[j]
-		var known bool
-		if e.stat, known = d.optionalStat(); known {
+		summed := false
+		switch d.uvarint() {
+		case 0:
+		case 1:
+			e.stat, e.statKnown, summed = d.stat(), true, true
+		case 2:
+			summed = true
+		default:
+			return nil
+		}
+		if summed {
 			if len(d.b) < sha256.Size {
 				return nil
 			}
 			e.sumAt = uint32(len(body) - len(d.b))
 			d.b = d.b[sha256.Size:]
+		}
+	}
+	folders := d.uvarint()
+	if d.bad || folders > uint64(len(d.b)/(2+sha256.Size)) {
+		return nil
+	}
+	x.folders = make([]keyedFolder, folders)
+	for i := range x.folders {
+		f := &x.folders[i]
+		start, n := d.uvarint(), d.uvarint()
+		if d.bad || len(d.b) < sha256.Size || start+n > uint64(len(x.files)) || n == 0 {
+			return nil
+		}
+		f.start, f.end = int(start), int(start+n)
+		f.key = Key(d.b[:sha256.Size])
+		d.b = d.b[sha256.Size:]
+		for j := f.start; j < f.end; j++ {
+			if !x.summed(j) {
+				return nil
+			}
 		}
 	}
 	if d.bad || len(d.b) != 0 {
@@ -270,54 +340,80 @@ func (d *indexDecoder) optionalStat() (fileStat, bool) {
 	case 0:
 		return fileStat{}, false
 	case 1:
-		return fileStat{Size: d.uvarint(), Mode: d.uvarint(), Dev: d.uvarint(), Ino: d.uvarint(), Mtime: d.varint(), Ctime: d.varint()}, !d.bad
+		return d.stat(), !d.bad
 	}
 	d.bad = true
 	return fileStat{}, false
 }
 
-// encodeIndex returns the index of dir stamped at stamp, with the ManifestFile's stat
-// when known and, for each file, what entry returns of it.
-func encodeIndex(dir string, stamp int64, manifest fileStat, manifestKnown bool, files []File, entry func(i int) indexEntry) []byte {
-	// The exact size: an index is large, and memory first touched costs.
-	size := len(indexMagic) + uvarintSize(uint64(len(dir))) + len(dir) + varintSize(stamp) +
-		optionalStatSize(manifest, manifestKnown) + uvarintSize(uint64(len(files))) + sha256.Size
-	for i, f := range files {
-		e := entry(i)
-		size += uvarintSize(uint64(len(f.Path))) + len(f.Path) + optionalStatSize(e.stat, e.known)
-		if e.known {
-			size += sha256.Size
+func (d *indexDecoder) stat() fileStat {
+	return fileStat{Size: d.uvarint(), Mode: d.uvarint(), Dev: d.uvarint(), Ino: d.uvarint(), Mtime: d.varint(), Ctime: d.varint()}
+}
+
+// writeIndex writes the index of dir stamped at stamp, with the ManifestFile's stat
+// when known, for each file what entry returns of it, and the keyed folders whose
+// files are all summed. It is written as it is put together, through a small buffer:
+// an index is megabytes, and memory first touched costs more than a few more writes.
+func writeIndex(w io.Writer, dir string, stamp int64, manifest fileStat, manifestKnown bool, files []File, entry func(i int) indexEntry, folders []keyedFolder) error {
+	const flushAt = 60 << 10
+	b := make([]byte, 0, 64<<10)
+	h := sha256.New()
+	var err error
+	flush := func() {
+		h.Write(b)
+		if err == nil {
+			_, err = w.Write(b)
 		}
+		b = b[:0]
 	}
-	b := make([]byte, 0, size)
 	b = append(b, indexMagic...)
 	b = appendIndexString(b, dir)
 	b = binary.AppendVarint(b, stamp)
 	b = appendOptionalStat(b, manifest, manifestKnown)
 	b = binary.AppendUvarint(b, uint64(len(files)))
+	summed := make([]bool, len(files))
 	for i, f := range files {
 		e := entry(i)
+		summed[i] = e.summed
+		if len(b)+len(f.Path)+128 > cap(b) {
+			flush()
+		}
 		b = appendIndexString(b, f.Path)
-		b = appendOptionalStat(b, e.stat, e.known)
-		if e.known {
+		switch {
+		case e.known:
+			b = appendOptionalStat(b, e.stat, true)
+		case e.summed:
+			b = append(b, 2)
+		default:
+			b = append(b, 0)
+		}
+		if e.summed {
 			b = append(b, e.sum[:]...)
 		}
+		if len(b) > flushAt {
+			flush()
+		}
 	}
-	sum := sha256.Sum256(b)
-	return append(b, sum[:]...)
-}
-
-func uvarintSize(v uint64) int { return (bits.Len64(v|1) + 6) / 7 }
-
-func varintSize(v int64) int { return uvarintSize(uint64(v<<1) ^ uint64(v>>63)) }
-
-// optionalStatSize is how many bytes appendOptionalStat appends.
-func optionalStatSize(st fileStat, known bool) int {
-	if !known {
-		return 1
+	var kept []keyedFolder
+	for _, f := range folders {
+		if f.end > f.start && !slices.Contains(summed[f.start:f.end], false) {
+			kept = append(kept, f)
+		}
 	}
-	return 1 + uvarintSize(st.Size) + uvarintSize(st.Mode) + uvarintSize(st.Dev) + uvarintSize(st.Ino) +
-		varintSize(st.Mtime) + varintSize(st.Ctime)
+	b = binary.AppendUvarint(b, uint64(len(kept)))
+	for _, f := range kept {
+		b = binary.AppendUvarint(b, uint64(f.start))
+		b = binary.AppendUvarint(b, uint64(f.end-f.start))
+		b = append(b, f.key[:]...)
+		if len(b) > flushAt {
+			flush()
+		}
+	}
+	flush()
+	if err == nil {
+		_, err = w.Write(h.Sum(nil))
+	}
+	return err
 }
 
 func appendIndexString(b []byte, s string) []byte {

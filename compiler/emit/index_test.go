@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -399,22 +400,64 @@ func TestIndexManifestEdited(t *testing.T) {
 	}
 }
 
-// TestEncodeIndexSize: an index is encoded into a buffer of exactly its size.
-func TestEncodeIndexSize(t *testing.T) {
+// TestIndexRoundTrip: an index reads back as written, its folders only when all their
+// files are summed; stats of any size are kept exactly.
+func TestIndexRoundTrip(t *testing.T) {
 	files := []File{{Path: "a/b.yaml"}, {Path: strings.Repeat("x", 200)}, {Path: "c"}}
 	for _, st := range []fileStat{
 		{},
 		{Size: 1, Mode: 0o100644, Dev: 2049, Ino: 1 << 40, Mtime: -1, Ctime: 1 << 62},
 		{Size: 1 << 63, Mode: 1 << 63, Dev: 1 << 63, Ino: 1 << 63, Mtime: -1 << 63, Ctime: 1<<63 - 1},
 	} {
-		entry := func(i int) indexEntry { return indexEntry{known: i != 1, stat: st} }
-		b := encodeIndex("/out", -5, st, true, files, entry)
-		if len(b) != cap(b) {
-			t.Errorf("stat %+v: %d bytes in a buffer of %d", st, len(b), cap(b))
+		entry := func(i int) indexEntry {
+			return indexEntry{known: i == 0, summed: i != 1, stat: st, sum: [32]byte{byte(i)}}
 		}
+		keyed := []keyedFolder{{0, 1, Key{1}}, {0, 2, Key{2}}, {2, 3, Key{3}}}
+		var buf bytes.Buffer
+		if err := writeIndex(&buf, "/out", -5, st, true, files, entry, keyed); err != nil {
+			t.Fatal(err)
+		}
+		b := buf.Bytes()
 		x := decodeIndex(b, "/out")
-		if x == nil || x.manifest != st || x.files[0].stat != st || x.known(1) || x.stamp != -5 {
-			t.Errorf("stat %+v: decodes as %+v", st, x)
+		if x == nil || x.manifest != st || x.files[0].stat != st || x.known(1) || x.summed(1) || x.known(2) || !x.summed(2) || x.sum(2)[0] != 2 || x.stamp != -5 {
+			t.Fatalf("stat %+v: decodes as %+v", st, x)
 		}
+		// A folder is kept only when every file of it is summed.
+		if want := []keyedFolder{keyed[0], keyed[2]}; !slices.Equal(x.folders, want) {
+			t.Errorf("stat %+v: folders %v, want %v", st, x.folders, want)
+		}
+		if got := x.foldersOf(Key{3}); len(got) != 1 || x.folders[got[0]] != keyed[2] {
+			t.Errorf("folders of key 3: %v", got)
+		}
+	}
+}
+
+// TestLargeIndexRoundTrip: an index larger than the buffer it is written through reads
+// back whole.
+func TestLargeIndexRoundTrip(t *testing.T) {
+	files := make([]File, 5000)
+	for i := range files {
+		files[i].Path = fmt.Sprintf("cluster/tenants/team-%05d/%s.yaml", i/10, strings.Repeat("n", i%150))
+	}
+	entry := func(i int) indexEntry {
+		return indexEntry{known: i%3 == 0, summed: i%3 != 2, stat: fileStat{Size: uint64(i), Ino: uint64(i) << 20}, sum: [32]byte{byte(i), byte(i >> 8)}}
+	}
+	keyed := []keyedFolder{{0, 2, Key{1}}, {3, 5, Key{2}}, {4990, 5000, Key{3}}}
+	var buf bytes.Buffer
+	if err := writeIndex(&buf, "/out", 7, fileStat{}, false, files, entry, keyed); err != nil {
+		t.Fatal(err)
+	}
+	x := decodeIndex(buf.Bytes(), "/out")
+	if x == nil || len(x.paths) != len(files) {
+		t.Fatalf("%d bytes do not decode", buf.Len())
+	}
+	for i, f := range files {
+		e := entry(i)
+		if x.paths[i] != f.Path || x.known(i) != e.known || x.summed(i) != e.summed || e.known && x.files[i].stat != e.stat || e.summed && !bytes.Equal(x.sum(i), e.sum[:]) {
+			t.Fatalf("file %d reads back as %q %+v", i, x.paths[i], x.entry(i))
+		}
+	}
+	if want := keyed[:2]; !slices.Equal(x.folders, want) { // file 4991 is not summed
+		t.Errorf("folders %v, want %v", x.folders, want)
 	}
 }

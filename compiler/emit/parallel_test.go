@@ -40,7 +40,7 @@ func TestParallelEmissionIsSequential(t *testing.T) {
 			}
 		}
 	}
-	want, err := build(plain, 1)
+	want, err := build(plain, nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestParallelEmissionIsSequential(t *testing.T) {
 		{"encoded while compiling", encoded, 1},
 		{"encoded while compiling, parallel", encoded, 3},
 	} {
-		got, err := build(tc.res, tc.workers)
+		got, err := build(tc.res, nil, tc.workers)
 		if err != nil {
 			t.Fatal(err)
 		}

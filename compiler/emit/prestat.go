@@ -193,6 +193,24 @@ func (p *Prestat) begin(dir string) {
 	p.check = newIndexCheck(p.dir, p.x)
 }
 
+// readIndex returns the index p read, once it is read; nil for a nil p or when there is
+// none.
+func (p *Prestat) readIndex() *index {
+	if p == nil {
+		return nil
+	}
+	<-p.ready
+	return p.x
+}
+
+// Holds tells whether the tree p looks at holds the folders of a tenant compiled under
+// key (compiler.Tenant.Key), as its index recorded them: then the tenant's objects are
+// not needed to lay them out (BuildOver). It is a compiler.Options.Omit; tenant is not
+// needed, the key names it. It waits for p's index to be read.
+func (p *Prestat) Holds(tenant string, key Key) bool {
+	return len(p.readIndex().foldersOf(key)) > 0
+}
+
 // WithPrestat makes WriteDir use what p found, when p was started for the same
 // directory and index and no WriteDir used it yet (see StartPrestat).
 func WithPrestat(p *Prestat) WriteOption {

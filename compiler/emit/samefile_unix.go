@@ -3,19 +3,19 @@
 package emit
 
 import (
-	"bytes"
 	"io/fs"
 	"syscall"
 
 	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
-// sameFile tells whether p is a regular file, not a symlink, of mode perm that holds
-// exactly data; buf has room for len(data)+1 bytes. When it does, st is the file's stat,
-// taken before its bytes were read, for the index. It makes the system calls itself
-// (open, fstat, read, close): os.Open also registers each file with the runtime's poller
-// and sets a finalizer, which doubled the time to compare a tree of 25,000 files.
-func sameFile(p string, data []byte, perm fs.FileMode, buf []byte) (st fileStat, same bool) {
+// sameFile tells whether p is a regular file, not a symlink, of mode perm, whose bytes
+// satisfy same; size, when not negative, is the size they must have. *buf holds them
+// (grown as need be). When they do, st is the file's stat, taken before its bytes were
+// read, for the index. It makes the system calls itself (open, fstat, read, close):
+// os.Open also registers each file with the runtime's poller and sets a finalizer,
+// which doubled the time to compare a tree of 25,000 files.
+func sameFile(p string, size int, perm fs.FileMode, buf *[]byte, same func([]byte) bool) (st fileStat, ok bool) {
 	var fd int
 	var err error
 	for {
@@ -34,13 +34,17 @@ func sameFile(p string, data []byte, perm fs.FileMode, buf []byte) (st fileStat,
 		return fileStat{}, false
 	}
 	st = filestat.FromSys(&sys)
-	if !st.IsFile(perm) || st.Size != uint64(len(data)) {
+	if !st.IsFile(perm) || size >= 0 && st.Size != uint64(size) || st.Size > 1<<30 {
 		return fileStat{}, false
 	}
-	// The size matched; read one byte more than data, to see the file end where it does.
+	// Read one byte more than the size, to see the file end where it does.
+	if cap(*buf) < int(st.Size)+1 {
+		*buf = make([]byte, st.Size+1)
+	}
+	b := (*buf)[:st.Size+1]
 	n := 0
-	for n < len(buf) {
-		k, err := syscall.Read(fd, buf[n:])
+	for n < len(b) {
+		k, err := syscall.Read(fd, b[n:])
 		if err == syscall.EINTR {
 			continue
 		}
@@ -52,7 +56,7 @@ func sameFile(p string, data []byte, perm fs.FileMode, buf []byte) (st fileStat,
 		}
 		n += k
 	}
-	if n != len(data) || !bytes.Equal(buf[:n], data) {
+	if uint64(n) != st.Size || !same(b[:n]) {
 		return fileStat{}, false
 	}
 	return st, true

@@ -29,28 +29,48 @@ type File struct {
 	Data []byte
 
 	deferred *manifest.DeferredYAML
+	// reused is the folder the file was laid out in from the index of the tree
+	// written before (see BuildOver), and at its place there.
+	reused *reusedFolder
+	at     int
 }
 
 // bytes returns the file's bytes, reading them if they were deferred.
 func (f *File) bytes() ([]byte, error) {
-	if f.Data == nil && f.deferred != nil {
-		b, err := f.deferred.Read()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Path, err)
-		}
-		f.Data = b
+	if f.Data != nil {
+		return f.Data, nil
 	}
+	var b []byte
+	var err error
+	switch {
+	case f.deferred != nil:
+		b, err = f.deferred.Read()
+	case f.reused != nil:
+		b, err = f.reused.bytes(f.at)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	f.Data = b
 	return f.Data, nil
 }
 
 // sum returns the SHA-256 of the file's bytes, without reading them when they are
 // deferred.
 func (f *File) sum() [sha256.Size]byte {
-	if f.Data == nil && f.deferred != nil {
-		return f.deferred.Sum
+	if f.Data == nil {
+		switch {
+		case f.deferred != nil:
+			return f.deferred.Sum
+		case f.reused != nil:
+			return [sha256.Size]byte(f.reused.x.sum(f.reused.start + f.at))
+		}
 	}
 	return sha256.Sum256(f.Data)
 }
+
+// unread tells whether the file's bytes are not at hand but known by their SHA-256.
+func (f *File) unread() bool { return f.Data == nil && (f.deferred != nil || f.reused != nil) }
 
 // Load reads the bytes of the files whose bytes were deferred (see BuildDeferred).
 func (t *Tree) Load() error {
@@ -66,6 +86,8 @@ type Tree struct {
 	// streams maps a cluster name to its objects' files in stream order, by index.
 	streams map[string][]int
 	names   []string
+	// keyed are the tenant folders compiled under a key, for the index.
+	keyed []keyedFolder
 }
 
 // KustomizationFile is the name of the file that lists a folder's resources.
@@ -94,7 +116,7 @@ const (
 // with compiler.Options.Encode and the cache keeps them) are not encoded again; the
 // others are encoded folder by folder on all cores. The bytes are the same either way.
 func Build(res *compiler.Result) (*Tree, error) {
-	t, err := build(res, runtime.GOMAXPROCS(0))
+	t, err := build(res, nil, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return nil, err
 	}
@@ -109,13 +131,28 @@ func Build(res *compiler.Result) (*Tree, error) {
 // are left unread (File.Data nil) until WriteDir finds it must write them: over the
 // tree it wrote before, it knows them by their SHA-256. Load reads them all.
 func BuildDeferred(res *compiler.Result) (*Tree, error) {
-	return build(res, runtime.GOMAXPROCS(0))
+	return build(res, nil, runtime.GOMAXPROCS(0))
+}
+
+// BuildOver is BuildDeferred for a tree to be written over the one p looks at (p from
+// StartPrestat, to be handed to WriteDir): the folders of a tenant left out of res
+// (compiler.Options.Omit with p.Holds) are laid out from what p's index recorded of
+// the tenant's folders under the same key, file names and SHA-256s, without the
+// tenant's objects; those are read (compiler.Tenant.Load) only for a file that must be
+// written. A nil p, or a tenant the index does not hold, has its objects read.
+func BuildOver(res *compiler.Result, p *Prestat) (*Tree, error) {
+	return build(res, p.readIndex(), runtime.GOMAXPROCS(0))
 }
 
 // folder is one folder of objects in the tree: the unit of parallel encoding.
 type folder struct {
 	dir  string
 	objs []manifest.Object
+	// reuse, when set, lays the folder out from an index instead of objs.
+	reuse *reusedFolder
+	// key is the key the folder's objects were compiled under; keyed when known.
+	key   Key
+	keyed bool
 	// files are the folder's places in the tree, from the at-th, filled by encode: its
 	// kustomization, then its objects.
 	files []File
@@ -123,7 +160,19 @@ type folder struct {
 	err   error
 }
 
+// size is the folder's number of files.
+func (f *folder) size() int {
+	if f.reuse != nil {
+		return f.reuse.end - f.reuse.start
+	}
+	return 1 + len(f.objs)
+}
+
 func (f *folder) encode() {
+	if f.reuse != nil {
+		f.reuse.layOut(f.files)
+		return
+	}
 	// The folder's paths in one allocation, each name a part of its path: a tree has
 	// tens of thousands.
 	all := make([]byte, 0, len(f.objs)*(len(f.dir)+48))
@@ -186,8 +235,9 @@ func cleanName[S string | []byte](name S) bool {
 	return len(name) > 0 && !(dots == len(name) && dots <= 2)
 }
 
-// build is Build with the folders encoded by that many workers.
-func build(res *compiler.Result, workers int) (*Tree, error) {
+// build is Build with the folders encoded by that many workers, those of omitted
+// tenants laid out from x when it holds them (see BuildOver).
+func build(res *compiler.Result, x *index, workers int) (*Tree, error) {
 	t := &Tree{streams: make(map[string][]int, len(res.Clusters))}
 	type clusterLayout struct {
 		root, platformDirs         []string
@@ -200,16 +250,24 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 	for i, c := range res.Clusters {
 		l := &layouts[i]
 		var tenantDirs []string
-		for _, tn := range c.Tenants {
-			if len(tn.Platform) > 0 {
-				l.platformDirs = append(l.platformDirs, tn.Name)
-				l.platformFolders = append(l.platformFolders, &folder{dir: path.Join(c.Name, PlatformDir, tn.Name), objs: tn.Platform})
+		platform := make([]*folder, len(c.Tenants))
+		workloads := make([]*folder, len(c.Tenants))
+		for k := range c.Tenants {
+			var err error
+			if platform[k], workloads[k], err = tenantFolders(c.Name, &c.Tenants[k], x); err != nil {
+				return nil, err
 			}
 		}
-		for _, tn := range c.Tenants {
-			if len(tn.Workloads) > 0 {
+		for k, tn := range c.Tenants {
+			if platform[k] != nil {
+				l.platformDirs = append(l.platformDirs, tn.Name)
+				l.platformFolders = append(l.platformFolders, platform[k])
+			}
+		}
+		for k, tn := range c.Tenants {
+			if workloads[k] != nil {
 				tenantDirs = append(tenantDirs, path.Join(TenantsDir, tn.Name))
-				l.workloads = append(l.workloads, &folder{dir: path.Join(c.Name, TenantsDir, tn.Name), objs: tn.Workloads})
+				l.workloads = append(l.workloads, workloads[k])
 			}
 		}
 		l.root = []string{}
@@ -237,13 +295,16 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 		}
 	}
 	for _, f := range all {
-		n += 1 + len(f.objs)
+		n += f.size()
 	}
 	t.Files = make([]File, n)
 	at := 0
 	place := func(f *folder) {
-		f.files, f.at = t.Files[at:at+1+len(f.objs)], at
+		f.files, f.at = t.Files[at:at+f.size()], at
 		at += len(f.files)
+		if f.keyed {
+			t.keyed = append(t.keyed, keyedFolder{start: f.at, end: at, key: f.key})
+		}
 	}
 	for i, c := range res.Clusters {
 		l := &layouts[i]
@@ -251,7 +312,7 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 		at++
 		if l.bootstrap != nil {
 			place(l.bootstrap)
-			l.objects += len(l.bootstrap.objs)
+			l.objects += l.bootstrap.size() - 1
 		}
 		if len(l.platformDirs) > 0 {
 			t.Files[at] = File{Path: path.Join(c.Name, PlatformDir, KustomizationFile), Data: kustomization(l.platformDirs)}
@@ -260,7 +321,7 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 		for _, folders := range [][]*folder{l.platformFolders, l.workloads} {
 			for _, f := range folders {
 				place(f)
-				l.objects += len(f.objs)
+				l.objects += f.size() - 1
 			}
 		}
 	}
@@ -274,8 +335,8 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 		l := &layouts[i]
 		stream := make([]int, 0, l.objects)
 		addFolder := func(f *folder) {
-			for k := range f.objs {
-				stream = append(stream, f.at+1+k)
+			for k := 1; k < f.size(); k++ {
+				stream = append(stream, f.at+k)
 			}
 		}
 		if l.bootstrap != nil {
@@ -291,6 +352,43 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 		t.streams[c.Name] = stream
 	}
 	return t, nil
+}
+
+// tenantFolders returns the folders of a tenant in a cluster: of its platform objects
+// and of its workloads, nil for none. An omitted tenant's are laid out from x when x
+// holds folders of its key, else its objects are read.
+func tenantFolders(cluster string, tn *compiler.Tenant, x *index) (platform, workloads *folder, err error) {
+	keyed := tn.Key != Key{}
+	pdir, wdir := path.Join(cluster, PlatformDir, tn.Name), path.Join(cluster, TenantsDir, tn.Name)
+	if tn.Omitted {
+		if held := x.foldersOf(tn.Key); len(held) > 0 {
+			// The index holds every folder a tenant compiled to under a key: one that
+			// is not there had no objects.
+			for _, i := range held {
+				kf := x.folders[i]
+				r := &reusedFolder{x: x, start: kf.start, end: kf.end, tenant: tn}
+				switch r.dir = path.Dir(x.paths[kf.start]); r.dir {
+				case pdir:
+					platform = &folder{dir: pdir, reuse: r, key: tn.Key, keyed: true}
+				case wdir:
+					r.workloads = true
+					workloads = &folder{dir: wdir, reuse: r, key: tn.Key, keyed: true}
+				}
+			}
+			return platform, workloads, nil
+		}
+	}
+	out, err := tn.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(out.Platform) > 0 {
+		platform = &folder{dir: pdir, objs: out.Platform, key: tn.Key, keyed: keyed}
+	}
+	if len(out.Workloads) > 0 {
+		workloads = &folder{dir: wdir, objs: out.Workloads, key: tn.Key, keyed: keyed}
+	}
+	return platform, workloads, nil
 }
 
 // encodeFolders encodes the folders, by at most workers goroutines at once.

@@ -26,7 +26,7 @@ func TestBuildLayout(t *testing.T) {
 		{Name: "b", Tenants: []compiler.Tenant{{Name: "t3", Output: lower.Output{Workloads: []manifest.Object{obj("Notebook", "x")}}}}},
 		{Name: "c"},
 	}}
-	tree, err := build(res, 2)
+	tree, err := build(res, nil, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestBuildPathsOfAwkwardNames(t *testing.T) {
 		objs = append(objs, o)
 	}
 	res := &compiler.Result{Clusters: []compiler.Cluster{{Name: "k", Tenants: []compiler.Tenant{{Name: "t", Output: lower.Output{Workloads: objs}}}}}}
-	tree, err := build(res, 1)
+	tree, err := build(res, nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package emit
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -237,9 +238,18 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 		}
 	}
 	if w.indexed {
-		if x == nil || cmp.read > 0 || !cmp.allSame || !w.sameListing || !w.allOurs {
+		if x == nil || cmp.read > 0 || !cmp.allSame || !w.sameListing || !w.allOurs || !slices.Equal(x.folders, t.keyed) {
+			// What to record of a file no stat vouches for: the sum of what it holds.
+			entry := func(i int) indexEntry {
+				if e := cmp.entry(i); e.summed {
+					return e
+				}
+				return indexEntry{summed: true, sum: t.Files[i].sum()}
+			}
 			// Written beside and renamed; a leftover of a crash is removed by the cache's Trim.
-			_ = atomicfile.Write(o.index, encodeIndex(indexDir, stamp, manifest, manifestKnown, t.Files, cmp.entry), 0o600)
+			_ = atomicfile.WriteWith(o.index, 0o600, func(w io.Writer) error {
+				return writeIndex(w, indexDir, stamp, manifest, manifestKnown, t.Files, entry, t.keyed)
+			})
 		} else if now().Sub(x.modTime) > time.Hour {
 			// Used: keep the cache's Trim from aging it out.
 			at := now()
@@ -377,18 +387,28 @@ func (w *dirWriter) compare(files []File, x *index, inOrder bool, check *indexCh
 			}
 		}
 		p := filepath.Join(w.dir, filepath.FromSlash(f.Path))
-		data, err := f.bytes()
-		if err != nil {
-			errs.add(i, err)
-			return
+		if f.unread() {
+			// Known by their sum, the tree's bytes need not be read to compare the file's.
+			if !w.indexed {
+				e.sum = f.sum()
+			}
+			read.Add(1)
+			e.stat, c.same[i] = w.unchangedSum(p, &e.sum)
+		} else {
+			data, err := f.bytes()
+			if err != nil {
+				errs.add(i, err)
+				return
+			}
+			if !w.indexed {
+				c.same[i] = w.unchanged(p, data)
+				return
+			}
+			read.Add(1)
+			e.stat, c.same[i] = w.unchangedStat(p, data)
 		}
-		if !w.indexed {
-			c.same[i] = w.unchanged(p, data)
-			return
-		}
-		read.Add(1)
-		if e.stat, c.same[i] = w.unchangedStat(p, data); c.same[i] {
-			e.known = true
+		if c.same[i] && w.indexed {
+			e.known, e.summed = true, true
 			c.mu.Lock()
 			if c.readEntries == nil {
 				c.readEntries = map[int]indexEntry{}
@@ -506,10 +526,15 @@ func (w *dirWriter) unchangedStat(p string, data []byte) (fileStat, bool) {
 	fileReads.Add(1)
 	bp := readBuffers.Get().(*[]byte)
 	defer readBuffers.Put(bp)
-	if cap(*bp) < len(data)+1 {
-		*bp = make([]byte, len(data)+1)
-	}
-	return sameFile(p, data, w.perm, (*bp)[:len(data)+1])
+	return sameFile(p, len(data), w.perm, bp, func(b []byte) bool { return bytes.Equal(b, data) })
+}
+
+// unchangedSum is unchangedStat for a file whose bytes should hash to sum.
+func (w *dirWriter) unchangedSum(p string, sum *[sha256.Size]byte) (fileStat, bool) {
+	fileReads.Add(1)
+	bp := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(bp)
+	return sameFile(p, -1, w.perm, bp, func(b []byte) bool { return sha256.Sum256(b) == *sum })
 }
 
 // readBuffers hold the files read to compare them.
