@@ -117,6 +117,19 @@ func (t *Tenant) Load() (lower.Output, error) {
 	return *e.Outputs[t.cluster], nil
 }
 
+// headsUse is what a compilation with opts wants of the heads record of its repository:
+// a render over the tree it wrote before wants the outlines of the tenants it omits,
+// another render the heads of the tenants it reads from the cache, decoded ahead.
+func headsUse(opts Options) cache.HeadsUse {
+	switch {
+	case opts.Omit != nil:
+		return cache.Outlines
+	case opts.DeferYAML && opts.Encode:
+		return cache.HeadsDecoded
+	}
+	return cache.Heads
+}
+
 // UsageError is a selection that does not match the repository, such as an unknown
 // cluster name: a mistake on the command line, not in the repository.
 type UsageError struct{ msg string }
@@ -138,7 +151,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		go c.Version() // hashes the executable, if need be, while the platform is evaluated
 		if root, err := filepath.Abs(dir); err == nil {
 			// Read meanwhile too, and decoded for a render that defers the YAML.
-			c.UseHeads(root, opts.DeferYAML && opts.Encode && opts.Omit == nil)
+			c.UseHeads(root, headsUse(opts))
 			files = loadFileIndex(c, root)
 		}
 	}

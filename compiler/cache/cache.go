@@ -119,7 +119,13 @@ func (c *Cache) LoadOutline(k Key) (*Entry, bool) { return c.load(k, readOutline
 
 func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	p := c.path(k)
-	if mode != readWhole && mode != readSlim {
+	if mode == readOutline {
+		if outline, ok := c.recordedOutline(k); ok {
+			if e, err := decodeOutline(outline); err == nil {
+				return e, true
+			}
+		}
+	} else if mode != readWhole && mode != readSlim {
 		if head, record, decoded, ok := c.recordedHead(k, mode); ok {
 			if decoded != nil {
 				c.remember(k, head)

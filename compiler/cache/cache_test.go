@@ -450,7 +450,7 @@ func TestLoadOutline(t *testing.T) {
 	}
 	var k Key
 	for _, stored := range []*Entry{encodedSample(t), sampleEntry()} {
-		c.UseHeads("/repo", false) // remembers the head stored, for SaveHeads
+		c.UseHeads("/repo", Outlines) // remembers the head stored, for SaveHeads
 		if err := c.Store(k, stored); err != nil {
 			t.Fatal(err)
 		}
@@ -460,7 +460,7 @@ func TestLoadOutline(t *testing.T) {
 					t.Fatal(err)
 				}
 				c, _ = Open(dir)
-				c.UseHeads("/repo", false)
+				c.UseHeads("/repo", Outlines)
 				// The record serves the head: the entry's own head may be damaged.
 				b, _ := os.ReadFile(c.path(k))
 				b[headerLen+1] ^= 1

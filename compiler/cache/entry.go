@@ -29,8 +29,9 @@ type Entry struct {
 
 	// digests are the digests of the objects, in the order stored, filled when read.
 	digests []Digest
-	// objects counts the objects of an outline (LoadOutline), whose Outputs have none.
-	objects int
+	// objects counts the objects of an outline (LoadOutline), whose Outputs have none;
+	// outlineLen is how many bytes of the head it was read from.
+	objects, outlineLen int
 }
 
 // ObjectCount counts the entry's objects over its outputs, also when it is an outline.
@@ -241,6 +242,30 @@ func checked(part []byte) ([]byte, error) {
 	return body, nil
 }
 
+// outlineOf returns the outline of an entry's head as the entry holds it (header, head
+// and checksum): the start of the head that an outline is decoded from (readOutline),
+// sharing raw's bytes; nil when raw is not a head.
+func outlineOf(raw []byte) []byte {
+	l, err := layoutOf(raw)
+	if err != nil || l.headEnd != int64(len(raw)) {
+		return nil
+	}
+	head, err := checked(raw)
+	if err != nil {
+		return nil
+	}
+	e, err := decodeHead(head[headerLen:], nil, nil, readOutline, nil)
+	if err != nil {
+		return nil
+	}
+	return head[headerLen : headerLen+e.outlineLen : headerLen+e.outlineLen]
+}
+
+// decodeOutline decodes an outline, as outlineOf returns it.
+func decodeOutline(outline []byte) (*Entry, error) {
+	return decodeHead(outline, nil, nil, readOutline, nil)
+}
+
 // errNeedContents tells a slim reader that some object was stored without its YAML, so
 // the entry must be read whole.
 var errNeedContents = errors.New("cache entry has objects without YAML")
@@ -331,7 +356,12 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 	n, _ = d.count()
 	sizes := make([]int, n)
 	for i := range sizes {
-		sizes[i], _ = d.count()
+		// Not d.count: an outline ends with the sizes, before the objects they count.
+		size := d.uvarint()
+		if size == 0 || size-1 > uint64(len(head)) {
+			d.fail()
+		}
+		sizes[i] = int(size - 1)
 	}
 	if d.err != nil {
 		return nil, errCorrupt
@@ -347,6 +377,7 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 				}
 			}
 		}
+		e.outlineLen = len(head) - len(d.buf)
 		return e, nil
 	}
 	lists := make([][]manifest.Object, n)
@@ -355,6 +386,9 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 	var deferred []manifest.DeferredYAML
 	for i := range lists {
 		k := sizes[i]
+		if k > len(d.buf) { // each object takes a byte at least
+			return nil, errCorrupt
+		}
 		lists[i] = make([]manifest.Object, k)
 		if mode != readWhole {
 			idents = make([]manifest.Ident, k)

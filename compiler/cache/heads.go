@@ -17,52 +17,94 @@ import (
 )
 
 // A repository's heads record keeps, for each of its tenants, the key under which the
-// tenant was last stored, with that entry's head (see Entry's layout). A warm
-// compilation reads this one file instead of a thousand entries' heads, which is most
-// of what it reads; and a tenant whose files changed is compared by its previous key
-// with what it compiled to before (LoadDigests). The YAML of an object read from a head
-// here is still read from its entry, when it is wanted; Trim keeps the entries that a
-// kept record names. The record is a hint: a missing, stale or damaged one only costs
+// tenant was last stored, with that entry's outline and head (see Entry's layout). A
+// warm compilation reads this one file instead of a thousand entries' heads, which is
+// most of what it reads; and a tenant whose files changed is compared by its previous
+// key with what it compiled to before (LoadDigests). The YAML of an object read from a
+// head here is still read from its entry, when it is wanted; Trim keeps the entries that
+// a kept record names. The record is a hint: a missing, stale or damaged one only costs
 // work.
 //
-// Layout: headsMagic, the repository, the number of tenants, then per tenant in order
-// of name its name, key, and head (its length, 0 for none, then its bytes as the entry
-// holds them: header, head and checksum); last, a CRC-32C of everything before. Strings
-// are a uvarint length and their bytes.
+// Layout: headsMagic, the length of the table (4 bytes, little endian), the table, a
+// CRC-32C of everything before, then the heads. The table holds the repository, the
+// number of tenants, then per tenant in order of name its name, its key, its entry's
+// outline (the start of its head, before the objects: see LoadOutline) and the length of
+// its head, 0 for none. The heads follow in the table's order, each as its entry holds
+// it (header, head and checksum), which is checked when the head is decoded. Strings
+// and outlines are a uvarint length and their bytes. A compilation that wants only the
+// outlines (a render over a tree that holds most tenants already) reads the table
+// alone, a tenth of the record.
 
 const (
-	headsMagic  = "mlc-tenant-heads/1\n"
-	headsRecord = "heads"
+	headsMagic     = "mlc-tenant-heads/2\n"
+	headsRecord    = "heads"
+	headsHeaderLen = len(headsMagic) + 4
+)
+
+// HeadsUse says what a compilation wants of the entries a heads record names (UseHeads).
+type HeadsUse int
+
+const (
+	// Outlines wants their outlines only (LoadOutline): the heads are not read, and the
+	// entries' heads are read from the entries when wanted.
+	Outlines HeadsUse = iota
+	// Heads wants their heads too (LoadIdentities, LoadDeferred), read with the record.
+	Heads
+	// HeadsDecoded wants their heads decoded ahead of time for LoadDeferred, in the
+	// background: most of them are wanted when the repository changed little.
+	HeadsDecoded
 )
 
 // heads is a heads record as read back.
 type heads struct {
-	repo  string
-	path  string
-	keys  map[string]Key // by tenant
-	heads map[Key][]byte
+	repo   string
+	path   string
+	keys   map[string]Key // by tenant
+	places map[Key]headPlace
+	// file is the record, kept open until SaveHeads copies the heads it did not read.
+	file  *os.File
+	start int64 // where the heads start in it
+	// all are the heads, when they were read (Heads, HeadsDecoded).
+	all []byte
 	// decoded are the entries of the heads, decoded for LoadDeferred ahead of time; each
 	// is handed out once.
 	decoded map[Key]*Entry
 }
 
+// headPlace is what a heads record holds of an entry: its outline, in the table, and
+// where its head is, from the start of the heads.
+type headPlace struct {
+	outline []byte
+	off, n  int64
+}
+
+// head returns the head of the entry under k, when the heads were read.
+func (h *heads) head(k Key) ([]byte, bool) {
+	pl, ok := h.places[k]
+	if !ok || pl.n == 0 || h.all == nil || pl.off+pl.n > int64(len(h.all)) {
+		return nil, false
+	}
+	return h.all[pl.off : pl.off+pl.n : pl.off+pl.n], true
+}
+
 // UseHeads starts reading repo's heads record (repo is any string naming the
-// repository, such as its root directory) in the background, and, with deferred,
-// decoding the entries' heads it holds as LoadDeferred wants them: a compilation has
-// other work meanwhile, and most of those entries are wanted when the repository
-// changed little. Until SaveHeads, the cache reads the heads of the entries the record
-// names from it, and remembers the heads of the entries it reads or stores, for
-// SaveHeads.
-func (c *Cache) UseHeads(repo string, deferred bool) {
+// repository, such as its root directory) in the background, as much of it as use
+// says: a compilation has other work meanwhile. Until SaveHeads, the cache reads the
+// outlines and heads of the entries the record names from it, and remembers the heads
+// of the entries it reads or stores, for SaveHeads.
+func (c *Cache) UseHeads(repo string, use HeadsUse) {
 	ready := make(chan struct{})
 	c.mu.Lock()
 	c.seen = map[Key][]byte{}
+	if c.heads != nil {
+		c.heads.close()
+	}
 	c.heads = nil
 	c.headsReady = ready
 	c.mu.Unlock()
 	go func() {
 		defer close(ready)
-		h := c.readHeads(c.recordPath(headsRecord, repo), repo, deferred)
+		h := c.readHeads(c.recordPath(headsRecord, repo), repo, use)
 		c.mu.Lock()
 		c.heads = h
 		c.mu.Unlock()
@@ -91,33 +133,44 @@ func (c *Cache) waitHeads() {
 	}
 }
 
-// readHeads reads the heads record of repo at p, and with deferred decodes its entries
-// for LoadDeferred; nil when there is none.
-func (c *Cache) readHeads(p, repo string, deferred bool) *heads {
-	b, err := os.ReadFile(p)
+// readHeads reads the heads record of repo at p, as much of it as use says; nil when
+// there is none.
+func (c *Cache) readHeads(p, repo string, use HeadsUse) *heads {
+	f, err := os.Open(p)
 	if err != nil {
 		return nil
 	}
-	h := decodeHeads(b, repo)
-	if h == nil {
+	h := readHeadsTable(f, repo)
+	info, err := f.Stat()
+	if h == nil || err != nil {
+		f.Close()
 		return nil
 	}
-	h.path = p
-	if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > touchAfter {
+	h.path, h.file = p, f
+	if time.Since(info.ModTime()) > touchAfter {
 		now := time.Now()
 		_ = os.Chtimes(p, now, now) // used: Trim keeps it and the entries it names
 	}
-	if !deferred {
+	if use == Outlines {
 		return h
 	}
-	keys := slices.Collect(maps.Keys(h.heads))
+	all := make([]byte, max(0, info.Size()-h.start))
+	if _, err := f.ReadAt(all, h.start); err == nil {
+		h.all = all
+	}
+	if use != HeadsDecoded {
+		return h
+	}
+	keys := slices.Collect(maps.Keys(h.places))
 	entries := make([]*Entry, len(keys))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < len(keys); i = int(next.Add(1)) - 1 {
-				entries[i], _ = decodeRawHead(h.heads[keys[i]], c.path(keys[i]), p, readDeferred)
+				if head, ok := h.head(keys[i]); ok {
+					entries[i], _ = decodeRawHead(head, c.path(keys[i]), p, readDeferred)
+				}
 			}
 		})
 	}
@@ -131,6 +184,14 @@ func (c *Cache) readHeads(p, repo string, deferred bool) *heads {
 	return h
 }
 
+// close closes the record's file.
+func (h *heads) close() {
+	if h.file != nil {
+		h.file.Close()
+		h.file = nil
+	}
+}
+
 // SaveHeads replaces repo's heads record with keys, by tenant, and the heads of their
 // entries the cache read or stored since UseHeads. Nothing is written when the record
 // read holds just that already.
@@ -138,19 +199,14 @@ func (c *Cache) SaveHeads(repo string, keys map[string]Key) error {
 	c.waitHeads()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	headOf := func(k Key) []byte {
-		if b, ok := c.seen[k]; ok {
-			return b
-		}
-		if c.heads != nil {
-			return c.heads.heads[k]
-		}
-		return nil
+	h := c.heads
+	if h != nil {
+		defer h.close()
 	}
-	if h := c.heads; h != nil && h.repo == repo && maps.Equal(h.keys, keys) {
+	if h != nil && h.repo == repo && maps.Equal(h.keys, keys) {
 		complete := true
 		for _, k := range keys {
-			if _, ok := h.heads[k]; !ok && headOf(k) != nil {
+			if pl := h.places[k]; pl.n == 0 && c.seen[k] != nil {
 				complete = false
 				break
 			}
@@ -159,27 +215,84 @@ func (c *Cache) SaveHeads(repo string, keys map[string]Key) error {
 			return nil
 		}
 	}
+	// Each tenant's outline and head: one seen, or the record's.
+	names := slices.Sorted(maps.Keys(keys))
+	type source struct {
+		seen    []byte // a head read or stored since UseHeads
+		outline []byte
+		off, n  int64 // else, the record's
+	}
+	sources := make([]source, len(names))
+	var table []byte
+	table = appendBytes(table, []byte(repo))
+	table = binary.AppendUvarint(table, uint64(len(names)))
+	for i, name := range names {
+		k := keys[name]
+		src := &sources[i]
+		if b, ok := c.seen[k]; ok {
+			src.seen, src.n = b, int64(len(b))
+			src.outline = outlineOf(b)
+		} else if h != nil {
+			if pl, ok := h.places[k]; ok && (h.all != nil || h.file != nil) {
+				src.outline, src.off, src.n = pl.outline, pl.off, pl.n
+			}
+		}
+		if src.outline == nil {
+			src.n = 0 // a head is kept only with its outline
+		}
+		table = appendBytes(table, []byte(name))
+		table = append(table, k[:]...)
+		table = appendBytes(table, src.outline)
+		table = binary.AppendUvarint(table, uint64(src.n))
+	}
 	// Written as it is put together: the heads of a large repository are megabytes,
 	// and fresh memory is dearer than a few more writes.
 	return atomicfile.WriteWith(c.recordPath(headsRecord, repo), 0o600, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 64<<10)
-		sum := crc32.New(crcTable)
-		out := io.MultiWriter(w, sum)
 		var n [binary.MaxVarintLen64]byte
-		field := func(b []byte) {
-			out.Write(binary.AppendUvarint(n[:0], uint64(len(b))))
-			out.Write(b)
+		header := binary.LittleEndian.AppendUint32(append(n[:0:0], headsMagic...), uint32(len(table)))
+		sum := crc32.Update(crc32.Checksum(header, crcTable), crcTable, table)
+		w.Write(header)
+		w.Write(table)
+		w.Write(binary.LittleEndian.AppendUint32(n[:0], sum))
+		// The record's heads are copied from it in runs: the tenants are in the same
+		// order in both.
+		var runOff, runN int64
+		copyRun := func() error {
+			if runN == 0 {
+				return nil
+			}
+			var err error
+			if h.all != nil {
+				_, err = w.Write(h.all[runOff : runOff+runN])
+			} else {
+				_, err = io.Copy(w, io.NewSectionReader(h.file, h.start+runOff, runN))
+			}
+			runOff, runN = 0, 0
+			return err
 		}
-		out.Write([]byte(headsMagic))
-		field([]byte(repo))
-		out.Write(binary.AppendUvarint(n[:0], uint64(len(keys))))
-		for _, name := range slices.Sorted(maps.Keys(keys)) {
-			k := keys[name]
-			field([]byte(name))
-			out.Write(k[:])
-			field(headOf(k))
+		for _, src := range sources {
+			switch {
+			case src.seen != nil:
+				if err := copyRun(); err != nil {
+					return err
+				}
+				w.Write(src.seen)
+			case src.n > 0:
+				if runN > 0 && runOff+runN != src.off {
+					if err := copyRun(); err != nil {
+						return err
+					}
+				}
+				if runN == 0 {
+					runOff = src.off
+				}
+				runN += src.n
+			}
 		}
-		w.Write(binary.LittleEndian.AppendUint32(n[:0], sum.Sum32()))
+		if err := copyRun(); err != nil {
+			return err
+		}
 		return w.Flush() // the first error of any write
 	})
 }
@@ -202,7 +315,7 @@ func (c *Cache) recordedHead(k Key, mode readMode) (head []byte, record string, 
 	if c.heads == nil {
 		return nil, "", nil, false
 	}
-	b, ok := c.heads.heads[k]
+	b, ok := c.heads.head(k)
 	if mode == readDeferred {
 		if decoded = c.heads.decoded[k]; decoded != nil {
 			delete(c.heads.decoded, k)
@@ -211,40 +324,64 @@ func (c *Cache) recordedHead(k Key, mode readMode) (head []byte, record string, 
 	return b, c.heads.path, decoded, ok
 }
 
+// recordedOutline returns the outline of the entry under k from the heads record in
+// use.
+func (c *Cache) recordedOutline(k Key) ([]byte, bool) {
+	c.waitHeads()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.heads == nil {
+		return nil, false
+	}
+	pl, ok := c.heads.places[k]
+	return pl.outline, ok && pl.outline != nil
+}
+
 func appendBytes(b, s []byte) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// decodeHeads decodes a heads record of repo; nil when b is not one. The heads share b.
-func decodeHeads(b []byte, repo string) *heads {
-	if len(b) < len(headsMagic)+4 || string(b[:len(headsMagic)]) != headsMagic {
+// readHeadsTable reads the table of the heads record of repo in f, of any repository
+// when repo is ""; nil when f is not one. The outlines share the bytes read.
+func readHeadsTable(f io.ReaderAt, repo string) *heads {
+	header := make([]byte, headsHeaderLen)
+	if _, err := f.ReadAt(header, 0); err != nil || string(header[:len(headsMagic)]) != headsMagic {
 		return nil
 	}
-	body := b[:len(b)-4]
-	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(b[len(body):]) {
+	n := int64(binary.LittleEndian.Uint32(header[len(headsMagic):]))
+	table := make([]byte, n+4)
+	if _, err := f.ReadAt(table, int64(headsHeaderLen)); err != nil {
 		return nil
 	}
-	d := &decoder{buf: body[len(headsMagic):]}
-	if d.string() != repo {
+	sum := crc32.Update(crc32.Checksum(header, crcTable), crcTable, table[:n])
+	if sum != binary.LittleEndian.Uint32(table[n:]) {
 		return nil
 	}
-	n := d.uvarint()
-	if n > uint64(len(d.buf)) {
+	d := &decoder{buf: table[:n], shared: true}
+	named := d.string()
+	if repo != "" && named != repo {
 		return nil
 	}
-	h := &heads{repo: repo, keys: make(map[string]Key, n), heads: make(map[Key][]byte, n)}
-	for range n {
+	count := d.uvarint()
+	if count > uint64(len(d.buf)) {
+		return nil
+	}
+	h := &heads{repo: named, start: int64(headsHeaderLen) + n + 4, keys: make(map[string]Key, count), places: make(map[Key]headPlace, count)}
+	var off int64
+	for range count {
 		name := d.string()
 		var k Key
 		copy(k[:], d.bytes(len(k)))
+		outline := d.bytes(int(min(d.uvarint(), uint64(len(d.buf)+1))))
 		size := d.uvarint()
-		if d.err != nil || size > uint64(len(d.buf)) {
+		if d.err != nil || size > 1<<30 {
 			return nil
 		}
 		h.keys[name] = k
-		if head := d.bytes(int(size)); size > 0 {
-			h.heads[k] = head[:size:size]
+		if len(outline) > 0 {
+			h.places[k] = headPlace{outline: outline[:len(outline):len(outline)], off: off, n: int64(size)}
 		}
+		off += int64(size)
 	}
 	if d.err != nil || len(d.buf) != 0 {
 		return nil
@@ -266,16 +403,16 @@ func namedByHeads(dir string, now time.Time, maxAge time.Duration) map[Key]time.
 		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) > maxAge {
 			continue
 		}
-		b, err := os.ReadFile(dir + string(os.PathSeparator) + e.Name())
-		if err != nil || len(b) < len(headsMagic) {
+		f, err := os.Open(dir + string(os.PathSeparator) + e.Name())
+		if err != nil {
 			continue
 		}
-		d := &decoder{buf: b[len(headsMagic):]}
-		h := decodeHeads(b, d.string())
+		h := readHeadsTable(f, "")
+		f.Close()
 		if h == nil {
 			continue
 		}
-		for k := range h.heads {
+		for k := range h.places {
 			if info.ModTime().After(named[k]) {
 				named[k] = info.ModTime()
 			}

@@ -14,7 +14,7 @@ import (
 
 // useHeads makes c use repo's heads record and returns the keys it names.
 func useHeads(c *Cache, repo string) map[string]Key {
-	c.UseHeads(repo, true)
+	c.UseHeads(repo, HeadsDecoded)
 	return c.LastKeys()
 }
 
@@ -148,13 +148,30 @@ func TestHeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range [][]byte{good[:len(good)-10], append([]byte("x"), good...), append(bytes.Clone(good[:len(good)-5]), 0, 0, 0, 0, 0)} {
+	// A damaged table: no record at all.
+	flipped := bytes.Clone(good)
+	flipped[bytes.Index(flipped, []byte("team-00001"))] ^= 1
+	for _, bad := range [][]byte{good[:headsHeaderLen+8], append([]byte("x"), good...), flipped} {
 		if err := os.WriteFile(record, bad, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if got := useHeads(c, "/repo"); len(got) != 0 {
 			t.Errorf("a damaged record gave %v", got)
 		}
+	}
+	// Damaged heads: the keys hold, and the heads are read from the entries.
+	if err := os.WriteFile(record, good[:len(good)-10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(dir)
+	if got := useHeads(c, "/repo"); !maps.Equal(got, keys) {
+		t.Errorf("keys read back as %v from a record with damaged heads, want %v", got, keys)
+	}
+	if head, _, _, ok := c.recordedHead(keys["vision"], readIdentity); ok {
+		t.Errorf("a damaged record gave a head of %d bytes", len(head))
+	}
+	if ids, ok := c.LoadIdentities(keys["vision"]); !ok || ids.Outputs["prod"].Platform[0].Name() != "vision" {
+		t.Errorf("identities of an entry whose head in the record is damaged: %v", ok)
 	}
 }
 
@@ -204,7 +221,7 @@ func TestHeadsNotDecodedAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ = Open(dir)
-	c.UseHeads("/repo", false)
+	c.UseHeads("/repo", Heads)
 	if got := c.LastKeys(); !maps.Equal(got, keys) {
 		t.Fatalf("keys %v, want %v", got, keys)
 	}
@@ -217,6 +234,57 @@ func TestHeadsNotDecodedAhead(t *testing.T) {
 	for name, load := range map[string]func(Key) (*Entry, bool){"identities": c.LoadIdentities, "deferred": c.LoadDeferred} {
 		if e, ok := load(keys["vision"]); !ok || e.Outputs["prod"].Platform[0].Name() != "vision" {
 			t.Errorf("%s: not read from the record", name)
+		}
+	}
+}
+
+// TestHeadsCopiedWhenNotRead: a compilation that reads only the outlines still saves a
+// record with every head: those it did not read are copied from the record before.
+func TestHeadsCopiedWhenNotRead(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := Open(dir)
+	useHeads(c, "/repo")
+	keys := storedTenants(t, c, "a", "b", "c", "d")
+	if err := c.SaveHeads("/repo", keys); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(dir)
+	c.UseHeads("/repo", Outlines)
+	if got := c.LastKeys(); !maps.Equal(got, keys) {
+		t.Fatalf("keys %v, want %v", got, keys)
+	}
+	if c.heads.all != nil {
+		t.Errorf("the heads were read for outlines only")
+	}
+	if e, ok := c.LoadOutline(keys["c"]); !ok || e.Outputs["prod"].Notes[0] != "note of c" || e.ObjectCount() != 1 {
+		t.Errorf("outline from the record: %v %+v", ok, e)
+	}
+	// "b" is stored again under another key; the others' heads come from the record.
+	h := NewHasher()
+	h.String("b again")
+	newB := h.Key()
+	e, _ := c.Load(keys["b"])
+	if err := c.Store(newB, e); err != nil {
+		t.Fatal(err)
+	}
+	keys["b"] = newB
+	if err := c.SaveHeads("/repo", keys); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(dir)
+	c.UseHeads("/repo", Heads)
+	if got := c.LastKeys(); !maps.Equal(got, keys) {
+		t.Fatalf("keys %v, want %v", got, keys)
+	}
+	for name, k := range keys {
+		if err := os.Remove(c.path(k)); err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := c.LoadIdentities(k); !ok || e.Outputs["prod"].Platform[0].Name() != strings.TrimSuffix(name, " again") {
+			t.Errorf("%s: not read from the record", name)
+		}
+		if e, ok := c.LoadOutline(k); !ok || e.Outputs["prod"].Notes[0] != "note of "+name {
+			t.Errorf("%s: outline not read from the record", name)
 		}
 	}
 }
