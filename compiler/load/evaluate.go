@@ -69,9 +69,11 @@ type Options struct {
 type Evaluator struct {
 	repo  *Repository
 	files map[string]*sourceFile
-	// indexed says the files' stats and sums were taken (NewIndexedEvaluator), at stamp.
+	// indexed says the files' stats and sums were taken (NewIndexedEvaluator), at stamp,
+	// into entries: those of the next index, in the order the repository lists them.
 	indexed bool
 	stamp   int64
+	entries []IndexedFile
 	// apart says whether tenants may be evaluated apart from the platform files (see
 	// separable); platformLabels are the platform files' top-level labels.
 	apart           bool
@@ -98,13 +100,11 @@ func NewIndexedEvaluator(repo *Repository, prior *FileIndex) (*Evaluator, error)
 }
 
 func newEvaluator(repo *Repository, indexed bool, prior *FileIndex) (*Evaluator, error) {
-	e := &Evaluator{repo: repo, spare: make(chan *worker, 1)}
+	e := &Evaluator{repo: repo, indexed: indexed, spare: make(chan *worker, 1)}
 	go func() { e.spare <- newWorker() }()
-	files, stamp, rest, err := readSources(repo, indexed, prior)
-	if err != nil {
+	if err := e.readSources(prior); err != nil {
 		return nil, err
 	}
-	e.files, e.indexed, e.stamp, e.rest = files, indexed, stamp, rest
 	e.separable()
 	return e, nil
 }

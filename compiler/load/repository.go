@@ -123,11 +123,8 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 			stats[i], statKnown[i] = filestat.Lstat(filepath.Join(root, TenantsDir, dirs[i]))
 		}
 		if statKnown[i] && prior != nil {
-			if old, ok := prior.Dirs[rel]; ok && old.Stat == stats[i] && old.Stat.Settled(prior.Stamp) {
-				tenants[i].Files = make([]string, len(old.Files))
-				for j, name := range old.Files {
-					tenants[i].Files[j] = rel + "/" + name
-				}
+			if old, ok := prior.dir(rel, i); ok && old.Stat == stats[i] && old.Stat.Settled(prior.Stamp) {
+				tenants[i].Files = old.Files
 				return
 			}
 		}

@@ -20,14 +20,23 @@ func fleetIndex(b *testing.B) (*Repository, *FileIndex) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	files, stamp, rest, err := readSources(repo, true, nil)
+	e, err := readIndexed(repo, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := &Evaluator{repo: repo, files: files, indexed: true, stamp: stamp, rest: rest}
 	x := e.Index()
 	x.Stamp = time.Now().Add(time.Minute).UnixNano()
 	return repo, x
+}
+
+// readIndexed reads the repository's files as NewIndexedEvaluator does, without the
+// worker it builds meanwhile to evaluate them.
+func readIndexed(repo *Repository, prior *FileIndex) (*Evaluator, error) {
+	e := &Evaluator{repo: repo, indexed: true}
+	if err := e.readSources(prior); err != nil {
+		return nil, err
+	}
+	return e, e.Wait()
 }
 
 // BenchmarkFileIndexMarshal encodes the index of 1,000 tenants' files.
@@ -65,14 +74,10 @@ func BenchmarkEvaluatorIndex(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	files, stamp, rest, err := readSources(repo, true, prior)
+	e, err := readIndexed(repo, prior)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := rest(); err != nil {
-		b.Fatal(err)
-	}
-	e := &Evaluator{repo: repo, files: files, indexed: true, stamp: stamp, rest: rest}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.Index().MarshalBinary(); err != nil {
@@ -103,11 +108,7 @@ func BenchmarkReadSources(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		_, _, rest, err := readSources(repo, true, prior)
-		if err == nil {
-			err = rest()
-		}
-		if err != nil {
+		if _, err := readIndexed(repo, prior); err != nil {
 			b.Fatal(err)
 		}
 	}

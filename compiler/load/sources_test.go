@@ -44,13 +44,13 @@ func TestFileIndex(t *testing.T) {
 	if len(x.Files) != 8 || x.Root != repo.Root {
 		t.Fatalf("index of %d files of %s", len(x.Files), x.Root)
 	}
-	for name, f := range x.Files {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+	for _, f := range x.Files {
+		b, err := os.ReadFile(filepath.Join(dir, f.Path))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if f.Sum != sha256.Sum256(b) {
-			t.Errorf("%s: wrong sum", name)
+			t.Errorf("%s: wrong sum", f.Path)
 		}
 	}
 	b, err := x.MarshalBinary()
@@ -61,9 +61,9 @@ func TestFileIndex(t *testing.T) {
 	if err := back.UnmarshalBinary(b); err != nil || back.Root != x.Root || back.Stamp != x.Stamp || len(back.Files) != len(x.Files) {
 		t.Fatalf("round trip: %v", err)
 	}
-	for name, f := range x.Files {
-		if back.Files[name] != f {
-			t.Errorf("%s read back as %+v, want %+v", name, back.Files[name], f)
+	for _, f := range x.Files {
+		if got, _ := back.File(f.Path); got != f {
+			t.Errorf("%s read back as %+v, want %+v", f.Path, got, f)
 		}
 	}
 	for i := 0; i < len(b); i += 5 {
@@ -89,10 +89,10 @@ func TestFileIndex(t *testing.T) {
 	if n := fileReads.Load() - before; n != 3 {
 		t.Errorf("%d files read, want 3", n)
 	}
-	if sum, _ := second.Sum("tenants/c/other.cue"); sum == x.Files["tenants/c/other.cue"].Sum {
+	if sum, _ := second.Sum("tenants/c/other.cue"); sum == indexed(x, "tenants/c/other.cue").Sum {
 		t.Errorf("the changed file has its old sum")
 	}
-	if sum, _ := second.Sum("tenants/a/nb.cue"); sum != x.Files["tenants/a/nb.cue"].Sum {
+	if sum, _ := second.Sum("tenants/a/nb.cue"); sum != indexed(x, "tenants/a/nb.cue").Sum {
 		t.Errorf("an unchanged file has another sum")
 	}
 
@@ -119,13 +119,22 @@ func TestFileIndex(t *testing.T) {
 		t.Errorf("%d files read in all, want 8", n)
 	}
 	y := second.Index()
-	if y.Files["tenants/c/other.cue"].Sum == x.Files["tenants/c/other.cue"].Sum {
+	if indexed(y, "tenants/c/other.cue").Sum == indexed(x, "tenants/c/other.cue").Sum {
 		t.Errorf("the new index keeps the old sum of a changed file")
 	}
 	// Nor does it vouch for b's new bytes: its stat is the one taken before b changed.
-	if cur, _ := filestat.Lstat(filepath.Join(dir, "tenants/b/tenant.cue")); y.Files["tenants/b/tenant.cue"].Stat == cur {
+	if cur, _ := filestat.Lstat(filepath.Join(dir, "tenants/b/tenant.cue")); indexed(y, "tenants/b/tenant.cue").Stat == cur {
 		t.Errorf("the new index vouches for bytes it did not sum")
 	}
+}
+
+// indexed returns the entry of the file at path of x, which must have one.
+func indexed(x *FileIndex, path string) IndexedFile {
+	f, ok := x.File(path)
+	if !ok {
+		panic(path + " is not in the index")
+	}
+	return f
 }
 
 func appendTo(t *testing.T, p, text string) {
@@ -213,7 +222,7 @@ func TestDirectoryIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo, x, listed := indexOf(nil)
-	if listed != 5 || len(x.Dirs) != 3 || !slices.Equal(x.Dirs["tenants/c"].Files, []string{"other.cue", "tenant.cue"}) {
+	if c, _ := x.Dir("tenants/c"); listed != 5 || len(x.Dirs) != 3 || !slices.Equal(c.Files, []string{"tenants/c/other.cue", "tenants/c/tenant.cue"}) {
 		t.Fatalf("%d directories listed; index of directories %+v", listed, x.Dirs)
 	}
 	if !reflect.DeepEqual(repo.Tenants, plain.Tenants) {

@@ -1,0 +1,374 @@
+package load
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/mlc-gitops/mlc/internal/filestat"
+)
+
+// Sum is the SHA-256 of a file's bytes.
+type Sum = [sha256.Size]byte
+
+// FileIndex remembers what a repository's files held, by their stat (package filestat),
+// so that a file unchanged since need not be read until it is evaluated: a render that
+// evaluates one tenant of a thousand reads that tenant's files and the platform files,
+// and only stats the others. Everything else the compiler needs of an unread file is
+// its Sum, for the cache's keys.
+//
+// Its entries are kept in slices, sorted as the repository lists its files (by
+// directory, the root first and a directory before those in it, then by name), and
+// looked up by File and Dir: a warm render loads and saves an index of thousands of
+// files, where maps would be built only to be looked up once a file.
+type FileIndex struct {
+	// Root is the repository's root directory.
+	Root string
+	// Stamp is when the stats were taken, in nanoseconds since 1970; a stat is trusted
+	// only when it is settled at Stamp (filestat.Stat.Settled).
+	Stamp int64
+	// Files are the files, sorted by Path (see above).
+	Files []IndexedFile
+	// Dirs are the tenant directories, sorted by Path (see above).
+	Dirs []IndexedDir
+}
+
+// IndexedDir is one directory of a FileIndex: its stat, taken before it was listed, and
+// the .cue files listed.
+type IndexedDir struct {
+	// Path is relative to the repository's root, with forward slashes.
+	Path string
+	Stat filestat.Stat
+	// Files are the paths of the .cue files listed, as TenantDir.Files: relative to the
+	// root, with forward slashes, sorted.
+	Files []string
+}
+
+// IndexedFile is one file of a FileIndex: its stat, taken before it was read, and the
+// sum of what was read.
+type IndexedFile struct {
+	// Path is relative to the repository's root, with forward slashes.
+	Path string
+	Stat filestat.Stat
+	Sum  Sum
+}
+
+// comparePaths orders paths relative to a repository's root, with forward slashes, as
+// the repository lists its files (Repository.PlatformFiles, then each tenant's Files,
+// tenants by name): by directory first, the root before any other and a directory
+// before those in it, then by name. It returns -1, 0 or +1 as a is before, the same
+// as, or after b.
+func comparePaths(a, b string) int {
+	// Each split at its last slash: the directory, then "/name" ("name" at the root).
+	i, j := max(strings.LastIndexByte(a, '/'), 0), max(strings.LastIndexByte(b, '/'), 0)
+	if c := strings.Compare(a[:i], b[:j]); c != 0 {
+		return c
+	}
+	return strings.Compare(a[i:], b[j:])
+}
+
+// File returns the entry of the file at path (relative to Root, with forward slashes);
+// false when there is none.
+func (x *FileIndex) File(path string) (IndexedFile, bool) {
+	i, ok := slices.BinarySearchFunc(x.Files, path, func(f IndexedFile, p string) int { return comparePaths(f.Path, p) })
+	if !ok {
+		return IndexedFile{}, false
+	}
+	return x.Files[i], true
+}
+
+// Dir returns the entry of the tenant directory at path (relative to Root, with forward
+// slashes); false when there is none.
+func (x *FileIndex) Dir(path string) (IndexedDir, bool) {
+	i, ok := slices.BinarySearchFunc(x.Dirs, path, func(d IndexedDir, p string) int { return comparePaths(d.Path, p) })
+	if !ok {
+		return IndexedDir{}, false
+	}
+	return x.Dirs[i], true
+}
+
+// file is File, looking first at the entry at guess: where the file is when the index
+// lists the same files as the caller does before it, as it mostly does.
+func (x *FileIndex) file(path string, guess int) (IndexedFile, bool) {
+	if guess < len(x.Files) && x.Files[guess].Path == path {
+		return x.Files[guess], true
+	}
+	return x.File(path)
+}
+
+// dir is Dir, looking first at the entry at guess (see file).
+func (x *FileIndex) dir(path string, guess int) (IndexedDir, bool) {
+	if guess < len(x.Dirs) && x.Dirs[guess].Path == path {
+		return x.Dirs[guess], true
+	}
+	return x.Dir(path)
+}
+
+func fileBefore(a, b IndexedFile) int { return comparePaths(a.Path, b.Path) }
+func dirBefore(a, b IndexedDir) int   { return comparePaths(a.Path, b.Path) }
+
+// fileIndexMagic starts an encoded FileIndex.
+//
+// After it: the root and a zero byte; the stamp; the numbers of files, directories and
+// names the directories list; the length of the strings, then the strings, all paths
+// one after the other (so that those decoded share one copy); then the files (the
+// length of the path, the stat, the sum); the directories (the length of the path, the
+// stat, the number of names); and the names, each 1 + the number of the file of that
+// path, or 0 and the length of a string of its own. The numbers are varints; a SHA-256
+// of all that ends it.
+const fileIndexMagic = "mlc file index 3\n"
+
+// MarshalBinary encodes the index.
+func (x *FileIndex) MarshalBinary() ([]byte, error) {
+	files, dirs := x.Files, x.Dirs
+	if !slices.IsSortedFunc(files, fileBefore) {
+		files = slices.SortedFunc(slices.Values(files), fileBefore)
+	}
+	if !slices.IsSortedFunc(dirs, dirBefore) {
+		dirs = slices.SortedFunc(slices.Values(dirs), dirBefore)
+	}
+	for i := 1; i < len(files); i++ {
+		if files[i-1].Path == files[i].Path {
+			return nil, fmt.Errorf("file index: %s twice", files[i].Path)
+		}
+	}
+	for i := 1; i < len(dirs); i++ {
+		if dirs[i-1].Path == dirs[i].Path {
+			return nil, fmt.Errorf("file index: %s twice", dirs[i].Path)
+		}
+	}
+	// The size, to the byte: a fleet's index is hundreds of kilobytes.
+	size := len(fileIndexMagic) + len(x.Root) + 1 + varintLen(x.Stamp)
+	strs, names := 0, 0
+	for _, f := range files {
+		strs += len(f.Path)
+		size += uvarintLen(uint64(len(f.Path))) + statLen(f.Stat) + sha256.Size
+	}
+	for _, d := range dirs {
+		strs += len(d.Path)
+		names += len(d.Files)
+		size += uvarintLen(uint64(len(d.Path))) + statLen(d.Stat) + uvarintLen(uint64(len(d.Files)))
+	}
+	for name, ref := range nameRefs(files, dirs) {
+		size += uvarintLen(uint64(ref))
+		if ref == 0 {
+			strs += len(name)
+			size += uvarintLen(uint64(len(name)))
+		}
+	}
+	size += uvarintLen(uint64(len(files))) + uvarintLen(uint64(len(dirs))) + uvarintLen(uint64(names)) +
+		uvarintLen(uint64(strs)) + strs + sha256.Size
+	b := make([]byte, 0, size)
+	b = append(b, fileIndexMagic...)
+	b = append(b, x.Root...)
+	b = append(b, 0)
+	b = binary.AppendVarint(b, x.Stamp)
+	b = binary.AppendUvarint(b, uint64(len(files)))
+	b = binary.AppendUvarint(b, uint64(len(dirs)))
+	b = binary.AppendUvarint(b, uint64(names))
+	b = binary.AppendUvarint(b, uint64(strs))
+	for _, f := range files {
+		b = append(b, f.Path...)
+	}
+	for _, d := range dirs {
+		b = append(b, d.Path...)
+	}
+	for name, ref := range nameRefs(files, dirs) {
+		if ref == 0 {
+			b = append(b, name...)
+		}
+	}
+	for _, f := range files {
+		b = binary.AppendUvarint(b, uint64(len(f.Path)))
+		b = appendStat(b, f.Stat)
+		b = append(b, f.Sum[:]...)
+	}
+	for _, d := range dirs {
+		b = binary.AppendUvarint(b, uint64(len(d.Path)))
+		b = appendStat(b, d.Stat)
+		b = binary.AppendUvarint(b, uint64(len(d.Files)))
+	}
+	for name, ref := range nameRefs(files, dirs) {
+		b = binary.AppendUvarint(b, uint64(ref))
+		if ref == 0 {
+			b = binary.AppendUvarint(b, uint64(len(name)))
+		}
+	}
+	sum := sha256.Sum256(b)
+	return append(b, sum[:]...), nil
+}
+
+// nameRefs yields each name the directories list, in order, with 1 + the number of the
+// file of that path, or 0 when there is none (a file that could not be stat'ed). As
+// both are in the same order, one walk through the files finds them.
+func nameRefs(files []IndexedFile, dirs []IndexedDir) iter.Seq2[string, int] {
+	return func(yield func(string, int) bool) {
+		next := 0
+		for _, d := range dirs {
+			for _, name := range d.Files {
+				for next < len(files) && files[next].Path != name && comparePaths(files[next].Path, name) < 0 {
+					next++
+				}
+				ref := 0
+				if next < len(files) && files[next].Path == name {
+					next++
+					ref = next
+				}
+				if !yield(name, ref) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// statLen is the length of appendStat's encoding of st.
+func statLen(st filestat.Stat) int {
+	return uvarintLen(st.Size) + uvarintLen(st.Mode) + uvarintLen(st.Dev) + uvarintLen(st.Ino) +
+		varintLen(st.Mtime) + varintLen(st.Ctime)
+}
+
+// uvarintLen is the length of binary.AppendUvarint's encoding of n.
+func uvarintLen(n uint64) int { return max(bits.Len64(n)+6, 7) / 7 }
+
+// varintLen is the length of binary.AppendVarint's encoding of n.
+func varintLen(n int64) int {
+	u := uint64(n) << 1
+	if n < 0 {
+		u = ^u
+	}
+	return uvarintLen(u)
+}
+
+func appendStat(b []byte, st filestat.Stat) []byte {
+	b = binary.AppendUvarint(b, st.Size)
+	b = binary.AppendUvarint(b, st.Mode)
+	b = binary.AppendUvarint(b, st.Dev)
+	b = binary.AppendUvarint(b, st.Ino)
+	b = binary.AppendVarint(b, st.Mtime)
+	return binary.AppendVarint(b, st.Ctime)
+}
+
+// errNotFileIndex is what UnmarshalBinary says of anything MarshalBinary did not write.
+var errNotFileIndex = errors.New("not a file index")
+
+// UnmarshalBinary decodes what MarshalBinary wrote; anything else is an error.
+func (x *FileIndex) UnmarshalBinary(b []byte) error {
+	if len(b) < len(fileIndexMagic)+sha256.Size || !bytes.HasPrefix(b, []byte(fileIndexMagic)) {
+		return errNotFileIndex
+	}
+	body := b[:len(b)-sha256.Size]
+	if sha256.Sum256(body) != Sum(b[len(body):]) {
+		return errNotFileIndex
+	}
+	body = body[len(fileIndexMagic):]
+	root, rest, ok := bytes.Cut(body, []byte{0})
+	if !ok {
+		return errNotFileIndex
+	}
+	d := &byteReader{b: rest}
+	out := FileIndex{Root: string(root), Stamp: d.varint()}
+	nfiles, ndirs, nnames, nstrs := d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
+	// Each file, directory and name takes a byte at least: no more are made than the
+	// bytes could hold.
+	if d.bad || nfiles+ndirs+nnames > uint64(len(d.b)) || nstrs > uint64(len(d.b)) {
+		return errNotFileIndex
+	}
+	// The paths share one copy of the strings (b is the caller's) instead of one each.
+	strs := string(d.bytes(nstrs))
+	str := func(n uint64) string {
+		if n > uint64(len(strs)) {
+			d.bad = true
+			return ""
+		}
+		s := strs[:n]
+		strs = strs[n:]
+		return s
+	}
+	out.Files = make([]IndexedFile, nfiles)
+	for i := range out.Files {
+		f := &out.Files[i]
+		f.Path = str(d.uvarint())
+		f.Stat = d.stat()
+		copy(f.Sum[:], d.bytes(sha256.Size))
+		if d.bad || i > 0 && comparePaths(out.Files[i-1].Path, f.Path) >= 0 {
+			return errNotFileIndex
+		}
+	}
+	out.Dirs = make([]IndexedDir, ndirs)
+	names := make([]string, nnames)
+	free := names
+	for i := range out.Dirs {
+		dir := &out.Dirs[i]
+		dir.Path = str(d.uvarint())
+		dir.Stat = d.stat()
+		n := d.uvarint()
+		if d.bad || n > uint64(len(free)) || i > 0 && comparePaths(out.Dirs[i-1].Path, dir.Path) >= 0 {
+			return errNotFileIndex
+		}
+		dir.Files, free = free[:n:n], free[n:]
+	}
+	for i := range names {
+		switch ref := d.uvarint(); {
+		case ref == 0:
+			names[i] = str(d.uvarint())
+		case ref <= nfiles:
+			names[i] = out.Files[ref-1].Path
+		default:
+			d.bad = true
+		}
+	}
+	if d.bad || len(d.b) != 0 || len(strs) != 0 || len(free) != 0 {
+		return errNotFileIndex
+	}
+	*x = out
+	return nil
+}
+
+type byteReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *byteReader) uvarint() uint64 {
+	n, k := binary.Uvarint(r.b)
+	if k <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[k:]
+	return n
+}
+
+func (r *byteReader) varint() int64 {
+	n, k := binary.Varint(r.b)
+	if k <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[k:]
+	return n
+}
+
+func (r *byteReader) bytes(n uint64) []byte {
+	if n > uint64(len(r.b)) {
+		r.bad, r.b = true, nil
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *byteReader) stat() filestat.Stat {
+	var st filestat.Stat
+	st.Size, st.Mode, st.Dev, st.Ino = r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint()
+	st.Mtime, st.Ctime = r.varint(), r.varint()
+	return st
+}
