@@ -223,9 +223,7 @@ func (c *Cache) SaveHeads(repo string, keys map[string]Key) error {
 		off, n  int64 // else, the record's
 	}
 	sources := make([]source, len(names))
-	var table []byte
-	table = appendBytes(table, []byte(repo))
-	table = binary.AppendUvarint(table, uint64(len(names)))
+	size := 2*binary.MaxVarintLen64 + len(repo)
 	for i, name := range names {
 		k := keys[name]
 		src := &sources[i]
@@ -240,6 +238,13 @@ func (c *Cache) SaveHeads(repo string, keys map[string]Key) error {
 		if src.outline == nil {
 			src.n = 0 // a head is kept only with its outline
 		}
+		size += 3*binary.MaxVarintLen64 + len(name) + len(k) + len(src.outline)
+	}
+	table := make([]byte, 0, size)
+	table = appendBytes(table, []byte(repo))
+	table = binary.AppendUvarint(table, uint64(len(names)))
+	for i, name := range names {
+		k, src := keys[name], &sources[i]
 		table = appendBytes(table, []byte(name))
 		table = append(table, k[:]...)
 		table = appendBytes(table, src.outline)
@@ -262,13 +267,20 @@ func (c *Cache) SaveHeads(repo string, keys map[string]Key) error {
 			if runN == 0 {
 				return nil
 			}
-			var err error
-			if h.all != nil {
-				_, err = w.Write(h.all[runOff : runOff+runN])
-			} else {
-				_, err = io.Copy(w, io.NewSectionReader(h.file, h.start+runOff, runN))
-			}
+			off, length := runOff, runN
 			runOff, runN = 0, 0
+			if h.all != nil {
+				_, err := w.Write(h.all[off : off+length])
+				return err
+			}
+			// File to file: the system copies it (copy_file_range on Linux).
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if _, err := h.file.Seek(h.start+off, io.SeekStart); err != nil {
+				return err
+			}
+			_, err := io.Copy(f, io.LimitReader(h.file, length))
 			return err
 		}
 		for _, src := range sources {
