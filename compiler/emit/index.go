@@ -351,8 +351,8 @@ func (d *indexDecoder) stat() fileStat {
 }
 
 // writeIndex writes the index of dir stamped at stamp, with the ManifestFile's stat
-// when known, for each file what entry returns of it, and the keyed folders whose
-// files are all summed. It is written as it is put together, through a small buffer:
+// when known, for each file what entry returns of it, and the keyed folders of the keys
+// whose folders' files are all summed. It is written as it is put together, through a small buffer:
 // an index is megabytes, and memory first touched costs more than a few more writes.
 func writeIndex(w io.Writer, dir string, stamp int64, manifest fileStat, manifestKnown bool, files []File, entry func(i int) indexEntry, folders []keyedFolder) error {
 	const flushAt = 60 << 10
@@ -394,9 +394,17 @@ func writeIndex(w io.Writer, dir string, stamp int64, manifest fileStat, manifes
 			flush()
 		}
 	}
+	// A key's folders are kept all or none: the index holds every folder a tenant
+	// compiled to under a key, or none (see tenantFolders).
+	incomplete := map[Key]bool{}
+	for _, f := range folders {
+		if f.end <= f.start || slices.Contains(summed[f.start:f.end], false) {
+			incomplete[f.key] = true
+		}
+	}
 	var kept []keyedFolder
 	for _, f := range folders {
-		if f.end > f.start && !slices.Contains(summed[f.start:f.end], false) {
+		if !incomplete[f.key] {
 			kept = append(kept, f)
 		}
 	}

@@ -412,7 +412,7 @@ func TestIndexRoundTrip(t *testing.T) {
 		entry := func(i int) indexEntry {
 			return indexEntry{known: i == 0, summed: i != 1, stat: st, sum: [32]byte{byte(i)}}
 		}
-		keyed := []keyedFolder{{0, 1, Key{1}}, {0, 2, Key{2}}, {2, 3, Key{3}}}
+		keyed := []keyedFolder{{0, 1, Key{1}}, {0, 2, Key{2}}, {2, 3, Key{3}}, {1, 2, Key{3}}}
 		var buf bytes.Buffer
 		if err := writeIndex(&buf, "/out", -5, st, true, files, entry, keyed); err != nil {
 			t.Fatal(err)
@@ -422,12 +422,15 @@ func TestIndexRoundTrip(t *testing.T) {
 		if x == nil || x.manifest != st || x.files[0].stat != st || x.known(1) || x.summed(1) || x.known(2) || !x.summed(2) || x.sum(2)[0] != 2 || x.stamp != -5 {
 			t.Fatalf("stat %+v: decodes as %+v", st, x)
 		}
-		// A folder is kept only when every file of it is summed.
-		if want := []keyedFolder{keyed[0], keyed[2]}; !slices.Equal(x.folders, want) {
+		// A key's folders are kept only when every file of them is summed.
+		if want := []keyedFolder{keyed[0]}; !slices.Equal(x.folders, want) {
 			t.Errorf("stat %+v: folders %v, want %v", st, x.folders, want)
 		}
-		if got := x.foldersOf(Key{3}); len(got) != 1 || x.folders[got[0]] != keyed[2] {
-			t.Errorf("folders of key 3: %v", got)
+		if got := x.foldersOf(Key{1}); len(got) != 1 || x.folders[got[0]] != keyed[0] {
+			t.Errorf("folders of key 1: %v", got)
+		}
+		if got := x.foldersOf(Key{3}); len(got) != 0 {
+			t.Errorf("folders of key 3, one of which is not summed: %v", got)
 		}
 	}
 }
