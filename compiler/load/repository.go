@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,10 +34,10 @@ type Repository struct {
 	// Tenants are the tenant directories, sorted by name.
 	Tenants []TenantDir
 
-	// Kept by FindIndexed for the next FileIndex: when it began (stamp), and the stat of
-	// each tenant directory, taken before it was listed, by its path.
-	stamp    int64
-	dirStats map[string]filestat.Stat
+	// Kept by FindIndexed for the next FileIndex: when it began (stamp), and the
+	// entries of the tenant directories it stat'ed, each before it was listed.
+	stamp int64
+	dirs  []IndexedDir
 }
 
 // TenantDir is one tenant's directory.
@@ -91,57 +90,65 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 	if prior != nil && prior.Root != root {
 		prior = nil
 	}
-	if repo.PlatformFiles, err = cueFiles(root, "."); err != nil {
+	entries, err := readDir(root, ".")
+	if err != nil {
 		return nil, err
 	}
-	shared, err := cueFiles(root, TenantsDir)
+	repo.PlatformFiles = cueFiles(".", entries)
+	// tenants/ is listed once, for its platform files and for the tenant directories.
+	entries, err = readDir(root, TenantsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	repo.PlatformFiles = append(repo.PlatformFiles, shared...)
-
-	entries, err := os.ReadDir(filepath.Join(root, TenantsDir))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	var dirs []string
+	repo.PlatformFiles = append(repo.PlatformFiles, cueFiles(TenantsDir, entries)...)
+	dirs := make([]string, 0, len(entries))
 	for _, e := range entries {
 		if e.IsDir() && !ignored(e.Name()) {
 			dirs = append(dirs, e.Name())
 		}
 	}
+	// Each tenant directory is stat'ed by its path from the root, opened once (fstatat):
+	// the kernel resolves the root's path once, and no path is made.
+	var rootDir filestat.Dir
+	if indexed && filestat.Supported {
+		rootDir, _ = filestat.OpenDir(root)
+		defer rootDir.Close()
+	}
 	// The tenant folders are listed by several goroutines: a large repository has
 	// thousands, and listing one is mostly waiting on system calls.
 	tenants := make([]TenantDir, len(dirs))
 	errs := make([]error, len(dirs))
-	stats := make([]filestat.Stat, len(dirs))
-	statKnown := make([]bool, len(dirs))
+	stats := make([]filestat.Stat, len(dirs)) // zero when not taken
 	parallel(0, len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
 		rel := TenantsDir + "/" + dirs[i]
 		tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
-		if indexed && filestat.Supported {
-			stats[i], statKnown[i] = filestat.Lstat(filepath.Join(root, TenantsDir, dirs[i]))
+		var statKnown bool
+		if indexed {
+			stats[i], statKnown = rootDir.Lstat(rel)
 		}
-		if statKnown[i] && prior != nil {
+		if statKnown && prior != nil {
 			if old, ok := prior.dir(rel, i); ok && old.Stat == stats[i] && old.Stat.Settled(prior.Stamp) {
 				tenants[i].Files = old.Files
 				return
 			}
 		}
-		tenants[i].Files, errs[i] = cueFiles(root, rel)
+		var entries []os.DirEntry
+		entries, errs[i] = readDir(root, rel)
+		tenants[i].Files = cueFiles(rel, entries)
 	}).Wait()
 	if indexed {
-		repo.dirStats = make(map[string]filestat.Stat, len(dirs))
+		repo.dirs = make([]IndexedDir, 0, len(dirs))
 	}
 	for i, t := range tenants {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		if statKnown[i] && stats[i].IsDir() {
-			repo.dirStats[t.Dir] = stats[i]
+		if len(t.Files) == 0 {
+			continue
 		}
-		if len(t.Files) > 0 {
-			repo.Tenants = append(repo.Tenants, t)
+		repo.Tenants = append(repo.Tenants, t)
+		if stats[i].IsDir() {
+			repo.dirs = append(repo.dirs, IndexedDir{Path: t.Dir, Stat: stats[i], Files: t.Files})
 		}
 	}
 	var l diag.List
@@ -162,23 +169,27 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 // dirReads counts the directories listed, for tests.
 var dirReads atomic.Int64
 
-// cueFiles lists the .cue files directly in rel, as the CUE loader would take them.
-func cueFiles(root, rel string) ([]string, error) {
+// readDir lists the directory rel of the repository at root.
+func readDir(root, rel string) ([]os.DirEntry, error) {
 	dirReads.Add(1)
-	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(rel)))
-	if err != nil {
-		return nil, err
-	}
+	return os.ReadDir(filepath.Join(root, filepath.FromSlash(rel)))
+}
+
+// cueFiles returns the .cue files of the entries of directory rel, as the CUE loader
+// would take them, by their paths relative to the root, sorted (as the entries are).
+func cueFiles(rel string, entries []os.DirEntry) []string {
 	var files []string
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || ignored(name) || !strings.HasSuffix(name, ".cue") {
 			continue
 		}
-		files = append(files, filepath.ToSlash(filepath.Join(rel, name)))
+		if rel != "." {
+			name = rel + "/" + name
+		}
+		files = append(files, name)
 	}
-	slices.Sort(files)
-	return files, nil
+	return files
 }
 
 // ignored reports whether CUE's loader skips a file or directory of this name.

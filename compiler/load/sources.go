@@ -72,13 +72,17 @@ func (e *Evaluator) readSources(prior *FileIndex) error {
 		list[i] = sourceFile{entry: &e.entries[i], platform: i < platform}
 		e.files[e.entries[i].Path] = &list[i]
 	}
-	errs := make([]error, n)
+	// Each file is stat'ed by its path from the root, opened once (fstatat): the kernel
+	// resolves the root's path once, and no path is made for a file vouched for.
+	var rootDir filestat.Dir
+	if e.indexed && filestat.Supported {
+		rootDir, _ = filestat.OpenDir(repo.Root)
+	}
 	readOne := func(i int) {
 		f := list[i].entry
-		p := filepath.Join(repo.Root, filepath.FromSlash(f.Path))
 		var statKnown bool
-		if e.indexed && filestat.Supported {
-			f.Stat, statKnown = filestat.Lstat(p)
+		if e.indexed {
+			f.Stat, statKnown = rootDir.Lstat(f.Path) // zero when unknown
 		}
 		if prior != nil && statKnown && i >= platform {
 			if old, ok := prior.file(f.Path, i); ok && old.Stat == f.Stat && old.Stat.Settled(prior.Stamp) {
@@ -86,28 +90,34 @@ func (e *Evaluator) readSources(prior *FileIndex) error {
 				return
 			}
 		}
-		data, err := readFile(p)
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		list[i].once.Do(func() { list[i].data = data })
-		if e.indexed {
+		data, err := readFile(filepath.Join(repo.Root, filepath.FromSlash(f.Path)))
+		list[i].once.Do(func() { list[i].data, list[i].err = data, err })
+		if e.indexed && err == nil {
 			f.Sum = sha256.Sum256(data)
 		}
 	}
 	// By several goroutines: most of the time is in system calls.
 	workers := 2 * runtime.GOMAXPROCS(0)
 	parallel(0, platform, workers, readOne).Wait()
-	if err := errors.Join(errs[:platform]...); err != nil {
+	var errs []error
+	for i := range platform {
+		errs = append(errs, list[i].err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		rootDir.Close()
 		return err
 	}
 	tenants := parallel(platform, n, workers, readOne)
+	go func() {
+		tenants.Wait()
+		rootDir.Close()
+	}()
 	e.rest = sync.OnceValue(func() error {
 		tenants.Wait()
-		for _, err := range errs[platform:] {
-			if err != nil {
-				return err
+		// Nothing else reads the tenants' files before this returns (source waits).
+		for i := platform; i < n; i++ {
+			if list[i].err != nil {
+				return list[i].err
 			}
 		}
 		return nil
@@ -164,10 +174,11 @@ func (e *Evaluator) Sum(rel string) (Sum, bool) {
 	return f.entry.Sum, true
 }
 
-// Index returns the FileIndex of the repository's files as the Evaluator found them, to
-// be given to the next NewIndexedEvaluator of the repository; nil for an Evaluator
-// made by NewEvaluator. Files whose stat could not be taken are left out. The index
-// shares its entries with the Evaluator, and must not be modified.
+// Index returns the FileIndex of the repository's files as the Evaluator found them, and
+// of its tenant directories as FindIndexed did, to be given to the next FindIndexed and
+// NewIndexedEvaluator of the repository; nil for an Evaluator made by NewEvaluator.
+// Files whose stat could not be taken are left out. The index shares its entries with
+// the Evaluator and the Repository, and must not be modified.
 func (e *Evaluator) Index() *FileIndex {
 	if !e.indexed || e.Wait() != nil {
 		return nil
@@ -179,15 +190,7 @@ func (e *Evaluator) Index() *FileIndex {
 		slices.SortFunc(x.Files, fileBefore)
 	}
 	x.Files = slices.Clip(x.Files)
-	x.Dirs = make([]IndexedDir, 0, len(e.repo.Tenants))
-	for _, t := range e.repo.Tenants {
-		if st, ok := e.repo.dirStats[t.Dir]; ok {
-			x.Dirs = append(x.Dirs, IndexedDir{Path: t.Dir, Stat: st, Files: slices.Clip(t.Files)})
-		}
-	}
-	if !slices.IsSortedFunc(x.Dirs, dirBefore) {
-		slices.SortFunc(x.Dirs, dirBefore)
-	}
+	x.Dirs = slices.Clip(e.repo.dirs) // as FindIndexed listed them, in order
 	return x
 }
 
