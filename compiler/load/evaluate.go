@@ -67,13 +67,18 @@ type Options struct {
 
 // Evaluator evaluates a repository's instances. Sources are read from disk once.
 type Evaluator struct {
-	repo  *Repository
-	files map[string]*sourceFile
-	// indexed says the files' stats and sums were taken (NewIndexedEvaluator), at stamp,
-	// into entries: those of the next index, in the order the repository lists them.
+	repo *Repository
+	// entries are the repository's files, in the order it lists them (the platform
+	// files, then each tenant's, from first[k] for the k-th tenant); with indexed
+	// (NewIndexedEvaluator), their stats and sums, taken at stamp: the next index's.
+	entries []IndexedFile
+	first   []int
 	indexed bool
 	stamp   int64
-	entries []IndexedFile
+	// sources hold the bytes of the files read, by their number in entries; made
+	// when the file is read (under mu).
+	mu      sync.Mutex
+	sources []*sourceFile
 	// apart says whether tenants may be evaluated apart from the platform files (see
 	// separable); platformLabels are the platform files' top-level labels.
 	apart           bool

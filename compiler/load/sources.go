@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,30 +24,28 @@ func readFile(p string) ([]byte, error) {
 	return os.ReadFile(p)
 }
 
-// sourceFile is one of the repository's files as the Evaluator knows it.
+// sourceFile holds the bytes of one of the repository's files, once read.
 type sourceFile struct {
-	// entry is the file's entry of the Evaluator's index: its path; the stat taken
-	// before the file was read or vouched for (zero when none was); and the SHA-256 of
-	// its bytes, of those read or vouched for by the prior index before they are.
-	entry *IndexedFile
-	// platform is set for the platform files, read before the others.
-	platform bool
-
 	once sync.Once
 	data []byte
 	err  error
 }
 
-// readSources reads the repository's files and keeps them by path (e.files). With
+// readSources reads the repository's files, into e.entries and e.sources. With
 // e.indexed, each file is stat'ed before it is read and its sum taken, for a new
 // FileIndex stamped e.stamp; and the tenant files that prior (of the same root) vouches
 // for are not read (platform files always are). The platform files are read when it
 // returns; the tenant files are read on, in the background, until e.rest returns, with
 // the error of the first that could not be.
+//
+// Nothing is made for each file before it is looked at: the memory of its entry is
+// touched first by the goroutine that reads it, while the platform is evaluated.
 func (e *Evaluator) readSources(prior *FileIndex) error {
 	repo := e.repo
 	platform, n := len(repo.PlatformFiles), len(repo.PlatformFiles)
-	for _, t := range repo.Tenants {
+	e.first = make([]int, len(repo.Tenants))
+	for k, t := range repo.Tenants {
+		e.first[k] = n
 		n += len(t.Files)
 	}
 	if prior != nil && prior.Root != repo.Root {
@@ -56,58 +55,50 @@ func (e *Evaluator) readSources(prior *FileIndex) error {
 	if repo.stamp != 0 { // FindIndexed stat'ed the directories from then on
 		e.stamp = repo.stamp
 	}
-	// In the order the repository lists them, that of an index's files (see FileIndex).
-	e.entries = make([]IndexedFile, 0, n)
-	for _, name := range repo.PlatformFiles {
-		e.entries = append(e.entries, IndexedFile{Path: name})
-	}
-	for _, t := range repo.Tenants {
-		for _, name := range t.Files {
-			e.entries = append(e.entries, IndexedFile{Path: name})
-		}
-	}
-	list := make([]sourceFile, n)
-	e.files = make(map[string]*sourceFile, n)
-	for i := range list {
-		list[i] = sourceFile{entry: &e.entries[i], platform: i < platform}
-		e.files[e.entries[i].Path] = &list[i]
-	}
+	e.entries = make([]IndexedFile, n)
+	e.sources = make([]*sourceFile, n)
 	// Each file is stat'ed by its path from the root, opened once (fstatat): the kernel
 	// resolves the root's path once, and no path is made for a file vouched for.
 	var rootDir filestat.Dir
 	if e.indexed && filestat.Supported {
 		rootDir, _ = filestat.OpenDir(repo.Root)
 	}
-	readOne := func(i int) {
-		f := list[i].entry
+	readOne := func(i int, name string) {
+		f := &e.entries[i]
+		f.Path = name
 		var statKnown bool
 		if e.indexed {
-			f.Stat, statKnown = rootDir.Lstat(f.Path) // zero when unknown
+			f.Stat, statKnown = rootDir.Lstat(name) // zero when unknown
 		}
 		if prior != nil && statKnown && i >= platform {
-			if old, ok := prior.file(f.Path, i); ok && old.Stat == f.Stat && old.Stat.Settled(prior.Stamp) {
+			if old, ok := prior.file(name, i); ok && old.Stat == f.Stat && old.Stat.Settled(prior.Stamp) {
 				f.Sum = old.Sum
 				return
 			}
 		}
-		data, err := readFile(filepath.Join(repo.Root, filepath.FromSlash(f.Path)))
-		list[i].once.Do(func() { list[i].data, list[i].err = data, err })
+		data, err := readFile(filepath.Join(repo.Root, filepath.FromSlash(name)))
+		src := e.sourceAt(i)
+		src.once.Do(func() { src.data, src.err = data, err })
 		if e.indexed && err == nil {
 			f.Sum = sha256.Sum256(data)
 		}
 	}
 	// By several goroutines: most of the time is in system calls.
 	workers := 2 * runtime.GOMAXPROCS(0)
-	parallel(0, platform, workers, readOne).Wait()
+	parallel(0, platform, workers, func(i int) { readOne(i, repo.PlatformFiles[i]) }).Wait()
 	var errs []error
-	for i := range platform {
-		errs = append(errs, list[i].err)
+	for _, src := range e.sources[:platform] {
+		errs = append(errs, src.err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		rootDir.Close()
 		return err
 	}
-	tenants := parallel(platform, n, workers, readOne)
+	tenants := parallel(0, len(repo.Tenants), workers, func(k int) {
+		for j, name := range repo.Tenants[k].Files {
+			readOne(e.first[k]+j, name)
+		}
+	})
 	go func() {
 		tenants.Wait()
 		rootDir.Close()
@@ -115,14 +106,47 @@ func (e *Evaluator) readSources(prior *FileIndex) error {
 	e.rest = sync.OnceValue(func() error {
 		tenants.Wait()
 		// Nothing else reads the tenants' files before this returns (source waits).
-		for i := platform; i < n; i++ {
-			if list[i].err != nil {
-				return list[i].err
+		for _, src := range e.sources[platform:] {
+			if src != nil && src.err != nil {
+				return src.err
 			}
 		}
 		return nil
 	})
 	return nil
+}
+
+// sourceAt returns what holds the bytes of the i-th file of e.entries, made if need be.
+func (e *Evaluator) sourceAt(i int) *sourceFile {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sources[i] == nil {
+		e.sources[i] = new(sourceFile)
+	}
+	return e.sources[i]
+}
+
+// file returns the number in e.entries of the repository's file at rel (relative to
+// its root, with forward slashes); false when the repository does not list it.
+func (e *Evaluator) file(rel string) (int, bool) {
+	// In its tenant's directory, found among the tenants sorted by name, as Find lists
+	// them; or among the platform files; or else anywhere.
+	tenants := e.repo.Tenants
+	dir := rel[:max(strings.LastIndexByte(rel, '/'), 0)]
+	if k, ok := slices.BinarySearchFunc(tenants, dir, func(t TenantDir, dir string) int { return strings.Compare(t.Dir, dir) }); ok {
+		if j := slices.Index(tenants[k].Files, rel); j >= 0 {
+			return e.first[k] + j, true
+		}
+	}
+	if i := slices.Index(e.repo.PlatformFiles, rel); i >= 0 {
+		return i, true
+	}
+	for k, t := range tenants {
+		if j := slices.Index(t.Files, rel); j >= 0 {
+			return e.first[k] + j, true
+		}
+	}
+	return 0, false
 }
 
 // parallel calls f(from) … f(to-1) on at most workers goroutines and returns what
@@ -141,18 +165,18 @@ func parallel(from, to, workers int, f func(int)) *sync.WaitGroup {
 	return &wg
 }
 
-// read returns the file's bytes, reading them now if they were vouched for by the index,
-// and then making sure they are what it vouched for: a file that changed since the
-// render began would otherwise be compiled into an entry of the cache under the key of
-// what it held before.
-func (f *sourceFile) read(root string) ([]byte, error) {
+// read returns the bytes of f, the file of entry x, reading them now if they were
+// vouched for by the index, and then making sure they are what it vouched for: a file
+// that changed since the render began would otherwise be compiled into an entry of the
+// cache under the key of what it held before.
+func (f *sourceFile) read(root string, x *IndexedFile) ([]byte, error) {
 	f.once.Do(func() {
-		data, err := readFile(filepath.Join(root, filepath.FromSlash(f.entry.Path)))
+		data, err := readFile(filepath.Join(root, filepath.FromSlash(x.Path)))
 		switch {
 		case err != nil:
 			f.err = err
-		case sha256.Sum256(data) != f.entry.Sum:
-			f.err = fmt.Errorf("%s changed while mlc was reading the repository; run mlc again", f.entry.Path)
+		case sha256.Sum256(data) != x.Sum:
+			f.err = fmt.Errorf("%s changed while mlc was reading the repository; run mlc again", x.Path)
 		default:
 			f.data = data
 		}
@@ -167,11 +191,11 @@ func (e *Evaluator) Sum(rel string) (Sum, bool) {
 	if e.Wait() != nil {
 		return Sum{}, false
 	}
-	f, ok := e.files[rel]
+	i, ok := e.file(rel)
 	if !ok || !e.indexed {
 		return Sum{}, false
 	}
-	return f.entry.Sum, true
+	return e.entries[i].Sum, true
 }
 
 // Index returns the FileIndex of the repository's files as the Evaluator found them, and
@@ -198,14 +222,14 @@ func notRegular(f IndexedFile) bool { return !f.Stat.IsRegular() }
 
 // source returns the bytes of one of the repository's files.
 func (e *Evaluator) source(name string) ([]byte, error) {
-	f, ok := e.files[name]
+	i, ok := e.file(name)
 	if !ok {
 		return nil, fmt.Errorf("%s is not a file of the repository", name)
 	}
-	if !f.platform { // read in the background (see readSources)
+	if i >= len(e.repo.PlatformFiles) { // read in the background (see readSources)
 		if err := e.Wait(); err != nil {
 			return nil, err
 		}
 	}
-	return f.read(e.repo.Root)
+	return e.sourceAt(i).read(e.repo.Root, &e.entries[i])
 }
