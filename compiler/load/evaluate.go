@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -79,6 +80,9 @@ type Evaluator struct {
 	// when the file is read (under mu).
 	mu      sync.Mutex
 	sources []*sourceFile
+	// next is where the tenant file after the one last looked up is (see file): the
+	// tenant's number in the high 32 bits, the file's in the low ones.
+	next atomic.Int64
 	// apart says whether tenants may be evaluated apart from the platform files (see
 	// separable); platformLabels are the platform files' top-level labels.
 	apart           bool

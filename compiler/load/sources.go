@@ -129,12 +129,23 @@ func (e *Evaluator) sourceAt(i int) *sourceFile {
 // file returns the number in e.entries of the repository's file at rel (relative to
 // its root, with forward slashes); false when the repository does not list it.
 func (e *Evaluator) file(rel string) (int, bool) {
-	// In its tenant's directory, found among the tenants sorted by name, as Find lists
-	// them; or among the platform files; or else anywhere.
+	// Next to the tenant file looked up last, as the files are mostly looked up in
+	// order; in its tenant's directory, found among the tenants sorted by name, as Find
+	// lists them; among the platform files; or else anywhere.
 	tenants := e.repo.Tenants
+	next := e.next.Load()
+	k, j := int(next>>32), int(uint32(next))
+	if k < len(tenants) && j == len(tenants[k].Files) { // the next tenant's first
+		k, j = k+1, 0
+	}
+	if k < len(tenants) && j < len(tenants[k].Files) && tenants[k].Files[j] == rel {
+		e.next.Store(int64(k)<<32 | int64(j+1))
+		return e.first[k] + j, true
+	}
 	dir := rel[:max(strings.LastIndexByte(rel, '/'), 0)]
 	if k, ok := slices.BinarySearchFunc(tenants, dir, func(t TenantDir, dir string) int { return strings.Compare(t.Dir, dir) }); ok {
 		if j := slices.Index(tenants[k].Files, rel); j >= 0 {
+			e.next.Store(int64(k)<<32 | int64(j+1))
 			return e.first[k] + j, true
 		}
 	}

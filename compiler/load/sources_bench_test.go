@@ -113,3 +113,27 @@ func BenchmarkReadSources(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSums looks up the sum of each of the 5,000 files, as a compilation does for
+// the cache's keys.
+func BenchmarkSums(b *testing.B) {
+	repo, prior := fleetIndex(b)
+	repo, err := FindIndexed(repo.Root, prior)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := readIndexed(repo, prior)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, t := range repo.Tenants {
+			for _, f := range t.Files {
+				if _, ok := e.Sum(f); !ok {
+					b.Fatal(f)
+				}
+			}
+		}
+	}
+}

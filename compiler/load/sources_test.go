@@ -264,3 +264,53 @@ func TestDirectoryIndex(t *testing.T) {
 		t.Errorf("after changes found %+v, want %+v", changed.Tenants, want.Tenants)
 	}
 }
+
+// TestFileLookup: each file of the repository is found, whatever the order it is looked
+// up in; a path the repository does not list is not.
+func TestFileLookup(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"platform.cue":           apartPlatform,
+		"tenants/defaults.cue":   "package ml\n",
+		"tenants/a/tenant.cue":   "package ml\n\ntenant: owner: \"a@example.com\"\n",
+		"tenants/a/nb.cue":       "package ml\n",
+		"tenants/a-b/tenant.cue": "package ml\n\ntenant: owner: \"ab@example.com\"\n",
+		"tenants/b/tenant.cue":   "package ml\n\ntenant: owner: \"b@example.com\"\n",
+	})
+	repo, err := Find(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := readIndexed(repo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.entries) != 6 {
+		t.Fatalf("%d files", len(e.entries))
+	}
+	var order []int
+	for i := range e.entries {
+		order = append(order, i)
+	}
+	reversed := slices.Clone(order)
+	slices.Reverse(reversed)
+	for _, order := range [][]int{order, reversed, {3, 0, 5, 5, 1, 4, 2, 3}} {
+		for _, i := range order {
+			name := e.entries[i].Path
+			if got, ok := e.file(name); !ok || got != i {
+				t.Errorf("%s: %d, %v; want %d", name, got, ok, i)
+			}
+			want, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := e.source(name); err != nil || string(got) != string(want) {
+				t.Errorf("%s: %q, %v", name, got, err)
+			}
+		}
+	}
+	for _, name := range []string{"tenants/a", "tenants/c/tenant.cue", "cue.mod/module.cue", "tenants/a/tenant.cue/x", ""} {
+		if i, ok := e.file(name); ok {
+			t.Errorf("%q found as %d", name, i)
+		}
+	}
+}
