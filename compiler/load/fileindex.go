@@ -94,16 +94,22 @@ func (x *FileIndex) Dir(path string) (IndexedDir, bool) {
 }
 
 // file is File, looking first at the entry at guess: where the file is when the index
-// lists the same files as the caller does before it, as it mostly does.
+// lists the same files as the caller does before it, as it mostly does. x may be nil.
 func (x *FileIndex) file(path string, guess int) (IndexedFile, bool) {
+	if x == nil {
+		return IndexedFile{}, false
+	}
 	if guess < len(x.Files) && x.Files[guess].Path == path {
 		return x.Files[guess], true
 	}
 	return x.File(path)
 }
 
-// dir is Dir, looking first at the entry at guess (see file).
+// dir is Dir, looking first at the entry at guess (see file). x may be nil.
 func (x *FileIndex) dir(path string, guess int) (IndexedDir, bool) {
+	if x == nil {
+		return IndexedDir{}, false
+	}
 	if guess < len(x.Dirs) && x.Dirs[guess].Path == path {
 		return x.Dirs[guess], true
 	}

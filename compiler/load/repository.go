@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -118,16 +119,18 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 	// thousands, and listing one is mostly waiting on system calls.
 	tenants := make([]TenantDir, len(dirs))
 	errs := make([]error, len(dirs))
-	stats := make([]filestat.Stat, len(dirs)) // zero when not taken
+	// With indexed, each directory's entry for the next index; its stat zero when none
+	// was taken.
+	var listed []IndexedDir
+	if indexed {
+		listed = make([]IndexedDir, len(dirs))
+	}
 	parallel(0, len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
 		rel := TenantsDir + "/" + dirs[i]
 		tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
-		var statKnown bool
-		if indexed {
-			stats[i], statKnown = rootDir.Lstat(rel)
-		}
-		if statKnown && prior != nil {
-			if old, ok := prior.dir(rel, i); ok && old.Stat == stats[i] && old.Stat.Settled(prior.Stamp) {
+		if st, ok := rootDir.Lstat(rel); indexed && ok {
+			listed[i].Stat = st
+			if old, ok := prior.dir(rel, i); ok && old.Stat == st && old.Stat.Settled(prior.Stamp) {
 				tenants[i].Files = old.Files
 				return
 			}
@@ -136,21 +139,23 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 		entries, errs[i] = readDir(root, rel)
 		tenants[i].Files = cueFiles(rel, entries)
 	}).Wait()
-	if indexed {
-		repo.dirs = make([]IndexedDir, 0, len(dirs))
-	}
-	for i, t := range tenants {
+	// The tenants are those with files, and the directories' entries those of the
+	// tenants stat'ed: both kept in place.
+	repo.Tenants, repo.dirs = tenants[:0], listed[:0]
+	for i := range tenants {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
+		t := tenants[i]
 		if len(t.Files) == 0 {
 			continue
 		}
-		repo.Tenants = append(repo.Tenants, t)
-		if stats[i].IsDir() {
-			repo.dirs = append(repo.dirs, IndexedDir{Path: t.Dir, Stat: stats[i], Files: t.Files})
+		if indexed && listed[i].Stat.IsDir() {
+			repo.dirs = append(repo.dirs, IndexedDir{Path: t.Dir, Stat: listed[i].Stat, Files: t.Files})
 		}
+		repo.Tenants = append(repo.Tenants, t)
 	}
+	repo.Tenants, repo.dirs = slices.Clip(repo.Tenants), slices.Clip(repo.dirs)
 	var l diag.List
 	if len(repo.PlatformFiles) == 0 {
 		l.Errorf(diag.Position{File: "platform.cue"}, "",
