@@ -33,9 +33,9 @@ type FileIndex struct {
 	// Stamp is when the stats were taken, in nanoseconds since 1970; a stat is trusted
 	// only when it is settled at Stamp (filestat.Stat.Settled).
 	Stamp int64
-	// Files are the files, sorted by Path (see above).
+	// Files are the files, sorted by Path as above (File needs them so).
 	Files []IndexedFile
-	// Dirs are the tenant directories, sorted by Path (see above).
+	// Dirs are the tenant directories, sorted by Path as above (Dir needs them so).
 	Dirs []IndexedDir
 }
 

@@ -128,11 +128,13 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 	parallel(0, len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
 		rel := TenantsDir + "/" + dirs[i]
 		tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
-		if st, ok := rootDir.Lstat(rel); indexed && ok {
-			listed[i].Stat = st
-			if old, ok := prior.dir(rel, i); ok && old.Stat == st && old.Stat.Settled(prior.Stamp) {
-				tenants[i].Files = old.Files
-				return
+		if indexed {
+			if st, ok := rootDir.Lstat(rel); ok {
+				listed[i].Stat = st
+				if old, ok := prior.dir(rel, i); ok && old.Stat == st && old.Stat.Settled(prior.Stamp) {
+					tenants[i].Files = old.Files
+					return
+				}
 			}
 		}
 		var entries []os.DirEntry
