@@ -283,7 +283,8 @@ func (x *FileIndex) UnmarshalBinary(b []byte) error {
 	nfiles, ndirs, nnames, nstrs := d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
 	// Each file, directory and name takes a byte at least: no more are made than the
 	// bytes could hold.
-	if d.bad || nfiles+ndirs+nnames > uint64(len(d.b)) || nstrs > uint64(len(d.b)) {
+	left := uint64(len(d.b))
+	if d.bad || nfiles > left || ndirs > left || nnames > left || nfiles+ndirs+nnames > left || nstrs > left {
 		return errNotFileIndex
 	}
 	// The paths share one copy of the strings (b is the caller's) instead of one each.
