@@ -419,7 +419,7 @@ func TestIndexRoundTrip(t *testing.T) {
 		}
 		b := buf.Bytes()
 		x := decodeIndex(b, "/out")
-		if x == nil || x.manifest != st || x.files[0].stat != st || x.known(1) || x.summed(1) || x.known(2) || !x.summed(2) || x.sum(2)[0] != 2 || x.stamp != -5 {
+		if x == nil || x.manifest != st || x.stat(0) != st || x.known(1) || x.summed(1) || x.known(2) || !x.summed(2) || x.sum(2)[0] != 2 || x.stamp != -5 {
 			t.Fatalf("stat %+v: decodes as %+v", st, x)
 		}
 		// A key's folders are kept only when every file of them is summed.
@@ -456,7 +456,7 @@ func TestLargeIndexRoundTrip(t *testing.T) {
 	}
 	for i, f := range files {
 		e := entry(i)
-		if x.paths[i] != f.Path || x.known(i) != e.known || x.summed(i) != e.summed || e.known && x.files[i].stat != e.stat || e.summed && !bytes.Equal(x.sum(i), e.sum[:]) {
+		if x.paths[i] != f.Path || x.known(i) != e.known || x.summed(i) != e.summed || e.known && x.stat(i) != e.stat || e.summed && !bytes.Equal(x.sum(i), e.sum[:]) {
 			t.Fatalf("file %d reads back as %q %+v", i, x.paths[i], x.entry(i))
 		}
 	}

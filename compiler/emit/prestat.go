@@ -87,7 +87,7 @@ func (c *indexCheck) look(f *indexFolder) {
 			name = name[len(f.dir)+1:]
 		}
 		st, ok := d.Lstat(name)
-		c.held[j] = ok && st == c.x.files[j].stat
+		c.held[j] = ok && st == c.x.stat(j)
 	}
 }
 

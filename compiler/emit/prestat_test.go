@@ -155,7 +155,7 @@ func TestPrestatEditAfterLook(t *testing.T) {
 			if x == nil {
 				t.Fatal("no index")
 			}
-			if st, ok := filestat.Lstat(path); ok && x.known(edited) && x.files[edited].stat == st {
+			if st, ok := filestat.Lstat(path); ok && x.known(edited) && x.stat(edited) == st {
 				t.Fatal("the index records the stat of the edited file")
 			}
 			for i, look := range []bool{false, true, true} {

@@ -381,7 +381,7 @@ func (w *dirWriter) compare(files []File, x *index, inOrder bool, check *indexCh
 		}
 		if x != nil {
 			j := x.fileOf(i, f.Path, inOrder)
-			if j >= 0 && check.held[j] && x.files[j].stat.IsFile(w.perm) && string(x.sum(j)) == string(e.sum[:]) {
+			if j >= 0 && check.held[j] && x.stat(j).IsFile(w.perm) && string(x.sum(j)) == string(e.sum[:]) {
 				c.same[i], c.vouched[i] = true, int32(j)
 				return
 			}
