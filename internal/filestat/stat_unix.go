@@ -72,8 +72,9 @@ func OpenDir(p string) (Dir, bool) {
 	}
 }
 
-// Lstat returns the stat of the file of that name in d (a name, not a path), without
-// following a symlink: the same as Lstat of the file's path; false when there is none.
+// Lstat returns the stat of the file of that name in d, or at that path relative to d,
+// without following a symlink: the same as Lstat of the file's path; false when there
+// is none.
 func (d Dir) Lstat(name string) (Stat, bool) {
 	if !d.open {
 		return Stat{}, false
