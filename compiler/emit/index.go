@@ -156,13 +156,6 @@ func (x *index) trusts(st fileStat) bool {
 	return st.Settled(x.stamp)
 }
 
-// checkable tells whether the j-th file's recorded stat is worth comparing with the
-// file's: it is known and trusted, so that a file whose Lstat gives that stat holds the
-// bytes of the recorded sum.
-func (x *index) checkable(j int) bool {
-	return x.known(j) && x.trusts(x.stat(j))
-}
-
 // lists tells whether the index lists exactly the files, in their order.
 func (x *index) lists(files []File) bool {
 	if x == nil || len(x.paths) != len(files) {

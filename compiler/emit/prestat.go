@@ -19,8 +19,8 @@ type indexCheck struct {
 	root    string // the output directory
 	x       *index
 	folders []indexFolder
-	// held[j] is set when the j-th file of x is checkable and the file at its path had
-	// exactly the recorded stat.
+	// held[j] is set when the j-th file of x has a known stat, settled before x was
+	// stamped (x.trusts), and the file at its path had exactly that stat.
 	held    []bool
 	next    atomic.Int64 // the next folder to look at
 	pending sync.WaitGroup
@@ -65,13 +65,17 @@ func (c *indexCheck) work() {
 	}
 }
 
-// look takes the lstat of the checkable files of the folder, which is opened only if
-// there is one.
+// look takes the lstat of the files of the folder whose recorded stats are trusted;
+// the folder is opened only if there is one.
 func (c *indexCheck) look(f *indexFolder) {
 	var d filestat.Dir
 	opened := false
 	for j := f.start; j < f.end; j++ {
-		if !c.x.checkable(j) {
+		if !c.x.known(j) {
+			continue
+		}
+		recorded := c.x.stat(j)
+		if !c.x.trusts(recorded) {
 			continue
 		}
 		if !opened {
@@ -87,7 +91,7 @@ func (c *indexCheck) look(f *indexFolder) {
 			name = name[len(f.dir)+1:]
 		}
 		st, ok := d.Lstat(name)
-		c.held[j] = ok && st == c.x.stat(j)
+		c.held[j] = ok && st == recorded
 	}
 }
 
