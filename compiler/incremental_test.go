@@ -783,6 +783,10 @@ func TestRenderOverHeldFolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	render("files of omitted tenants edited and removed", 5)
+	if err := os.RemoveAll(out); err != nil {
+		t.Fatal(err)
+	}
+	render("the whole tree removed", 0) // no tree, nothing held
 	if err := os.Remove(index); err != nil {
 		t.Fatal(err)
 	}
