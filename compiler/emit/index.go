@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -83,9 +84,10 @@ type index struct {
 	manifestKnown bool
 	// b holds the index file's bytes, which never change: the paths are strings over
 	// them, and the sums are read from them. They may be the file mapped into memory,
-	// unmapped once the index is unreachable: nothing may keep a slice of them, or a
-	// path, without keeping the index.
-	b []byte
+	// unmapped once the index is unreachable unless kept (keep): nothing may keep a
+	// slice of them, or a path, without keeping the index, or keeping them.
+	b    []byte
+	kept *atomic.Bool // set by keep; nil when b is not mapped
 	// paths and files are the files in the order of the tree written.
 	paths []string
 	files []indexFile
@@ -105,6 +107,17 @@ type index struct {
 // 25,000 files is a fifth of a megabyte, not one and a half.
 type indexFile struct {
 	statAt, sumAt uint32
+}
+
+// keep keeps the index's bytes for as long as the process runs, so that its paths may
+// be handed out as they are: the tree laid out from an index (BuildOver) takes its
+// paths, tens of thousands, which would cost a copy each run otherwise. A mapped index
+// is a few megabytes of the page cache; mlc replaces an index file by renaming a new
+// one over it, never in place, so the mapping holds the old bytes.
+func (x *index) keep() {
+	if x.kept != nil {
+		x.kept.Store(true)
+	}
 }
 
 // known tells whether the j-th file's stat and sum are recorded.
@@ -217,8 +230,12 @@ func readIndex(p, dir string) *index {
 		return nil
 	}
 	if mapped {
-		// Nothing keeps a slice of the bytes, or a path, without the index.
-		runtime.AddCleanup(x, func(unmap func()) { unmap() }, unmap)
+		x.kept = new(atomic.Bool)
+		runtime.AddCleanup(x, func(kept *atomic.Bool) {
+			if !kept.Load() {
+				unmap()
+			}
+		}, x.kept)
 	}
 	x.modTime = info.ModTime()
 	return x

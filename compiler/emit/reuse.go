@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"sync"
-	"unsafe"
 
 	"github.com/mlc-gitops/mlc/compiler"
 )
@@ -29,23 +28,10 @@ type reusedFolder struct {
 }
 
 // layOut fills files, the folder's places in the tree, with the paths the index
-// recorded. The paths are copied, in one allocation: the index's bytes may be a mapped
-// file, released with the index.
+// recorded, which are the index's own strings: the index is kept (index.keep).
 func (r *reusedFolder) layOut(files []File) {
-	n := 0
-	for j := r.start; j < r.end; j++ {
-		n += len(r.x.paths[j])
-	}
-	all := make([]byte, 0, n)
-	for j := r.start; j < r.end; j++ {
-		all = append(all, r.x.paths[j]...)
-	}
-	paths := unsafe.String(unsafe.SliceData(all), len(all)) // all is not written again
-	at := 0
 	for k := range files {
-		p := paths[at : at+len(r.x.paths[r.start+k])]
-		at += len(p)
-		files[k] = File{Path: p, reused: r, at: k}
+		files[k] = File{Path: r.x.paths[r.start+k], reused: r, at: k}
 	}
 }
 

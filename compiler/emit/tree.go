@@ -141,7 +141,11 @@ func BuildDeferred(res *compiler.Result) (*Tree, error) {
 // tenant's objects; those are read (compiler.Tenant.Load) only for a file that must be
 // written. A nil p, or a tenant the index does not hold, has its objects read.
 func BuildOver(res *compiler.Result, p *Prestat) (*Tree, error) {
-	return build(res, p.readIndex(), runtime.GOMAXPROCS(0))
+	x := p.readIndex()
+	if x != nil {
+		x.keep() // the tree takes its paths
+	}
+	return build(res, x, runtime.GOMAXPROCS(0))
 }
 
 // folder is one folder of objects in the tree: the unit of parallel encoding.
