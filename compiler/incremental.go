@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
@@ -154,11 +155,11 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 		workers = 2 * runtime.GOMAXPROCS(0) // reading entries is much in system calls
 	}
 	found := make([]*tenantResult, len(wanted))
-	next := make(chan int)
+	var next atomic.Int64 // the next tenant of wanted to look up
 	var wg sync.WaitGroup
 	for range min(workers, len(wanted)) {
 		wg.Go(func() {
-			for i := range next {
+			for i := int(next.Add(1)) - 1; i < len(wanted); i = int(next.Add(1)) - 1 {
 				start := time.Now()
 				k := inc.keys[wanted[i]]
 				omit := inc.omit != nil && inc.omit(wanted[i], k)
@@ -180,10 +181,6 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 			}
 		})
 	}
-	for i := range wanted {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	for i, t := range wanted {
 		if found[i] != nil {

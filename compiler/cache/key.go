@@ -24,19 +24,31 @@ func (k Key) String() string { return hex.EncodeToString(k[:]) }
 
 // Hasher builds a Key. Every field is written with its length first, so that no two
 // different sequences of fields hash alike.
-type Hasher struct{ h hash.Hash }
+type Hasher struct {
+	h   hash.Hash
+	buf []byte
+}
 
 // NewHasher starts a key.
 func NewHasher() *Hasher { return &Hasher{h: sha256.New()} }
 
 // Bytes adds a field.
 func (h *Hasher) Bytes(b []byte) {
-	h.h.Write(binary.AppendUvarint(nil, uint64(len(b))))
+	h.length(len(b))
 	h.h.Write(b)
 }
 
 // String adds a field.
-func (h *Hasher) String(s string) { h.Bytes([]byte(s)) }
+func (h *Hasher) String(s string) {
+	h.length(len(s))
+	h.buf = append(h.buf[:0], s...) // the hash takes bytes: copied into one buffer
+	h.h.Write(h.buf)
+}
+
+func (h *Hasher) length(n int) {
+	h.buf = binary.AppendUvarint(h.buf[:0], uint64(n))
+	h.h.Write(h.buf)
+}
 
 // Key returns the key of the fields added so far.
 func (h *Hasher) Key() Key {
