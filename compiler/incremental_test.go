@@ -265,6 +265,22 @@ func dirFiles(t *testing.T, dir string) map[string]string {
 	return m
 }
 
+// sameAsCold checks that out holds, byte for byte and mode for mode, what a render of
+// repo without the cache writes into an empty directory.
+func sameAsCold(t *testing.T, step, repo, out string) {
+	t.Helper()
+	cold := t.TempDir()
+	renderTo(t, repo, compiler.Options{NoCache: true}, cold)
+	if got, want := dirFiles(t, out), dirFiles(t, cold); !reflect.DeepEqual(got, want) {
+		for rel := range want {
+			if got[rel] != want[rel] {
+				t.Errorf("%s: %s differs from a cold render's", step, rel)
+			}
+		}
+		t.Errorf("%s: the directory differs from a cold render's (%d files, want %d)", step, len(got), len(want))
+	}
+}
+
 // TestWarmRenderDirIsCold renders into one directory again and again, with the cache
 // and the objects' YAML kept in it, as mlc render -o DIR does, and compares every byte
 // of the directory with a render without the cache into an empty one: after nothing
@@ -283,16 +299,7 @@ func TestWarmRenderDirIsCold(t *testing.T) {
 		if res.Stats.Evaluated != wantEvaluated {
 			t.Errorf("%s: %d tenants evaluated, want %d", step, res.Stats.Evaluated, wantEvaluated)
 		}
-		cold := t.TempDir()
-		renderTo(t, repo, compiler.Options{NoCache: true}, cold)
-		if got, want := dirFiles(t, out), dirFiles(t, cold); !reflect.DeepEqual(got, want) {
-			for rel := range want {
-				if got[rel] != want[rel] {
-					t.Errorf("%s: %s differs from a cold render's", step, rel)
-				}
-			}
-			t.Errorf("%s: the directory differs from a cold render's (%d files, want %d)", step, len(got), len(want))
-		}
+		sameAsCold(t, step, repo, out)
 	}
 	compare("cold", 6)
 	compare("warm", 0)
@@ -750,16 +757,7 @@ func TestRenderOverHeldFolders(t *testing.T) {
 		if err := tree.WriteDir(out, append(opts, emit.WithPrestat(p))...); err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
-		cold := t.TempDir()
-		renderTo(t, repo, compiler.Options{NoCache: true}, cold)
-		if got, want := dirFiles(t, out), dirFiles(t, cold); !reflect.DeepEqual(got, want) {
-			for rel := range want {
-				if got[rel] != want[rel] {
-					t.Errorf("%s: %s differs from a cold render's", step, rel)
-				}
-			}
-			t.Errorf("%s: the directory differs from a cold render's (%d files, want %d)", step, len(got), len(want))
-		}
+		sameAsCold(t, step, repo, out)
 	}
 	render("cold", 0)
 	render("warm", 5)
