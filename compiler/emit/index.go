@@ -17,6 +17,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/internal/filestat"
+	"github.com/mlc-gitops/mlc/internal/wire"
 )
 
 // The stat index lets WriteDir tell that a file it wrote before is unchanged without
@@ -125,8 +126,8 @@ func (x *index) known(j int) bool { return x.files[j].statAt != 0 }
 
 // stat returns the recorded stat of the j-th file, which must be known.
 func (x *index) stat(j int) fileStat {
-	d := indexDecoder{b: x.b[x.files[j].statAt:]}
-	return d.stat()
+	d := wire.Reader{B: x.b[x.files[j].statAt:]}
+	return d.Stat()
 }
 
 // summed tells whether the j-th file's sum is recorded.
@@ -251,14 +252,14 @@ func decodeIndex(b []byte, dir string) *index {
 	if sha256.Sum256(body) != [sha256.Size]byte(b[len(body):]) {
 		return nil
 	}
-	d := indexDecoder{b: body[len(indexMagic):]}
-	if string(d.bytes()) != dir {
+	d := &wire.Reader{B: body[len(indexMagic):]}
+	if string(d.Bytes()) != dir {
 		return nil
 	}
-	x := &index{b: b, stamp: d.varint()}
-	x.manifest, x.manifestKnown = d.optionalStat()
-	n := d.uvarint()
-	if d.bad || n > uint64(len(d.b)/2) { // an entry takes two bytes at least
+	x := &index{b: b, stamp: d.Varint()}
+	x.manifest, x.manifestKnown = optionalStat(d)
+	n := d.Uvarint()
+	if d.Bad || n > uint64(len(d.B)/2) { // an entry takes two bytes at least
 		return nil
 	}
 	// The paths are strings over b, not copies: b is not changed after, and a copy of
@@ -267,112 +268,75 @@ func decodeIndex(b []byte, dir string) *index {
 	x.paths = make([]string, n)
 	x.files = make([]indexFile, n)
 	for j := range x.files {
-		p := d.bytes()
-		if d.bad {
+		p := d.Bytes()
+		if d.Bad {
 			return nil
 		}
-		at := len(body) - len(d.b) - len(p)
+		at := len(body) - len(d.B) - len(p)
 		x.paths[j] = all[at : at+len(p)]
 		e := &x.files[j]
 		summed := false
-		switch d.uvarint() {
+		switch d.Uvarint() {
 		case 0:
 		case 1:
-			e.statAt, summed = uint32(len(body)-len(d.b)), true
-			d.stat()
+			e.statAt, summed = uint32(len(body)-len(d.B)), true
+			d.Stat()
 		case 2:
 			summed = true
 		default:
 			return nil
 		}
 		if summed {
-			if len(d.b) < sha256.Size {
+			if len(d.B) < sha256.Size {
 				return nil
 			}
-			e.sumAt = uint32(len(body) - len(d.b))
-			d.b = d.b[sha256.Size:]
+			e.sumAt = uint32(len(body) - len(d.B))
+			d.B = d.B[sha256.Size:]
 		}
 	}
-	folders := d.uvarint()
-	if d.bad || folders > uint64(len(d.b)/(2+sha256.Size)) {
+	folders := d.Uvarint()
+	if d.Bad || folders > uint64(len(d.B)/(2+sha256.Size)) {
 		return nil
 	}
 	x.folders = make([]keyedFolder, folders)
 	for i := range x.folders {
 		f := &x.folders[i]
-		start, n := d.uvarint(), d.uvarint()
-		if d.bad || len(d.b) < sha256.Size || start+n > uint64(len(x.files)) || n == 0 {
+		start, n := d.Uvarint(), d.Uvarint()
+		if d.Bad || len(d.B) < sha256.Size || start+n > uint64(len(x.files)) || n == 0 {
 			return nil
 		}
 		f.start, f.end = int(start), int(start+n)
-		f.key = Key(d.b[:sha256.Size])
-		d.b = d.b[sha256.Size:]
+		f.key = Key(d.B[:sha256.Size])
+		d.B = d.B[sha256.Size:]
 		for j := f.start; j < f.end; j++ {
 			if !x.summed(j) {
 				return nil
 			}
 		}
 	}
-	if d.bad || len(d.b) != 0 {
+	if d.Bad || len(d.B) != 0 {
 		return nil
 	}
 	return x
 }
 
-// indexDecoder reads an index's fields; bad records that one was not there.
-type indexDecoder struct {
-	b   []byte
-	bad bool
-}
-
-func (d *indexDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.bad = true
-		d.b = nil
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *indexDecoder) varint() int64 {
-	u := d.uvarint()
-	return int64(u>>1) ^ -int64(u&1)
-}
-
-func (d *indexDecoder) bytes() []byte {
-	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.bad = true
-		d.b = nil
-		return nil
-	}
-	b := d.b[:n:n]
-	d.b = d.b[n:]
-	return b
-}
-
 // optionalStat reads a known flag and, when set, a stat.
-func (d *indexDecoder) optionalStat() (fileStat, bool) {
-	switch d.uvarint() {
+func optionalStat(d *wire.Reader) (fileStat, bool) {
+	switch d.Uvarint() {
 	case 0:
 		return fileStat{}, false
 	case 1:
-		return d.stat(), !d.bad
+		return d.Stat(), !d.Bad
 	}
-	d.bad = true
+	d.Bad = true
 	return fileStat{}, false
-}
-
-func (d *indexDecoder) stat() fileStat {
-	return fileStat{Size: d.uvarint(), Mode: d.uvarint(), Dev: d.uvarint(), Ino: d.uvarint(), Mtime: d.varint(), Ctime: d.varint()}
 }
 
 // writeIndex writes the index of dir stamped at stamp, with the ManifestFile's stat
 // when known, for each file what entry returns of it, and the keyed folders of the keys
-// whose folders' files are all summed. It is written as it is put together, through a small buffer:
-// an index is megabytes, and memory first touched costs more than a few more writes.
+// whose folders' files are all summed. It is written as it is put together, through a
+// small buffer: an index is megabytes, and memory first touched costs more than a few
+// more writes.
 func writeIndex(w io.Writer, dir string, stamp int64, manifest fileStat, manifestKnown bool, files []File, entry func(i int) indexEntry, folders []keyedFolder) error {
 	const flushAt = 60 << 10
 	b := make([]byte, 0, 64<<10)
@@ -386,7 +350,7 @@ func writeIndex(w io.Writer, dir string, stamp int64, manifest fileStat, manifes
 		b = b[:0]
 	}
 	b = append(b, indexMagic...)
-	b = appendIndexString(b, dir)
+	b = wire.AppendBytes(b, dir)
 	b = binary.AppendVarint(b, stamp)
 	b = appendOptionalStat(b, manifest, manifestKnown)
 	b = binary.AppendUvarint(b, uint64(len(files)))
@@ -397,7 +361,7 @@ func writeIndex(w io.Writer, dir string, stamp int64, manifest fileStat, manifes
 		if len(b)+len(f.Path)+128 > cap(b) {
 			flush()
 		}
-		b = appendIndexString(b, f.Path)
+		b = wire.AppendBytes(b, f.Path)
 		switch {
 		case e.known:
 			b = appendOptionalStat(b, e.stat, true)
@@ -443,21 +407,11 @@ func writeIndex(w io.Writer, dir string, stamp int64, manifest fileStat, manifes
 	return err
 }
 
-func appendIndexString(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-}
-
 func appendOptionalStat(b []byte, st fileStat, known bool) []byte {
 	if !known {
 		return append(b, 0)
 	}
-	b = append(b, 1)
-	b = binary.AppendUvarint(b, st.Size)
-	b = binary.AppendUvarint(b, st.Mode)
-	b = binary.AppendUvarint(b, st.Dev)
-	b = binary.AppendUvarint(b, st.Ino)
-	b = binary.AppendVarint(b, st.Mtime)
-	return binary.AppendVarint(b, st.Ctime)
+	return wire.AppendStat(append(b, 1), st)
 }
 
 // removeIndex removes the index file p, if there is one.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mlc-gitops/mlc/internal/wire"
 )
 
 // indexTree is a tree of two clusters with a few tenant folders.
@@ -239,14 +241,14 @@ func TestIndexIgnoredWhenNotThisDirs(t *testing.T) {
 		}},
 		{"entries past the end", func(p string, b []byte) error {
 			// A well-formed sum over an entry count far beyond the data.
-			d := indexDecoder{b: b[len(indexMagic) : len(b)-sha256.Size]}
-			d.bytes()
-			d.varint()
-			d.optionalStat()
-			head := len(b) - sha256.Size - len(d.b)
+			d := &wire.Reader{B: b[len(indexMagic) : len(b)-sha256.Size]}
+			d.Bytes()
+			d.Varint()
+			optionalStat(d)
+			head := len(b) - sha256.Size - len(d.B)
 			out := append(bytes.Clone(b[:head]), 0xff, 0xff, 0x03)
-			d.uvarint()
-			out = append(out, d.b...)
+			d.Uvarint()
+			out = append(out, d.B...)
 			return os.WriteFile(p, resum(append(out, make([]byte, sha256.Size)...)), 0o644)
 		}},
 		{"a folder", func(p string, _ []byte) error {

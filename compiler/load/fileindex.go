@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math/bits"
 	"slices"
 	"strings"
 
 	"github.com/mlc-gitops/mlc/internal/filestat"
+	"github.com/mlc-gitops/mlc/internal/wire"
 )
 
 // Sum is the SHA-256 of a file's bytes.
@@ -150,26 +150,26 @@ func (x *FileIndex) MarshalBinary() ([]byte, error) {
 		}
 	}
 	// The size, to the byte: a fleet's index is hundreds of kilobytes.
-	size := len(fileIndexMagic) + len(x.Root) + 1 + varintLen(x.Stamp)
+	size := len(fileIndexMagic) + len(x.Root) + 1 + wire.VarintLen(x.Stamp)
 	strs, names := 0, 0
 	for _, f := range files {
 		strs += len(f.Path)
-		size += uvarintLen(uint64(len(f.Path))) + statLen(f.Stat) + sha256.Size
+		size += wire.UvarintLen(uint64(len(f.Path))) + wire.StatLen(f.Stat) + sha256.Size
 	}
 	for _, d := range dirs {
 		strs += len(d.Path)
 		names += len(d.Files)
-		size += uvarintLen(uint64(len(d.Path))) + statLen(d.Stat) + uvarintLen(uint64(len(d.Files)))
+		size += wire.UvarintLen(uint64(len(d.Path))) + wire.StatLen(d.Stat) + wire.UvarintLen(uint64(len(d.Files)))
 	}
 	for name, ref := range nameRefs(files, dirs) {
-		size += uvarintLen(uint64(ref))
+		size += wire.UvarintLen(uint64(ref))
 		if ref == 0 {
 			strs += len(name)
-			size += uvarintLen(uint64(len(name)))
+			size += wire.UvarintLen(uint64(len(name)))
 		}
 	}
-	size += uvarintLen(uint64(len(files))) + uvarintLen(uint64(len(dirs))) + uvarintLen(uint64(names)) +
-		uvarintLen(uint64(strs)) + strs + sha256.Size
+	size += wire.UvarintLen(uint64(len(files))) + wire.UvarintLen(uint64(len(dirs))) + wire.UvarintLen(uint64(names)) +
+		wire.UvarintLen(uint64(strs)) + strs + sha256.Size
 	b := make([]byte, 0, size)
 	b = append(b, fileIndexMagic...)
 	b = append(b, x.Root...)
@@ -192,12 +192,12 @@ func (x *FileIndex) MarshalBinary() ([]byte, error) {
 	}
 	for _, f := range files {
 		b = binary.AppendUvarint(b, uint64(len(f.Path)))
-		b = appendStat(b, f.Stat)
+		b = wire.AppendStat(b, f.Stat)
 		b = append(b, f.Sum[:]...)
 	}
 	for _, d := range dirs {
 		b = binary.AppendUvarint(b, uint64(len(d.Path)))
-		b = appendStat(b, d.Stat)
+		b = wire.AppendStat(b, d.Stat)
 		b = binary.AppendUvarint(b, uint64(len(d.Files)))
 	}
 	for name, ref := range nameRefs(files, dirs) {
@@ -234,33 +234,6 @@ func nameRefs(files []IndexedFile, dirs []IndexedDir) iter.Seq2[string, int] {
 	}
 }
 
-// statLen is the length of appendStat's encoding of st.
-func statLen(st filestat.Stat) int {
-	return uvarintLen(st.Size) + uvarintLen(st.Mode) + uvarintLen(st.Dev) + uvarintLen(st.Ino) +
-		varintLen(st.Mtime) + varintLen(st.Ctime)
-}
-
-// uvarintLen is the length of binary.AppendUvarint's encoding of n.
-func uvarintLen(n uint64) int { return max(bits.Len64(n)+6, 7) / 7 }
-
-// varintLen is the length of binary.AppendVarint's encoding of n.
-func varintLen(n int64) int {
-	u := uint64(n) << 1
-	if n < 0 {
-		u = ^u
-	}
-	return uvarintLen(u)
-}
-
-func appendStat(b []byte, st filestat.Stat) []byte {
-	b = binary.AppendUvarint(b, st.Size)
-	b = binary.AppendUvarint(b, st.Mode)
-	b = binary.AppendUvarint(b, st.Dev)
-	b = binary.AppendUvarint(b, st.Ino)
-	b = binary.AppendVarint(b, st.Mtime)
-	return binary.AppendVarint(b, st.Ctime)
-}
-
 // errNotFileIndex is what UnmarshalBinary says of anything MarshalBinary did not write.
 var errNotFileIndex = errors.New("not a file index")
 
@@ -278,20 +251,20 @@ func (x *FileIndex) UnmarshalBinary(b []byte) error {
 	if !ok {
 		return errNotFileIndex
 	}
-	d := &byteReader{b: rest}
-	out := FileIndex{Root: string(root), Stamp: d.varint()}
-	nfiles, ndirs, nnames, nstrs := d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
+	d := &wire.Reader{B: rest}
+	out := FileIndex{Root: string(root), Stamp: d.Varint()}
+	nfiles, ndirs, nnames, nstrs := d.Uvarint(), d.Uvarint(), d.Uvarint(), d.Uvarint()
 	// Each file, directory and name takes a byte at least: no more are made than the
 	// bytes could hold.
-	left := uint64(len(d.b))
-	if d.bad || nfiles > left || ndirs > left || nnames > left || nfiles+ndirs+nnames > left || nstrs > left {
+	left := uint64(len(d.B))
+	if d.Bad || nfiles > left || ndirs > left || nnames > left || nfiles+ndirs+nnames > left || nstrs > left {
 		return errNotFileIndex
 	}
 	// The paths share one copy of the strings (b is the caller's) instead of one each.
-	strs := string(d.bytes(nstrs))
+	strs := string(d.Next(nstrs))
 	str := func(n uint64) string {
 		if n > uint64(len(strs)) {
-			d.bad = true
+			d.Bad = true
 			return ""
 		}
 		s := strs[:n]
@@ -301,10 +274,10 @@ func (x *FileIndex) UnmarshalBinary(b []byte) error {
 	out.Files = make([]IndexedFile, nfiles)
 	for i := range out.Files {
 		f := &out.Files[i]
-		f.Path = str(d.uvarint())
-		f.Stat = d.stat()
-		copy(f.Sum[:], d.bytes(sha256.Size))
-		if d.bad || i > 0 && comparePaths(out.Files[i-1].Path, f.Path) >= 0 {
+		f.Path = str(d.Uvarint())
+		f.Stat = d.Stat()
+		copy(f.Sum[:], d.Next(sha256.Size))
+		if d.Bad || i > 0 && comparePaths(out.Files[i-1].Path, f.Path) >= 0 {
 			return errNotFileIndex
 		}
 	}
@@ -313,69 +286,27 @@ func (x *FileIndex) UnmarshalBinary(b []byte) error {
 	free := names
 	for i := range out.Dirs {
 		dir := &out.Dirs[i]
-		dir.Path = str(d.uvarint())
-		dir.Stat = d.stat()
-		n := d.uvarint()
-		if d.bad || n > uint64(len(free)) || i > 0 && comparePaths(out.Dirs[i-1].Path, dir.Path) >= 0 {
+		dir.Path = str(d.Uvarint())
+		dir.Stat = d.Stat()
+		n := d.Uvarint()
+		if d.Bad || n > uint64(len(free)) || i > 0 && comparePaths(out.Dirs[i-1].Path, dir.Path) >= 0 {
 			return errNotFileIndex
 		}
 		dir.Files, free = free[:n:n], free[n:]
 	}
 	for i := range names {
-		switch ref := d.uvarint(); {
+		switch ref := d.Uvarint(); {
 		case ref == 0:
-			names[i] = str(d.uvarint())
+			names[i] = str(d.Uvarint())
 		case ref <= nfiles:
 			names[i] = out.Files[ref-1].Path
 		default:
-			d.bad = true
+			d.Bad = true
 		}
 	}
-	if d.bad || len(d.b) != 0 || len(strs) != 0 || len(free) != 0 {
+	if d.Bad || len(d.B) != 0 || len(strs) != 0 || len(free) != 0 {
 		return errNotFileIndex
 	}
 	*x = out
 	return nil
-}
-
-type byteReader struct {
-	b   []byte
-	bad bool
-}
-
-func (r *byteReader) uvarint() uint64 {
-	n, k := binary.Uvarint(r.b)
-	if k <= 0 {
-		r.bad, r.b = true, nil
-		return 0
-	}
-	r.b = r.b[k:]
-	return n
-}
-
-func (r *byteReader) varint() int64 {
-	n, k := binary.Varint(r.b)
-	if k <= 0 {
-		r.bad, r.b = true, nil
-		return 0
-	}
-	r.b = r.b[k:]
-	return n
-}
-
-func (r *byteReader) bytes(n uint64) []byte {
-	if n > uint64(len(r.b)) {
-		r.bad, r.b = true, nil
-		return nil
-	}
-	out := r.b[:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *byteReader) stat() filestat.Stat {
-	var st filestat.Stat
-	st.Size, st.Mode, st.Dev, st.Ino = r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint()
-	st.Mtime, st.Ctime = r.varint(), r.varint()
-	return st
 }
