@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"slices"
 	"unsafe"
+
+	"github.com/mlc-gitops/mlc/internal/wire"
 )
 
 // The codec writes Go values built of basic types, slices, string-keyed maps and `any`,
@@ -182,58 +184,29 @@ func (e *encoder) value(v reflect.Value) error {
 }
 
 type decoder struct {
-	buf []byte
-	err error
-	// shared makes strings share buf's memory instead of copying it: buf is then never
-	// to be modified.
+	wire.Reader
+	// shared makes strings share B's memory instead of copying it: B is then never to
+	// be modified.
 	shared bool
 }
 
-func (d *decoder) fail() {
-	if d.err == nil {
-		d.err = errCorrupt
-	}
-	d.buf = nil
-}
+func (d *decoder) fail() { d.Bad, d.B = true, nil }
 
 func (d *decoder) byte() byte {
-	if len(d.buf) == 0 {
-		d.fail()
-		return 0
+	if b := d.Next(1); len(b) == 1 {
+		return b[0]
 	}
-	b := d.buf[0]
-	d.buf = d.buf[1:]
-	return b
-}
-
-func (d *decoder) uvarint() uint64 {
-	n, k := binary.Uvarint(d.buf)
-	if k <= 0 {
-		d.fail()
-		return 0
-	}
-	d.buf = d.buf[k:]
-	return n
-}
-
-func (d *decoder) varint() int64 {
-	n, k := binary.Varint(d.buf)
-	if k <= 0 {
-		d.fail()
-		return 0
-	}
-	d.buf = d.buf[k:]
-	return n
+	return 0
 }
 
 // count reads a length written as n+1 (0 for nil); each element takes at least a byte,
 // so a length beyond the bytes left is corruption, not a reason to allocate.
 func (d *decoder) count() (n int, isNil bool) {
-	c := d.uvarint()
+	c := d.Uvarint()
 	if c == 0 {
 		return 0, true
 	}
-	if c-1 > uint64(len(d.buf)) {
+	if c-1 > uint64(len(d.B)) {
 		d.fail()
 		return 0, true
 	}
@@ -241,41 +214,30 @@ func (d *decoder) count() (n int, isNil bool) {
 }
 
 func (d *decoder) string() string {
-	n := d.uvarint()
-	if n > uint64(len(d.buf)) {
+	n := d.Uvarint()
+	if n > uint64(len(d.B)) {
 		d.fail()
 		return ""
 	}
 	var s string
 	if d.shared && n > 0 {
-		s = unsafe.String(&d.buf[0], n)
+		s = unsafe.String(&d.B[0], n)
 	} else {
-		s = string(d.buf[:n])
+		s = string(d.B[:n])
 	}
-	d.buf = d.buf[n:]
+	d.B = d.B[n:]
 	return s
-}
-
-// bytes reads n bytes written as they are.
-func (d *decoder) bytes(n int) []byte {
-	if len(d.buf) < n {
-		d.fail()
-		return make([]byte, n)
-	}
-	b := d.buf[:n]
-	d.buf = d.buf[n:]
-	return b
 }
 
 // digest reads a Digest, written as its bytes.
 func (d *decoder) digest() Digest {
 	var g Digest
-	if len(d.buf) < len(g) {
+	if len(d.B) < len(g) {
 		d.fail()
 		return g
 	}
-	copy(g[:], d.buf)
-	d.buf = d.buf[len(g):]
+	copy(g[:], d.B)
+	d.B = d.B[len(g):]
 	return g
 }
 
@@ -310,13 +272,13 @@ func (d *decoder) any() any {
 	case byte(reflect.String):
 		return d.string()
 	case tagMap:
-		if len(d.buf) > 0 && d.buf[0] == tagAny {
-			d.buf = d.buf[1:]
+		if len(d.B) > 0 && d.B[0] == tagAny {
+			d.B = d.B[1:]
 			return d.mapAny()
 		}
 	case tagSlice:
-		if len(d.buf) > 0 && d.buf[0] == tagAny {
-			d.buf = d.buf[1:]
+		if len(d.B) > 0 && d.B[0] == tagAny {
+			d.B = d.B[1:]
 			n, isNil := d.count()
 			if isNil {
 				return []any(nil)
@@ -352,7 +314,7 @@ func (d *decoder) mapAny() map[string]any {
 
 // value reads into v, a settable value of the type the descriptor gave.
 func (d *decoder) value(v reflect.Value) {
-	if d.err != nil {
+	if d.Bad {
 		return
 	}
 	switch v.Kind() {
@@ -363,16 +325,16 @@ func (d *decoder) value(v reflect.Value) {
 	case reflect.Bool:
 		v.SetBool(d.byte() == 1)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(d.varint())
+		v.SetInt(d.Varint())
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(d.uvarint())
+		v.SetUint(d.Uvarint())
 	case reflect.Float32, reflect.Float64:
-		if len(d.buf) < 8 {
+		if len(d.B) < 8 {
 			d.fail()
 			return
 		}
-		v.SetFloat(math.Float64frombits(binary.LittleEndian.Uint64(d.buf)))
-		d.buf = d.buf[8:]
+		v.SetFloat(math.Float64frombits(binary.LittleEndian.Uint64(d.B)))
+		d.B = d.B[8:]
 	case reflect.String:
 		v.SetString(d.string())
 	case reflect.Slice:

@@ -14,6 +14,7 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/internal/wire"
 )
 
 // Entry is one compiled tenant: what the compiler keeps of it once it has been
@@ -319,8 +320,8 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 			e, err = nil, fmt.Errorf("%w: %v", errCorrupt, r)
 		}
 	}()
-	d := &decoder{buf: head, shared: true}
-	c := &decoder{buf: contents}
+	d := &decoder{Reader: wire.Reader{B: head}, shared: true}
+	c := &decoder{Reader: wire.Reader{B: contents}}
 	yamlOff := 0
 	e = &Entry{Outputs: map[string]*lower.Output{}}
 	n, _ := d.count()
@@ -328,8 +329,8 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 		var dg diag.Diagnostic
 		dg.Severity = diag.Severity(d.string())
 		dg.Pos.File = d.string()
-		dg.Pos.Line = int(d.varint())
-		dg.Pos.Column = int(d.varint())
+		dg.Pos.Line = int(d.Varint())
+		dg.Pos.Column = int(d.Varint())
 		dg.Path = d.string()
 		dg.Message = d.string()
 		e.Diagnostics = append(e.Diagnostics, dg)
@@ -342,13 +343,13 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 	n, _ = d.count()
 	refs := make([]outputRefs, n)
 	for i := range refs {
-		refs[i] = outputRefs{name: d.string(), platform: d.uvarint(), workloads: d.uvarint()}
+		refs[i] = outputRefs{name: d.string(), platform: d.Uvarint(), workloads: d.Uvarint()}
 		out := &lower.Output{}
 		k, _ := d.count()
 		for range k {
 			out.Notes = append(out.Notes, d.string())
 		}
-		if d.err != nil {
+		if d.Bad {
 			return nil, errCorrupt
 		}
 		e.Outputs[refs[i].name] = out
@@ -357,13 +358,13 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 	sizes := make([]int, n)
 	for i := range sizes {
 		// Not d.count: an outline ends with the sizes, before the objects they count.
-		size := d.uvarint()
+		size := d.Uvarint()
 		if size == 0 || size-1 > uint64(len(head)) {
 			d.fail()
 		}
 		sizes[i] = int(size - 1)
 	}
-	if d.err != nil {
+	if d.Bad {
 		return nil, errCorrupt
 	}
 	if mode == readOutline {
@@ -377,7 +378,7 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 				}
 			}
 		}
-		e.outlineLen = len(head) - len(d.buf)
+		e.outlineLen = len(head) - len(d.B)
 		return e, nil
 	}
 	lists := make([][]manifest.Object, n)
@@ -386,7 +387,7 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 	var deferred []manifest.DeferredYAML
 	for i := range lists {
 		k := sizes[i]
-		if k > len(d.buf) { // each object takes a byte at least
+		if k > len(d.B) { // each object takes a byte at least
 			return nil, errCorrupt
 		}
 		lists[i] = make([]manifest.Object, k)
@@ -401,21 +402,21 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 			o.Source = d.string()
 			id := manifest.Ident{APIVersion: d.string(), Kind: d.string(), Name: d.string(), Namespace: d.string()}
 			var sum [sha256.Size]byte
-			yamlLen := int(d.uvarint())
+			yamlLen := int(d.Uvarint())
 			if yamlLen > 0 {
 				yamlLen--
-				copy(sum[:], d.bytes(sha256.Size))
+				copy(sum[:], d.Next(uint64(sha256.Size)))
 				if yamlLen == 0 {
 					return nil, errCorrupt
 				}
 			}
-			size := d.uvarint()
+			size := d.Uvarint()
 			if mode == readWhole || mode == readIdentity {
 				e.digests = append(e.digests, d.digest())
 			} else { // a render does not judge what it read
-				d.bytes(len(Digest{}))
+				d.Next(uint64(len(Digest{})))
 			}
-			if d.err != nil {
+			if d.Bad {
 				return nil, errCorrupt
 			}
 			switch {
@@ -446,13 +447,13 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 				o.Ident = &idents[j]
 				continue
 			}
-			if size > uint64(len(c.buf)) {
+			if size > uint64(len(c.B)) {
 				return nil, errCorrupt
 			}
-			one := &decoder{buf: c.buf[:size:size]}
-			c.buf = c.buf[size:]
+			one := &decoder{Reader: wire.Reader{B: c.B[:size:size]}}
+			c.B = c.B[size:]
 			o.Content = one.mapAny()
-			if one.err != nil || len(one.buf) != 0 {
+			if one.Bad || len(one.B) != 0 {
 				return nil, errCorrupt
 			}
 		}
@@ -471,7 +472,7 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 		out := e.Outputs[r.name]
 		out.Platform, out.Workloads = list(r.platform), list(r.workloads)
 	}
-	if d.err != nil || len(d.buf) != 0 || len(c.buf) != 0 || mode != readIdentity && mode != readDeferred && yamlOff != len(yaml) {
+	if d.Bad || len(d.B) != 0 || len(c.B) != 0 || mode != readIdentity && mode != readDeferred && yamlOff != len(yaml) {
 		return nil, errCorrupt
 	}
 	return e, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mlc-gitops/mlc/internal/atomicfile"
+	"github.com/mlc-gitops/mlc/internal/wire"
 )
 
 // A repository's heads record keeps, for each of its tenants, the key under which the
@@ -369,13 +370,13 @@ func readHeadsTable(f io.ReaderAt, repo string) *heads {
 	if sum != binary.LittleEndian.Uint32(table[n:]) {
 		return nil
 	}
-	d := &decoder{buf: table[:n], shared: true}
+	d := &decoder{Reader: wire.Reader{B: table[:n]}, shared: true}
 	named := d.string()
 	if repo != "" && named != repo {
 		return nil
 	}
-	count := d.uvarint()
-	if count > uint64(len(d.buf)) {
+	count := d.Uvarint()
+	if count > uint64(len(d.B)) {
 		return nil
 	}
 	h := &heads{repo: named, start: int64(headsHeaderLen) + n + 4, keys: make(map[string]Key, count), places: make(map[Key]headPlace, count)}
@@ -383,10 +384,10 @@ func readHeadsTable(f io.ReaderAt, repo string) *heads {
 	for range count {
 		name := d.string()
 		var k Key
-		copy(k[:], d.bytes(len(k)))
-		outline := d.bytes(int(min(d.uvarint(), uint64(len(d.buf)+1))))
-		size := d.uvarint()
-		if d.err != nil || size > 1<<30 {
+		copy(k[:], d.Next(uint64(len(k))))
+		outline := d.Bytes()
+		size := d.Uvarint()
+		if d.Bad || size > 1<<30 {
 			return nil
 		}
 		h.keys[name] = k
@@ -395,7 +396,7 @@ func readHeadsTable(f io.ReaderAt, repo string) *heads {
 		}
 		off += int64(size)
 	}
-	if d.err != nil || len(d.buf) != 0 {
+	if d.Bad || len(d.B) != 0 {
 		return nil
 	}
 	return h
