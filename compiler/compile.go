@@ -150,7 +150,7 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if c != nil {
 		go c.Version() // hashes the executable, if need be, while the platform is evaluated
 		if root, err := filepath.Abs(dir); err == nil {
-			// Read meanwhile too, and decoded for a render that defers the YAML.
+			// Read meanwhile too, as much of it as the compilation wants.
 			c.UseHeads(root, headsUse(opts))
 			files = loadFileIndex(c, root)
 		}
@@ -337,7 +337,7 @@ type tenantResult struct {
 	// cached is true when the result was read from the cache instead of evaluated;
 	// omitted when only its outline was (Options.Omit).
 	cached, omitted bool
-	// objects counts the objects of outputs, also when omitted.
+	// objects counts the objects an omitted result's outputs leave out.
 	objects int
 	// evaluate is the CUE evaluation's time; compile the time spent after it (or
 	// reading the cache entry).
