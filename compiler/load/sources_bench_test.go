@@ -29,6 +29,22 @@ func fleetIndex(b *testing.B) (*Repository, *FileIndex) {
 	return repo, x
 }
 
+// warmFleet is fleetIndex's repository found again with its index, as a warm render
+// finds it, and its files read.
+func warmFleet(b *testing.B) (*Repository, *FileIndex, *Evaluator) {
+	b.Helper()
+	repo, prior := fleetIndex(b)
+	repo, err := FindIndexed(repo.Root, prior)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := readIndexed(repo, prior)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return repo, prior, e
+}
+
 // readIndexed reads the repository's files as NewIndexedEvaluator does, without the
 // worker it builds meanwhile to evaluate them.
 func readIndexed(repo *Repository, prior *FileIndex) (*Evaluator, error) {
@@ -69,15 +85,7 @@ func BenchmarkFileIndexUnmarshal(b *testing.B) {
 // BenchmarkEvaluatorIndex makes the index of 1,000 tenants' files from what a warm
 // evaluator found, and encodes it, as a render saves it.
 func BenchmarkEvaluatorIndex(b *testing.B) {
-	repo, prior := fleetIndex(b)
-	repo, err := FindIndexed(repo.Root, prior)
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := readIndexed(repo, prior)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, _, e := warmFleet(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.Index().MarshalBinary(); err != nil {
@@ -101,11 +109,7 @@ func BenchmarkFindIndexed(b *testing.B) {
 // BenchmarkReadSources looks at the 5,000 files as a warm render does: the platform
 // files are read, the tenants' files stat'ed and vouched for by the index.
 func BenchmarkReadSources(b *testing.B) {
-	repo, prior := fleetIndex(b)
-	repo, err := FindIndexed(repo.Root, prior)
-	if err != nil {
-		b.Fatal(err)
-	}
+	repo, prior, _ := warmFleet(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := readIndexed(repo, prior); err != nil {
@@ -117,15 +121,7 @@ func BenchmarkReadSources(b *testing.B) {
 // BenchmarkSums looks up the sum of each of the 5,000 files, as a compilation does for
 // the cache's keys.
 func BenchmarkSums(b *testing.B) {
-	repo, prior := fleetIndex(b)
-	repo, err := FindIndexed(repo.Root, prior)
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := readIndexed(repo, prior)
-	if err != nil {
-		b.Fatal(err)
-	}
+	repo, _, e := warmFleet(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, t := range repo.Tenants {
