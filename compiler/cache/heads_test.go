@@ -18,6 +18,26 @@ func useHeads(c *Cache, repo string) map[string]Key {
 	return c.LastKeys()
 }
 
+// savedHeads stores the tenants in a new cache and saves the heads record of "/repo"
+// naming them; then it opens the cache again, as the next process does, has it use the
+// record as use says, and returns it with the tenants' keys, which the record must give.
+func savedHeads(t *testing.T, use HeadsUse, names ...string) (*Cache, map[string]Key) {
+	t.Helper()
+	dir := t.TempDir()
+	c, _ := Open(dir)
+	useHeads(c, "/repo")
+	keys := storedTenants(t, c, names...)
+	if err := c.SaveHeads("/repo", keys); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(dir)
+	c.UseHeads("/repo", use)
+	if got := c.LastKeys(); !maps.Equal(got, keys) {
+		t.Fatalf("keys %v, want %v", got, keys)
+	}
+	return c, keys
+}
+
 // storedTenants stores one encoded entry per name in c and returns their keys.
 func storedTenants(t *testing.T, c *Cache, names ...string) map[string]Key {
 	t.Helper()
@@ -213,18 +233,7 @@ func TestTrimKeepsEntriesNamedByHeads(t *testing.T) {
 // TestHeadsNotDecodedAhead: a compilation that does not defer YAML (mlc vet) has the
 // record read but its entries not decoded ahead; they are read from it when wanted.
 func TestHeadsNotDecodedAhead(t *testing.T) {
-	dir := t.TempDir()
-	c, _ := Open(dir)
-	useHeads(c, "/repo")
-	keys := storedTenants(t, c, "vision", "nlp")
-	if err := c.SaveHeads("/repo", keys); err != nil {
-		t.Fatal(err)
-	}
-	c, _ = Open(dir)
-	c.UseHeads("/repo", Heads)
-	if got := c.LastKeys(); !maps.Equal(got, keys) {
-		t.Fatalf("keys %v, want %v", got, keys)
-	}
+	c, keys := savedHeads(t, Heads, "vision", "nlp")
 	if len(c.heads.decoded) != 0 {
 		t.Errorf("%d entries decoded ahead", len(c.heads.decoded))
 	}
@@ -241,18 +250,7 @@ func TestHeadsNotDecodedAhead(t *testing.T) {
 // TestHeadsCopiedWhenNotRead: a compilation that reads only the outlines still saves a
 // record with every head: those it did not read are copied from the record before.
 func TestHeadsCopiedWhenNotRead(t *testing.T) {
-	dir := t.TempDir()
-	c, _ := Open(dir)
-	useHeads(c, "/repo")
-	keys := storedTenants(t, c, "a", "b", "c", "d")
-	if err := c.SaveHeads("/repo", keys); err != nil {
-		t.Fatal(err)
-	}
-	c, _ = Open(dir)
-	c.UseHeads("/repo", Outlines)
-	if got := c.LastKeys(); !maps.Equal(got, keys) {
-		t.Fatalf("keys %v, want %v", got, keys)
-	}
+	c, keys := savedHeads(t, Outlines, "a", "b", "c", "d")
 	if c.heads.all != nil {
 		t.Errorf("the heads were read for outlines only")
 	}
@@ -271,7 +269,7 @@ func TestHeadsCopiedWhenNotRead(t *testing.T) {
 	if err := c.SaveHeads("/repo", keys); err != nil {
 		t.Fatal(err)
 	}
-	c, _ = Open(dir)
+	c, _ = Open(c.dir)
 	c.UseHeads("/repo", Heads)
 	if got := c.LastKeys(); !maps.Equal(got, keys) {
 		t.Fatalf("keys %v, want %v", got, keys)
