@@ -43,6 +43,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 			r.errorf(path, "%s is the tenant's owner, who is already an admin; remove the contributor entry", email)
 		}
 	}
+	r.reservedName(t.Name, p.Policy.ReservedNamespaces)
 	r.labels("tenant.labels", t.Labels)
 	r.annotations("tenant.annotations", t.Annotations)
 	quota := r.newQuota(t.Quota)

@@ -25,6 +25,9 @@ func FromCUE(err error) diag.List { return fromCUE(err, nil) }
 // when no other user file has a position for it.
 func fromCUE(err error, secondary map[string]bool) diag.List {
 	var l diag.List
+	// For a conflict, the other places that declare the field, said after the merge of
+	// disjunctions (which reads the messages as CUE wrote them).
+	also := map[key][]string{}
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
 		msg := cueerrors.Sanitize(e).Error()
@@ -37,14 +40,39 @@ func fromCUE(err error, secondary map[string]bool) diag.List {
 		}
 		path := userPath(strings.Join(e.Path(), "."))
 		positions := append([]token.Pos{e.Position()}, cueerrors.Positions(e)...)
+		pos := userPosition(positions, secondary)
+		if strings.HasPrefix(msg, "conflicting values ") {
+			also[key{pos, path}] = otherPlaces(positions, pos)
+		}
 		l = append(l, diag.Diagnostic{
 			Severity: diag.Error,
-			Pos:      userPosition(positions, secondary),
+			Pos:      pos,
 			Path:     path,
 			Message:  msg,
 		})
 	}
-	return mergeDisjunctions(l).Sort()
+	l = mergeDisjunctions(l)
+	for i, d := range l {
+		if others := also[key{d.Pos, d.Path}]; len(others) > 0 && strings.HasPrefix(d.Message, "conflicting values ") {
+			l[i].Message += " (declared at " + d.Pos.String() + " and " + strings.Join(others, " and ") + ")"
+		}
+	}
+	return l.Sort()
+}
+
+// otherPlaces returns the user files' positions among positions other than pos,
+// formatted, without repeats.
+func otherPlaces(positions []token.Pos, pos diag.Position) []string {
+	var out []string
+	for _, p := range positions {
+		if !p.IsValid() || strings.HasPrefix(p.Filename(), embeddedPrefix) {
+			continue
+		}
+		if s := PositionOf(p).String(); s != pos.String() && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // The regular expressions here are compiled when first needed, not when mlc starts.
@@ -248,7 +276,7 @@ func PositionOf(p token.Pos) diag.Position {
 func Locate(v cue.Value, path string) diag.Position { return locate(v, path, nil) }
 
 func locate(v cue.Value, path string, secondary map[string]bool) diag.Position {
-	sel := cue.ParsePath(path).Selectors()
+	sel := selectors(path)
 	for n := len(sel); n >= 0; n-- {
 		fv := v.LookupPath(cue.MakePath(sel[:n]...))
 		if !fv.Exists() {
@@ -259,6 +287,40 @@ func locate(v cue.Value, path string, secondary map[string]bool) diag.Position {
 		}
 	}
 	return diag.Position{}
+}
+
+// selectors parses a field path as model.Path writes it. cue.ParsePath refuses an empty
+// quoted label (""), which a user can declare, so such a path is split here.
+func selectors(path string) []cue.Selector {
+	if p := cue.ParsePath(path); p.Err() == nil {
+		return p.Selectors()
+	}
+	var sel []cue.Selector
+	for rest := path; rest != ""; rest = strings.TrimPrefix(rest, ".") {
+		if rest[0] == '"' {
+			q, err := strconv.QuotedPrefix(rest)
+			if err != nil {
+				return sel
+			}
+			label, _ := strconv.Unquote(q)
+			sel, rest = append(sel, cue.Str(label)), rest[len(q):]
+		} else {
+			i := strings.IndexAny(rest, ".[")
+			if i < 0 {
+				i = len(rest)
+			}
+			sel, rest = append(sel, cue.ParsePath(rest[:i]).Selectors()...), rest[i:]
+		}
+		for strings.HasPrefix(rest, "[") {
+			j := strings.IndexByte(rest, ']')
+			n, err := strconv.Atoi(rest[1:max(j, 1)])
+			if j < 0 || err != nil {
+				return sel
+			}
+			sel, rest = append(sel, cue.Index(n)), rest[j+1:]
+		}
+	}
+	return sel
 }
 
 func userPositionOf(v cue.Value, secondary map[string]bool) diag.Position {

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -297,8 +298,9 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		res.Diagnostics = append(res.Diagnostics, checkPackages(parsed, parsed[0].Filename, parsed[0].PackageName())...)
 	}
 	if t != nil {
-		res.Diagnostics = append(res.Diagnostics, checkTenantFiles(parsed, t)...)
+		res.Diagnostics = append(res.Diagnostics, checkTenantFiles(parsed, t, e.platformLabels)...)
 	}
+	res.Diagnostics = append(res.Diagnostics, checkEmbeds(parsed)...)
 	if res.Diagnostics.HasErrors() {
 		return res
 	}
@@ -392,6 +394,10 @@ func parseFiles(e *Evaluator, names []string, diags *diag.List) []*ast.File {
 	var parsed []*ast.File
 	for _, name := range names {
 		src, err := e.source(name)
+		if r := (*RefusedFileError)(nil); errors.As(err, &r) {
+			diags.Errorf(diag.Position{File: name}, "", "%s", r.Reason)
+			continue
+		}
 		if err != nil {
 			diags.Errorf(diag.Position{File: name}, "", "%v", err)
 			continue
@@ -422,28 +428,82 @@ func checkPackages(files []*ast.File, wantFile, want string) diag.List {
 }
 
 // checkTenantFiles keeps a tenant directory to its own declarations: platform settings
-// (clusters, defaults, policy) belong in the platform files.
-func checkTenantFiles(files []*ast.File, t *TenantDir) diag.List {
+// (clusters, defaults, policy) belong in the platform files. A tenant file declares
+// fields by name at its top level; anything that could reach another field (a pattern,
+// a computed label, an embedded value or a comprehension) is refused, as is a
+// definition or hidden field the platform files declare too, which the tenant would
+// otherwise add to in its instance.
+func checkTenantFiles(files []*ast.File, t *TenantDir, platformLabels map[string]bool) diag.List {
 	var l diag.List
 	for _, f := range files {
 		if filepath.ToSlash(filepath.Dir(f.Filename)) != t.Dir {
 			continue
 		}
 		for _, d := range f.Decls {
-			field, ok := d.(*ast.Field)
-			if !ok {
-				continue
-			}
-			name, _, err := ast.LabelName(field.Label)
-			if err != nil || strings.HasPrefix(name, "#") || strings.HasPrefix(name, "_") {
-				continue // definitions and hidden fields are the file's own, never output
-			}
-			if !IsTenantField(name) {
-				l.Errorf(PositionOf(field.Pos()), name,
-					"a tenant directory may only declare %s; %q belongs in the platform files at the top of the repository",
-					tenantFields().list, name)
+			if msg := tenantDecl(d, platformLabels); msg != "" {
+				name, _ := topLevelLabel(d)
+				l.Errorf(PositionOf(d.Pos()), name, "%s", msg)
 			}
 		}
+	}
+	return l
+}
+
+// tenantDecl says what is wrong with a top-level declaration of a tenant file, or ""
+// when it may be there.
+func tenantDecl(d ast.Decl, platformLabels map[string]bool) string {
+	switch d := d.(type) {
+	case *ast.Package, *ast.ImportDecl, *ast.Attribute, *ast.CommentGroup, *ast.LetClause:
+		return ""
+	case *ast.EmbedDecl:
+		return "a tenant file may not embed a value at its top level, which could declare any field: declare each field by its name"
+	case *ast.Comprehension:
+		return "a tenant file may not use a comprehension (if, for) at its top level, which could declare any field: use one inside a field, such as notebooks: {for ...}"
+	case *ast.Field:
+		label := d.Label
+		if a, ok := label.(*ast.Alias); ok {
+			if label, ok = a.Expr.(ast.Label); !ok {
+				return "a tenant file must name its top-level fields literally, not compute them: declare each field by its name"
+			}
+		}
+		switch label.(type) {
+		case *ast.Ident, *ast.BasicLit:
+		case *ast.ListLit:
+			return "a tenant file may not declare a pattern constraint ([...]: ...) at its top level, which would apply to the platform's fields too: declare each field by its name"
+		default:
+			return "a tenant file must name its top-level fields literally, not compute them: declare each field by its name"
+		}
+		name, _, err := ast.LabelName(label)
+		switch {
+		case err != nil:
+			return "a tenant file must name its top-level fields literally, not compute them: declare each field by its name"
+		case strings.HasPrefix(name, "#") || strings.HasPrefix(name, "_"):
+			if platformLabels[name] {
+				return fmt.Sprintf("the platform files declare %s: a tenant file may use it, not add to it; give the tenant's own another name", name)
+			}
+			return "" // the file's own definitions and hidden fields, never output
+		case !IsTenantField(name):
+			return fmt.Sprintf("a tenant directory may only declare %s; %q belongs in the platform files at the top of the repository",
+				tenantFields().list, name)
+		}
+		return ""
+	}
+	return "a tenant file may only declare fields at its top level"
+}
+
+// checkEmbeds refuses @embed, which would read files other than the repository's
+// .cue files, and which CUE allows only in a module mlc does not evaluate as one.
+func checkEmbeds(files []*ast.File) diag.List {
+	var l diag.List
+	for _, f := range files {
+		ast.Walk(f, func(n ast.Node) bool {
+			if a, ok := n.(*ast.Attribute); ok {
+				if name, body := a.Split(); name == "embed" || name == "extern" && strings.Contains(body, "embed") {
+					l.Errorf(PositionOf(a.Pos()), "", "mlc reads only the repository's .cue files and does not embed others (@%s): write the value in CUE", name)
+				}
+			}
+			return true
+		}, nil)
 	}
 	return l
 }

@@ -40,7 +40,8 @@ type FileIndex struct {
 }
 
 // IndexedDir is one directory of a FileIndex: its stat, taken before it was listed, and
-// the .cue files listed.
+// the .cue files listed. Only a tenant folder with no folder inside it is indexed (since
+// format 4): a file added deeper would leave its stat as it was.
 type IndexedDir struct {
 	// Path is relative to the repository's root, with forward slashes.
 	Path string
@@ -128,7 +129,7 @@ func dirBefore(a, b IndexedDir) int   { return comparePaths(a.Path, b.Path) }
 // stat, the number of names); and the names, each 1 + the number of the file of that
 // path, or 0 and the length of a string of its own. The numbers are varints; a SHA-256
 // of all that ends it.
-const fileIndexMagic = "mlc file index 3\n"
+const fileIndexMagic = "mlc file index 4\n"
 
 // MarshalBinary encodes the index.
 func (x *FileIndex) MarshalBinary() ([]byte, error) {

@@ -29,8 +29,8 @@ const TenantsDir = "tenants"
 type Repository struct {
 	// Root is the absolute path of the directory holding cue.mod.
 	Root string
-	// PlatformFiles are the .cue files shared by every tenant: those at the root and those
-	// directly in tenants/, relative to Root with forward slashes, sorted.
+	// PlatformFiles are the .cue files shared by every tenant, those at the root,
+	// relative to Root with forward slashes, sorted.
 	PlatformFiles []string
 	// Tenants are the tenant directories, sorted by name.
 	Tenants []TenantDir
@@ -96,17 +96,10 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 		return nil, err
 	}
 	repo.PlatformFiles = cueFiles(".", entries)
-	// tenants/ is listed once, for its platform files and for the tenant directories.
-	entries, err = readDir(root, TenantsDir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	var layout diag.List
+	dirs, err := tenantDirs(root, &layout)
+	if err != nil {
 		return nil, err
-	}
-	repo.PlatformFiles = append(repo.PlatformFiles, cueFiles(TenantsDir, entries)...)
-	dirs := make([]string, 0, len(entries))
-	for _, e := range entries {
-		if e.IsDir() && !ignored(e.Name()) {
-			dirs = append(dirs, e.Name())
-		}
 	}
 	// Each tenant directory is stat'ed by its path from the root, opened once (fstatat):
 	// the kernel resolves the root's path once, and no path is made.
@@ -125,6 +118,8 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 	if indexed {
 		listed = make([]IndexedDir, len(dirs))
 	}
+	// deeper are the .cue files in folders inside each tenant's: never read, so errors.
+	deeper := make([][]string, len(dirs))
 	parallel(0, len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
 		rel := TenantsDir + "/" + dirs[i]
 		tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
@@ -132,7 +127,7 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 			if st, ok := rootDir.Lstat(rel); ok {
 				listed[i].Stat = st
 				if old, ok := prior.dir(rel, i); ok && old.Stat == st && old.Stat.Settled(prior.Stamp) {
-					tenants[i].Files = old.Files
+					tenants[i].Files, listed[i].Files = old.Files, old.Files
 					return
 				}
 			}
@@ -140,6 +135,11 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 		var entries []os.DirEntry
 		entries, errs[i] = readDir(root, rel)
 		tenants[i].Files = cueFiles(rel, entries)
+		var nested bool
+		deeper[i], nested = nestedCUEFiles(root, rel, entries)
+		if !nested && indexed {
+			listed[i].Files = tenants[i].Files // a listing the next index may vouch for
+		}
 	}).Wait()
 	// The tenants are those with files, and the directories' entries those of the
 	// tenants stat'ed: both kept in place.
@@ -149,16 +149,28 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 			return nil, errs[i]
 		}
 		t := tenants[i]
+		for _, f := range deeper[i] {
+			layout.Errorf(diag.Position{File: f}, "",
+				"mlc reads only the .cue files directly in a tenant's folder (%s/), not in folders inside it; a tenant is a folder directly in %s/: move the file",
+				t.Dir, TenantsDir)
+		}
 		if len(t.Files) == 0 {
+			if len(deeper[i]) == 0 {
+				layout.Errorf(diag.Position{File: t.Dir}, "",
+					"holds no .cue files: each folder in %s/ is a tenant, declared in %s/tenant.cue; remove the folder or declare the tenant",
+					TenantsDir, t.Dir)
+			}
 			continue
 		}
-		if indexed && listed[i].Stat.IsDir() {
+		// Only the listing of a folder without folders may be vouched for by its stat: a
+		// file added to a folder inside it leaves the tenant folder's stat as it was.
+		if indexed && listed[i].Stat.IsDir() && listed[i].Files != nil {
 			repo.dirs = append(repo.dirs, IndexedDir{Path: t.Dir, Stat: listed[i].Stat, Files: t.Files})
 		}
 		repo.Tenants = append(repo.Tenants, t)
 	}
 	repo.Tenants, repo.dirs = slices.Clip(repo.Tenants), slices.Clip(repo.dirs)
-	var l diag.List
+	l := layout
 	if len(repo.PlatformFiles) == 0 {
 		l.Errorf(diag.Position{File: "platform.cue"}, "",
 			"no platform files: declare the clusters in platform.cue at the top of the repository (see `mlc init`)")
@@ -171,6 +183,94 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 		return nil, fmt.Errorf("%w: %w", ErrNotRepository, l)
 	}
 	return repo, nil
+}
+
+// tenantDirs lists tenants/ and returns the names of the tenant folders in it, sorted.
+// Anything else there is added to l: a file (a .cue file there is not a platform
+// file, which only the root holds), a symlink or anything else that is not a folder of
+// the repository. Names starting with a dot are skipped, as git's and editors' are.
+func tenantDirs(root string, l *diag.List) ([]string, error) {
+	info, err := os.Lstat(filepath.Join(root, TenantsDir))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case !info.IsDir():
+		l.Errorf(diag.Position{File: TenantsDir}, "",
+			"%s is %s, not a folder: %s/ must be a folder of the repository, holding one folder per tenant", TenantsDir, describeType(info.Mode()), TenantsDir)
+		return nil, nil
+	}
+	entries, err := readDir(root, TenantsDir)
+	if err != nil {
+		return nil, err
+	}
+	dirs := make([]string, 0, len(entries))
+	for _, e := range entries {
+		name, rel := e.Name(), TenantsDir+"/"+e.Name()
+		switch {
+		case strings.HasPrefix(name, "."):
+		case e.IsDir():
+			dirs = append(dirs, name)
+		case e.Type()&fs.ModeSymlink != 0:
+			l.Errorf(diag.Position{File: rel}, "",
+				"is a symlink: a tenant's folder must be a folder of the repository, not a link to one")
+		case strings.HasSuffix(name, ".cue"):
+			l.Errorf(diag.Position{File: rel}, "",
+				"a .cue file in %s/ is neither a tenant's nor the platform's: platform settings go in files at the top of the repository, a tenant's in %s/<tenant>/",
+				TenantsDir, TenantsDir)
+		default:
+			l.Errorf(diag.Position{File: rel}, "",
+				"%s/ holds only tenant folders, one per tenant; this is %s: move it elsewhere", TenantsDir, describeType(e.Type()))
+		}
+	}
+	return dirs, nil
+}
+
+// nestedCUEFiles returns the .cue files in the folders inside the tenant folder rel
+// (whose entries are given), at any depth, and whether there are such folders. Folders
+// whose names start with a dot or an underscore are skipped, as CUE's loader does.
+func nestedCUEFiles(root, rel string, entries []os.DirEntry) (files []string, nested bool) {
+	for _, e := range entries {
+		if !e.IsDir() || ignored(e.Name()) {
+			continue
+		}
+		nested = true
+		top := filepath.Join(root, filepath.FromSlash(rel), e.Name())
+		_ = filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return nil // what cannot be listed cannot be read either
+			case d.IsDir() && p != top && ignored(d.Name()):
+				return fs.SkipDir
+			case !d.IsDir() && !ignored(d.Name()) && strings.HasSuffix(d.Name(), ".cue"):
+				if r, err := filepath.Rel(root, p); err == nil {
+					files = append(files, filepath.ToSlash(r))
+				}
+			}
+			return nil
+		})
+	}
+	return files, nested
+}
+
+// describeType names the kind of file of a mode, for messages.
+func describeType(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case t == 0:
+		return "a file"
+	case t&fs.ModeDir != 0:
+		return "a folder"
+	case t&fs.ModeSymlink != 0:
+		return "a symlink"
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
 }
 
 // dirReads counts the directories listed, for tests.

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,9 +21,77 @@ import (
 // fileReads counts the files read, for tests.
 var fileReads atomic.Int64
 
-func readFile(p string) ([]byte, error) {
+// MaxFileSize is the largest .cue file mlc reads, in bytes: far more than anyone
+// writes by hand, and a bound on what one file can make mlc read.
+const MaxFileSize = 4 << 20
+
+// RefusedFileError is a file of the repository that mlc does not read: a symlink that
+// leaves the repository, a file that is not a regular one (a device, a named pipe), or
+// one larger than MaxFileSize.
+type RefusedFileError struct {
+	// Path is relative to the repository's root, with forward slashes.
+	Path   string
+	Reason string
+}
+
+func (e *RefusedFileError) Error() string { return e.Path + ": " + e.Reason }
+
+// readFile reads the file rel of the repository at root, if it is one mlc reads: a
+// regular file, or a symlink to one inside the repository, of at most MaxFileSize.
+// Whatever else it is, it is neither waited on (a named pipe is opened without
+// blocking) nor read past the limit.
+func readFile(root, rel string) ([]byte, error) {
 	fileReads.Add(1)
-	return os.ReadFile(p)
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	info, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		if p, err = insideRepository(root, p); err != nil {
+			return nil, &RefusedFileError{rel, err.Error()}
+		}
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|openNonBlocking, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &RefusedFileError{rel, fmt.Sprintf("is %s, not a regular file: mlc reads only regular files", describeType(info.Mode()))}
+	}
+	if info.Size() > MaxFileSize {
+		return nil, &RefusedFileError{rel, fmt.Sprintf("is %d bytes, more than the %d bytes a .cue file may have", info.Size(), MaxFileSize)}
+	}
+	// The size may have grown since the stat: what is read stops past the limit.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, &RefusedFileError{rel, fmt.Sprintf("is more than the %d bytes a .cue file may have", MaxFileSize)}
+	}
+	return data, nil
+}
+
+// insideRepository resolves the symlink at p and returns its target when it is in the
+// repository at root; an error saying where it leads otherwise.
+func insideRepository(root, p string) (string, error) {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", fmt.Errorf("is a symlink that cannot be followed: %v", err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	if rel, err := filepath.Rel(realRoot, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", fmt.Errorf("is a symlink to %s, outside the repository: mlc reads only files inside it", target)
+	}
+	return target, nil
 }
 
 // sourceFile holds the bytes of one of the repository's files, once read.
@@ -76,7 +146,7 @@ func (e *Evaluator) readSources(prior *FileIndex) error {
 				return
 			}
 		}
-		data, err := readFile(filepath.Join(repo.Root, filepath.FromSlash(name)))
+		data, err := readFile(repo.Root, name)
 		src := e.sourceAt(i)
 		src.once.Do(func() { src.data, src.err = data, err })
 		if e.indexed && err == nil {
@@ -86,9 +156,12 @@ func (e *Evaluator) readSources(prior *FileIndex) error {
 	// By several goroutines: most of the time is in system calls.
 	workers := 2 * runtime.GOMAXPROCS(0)
 	parallel(0, platform, workers, func(i int) { readOne(i, repo.PlatformFiles[i]) }).Wait()
+	// A file mlc refuses to read is reported at the file when it is parsed.
 	var errs []error
 	for _, src := range e.sources[:platform] {
-		errs = append(errs, src.err)
+		if !refused(src.err) {
+			errs = append(errs, src.err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		rootDir.Close()
@@ -107,13 +180,19 @@ func (e *Evaluator) readSources(prior *FileIndex) error {
 		tenants.Wait()
 		// Nothing else reads the tenants' files before this returns (source waits).
 		for _, src := range e.sources[platform:] {
-			if src != nil && src.err != nil {
+			if src != nil && src.err != nil && !refused(src.err) {
 				return src.err
 			}
 		}
 		return nil
 	})
 	return nil
+}
+
+// refused tells whether err is a file mlc does not read (RefusedFileError).
+func refused(err error) bool {
+	var r *RefusedFileError
+	return errors.As(err, &r)
 }
 
 // sourceAt returns what holds the bytes of the i-th file of e.entries, made if need be.
@@ -182,7 +261,7 @@ func parallel(from, to, workers int, f func(int)) *sync.WaitGroup {
 // cache under the key of what it held before.
 func (f *sourceFile) read(root string, x *IndexedFile) ([]byte, error) {
 	f.once.Do(func() {
-		data, err := readFile(filepath.Join(root, filepath.FromSlash(x.Path)))
+		data, err := readFile(root, x.Path)
 		switch {
 		case err != nil:
 			f.err = err

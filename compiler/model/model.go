@@ -152,8 +152,9 @@ type Toleration struct {
 
 // Policy is what the platform allows.
 type Policy struct {
-	AllowedRegistries []string `json:"allowedRegistries"`
-	Limits            struct {
+	AllowedRegistries  []string `json:"allowedRegistries"`
+	ReservedNamespaces []string `json:"reservedNamespaces"`
+	Limits             struct {
 		Notebook ResourceLimits `json:"notebook"`
 	} `json:"limits"`
 }
