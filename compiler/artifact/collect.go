@@ -50,7 +50,7 @@ func Collect(tree *emit.Tree, flux *model.Flux) []Artifact {
 			rel = strings.Join(parts[2:], "/")
 		case len(parts) == 4 && parts[1] == emit.TenantsDir:
 			a = Artifact{Cluster: parts[0], Tenant: parts[2], Repository: trimScheme(lower.TenantArtifact(flux, parts[0], parts[2]))}
-			a.Inputs = []string{"cue.mod/**", "*.cue", "tenants/*.cue", path.Join("tenants", parts[2], "**")}
+			a.Inputs = []string{"cue.mod/**", "*.cue", path.Join("tenants", parts[2], "**")}
 			rel = parts[3]
 		default:
 			continue

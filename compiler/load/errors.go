@@ -217,6 +217,7 @@ func userPosition(positions []token.Pos, secondary map[string]bool) diag.Positio
 var patterns = []struct{ expr, meaning string }{
 	{`=~"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"`, "a Kubernetes name: lower case letters, digits and '-', starting and ending with a letter or digit"},
 	{`=~"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"`, "an email address"},
+	{`=~"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$|^[a-z0-9][-a-z0-9]*[*]$"`, "a namespace's name, or the start of one followed by *"},
 	{`=~"^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"`, "a Kubernetes quantity such as 500m, 4 or 16Gi"},
 	{`=~"^/"`, "an absolute path"},
 	{`=~"^(string|int|float|bool|list|struct|Artifact|Dataset|Model|Metrics|ClassificationMetrics|SlicedClassificationMetrics|HTML|Markdown)$"`,
