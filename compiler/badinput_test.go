@@ -674,6 +674,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			message: "out of bound <=2147483647",
 		},
 	}
+	cases = append(cases, refusedLaterCases(t)...)
 	if len(cases) < 20 {
 		t.Fatalf("the corpus must keep at least 20 cases, has %d", len(cases))
 	}

@@ -19,12 +19,7 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 	if t.Image == "" {
 		c.errorf(n.Path, "set image for a step, or tasks for a group of steps")
 	} else {
-		image := lower.ResolveImage(c.plat, t.Image)
-		if image == t.Image && !strings.ContainsAny(t.Image, "/:@") {
-			c.errorf(n.Path+".image", "%q is neither in the platform's image catalog (%s) nor a full image reference", t.Image, keyList(c.plat.Defaults.ImageCatalog))
-		} else {
-			c.image(n.Path+".image", image, c.plat.Policy.AllowedRegistries)
-		}
+		c.catalogImage(c.plat, n.Path+".image", t.Image)
 	}
 	for _, name := range slices.Sorted(maps.Keys(t.Inputs)) {
 		c.input(n, name, t.Inputs[name])

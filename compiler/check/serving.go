@@ -188,6 +188,9 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 func (r *reporter) servedModel(path string, m *model.ServedModel, runtimes runtimeIndex) {
 	r.storageURI(path+".storageUri", m.StorageURI)
 	r.envNames(path+".env", m.Env)
+	if m.RuntimeVersion != "" {
+		r.imageTag(path+".runtimeVersion", m.RuntimeVersion)
+	}
 	proto := lower.ServingProtocol(m)
 	what := m.Format
 	if m.Version != "" {

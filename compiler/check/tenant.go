@@ -136,12 +136,7 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 	name := model.NormalizeName(declared)
 	r.dnsLabel(path, name, "notebook name", maxNotebookName)
 
-	image := lower.ResolveImage(p, nb.Image)
-	if image == nb.Image && !strings.ContainsAny(nb.Image, "/:@") {
-		r.errorf(path+".image", "%q is neither in the platform's image catalog (%s) nor a full image reference", nb.Image, keyList(p.Defaults.ImageCatalog))
-	} else {
-		r.image(path+".image", image, p.Policy.AllowedRegistries)
-	}
+	r.catalogImage(p, path+".image", nb.Image)
 
 	cpu, memory := lower.NotebookRequests(p, nb)
 	if q, ok := r.quantity(path+".resources.cpu", cpu); ok {

@@ -72,12 +72,7 @@ func (r *reporter) standaloneJob(p *model.Platform, declared string, job model.T
 // pod running (the most of any backend).
 func (r *reporter) trainingJob(p *model.Platform, path string, job model.TrainingJob, targets []trainingTarget, q *quota) usage {
 	if job.Image != "" {
-		image := lower.ResolveImage(p, samplePlaceholders(job.Image))
-		if image == job.Image && !strings.ContainsAny(job.Image, "/:@") {
-			r.errorf(path+".image", "%q is neither in the platform's image catalog (%s) nor a full image reference", job.Image, keyList(p.Defaults.ImageCatalog))
-		} else {
-			r.image(path+".image", image, p.Policy.AllowedRegistries)
-		}
+		r.catalogImage(p, path+".image", samplePlaceholders(job.Image))
 	}
 	r.trainingShape(path, job)
 	r.trainingEnv(path+".env", job.Env)
