@@ -34,7 +34,7 @@ func TestJudgeImage(t *testing.T) {
 		{"ghcr.io/kubeflowx/y:1", "registry"},
 		{"ghcr.io/upper-host-case-entry/x:1", "registry"}, // the entry's path is not lower case: it allows nothing
 		{"docker.io/bitnami/redis:7", "registry"},
-		{"redis:7", ""}, // docker.io/library/redis
+		{"redis:7", ""},                    // docker.io/library/redis
 		{"registry.local/x:1", "registry"}, // another port is another registry
 		{"evil.io/ghcr.io/example/x:1", "registry"},
 		{"ghcr.io.evil.io/example/x:1", "registry"},
