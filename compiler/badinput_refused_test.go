@@ -90,5 +90,22 @@ func refusedLaterCases(t testing.TB) []struct {
 			path:    "defaults.imageCatalog.py",
 			message: `".." is not a repository name`,
 		},
+		{
+			name:    "a PodDefault named as the one Kubeflow Pipelines keeps in every namespace",
+			changes: map[string]string{nb: baseRepo[nb] + "podDefaults: \"access-ml-pipeline\": env: KF_PIPELINES_SA_TOKEN_PATH: \"/tmp/token\"\n"},
+			pos:     nb + ":7:14",
+			path:    "podDefaults.\"access-ml-pipeline\"",
+			message: "Kubeflow Pipelines keeps PodDefault access-ml-pipeline in every profile namespace, and this one would replace it: choose another name",
+		},
+		{
+			name: "a PodDefault named as one the platform shares",
+			changes: map[string]string{
+				"platform.cue": baseRepo["platform.cue"] + "defaults: sharedPodDefaults: [\"team-s3\"]\n",
+				nb:             baseRepo[nb] + "podDefaults: team_s3: description: \"mine\"\n",
+			},
+			pos:     nb + ":7:14",
+			path:    "podDefaults.team_s3",
+			message: "the platform provides PodDefault team-s3 in every tenant namespace (defaults.sharedPodDefaults), and this one would replace it",
+		},
 	}
 }

@@ -47,7 +47,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	r.annotations("tenant.annotations", t.Annotations)
 	quota := r.newQuota(t.Quota)
 
-	podDefaults := r.podDefaults(d.PodDefaults)
+	podDefaults := r.podDefaults(p, d.PodDefaults)
 	for _, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
 		path := model.Path("notebooks", declared)
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
@@ -104,12 +104,13 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	return r.diags
 }
 
-func (r *reporter) podDefaults(pds map[string]model.PodDefault) map[string]bool {
+func (r *reporter) podDefaults(p *model.Platform, pds map[string]model.PodDefault) map[string]bool {
 	names := map[string]bool{}
 	for _, declared := range slices.Sorted(maps.Keys(pds)) {
 		path := model.Path("podDefaults", declared)
 		name := model.NormalizeName(declared)
 		r.dnsLabel(path, name, "PodDefault name", 63)
+		r.providedPodDefault(p, path, name)
 		names[name] = true
 		pd := pds[declared]
 		r.envNames(path+".env", pd.Env)
