@@ -107,5 +107,86 @@ func refusedLaterCases(t testing.TB) []struct {
 			path:    "podDefaults.team_s3",
 			message: "the platform provides PodDefault team-s3 in every tenant namespace (defaults.sharedPodDefaults), and this one would replace it",
 		},
+		{
+			name:    "a data volume at the notebook's /dev/shm",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tdataVolumes: cache: {mountPath: \"/dev/shm\", size: \"1Gi\"}\n}\n"},
+			pos:     nb + ":5:34",
+			path:    "notebooks.dev.dataVolumes.cache.mountPath",
+			message: "/dev/shm is where the notebook's shared memory (shm) is mounted: mount this volume elsewhere, or set shm: false",
+		},
+		{
+			name:    "a data volume at /dev/shm written another way",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tdataVolumes: cache: {mountPath: \"/data/../dev//shm/\", size: \"1Gi\"}\n}\n"},
+			pos:     nb + ":5:34",
+			path:    "notebooks.dev.dataVolumes.cache.mountPath",
+			message: "/data/../dev//shm/ is where the notebook's shared memory (shm) is mounted",
+		},
+		{
+			name:    "a data volume over the service account token",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tdataVolumes: secrets: {mountPath: \"/var/run/secrets\", existingClaim: \"mine\"}\n}\n"},
+			pos:     nb + ":5:36",
+			path:    "notebooks.dev.dataVolumes.secrets.mountPath",
+			message: "/var/run/secrets would hold /var/run/secrets/kubernetes.io/serviceaccount, where Kubernetes' token of the pod's service account is mounted",
+		},
+		{
+			name:    "a data volume inside a read-only one",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tdataVolumes: {\n\t\tref: {mountPath: \"/ref\", existingClaim: \"ref\", readOnly: true}\n\t\tscratch: {mountPath: \"/ref/scratch\", size: \"1Gi\"}\n\t}\n}\n"},
+			pos:     nb + ":7:24",
+			path:    "notebooks.dev.dataVolumes.scratch.mountPath",
+			message: "/ref/scratch is inside /ref, where data volume ref is mounted read-only",
+		},
+		{
+			name: "a PodDefault's secret where the notebook mounts a data volume",
+			changes: map[string]string{nb: `package ml
+
+podDefaults: aws: secretVolumes: "aws-creds": mountPath: "/data"
+notebooks: dev: {
+	image: "jupyter-scipy"
+	dataVolumes: data: {mountPath: "/data", size: "1Gi"}
+	podDefaults: ["aws"]
+}
+`},
+			pos:     nb + ":7:16",
+			path:    "notebooks.dev.podDefaults[0]",
+			message: "/data is already where data volume data is mounted: a path holds one volume",
+		},
+		{
+			name:    "two secrets of a PodDefault at one path",
+			changes: map[string]string{nb: baseRepo[nb] + "podDefaults: aws: secretVolumes: {a: mountPath: \"/creds\", b: mountPath: \"/creds/\"}\n"},
+			pos:     nb + ":7:73",
+			path:    "podDefaults.aws.secretVolumes.b.mountPath",
+			message: "/creds/ is already where secret a is mounted",
+		},
+		{
+			name:    "a training volume over a runtime's initializer volume",
+			changes: map[string]string{tr: with(t, resnet, "workers:   2", "workers:   2\n\truntime: \"torchtune-llama3.2-1b\"\n\tvolumes: data: {claim: \"data\", mountPath: \"/workspace/data\"}")},
+			pos:     tr + ":8:44",
+			path:    "trainingJobs.resnet.volumes.data.mountPath",
+			message: "/workspace/data is inside /workspace, where the volume runtime torchtune-llama3.2-1b downloads the data set and model into (cluster prod) is mounted",
+		},
+		{
+			name: "an MPI job's volume at the Training Operator's hostfile",
+			changes: map[string]string{
+				"platform.cue": baseRepo["platform.cue"] + "defaults: training: backend: \"training-operator\"\n",
+				tr:             with(t, with(t, resnet, `framework: "pytorch"`, `framework: "mpi"`), "workers:   2", "workers:   2\n\tlauncher: resources: {cpu: 1, memory: \"1Gi\"}\n\tvolumes: hosts: {configMap: \"hosts\", mountPath: \"/etc/mpi\"}"),
+			},
+			pos:     tr + ":8:50",
+			path:    "trainingJobs.resnet.volumes.hosts.mountPath",
+			message: "/etc/mpi is where the Training Operator's MPI hostfile (cluster prod) is mounted",
+		},
+		{
+			name:    "a pipeline step volume at Kubeflow Pipelines' scratch space",
+			changes: map[string]string{pl: pipelineFile("\ttasks: a: {\n\t\timage: \"ghcr.io/acme/a:1\"\n\t\tvolumes: data: {mountPath: \"/s3\", claim: \"data\"}\n\t}\n")},
+			pos:     pl + ":6:30",
+			path:    "pipelines.nightly.tasks.a.volumes.data.mountPath",
+			message: "/s3 is where Kubeflow Pipelines' scratch space for artifacts is mounted",
+		},
+		{
+			name:    "a pipeline step claim inside its secret volume",
+			changes: map[string]string{pl: pipelineFile("\ttasks: a: {\n\t\timage: \"ghcr.io/acme/a:1\"\n\t\tvolumes: {\n\t\t\tcreds: {mountPath: \"/etc/creds\", secret: \"creds\"}\n\t\t\tcache: {mountPath: \"/etc/creds/cache\", claim: \"cache\"}\n\t\t}\n\t}\n")},
+			pos:     pl + ":7:23",
+			path:    "pipelines.nightly.tasks.a.volumes.creds.mountPath",
+			message: "/etc/creds would hold /etc/creds/cache, where volume cache is mounted, but is read-only",
+		},
 	}
 }

@@ -39,14 +39,9 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 			c.errorf(n.Path+"."+model.Path("env", name), "Kubeflow Pipelines fills placeholders only in command and args: the container would get %q as written; pass the value as an argument", v.Value)
 		}
 	}
-	mounts := map[string]string{}
+	c.stepMounts(n.Path, t.Volumes)
 	for _, name := range slices.Sorted(maps.Keys(t.Volumes)) {
 		v := t.Volumes[name]
-		if first, dup := mounts[v.MountPath]; dup {
-			c.errorf(n.Path+"."+model.Path("volumes", name)+".mountPath", "volume %s is also mounted at %s: a path holds one volume", first, v.MountPath)
-		} else {
-			mounts[v.MountPath] = name
-		}
 		set := 0
 		for _, s := range []string{v.Secret, v.ConfigMap, v.Claim} {
 			if s != "" {

@@ -51,6 +51,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	for _, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
 		path := model.Path("notebooks", declared)
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
+		r.notebookMounts(path, d.Notebooks[declared], d.PodDefaults)
 		u.notebooks, u.pods = 1, 1
 		r.charge(quota, "notebook", u, func(field string) string {
 			switch field {
@@ -114,6 +115,7 @@ func (r *reporter) podDefaults(p *model.Platform, pds map[string]model.PodDefaul
 		names[name] = true
 		pd := pds[declared]
 		r.envNames(path+".env", pd.Env)
+		r.podDefaultMounts(path, pd)
 		for _, secret := range slices.Sorted(maps.Keys(pd.SecretVolumes)) {
 			r.dnsLabel(path+"."+model.Path("secretVolumes", secret), secret, "secret name", 63)
 		}
@@ -167,10 +169,6 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 		}
 		u.claims++
 	}
-	mountPaths := map[string]string{}
-	if lower.WorkspaceEnabled(nb) {
-		mountPaths["/home/jovyan"] = "workspace"
-	}
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
 		dv := nb.DataVolumes[key]
 		vpath := path + "." + model.Path("dataVolumes", key)
@@ -186,10 +184,6 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 			}
 			u.claims++
 		}
-		if other, dup := mountPaths[dv.MountPath]; dup {
-			r.errorf(vpath+".mountPath", "%s is already where %s is mounted", dv.MountPath, other)
-		}
-		mountPaths[dv.MountPath] = key
 	}
 	for i, pd := range nb.PodDefaults {
 		if !podDefaults[model.NormalizeName(pd)] && !slices.Contains(p.Defaults.SharedPodDefaults, pd) {

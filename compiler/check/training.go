@@ -77,6 +77,7 @@ func (r *reporter) trainingJob(p *model.Platform, path string, job model.Trainin
 	r.trainingShape(path, job)
 	r.trainingEnv(path+".env", job.Env)
 	r.trainingVolumes(path+".volumes", job.Volumes)
+	r.trainingMounts(p, path, job, targets)
 	r.lifetime(path, job)
 	needsRequests := q.cpu != nil || q.memory != nil
 	if job.Resources == nil && needsRequests {
