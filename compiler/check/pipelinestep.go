@@ -52,9 +52,6 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 			c.errorf(n.Path+"."+model.Path("volumes", name), "mount one of secret, configMap or claim")
 		}
 	}
-	if t.Retry != nil && t.Retry.Factor != nil && *t.Retry.Factor < 1 {
-		c.errorf(n.Path+".retry.factor", "the backoff grows by factor each retry: it must be 1 or more (got %v)", *t.Retry.Factor)
-	}
 	if t.Timeout != "" && lower.DurationSeconds(t.Timeout) < 1 {
 		c.errorf(n.Path+".timeout", "must be a second or more")
 	}
