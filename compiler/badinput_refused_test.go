@@ -279,5 +279,127 @@ notebooks: dev: {
 			path:    "policy.limits.notebook.gpu",
 			message: "must be 0 or more (got -1)",
 		},
+		{
+			name: "a notebook named as a raw endpoint's predictor",
+			changes: map[string]string{
+				nb: "package ml\n\nnotebooks: \"image-captioner-predictor\": image: \"jupyter-scipy\"\n",
+				sv: "package ml\n\nservingEndpoints: \"image-captioner\": {\n\tmode: \"raw\"\n\tcontainer: image: \"ghcr.io/acme/captioner:1\"\n\treplicas: max: 1\n}\n",
+			},
+			pos:     sv + ":3:19",
+			path:    `servingEndpoints."image-captioner"`,
+			message: "Service image-captioner-predictor of serving endpoint image-captioner and of notebook image-captioner-predictor (" + nb + ":3:12) would be one object: KServe (the predictor) makes one, the notebook controller the other; rename one of them",
+		},
+		{
+			name: "a notebook named as a serverless endpoint's predictor, declared after it",
+			changes: map[string]string{nb: `package ml
+
+servingEndpoints: m: {
+	model: {format: "sklearn", storageUri: "s3://b/m"}
+	replicas: max: 1
+}
+notebooks: "m-predictor": image: "jupyter-scipy"
+`},
+			pos:     nb + ":7:12",
+			path:    `notebooks."m-predictor"`,
+			message: "Service m-predictor of notebook m-predictor and of serving endpoint m (" + nb + ":3:19) would be one object: the notebook controller makes one, Knative (the predictor's route) the other",
+		},
+		{
+			name: "a notebook named as a revision of a serverless endpoint",
+			changes: map[string]string{nb: `package ml
+
+servingEndpoints: m: {
+	model: {format: "sklearn", storageUri: "s3://b/m"}
+	replicas: max: 1
+}
+notebooks: "m-predictor-00001": image: "jupyter-scipy"
+`},
+			pos:     nb + ":7:12",
+			path:    `notebooks."m-predictor-00001"`,
+			message: "Service m-predictor-00001 of notebook m-predictor-00001 and of serving endpoint m",
+		},
+		{
+			name: "a notebook and a serverless endpoint of one name",
+			changes: map[string]string{
+				nb: "package ml\n\nnotebooks: m: image: \"jupyter-scipy\"\n",
+				sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\treplicas: max: 1\n}\n",
+			},
+			pos:     sv + ":3:19",
+			path:    "servingEndpoints.m",
+			message: "Service m of serving endpoint m and of notebook m (" + nb + ":3:12) would be one object: KServe (the endpoint's address) makes one, the notebook controller the other",
+		},
+		{
+			name: "two serverless endpoints, one named as the other's transformer",
+			changes: map[string]string{sv: `package ml
+
+servingEndpoints: a: {
+	model: {format: "sklearn", storageUri: "s3://b/a"}
+	transformer: image: "ghcr.io/acme/t:1"
+	replicas: max: 1
+}
+servingEndpoints: "a-transformer": {
+	model: {format: "sklearn", storageUri: "s3://b/b"}
+	replicas: max: 1
+}
+`},
+			pos:     sv + ":8:19",
+			path:    `servingEndpoints."a-transformer"`,
+			message: "Service a-transformer of serving endpoint a-transformer and of serving endpoint a (" + sv + ":3:19) would be one object",
+		},
+		{
+			name: "a notebook and a Kubeflow Trainer job of one name",
+			changes: map[string]string{
+				nb: "package ml\n\nnotebooks: resnet: image: \"jupyter-scipy\"\n",
+				tr: resnet,
+			},
+			pos:     tr + ":3:15",
+			path:    "trainingJobs.resnet",
+			message: "Service resnet of training job resnet and of notebook resnet (" + nb + ":3:12) would be one object: JobSet (Kubeflow Trainer's headless Service for the nodes) makes one, the notebook controller the other",
+		},
+		{
+			name: "a notebook whose pod is a Training Operator job's",
+			changes: map[string]string{
+				"platform.cue": baseRepo["platform.cue"] + "defaults: training: backend: \"training-operator\"\n",
+				nb:             "package ml\n\nnotebooks: \"resnet-worker\": image: \"jupyter-scipy\"\n",
+				tr:             resnet,
+			},
+			pos:     tr + ":3:15",
+			path:    "trainingJobs.resnet",
+			message: "Pod resnet-worker-0 of training job resnet and of notebook resnet-worker (" + nb + ":3:12) would be one object: the Training Operator makes one, the notebook's StatefulSet the other",
+		},
+		{
+			name: "a notebook named as an experiment's suggestion service",
+			changes: map[string]string{
+				nb: "package ml\n\nnotebooks: \"hpo-random\": image: \"jupyter-scipy\"\n",
+				tr: hpo,
+			},
+			pos:     tr + ":3:14",
+			path:    "experiments.hpo",
+			message: "Service hpo-random of experiment hpo and of notebook hpo-random (" + nb + ":3:12) would be one object: Katib (the suggestion service) makes one, the notebook controller the other",
+		},
+		{
+			name:    "a training job named as one of an experiment's trials",
+			changes: map[string]string{tr: hpo + with(t, resnet, "package ml\n\ntrainingJobs: resnet:", "trainingJobs: \"hpo-bcdfghjk\":")},
+			pos:     tr + ":16:15",
+			path:    `trainingJobs."hpo-bcdfghjk"`,
+			message: "TrainJob hpo-bcdfghjk of training job hpo-bcdfghjk and of experiment hpo (" + tr + ":3:14) would be one object: mlc makes one, Katib (the trials' jobs) the other",
+		},
+		{
+			name:    "a notebook named as Kubeflow Pipelines' artifact server",
+			changes: map[string]string{nb: "package ml\n\nnotebooks: \"ml-pipeline-ui-artifact\": image: \"jupyter-scipy\"\n"},
+			pos:     nb + ":3:12",
+			path:    `notebooks."ml-pipeline-ui-artifact"`,
+			message: "Service ml-pipeline-ui-artifact of notebook ml-pipeline-ui-artifact would be the one Kubeflow Pipelines (in every profile namespace) keeps: rename the notebook",
+		},
+		{
+			name: "a notebook's workspace claim named as another notebook's data volume claim",
+			changes: map[string]string{nb: `package ml
+
+notebooks: a: {image: "jupyter-scipy", dataVolumes: "b-workspace": {mountPath: "/b", size: "1Gi"}}
+notebooks: "a-datavol-b": image: "jupyter-scipy"
+`},
+			pos:     nb + ":4:12",
+			path:    `notebooks."a-datavol-b"`,
+			message: "PersistentVolumeClaim a-datavol-b-workspace of notebook a-datavol-b and of notebook a (" + nb + ":3:12) would be one object: mlc (the workspace) makes one, mlc (data volume b-workspace) the other",
+		},
 	}
 }

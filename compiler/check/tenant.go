@@ -102,6 +102,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		r.pipeline(p, declared, d.Pipelines[declared], quota)
 	}
 	r.uniqueNames("pipelines", slices.Collect(maps.Keys(d.Pipelines)))
+	r.objectCollisions(p, d, targets)
 	return r.diags
 }
 
