@@ -158,6 +158,16 @@ notebooks: dev: {
 			message: "/creds/ is already where secret a is mounted",
 		},
 		{
+			name: "a data volume where Kubeflow Pipelines' PodDefault mounts its token",
+			changes: map[string]string{
+				"platform.cue": baseRepo["platform.cue"] + "defaults: sharedPodDefaults: [\"access-ml-pipeline\"]\n",
+				nb:             "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tpodDefaults: [\"access-ml-pipeline\"]\n\tdataVolumes: kfp: {mountPath: \"/var/run/secrets/kubeflow\", size: \"1Gi\"}\n}\n",
+			},
+			pos:     nb + ":6:32",
+			path:    "notebooks.dev.dataVolumes.kfp.mountPath",
+			message: "/var/run/secrets/kubeflow would hold /var/run/secrets/kubeflow/pipelines, where Kubeflow Pipelines' token (PodDefault access-ml-pipeline) is mounted",
+		},
+		{
 			name:    "a training volume over a runtime's initializer volume",
 			changes: map[string]string{tr: with(t, resnet, "workers:   2", "workers:   2\n\truntime: \"torchtune-llama3.2-1b\"\n\tvolumes: data: {claim: \"data\", mountPath: \"/workspace/data\"}")},
 			pos:     tr + ":8:44",

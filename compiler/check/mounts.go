@@ -35,6 +35,10 @@ func (m mount) system() bool { return m.field == "" }
 // in every container.
 var serviceAccountMount = mount{path: "/var/run/secrets/kubernetes.io/serviceaccount", what: "Kubernetes' token of the pod's service account"}
 
+// kfpTokenMount is where Kubeflow Pipelines' PodDefault access-ml-pipeline mounts the
+// token a notebook calls KFP's API with.
+var kfpTokenMount = mount{path: "/var/run/secrets/kubeflow/pipelines", what: "Kubeflow Pipelines' token (PodDefault access-ml-pipeline)"}
+
 // kfpMounts are the directories Kubeflow Pipelines' launcher mounts into each step's
 // container (its Argo compiler's executor template).
 var kfpMounts = []mount{
@@ -109,6 +113,9 @@ func (r *reporter) notebookMounts(path string, nb model.Notebook, pds map[string
 	ms := []mount{serviceAccountMount}
 	if nb.SHM {
 		ms = append(ms, mount{path: lower.SHMMountPath, what: "the notebook's shared memory (shm)", hint: "mount this volume elsewhere, or set shm: false"})
+	}
+	if slices.Contains(nb.PodDefaults, "access-ml-pipeline") {
+		ms = append(ms, kfpTokenMount)
 	}
 	if lower.WorkspaceEnabled(nb) {
 		ms = append(ms, mount{path: lower.WorkspaceMountPath, what: "workspace", field: path + ".workspace"})
