@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 
@@ -131,7 +132,7 @@ type imageError struct {
 // allowed registries; nil when both accept it. Entries of the policy that do not parse
 // are reported at the policy (checkImagePolicy) and allow nothing here.
 func judgeImage(ref string, allowed []string) *imageError {
-	img, err := ParseImage(ref)
+	img, err := parsedImages.get(ref, ParseImage)
 	if err != nil {
 		return &imageError{syntax: err}
 	}
@@ -139,11 +140,36 @@ func judgeImage(ref string, allowed []string) *imageError {
 		return nil
 	}
 	for _, entry := range allowed {
-		if p, err := ParseRegistryPrefix(entry); err == nil && p.Allows(img) {
+		if p, err := parsedPrefixes.get(entry, ParseRegistryPrefix); err == nil && p.Allows(img) {
 			return nil
 		}
 	}
 	return &imageError{allowed: allowed}
+}
+
+// A repository names the same few images and registries over and over (every notebook
+// of the catalog's images): each is parsed once.
+var (
+	parsedImages   memo[ImageRef]
+	parsedPrefixes memo[RegistryPrefix]
+)
+
+// memo keeps the results of a function of a string, for concurrent use.
+type memo[T any] struct{ m sync.Map }
+
+type memoEntry[T any] struct {
+	v   T
+	err error
+}
+
+func (c *memo[T]) get(key string, f func(string) (T, error)) (T, error) {
+	if e, ok := c.m.Load(key); ok {
+		e := e.(memoEntry[T])
+		return e.v, e.err
+	}
+	v, err := f(key)
+	c.m.Store(key, memoEntry[T]{v, err})
+	return v, err
 }
 
 // image checks a full image reference that a workload runs.
