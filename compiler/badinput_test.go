@@ -407,7 +407,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/v1\"}\n\tcanary: {storageUri: \"s3://b/v2\", traffic: 120}\n}\n"},
 			pos:     sv + ":5:45",
 			path:    "servingEndpoints.m.canary.traffic",
-			message: "traffic is a percentage: between 0 and 100 (got 120)",
+			message: "must be 100 or less (got 120)",
 		},
 		{
 			name:    "a canary in raw mode",
@@ -671,9 +671,10 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\treplicas: max: 9223372036854775807\n}\n"},
 			pos:     sv + ":5:17",
 			path:    "servingEndpoints.m.replicas.max",
-			message: "out of bound <=2147483647",
+			message: "must be 2147483647 or less (got 9223372036854775807)",
 		},
 	}
+	cases = append(cases, refusedLaterCases(t)...)
 	if len(cases) < 20 {
 		t.Fatalf("the corpus must keep at least 20 cases, has %d", len(cases))
 	}

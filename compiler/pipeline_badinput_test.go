@@ -268,7 +268,7 @@ func TestBadPipelineInput(t *testing.T) {
 		}
 	}
 `),
-			pos: pl + ":8:23", path: "pipelines.nightly.tasks.a.volumes.other.mountPath", message: "volume creds is also mounted at /etc/creds: a path holds one volume",
+			pos: pl + ":8:23", path: "pipelines.nightly.tasks.a.volumes.other.mountPath", message: "/etc/creds is already where volume creds is mounted: a path holds one volume",
 		},
 		{
 			name: "a placeholder with spaces",

@@ -152,8 +152,6 @@ func (r *reporter) parameter(path string, prm model.Parameter, hyperbandResource
 		switch {
 		case lo > hi || (lo == hi && !hyperbandResource):
 			r.errorf(path, "min (%s) must be less than max (%s)", prm.Min, prm.Max)
-		case prm.Step != nil && prm.Step.Float() <= 0:
-			r.errorf(path+".step", "must be more than zero (got %s)", prm.Step)
 		case (prm.Distribution == "logUniform" || prm.Distribution == "logNormal") && lo <= 0:
 			r.errorf(path+".min", "a %s parameter needs min above zero (got %s)", prm.Distribution, prm.Min)
 		}
@@ -209,18 +207,8 @@ func (r *reporter) objective(path string, o model.Objective) {
 
 // trialCounts checks the trial counts as Katib's admission webhook does.
 func (r *reporter) trialCounts(path string, exp model.Experiment) {
-	if exp.ParallelTrials < 1 {
-		r.errorf(path+".parallelTrials", "must be 1 or more (got %d)", exp.ParallelTrials)
-	}
-	if m := exp.MaxFailedTrials; m != nil && *m < 0 {
-		r.errorf(path+".maxFailedTrials", "must be 0 or more (got %d)", *m)
-	}
 	m := exp.MaxTrials
 	if m == nil {
-		return
-	}
-	if *m < 1 {
-		r.errorf(path+".maxTrials", "must be 1 or more (got %d)", *m)
 		return
 	}
 	if exp.ParallelTrials > *m {
@@ -254,9 +242,6 @@ func (r *reporter) metricsCollector(path string, mc model.MetricsCollector) {
 	}
 	if mc.Kind == "File" && mc.Format == "JSON" && len(mc.Filter) > 0 {
 		r.errorf(path+".filter", "a JSON metrics file takes no filter: Katib reads the metrics by name")
-	}
-	if p := mc.Port; p != nil && (*p < 1 || *p > 65535) {
-		r.errorf(path+".port", "must be a port number: 1 to 65535 (got %d)", *p)
 	}
 	for i, f := range mc.Filter {
 		fpath := fmt.Sprintf("%s.filter[%d]", path, i)

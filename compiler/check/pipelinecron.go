@@ -11,8 +11,6 @@ import (
 	// that every machine gives the same answer.
 	_ "time/tzdata"
 
-	"github.com/google/go-containerregistry/pkg/name"
-
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
@@ -66,19 +64,13 @@ func (c *pipelineCheck) scheduleImage(path string) {
 	if img == lower.DefaultScheduleImage {
 		which = "the default of defaults.pipelines.scheduleImage"
 	}
-	parsed, err := name.ParseReference(img)
-	if err != nil {
-		c.errorf(path, "the schedule's job runs %s, %q, which is not a valid image reference: %v", which, img, err)
+	e := judgeImage(img, allowed)
+	switch {
+	case e == nil:
 		return
-	}
-	if len(allowed) == 0 {
+	case e.syntax != nil:
+		c.errorf(path, "the schedule's job runs %s, %q, which is not a valid image reference: %v", which, img, e.syntax)
 		return
-	}
-	full := parsed.Context().String()
-	for _, prefix := range allowed {
-		if registryMatch(img, prefix) || registryMatch(full, prefix) || registryMatch(full, normaliseDockerHub(prefix)) {
-			return
-		}
 	}
 	c.errorf(path, "the schedule's job runs %s, %q, which is not from an allowed registry (policy.allowedRegistries: %s): set defaults.pipelines.scheduleImage in the platform to an image with Python 3 from one of them", which, img, strings.Join(allowed, ", "))
 }

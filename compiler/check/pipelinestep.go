@@ -19,12 +19,7 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 	if t.Image == "" {
 		c.errorf(n.Path, "set image for a step, or tasks for a group of steps")
 	} else {
-		image := lower.ResolveImage(c.plat, t.Image)
-		if image == t.Image && !strings.ContainsAny(t.Image, "/:@") {
-			c.errorf(n.Path+".image", "%q is neither in the platform's image catalog (%s) nor a full image reference", t.Image, keyList(c.plat.Defaults.ImageCatalog))
-		} else {
-			c.image(n.Path+".image", image, c.plat.Policy.AllowedRegistries)
-		}
+		c.catalogImage(c.plat, n.Path+".image", t.Image)
 	}
 	for _, name := range slices.Sorted(maps.Keys(t.Inputs)) {
 		c.input(n, name, t.Inputs[name])
@@ -44,14 +39,9 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 			c.errorf(n.Path+"."+model.Path("env", name), "Kubeflow Pipelines fills placeholders only in command and args: the container would get %q as written; pass the value as an argument", v.Value)
 		}
 	}
-	mounts := map[string]string{}
+	c.stepMounts(n.Path, t.Volumes)
 	for _, name := range slices.Sorted(maps.Keys(t.Volumes)) {
 		v := t.Volumes[name]
-		if first, dup := mounts[v.MountPath]; dup {
-			c.errorf(n.Path+"."+model.Path("volumes", name)+".mountPath", "volume %s is also mounted at %s: a path holds one volume", first, v.MountPath)
-		} else {
-			mounts[v.MountPath] = name
-		}
 		set := 0
 		for _, s := range []string{v.Secret, v.ConfigMap, v.Claim} {
 			if s != "" {
@@ -61,9 +51,6 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 		if set != 1 {
 			c.errorf(n.Path+"."+model.Path("volumes", name), "mount one of secret, configMap or claim")
 		}
-	}
-	if t.Retry != nil && t.Retry.Factor != nil && *t.Retry.Factor < 1 {
-		c.errorf(n.Path+".retry.factor", "the backoff grows by factor each retry: it must be 1 or more (got %v)", *t.Retry.Factor)
 	}
 	if t.Timeout != "" && lower.DurationSeconds(t.Timeout) < 1 {
 		c.errorf(n.Path+".timeout", "must be a second or more")

@@ -51,6 +51,7 @@ func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
 		}
 	}
 	r.trainingDefaults(p)
+	r.imagePolicy(p)
 	lim := p.Policy.Limits.Notebook
 	if lim.CPU != "" {
 		r.quantity("policy.limits.notebook.cpu", string(lim.CPU))

@@ -94,9 +94,6 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 
 	if c := ep.Canary; c != nil {
 		cpath := path + ".canary"
-		if c.Traffic < 0 || c.Traffic > 100 {
-			r.errorf(cpath+".traffic", "traffic is a percentage: between 0 and 100 (got %d)", c.Traffic)
-		}
 		if !serverless {
 			r.errorf(cpath, "a canary needs serverless mode: KServe splits traffic between Knative revisions, and raw deployments have one")
 		}
@@ -124,12 +121,6 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 	if ep.Replicas != nil {
 		minR, maxR = ep.Replicas.Min, ep.Replicas.Max
 	}
-	if minR != nil && *minR < 0 {
-		r.errorf(path+".replicas.min", "must be 0 or more (got %d)", *minR)
-	}
-	if maxR != nil && *maxR < 1 {
-		r.errorf(path+".replicas.max", "must be 1 or more (got %d)", *maxR)
-	}
 	if minR != nil && maxR != nil && *minR > *maxR {
 		r.errorf(path+".replicas", "min (%d) is more than max (%d)", *minR, *maxR)
 	}
@@ -141,15 +132,9 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 		if !slices.Contains(metrics, a.Metric) {
 			r.errorf(path+".autoscaling.metric", "%s mode scales on %s, not %s", mode, strings.Join(metrics, " or "), a.Metric)
 		}
-		if a.Target < 1 {
-			r.errorf(path+".autoscaling.target", "must be 1 or more (got %d)", a.Target)
-		}
 		if (a.Metric == "cpu" || a.Metric == "memory") && a.Target > 100 {
 			r.errorf(path+".autoscaling.target", "a %s target is a utilisation percentage: at most 100 (got %d)", a.Metric, a.Target)
 		}
-	}
-	if ep.Timeout != nil && *ep.Timeout < 1 {
-		r.errorf(path+".timeout", "must be 1 second or more (got %d)", *ep.Timeout)
 	}
 	if l := ep.Logging; l != nil && !strings.HasPrefix(l.URL, "http://") && !strings.HasPrefix(l.URL, "https://") {
 		r.errorf(path+".logging.url", "%q is not an http(s) URL of a CloudEvents sink", l.URL)
@@ -188,6 +173,9 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 func (r *reporter) servedModel(path string, m *model.ServedModel, runtimes runtimeIndex) {
 	r.storageURI(path+".storageUri", m.StorageURI)
 	r.envNames(path+".env", m.Env)
+	if m.RuntimeVersion != "" {
+		r.imageTag(path+".runtimeVersion", m.RuntimeVersion)
+	}
 	proto := lower.ServingProtocol(m)
 	what := m.Format
 	if m.Version != "" {

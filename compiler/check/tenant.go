@@ -48,10 +48,11 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	r.annotations("tenant.annotations", t.Annotations)
 	quota := r.newQuota(t.Quota)
 
-	podDefaults := r.podDefaults(d.PodDefaults)
+	podDefaults := r.podDefaults(p, d.PodDefaults)
 	for _, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
 		path := model.Path("notebooks", declared)
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
+		r.notebookMounts(path, d.Notebooks[declared], d.PodDefaults)
 		u.notebooks, u.pods = 1, 1
 		r.charge(quota, "notebook", u, func(field string) string {
 			switch field {
@@ -102,18 +103,21 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		r.pipeline(p, declared, d.Pipelines[declared], quota)
 	}
 	r.uniqueNames("pipelines", slices.Collect(maps.Keys(d.Pipelines)))
+	r.objectCollisions(p, d, targets)
 	return r.diags
 }
 
-func (r *reporter) podDefaults(pds map[string]model.PodDefault) map[string]bool {
+func (r *reporter) podDefaults(p *model.Platform, pds map[string]model.PodDefault) map[string]bool {
 	names := map[string]bool{}
 	for _, declared := range slices.Sorted(maps.Keys(pds)) {
 		path := model.Path("podDefaults", declared)
 		name := model.NormalizeName(declared)
 		r.dnsLabel(path, name, "PodDefault name", 63)
+		r.providedPodDefault(p, path, name)
 		names[name] = true
 		pd := pds[declared]
 		r.envNames(path+".env", pd.Env)
+		r.podDefaultMounts(path, pd)
 		for _, secret := range slices.Sorted(maps.Keys(pd.SecretVolumes)) {
 			r.dnsLabel(path+"."+model.Path("secretVolumes", secret), secret, "secret name", 63)
 		}
@@ -137,12 +141,7 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 	name := model.NormalizeName(declared)
 	r.dnsLabel(path, name, "notebook name", maxNotebookName)
 
-	image := lower.ResolveImage(p, nb.Image)
-	if image == nb.Image && !strings.ContainsAny(nb.Image, "/:@") {
-		r.errorf(path+".image", "%q is neither in the platform's image catalog (%s) nor a full image reference", nb.Image, keyList(p.Defaults.ImageCatalog))
-	} else {
-		r.image(path+".image", image, p.Policy.AllowedRegistries)
-	}
+	r.catalogImage(p, path+".image", nb.Image)
 
 	cpu, memory := lower.NotebookRequests(p, nb)
 	if q, ok := r.quantity(path+".resources.cpu", cpu); ok {
@@ -172,10 +171,6 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 		}
 		u.claims++
 	}
-	mountPaths := map[string]string{}
-	if lower.WorkspaceEnabled(nb) {
-		mountPaths["/home/jovyan"] = "workspace"
-	}
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
 		dv := nb.DataVolumes[key]
 		vpath := path + "." + model.Path("dataVolumes", key)
@@ -191,10 +186,6 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 			}
 			u.claims++
 		}
-		if other, dup := mountPaths[dv.MountPath]; dup {
-			r.errorf(vpath+".mountPath", "%s is already where %s is mounted", dv.MountPath, other)
-		}
-		mountPaths[dv.MountPath] = key
 	}
 	for i, pd := range nb.PodDefaults {
 		if !podDefaults[model.NormalizeName(pd)] && !slices.Contains(p.Defaults.SharedPodDefaults, pd) {

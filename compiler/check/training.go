@@ -72,17 +72,12 @@ func (r *reporter) standaloneJob(p *model.Platform, declared string, job model.T
 // pod running (the most of any backend).
 func (r *reporter) trainingJob(p *model.Platform, path string, job model.TrainingJob, targets []trainingTarget, q *quota) usage {
 	if job.Image != "" {
-		image := lower.ResolveImage(p, samplePlaceholders(job.Image))
-		if image == job.Image && !strings.ContainsAny(job.Image, "/:@") {
-			r.errorf(path+".image", "%q is neither in the platform's image catalog (%s) nor a full image reference", job.Image, keyList(p.Defaults.ImageCatalog))
-		} else {
-			r.image(path+".image", image, p.Policy.AllowedRegistries)
-		}
+		r.catalogImage(p, path+".image", samplePlaceholders(job.Image))
 	}
 	r.trainingShape(path, job)
 	r.trainingEnv(path+".env", job.Env)
 	r.trainingVolumes(path+".volumes", job.Volumes)
-	r.lifetime(path, job)
+	r.trainingMounts(p, path, job, targets)
 	needsRequests := q.cpu != nil || q.memory != nil
 	if job.Resources == nil && needsRequests {
 		r.errorf(path, "set resources (cpu and memory per node): the tenant's quota limits them, and the API server refuses pods without requests in its namespace")
@@ -118,16 +113,8 @@ func (r *reporter) trainingJob(p *model.Platform, path string, job model.Trainin
 // trainingShape checks the job's nodes against what its framework has.
 func (r *reporter) trainingShape(path string, job model.TrainingJob) {
 	fw := job.Framework
-	if job.Workers < 1 {
-		r.errorf(path+".workers", "must be 1 or more (got %d)", job.Workers)
-	}
-	if n := job.ProcsPerWorker; n != nil {
-		switch {
-		case fw != "pytorch" && fw != "mpi":
-			r.errorf(path+".procsPerWorker", "procsPerWorker is for pytorch and mpi jobs; %s jobs run one process per node", fw)
-		case *n < 1:
-			r.errorf(path+".procsPerWorker", "must be 1 or more (got %d)", *n)
-		}
+	if job.ProcsPerWorker != nil && fw != "pytorch" && fw != "mpi" {
+		r.errorf(path+".procsPerWorker", "procsPerWorker is for pytorch and mpi jobs; %s jobs run one process per node", fw)
 	}
 	if fw != "tensorflow" {
 		if job.Chief {
@@ -136,48 +123,23 @@ func (r *reporter) trainingShape(path string, job model.TrainingJob) {
 		if job.ParameterServers != nil {
 			r.errorf(path+".parameterServers", "only TensorFlow jobs have parameter servers; remove them")
 		}
-	} else if n := job.ParameterServers; n != nil && *n < 1 {
-		r.errorf(path+".parameterServers", "must be 1 or more (got %d); leave it out for none", *n)
 	}
 	if job.Launcher != nil && fw != "mpi" {
 		r.errorf(path+".launcher", "only MPI jobs have a launcher; remove it")
 	}
-	if job.Port != nil {
-		switch {
-		case !lower.HasPort(fw):
-			r.errorf(path+".port", "%s jobs talk over SSH and take no port; remove it", fw)
-		case *job.Port < 1 || *job.Port > 65535:
-			r.errorf(path+".port", "must be a port number: 1 to 65535 (got %d)", *job.Port)
-		}
+	if job.Port != nil && !lower.HasPort(fw) {
+		r.errorf(path+".port", "%s jobs talk over SSH and take no port; remove it", fw)
 	}
 	if e := job.Elastic; e != nil {
 		epath := path + ".elastic"
 		switch {
 		case fw != "pytorch":
 			r.errorf(epath, "elastic training is for PyTorch jobs; remove it")
-		case e.MinWorkers < 1:
-			r.errorf(epath+".minWorkers", "must be 1 or more (got %d)", e.MinWorkers)
 		case e.MinWorkers > e.MaxWorkers:
 			r.errorf(epath, "minWorkers (%d) is more than maxWorkers (%d)", e.MinWorkers, e.MaxWorkers)
 		case job.Workers < e.MinWorkers || job.Workers > e.MaxWorkers:
 			r.errorf(path+".workers", "an elastic job starts with between minWorkers and maxWorkers nodes (%d to %d), not %d", e.MinWorkers, e.MaxWorkers, job.Workers)
 		}
-		if e.MaxRestarts != nil && *e.MaxRestarts < 0 {
-			r.errorf(epath+".maxRestarts", "must be 0 or more (got %d)", *e.MaxRestarts)
-		}
-	}
-}
-
-// lifetime checks the job's failure handling and time limits.
-func (r *reporter) lifetime(path string, job model.TrainingJob) {
-	if n := job.BackoffLimit; n != nil && *n < 0 {
-		r.errorf(path+".backoffLimit", "must be 0 or more (got %d)", *n)
-	}
-	if n := job.ActiveDeadlineSeconds; n != nil && *n < 1 {
-		r.errorf(path+".activeDeadlineSeconds", "must be 1 second or more (got %d)", *n)
-	}
-	if n := job.TTLSecondsAfterFinished; n != nil && *n < 0 {
-		r.errorf(path+".ttlSecondsAfterFinished", "must be 0 or more (got %d)", *n)
 	}
 }
 

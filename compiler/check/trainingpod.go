@@ -44,9 +44,9 @@ func looksSecret(name string) bool {
 	return false
 }
 
-// trainingVolumes checks that each volume has one source and its own mount path.
+// trainingVolumes checks that each volume has one source (trainingMounts checks where
+// they are mounted).
 func (r *reporter) trainingVolumes(path string, vols map[string]model.TrainingVolume) {
-	mounts := map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(vols)) {
 		v := vols[name]
 		vpath := path + "." + model.Path(name)
@@ -63,10 +63,6 @@ func (r *reporter) trainingVolumes(path string, vols map[string]model.TrainingVo
 		if v.EmptyDir != nil && v.EmptyDir.SizeLimit != "" {
 			r.quantity(vpath+".emptyDir.sizeLimit", v.EmptyDir.SizeLimit)
 		}
-		if other, dup := mounts[v.MountPath]; dup {
-			r.errorf(vpath+".mountPath", "%s is already where volume %s is mounted", v.MountPath, other)
-		}
-		mounts[v.MountPath] = name
 	}
 }
 

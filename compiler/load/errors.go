@@ -229,8 +229,11 @@ var (
 	conflictsWithPattern = lazyRegexp(`^conflicting values (.*) and (=~".*") \(mismatched types \w+ and string\)$`)
 )
 
-// explain rewrites a pattern mismatch in words.
+// explain rewrites a pattern mismatch, or a number out of bounds, in words.
 func explain(msg string) string {
+	if said, ok := explainBound(msg); ok {
+		return said
+	}
 	m := outOfBound().FindStringSubmatch(msg)
 	if m == nil {
 		// A value of another type than the pattern's: a number for an enumeration.

@@ -15,13 +15,16 @@ import (
 
 // Annotations and values of Kubeflow's notebook controller and web app.
 const (
-	serverTypeAnnotation   = "notebooks.kubeflow.org/server-type"
-	creatorAnnotation      = "notebooks.kubeflow.org/creator"
-	rewriteURIAnnotation   = "notebooks.kubeflow.org/http-rewrite-uri"
-	headersSetAnnotation   = "notebooks.kubeflow.org/http-headers-request-set"
-	stoppedAnnotation      = "kubeflow-resource-stopped"
-	fluxPruneAnnotation    = "kustomize.toolkit.fluxcd.io/prune"
-	workspaceMountPath     = "/home/jovyan"
+	serverTypeAnnotation = "notebooks.kubeflow.org/server-type"
+	creatorAnnotation    = "notebooks.kubeflow.org/creator"
+	rewriteURIAnnotation = "notebooks.kubeflow.org/http-rewrite-uri"
+	headersSetAnnotation = "notebooks.kubeflow.org/http-headers-request-set"
+	stoppedAnnotation    = "kubeflow-resource-stopped"
+	fluxPruneAnnotation  = "kustomize.toolkit.fluxcd.io/prune"
+	// WorkspaceMountPath is where a notebook's workspace is mounted, as the spawner does.
+	WorkspaceMountPath = "/home/jovyan"
+	// SHMMountPath is where a notebook's memory-backed shared memory is mounted.
+	SHMMountPath           = "/dev/shm"
 	notebookServiceAccount = "default-editor"
 	// stoppedSince is the value of the stop annotation. The controller only checks that
 	// the annotation is there; a fixed time keeps the output the same from day to day.
@@ -113,7 +116,7 @@ func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Note
 		claim := WorkspaceClaimName(name)
 		ws := nb.Workspace
 		objs = append(objs, claimObject(p, claim, t.Name, source+".workspace", WorkspaceSize(p, nb), ws.StorageClass, ws.AccessMode, ws.KeepOnDelete == nil || *ws.KeepOnDelete))
-		addVolume(claim, claim, workspaceMountPath, false)
+		addVolume(claim, claim, WorkspaceMountPath, false)
 	}
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
 		dv := nb.DataVolumes[key]
@@ -126,7 +129,7 @@ func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Note
 	}
 	if nb.SHM {
 		volumes = append(volumes, map[string]any{"name": "dshm", "emptyDir": map[string]any{"medium": "Memory"}})
-		mounts = append(mounts, map[string]any{"name": "dshm", "mountPath": "/dev/shm"})
+		mounts = append(mounts, map[string]any{"name": "dshm", "mountPath": SHMMountPath})
 	}
 
 	cpu, memory := NotebookRequests(p, nb)
