@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/lower"
@@ -101,6 +100,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		r.pipeline(p, declared, d.Pipelines[declared], quota)
 	}
 	r.uniqueNames("pipelines", slices.Collect(maps.Keys(d.Pipelines)))
+	r.secrets(p, d)
 	return r.diags
 }
 
@@ -112,21 +112,12 @@ func (r *reporter) podDefaults(pds map[string]model.PodDefault) map[string]bool 
 		r.dnsLabel(path, name, "PodDefault name", 63)
 		names[name] = true
 		pd := pds[declared]
-		r.envNames(path+".env", pd.Env)
 		for _, secret := range slices.Sorted(maps.Keys(pd.SecretVolumes)) {
 			r.dnsLabel(path+"."+model.Path("secretVolumes", secret), secret, "secret name", 63)
 		}
 	}
 	r.uniqueNames("podDefaults", slices.Collect(maps.Keys(pds)))
 	return names
-}
-
-func (r *reporter) envNames(path string, env map[string]string) {
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if errs := validation.IsEnvVarName(k); len(errs) > 0 {
-			r.errorf(path+"."+model.Path(k), "%q is not a valid environment variable name: %s", k, strings.Join(errs, "; "))
-		}
-	}
 }
 
 // notebook checks one notebook server and returns what it requests.
@@ -200,7 +191,6 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 			r.errorf(fmt.Sprintf("%s.podDefaults[%d]", path, i), "no PodDefault %q: declare it in podDefaults, or list it in the platform's defaults.sharedPodDefaults", pd)
 		}
 	}
-	r.envNames(path+".env", nb.Env)
 	r.notebookObjectNames(path, name, nb)
 	return u
 }

@@ -80,7 +80,6 @@ func (r *reporter) trainingJob(p *model.Platform, path string, job model.Trainin
 		}
 	}
 	r.trainingShape(path, job)
-	r.trainingEnv(path+".env", job.Env)
 	r.trainingVolumes(path+".volumes", job.Volumes)
 	r.lifetime(path, job)
 	needsRequests := q.cpu != nil || q.memory != nil

@@ -79,7 +79,7 @@ func inferenceService(p *model.Platform, ns, declared string, ep model.ServingEn
 		if len(m.Args) > 0 {
 			mdl["args"] = strings2any(m.Args)
 		}
-		if env := envList(m.Env); len(env) > 0 {
+		if env := envVars(m.Env); len(env) > 0 {
 			mdl["env"] = env
 		}
 		if res := containerResources(ep.Resources, gpuLimits); res != nil {
@@ -208,7 +208,7 @@ func servingContainer(c model.ServingContainer, image string, resources map[stri
 	if len(c.Args) > 0 {
 		out["args"] = strings2any(c.Args)
 	}
-	if env := envList(c.Env); len(env) > 0 {
+	if env := envVars(c.Env); len(env) > 0 {
 		out["env"] = env
 	}
 	if resources != nil {
