@@ -535,3 +535,42 @@ func noSecret(t *testing.T, l diag.List, secret string) {
 		t.Errorf("a message shows %q:\n%s", secret, l.Error())
 	}
 }
+
+// TestRedactedMessagesAndNotes: a credential in a URI is never shown, whatever prints
+// it: the note on an endpoint's traffic, where the policy lets it compile, and a CUE
+// error that quotes the value.
+func TestRedactedMessagesAndNotes(t *testing.T) {
+	res := compileRepo(t, secretRepo(t, map[string]string{
+		"platform.cue": secPlatform + "policy: secrets: literalCredentials: \"warning\"\n",
+		secSv: with(t, secServing, `storageUri: "s3://models/scorer/v1"`, `storageUri: "https://svc:hunter2@models.example.com/scorer/v1"`) +
+			`servingEndpoints: scorer: canary: {storageUri: "https://tok3nOnlyUserInfo@models.example.com/scorer/v2", traffic: 10}` + "\n",
+	}))
+	if res.Diagnostics.HasErrors() {
+		t.Fatal(res.Diagnostics.Error())
+	}
+	var notes []string
+	for _, c := range res.Clusters {
+		for _, tn := range c.Tenants {
+			notes = append(notes, tn.Notes...)
+		}
+	}
+	all := strings.Join(notes, "\n")
+	want := "team-a/scorer: canary: 10% of requests to https://***@models.example.com/scorer/v2, 90% stay on the revision serving now (https://svc:***@models.example.com/scorer/v1)"
+	if !strings.Contains(all, want) {
+		t.Errorf("want the note %q; got:\n%s", want, all)
+	}
+	for _, secret := range []string{"hunter2", "tok3nOnlyUserInfo"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("a note shows %q:\n%s", secret, all)
+		}
+	}
+	noSecret(t, res.Diagnostics, "hunter2")
+
+	// CUE quotes the value it refuses.
+	res = compileRepo(t, secretRepo(t, map[string]string{
+		secSv: with(t, secServing, `url: "http://sink.team-a.svc.cluster.local"`, `url: "http://sink:hunter2@sink.team-a.svc.cluster.local" & "http://sink.team-a.svc"`),
+	}))
+	wantAt(t, res.Diagnostics, diag.Error, posOf(t, secSv, with(t, secServing, `url: "http://sink.team-a.svc.cluster.local"`, `url: "http://sink:hunter2@sink.team-a.svc.cluster.local" & "http://sink.team-a.svc"`), `"http://sink:`),
+		"servingEndpoints.scorer.logging.url", "http://sink:***@sink.team-a.svc.cluster.local")
+	noSecret(t, res.Diagnostics, "hunter2")
+}

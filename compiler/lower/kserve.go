@@ -8,6 +8,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/internal/credential"
 )
 
 // KServe's names.
@@ -262,6 +263,8 @@ func TrafficNote(p *model.Platform, ns, declared string, ep model.ServingEndpoin
 			next = ep.Canary.Image
 		}
 	}
+	// A URI's user info would be printed on every render: the note never shows it.
+	stable, next = credential.Redact(stable), credential.Redact(next)
 	if ep.Canary == nil {
 		return fmt.Sprintf("%s: 100%% of requests to %s", name, stable)
 	}
