@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -39,16 +40,59 @@ type secretWalker struct {
 	r *reporter
 	// allowed is set when the platform lowers literal credentials to warnings.
 	allowed bool
-	// steps are the path so far: ".field", ".\"key\"" or "[i]" each.
-	steps []string
+	// steps are the path so far, written out only for a finding.
+	steps []walkStep
+}
+
+// walkStep is a field, a map key (quoted when need be) or a list index.
+type walkStep struct {
+	name  string
+	index int // -1 for a field or key
 }
 
 func (w *secretWalker) path() string {
-	return strings.TrimPrefix(strings.Join(w.steps, ""), ".")
+	var b strings.Builder
+	for i, s := range w.steps {
+		switch {
+		case s.index >= 0:
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		case i > 0:
+			b.WriteString("." + model.Path(s.name))
+		default:
+			b.WriteString(model.Path(s.name))
+		}
+	}
+	return b.String()
 }
 
-func (w *secretWalker) push(step string) { w.steps = append(w.steps, step) }
+func (w *secretWalker) push(name string) { w.steps = append(w.steps, walkStep{name: name, index: -1}) }
+func (w *secretWalker) pushIndex(i int)  { w.steps = append(w.steps, walkStep{index: i}) }
 func (w *secretWalker) pop()             { w.steps = w.steps[:len(w.steps)-1] }
+
+// jsonField is a struct field the walk visits, by the name CUE has for it.
+type jsonField struct {
+	index int
+	name  string
+}
+
+var jsonFields sync.Map // reflect.Type → []jsonField
+
+// fieldsOf are the fields of a struct type that decode from CUE.
+func fieldsOf(t reflect.Type) []jsonField {
+	if f, ok := jsonFields.Load(t); ok {
+		return f.([]jsonField)
+	}
+	var out []jsonField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && name != "-" && name != "" {
+			out = append(out, jsonField{i, name})
+		}
+	}
+	jsonFields.Store(t, out)
+	return out
+}
 
 var (
 	envMapType     = reflect.TypeFor[map[string]model.EnvValue]()
@@ -72,36 +116,33 @@ func (w *secretWalker) walk(v reflect.Value) {
 			w.walk(v.Elem())
 		}
 	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if !f.IsExported() || name == "-" || name == "" {
-				continue
-			}
-			w.push("." + name)
-			w.walk(v.Field(i))
+		for _, f := range fieldsOf(v.Type()) {
+			w.push(f.name)
+			w.walk(v.Field(f.index))
 			w.pop()
 		}
 	case reflect.Map:
-		if v.Type().Key().Kind() != reflect.String {
+		if v.Type().Key().Kind() != reflect.String || v.Len() == 0 {
 			return
 		}
-		keys := make([]string, 0, v.Len())
-		for _, k := range v.MapKeys() {
-			keys = append(keys, k.String())
+		type entry struct {
+			key   string
+			value reflect.Value
 		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			w.push("." + model.Path(k))
-			e := v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key()))
-			w.named(k, e)
-			w.walk(e)
+		entries := make([]entry, 0, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			entries = append(entries, entry{it.Key().String(), it.Value()})
+		}
+		slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+		for _, e := range entries {
+			w.push(e.key)
+			w.named(e.key, e.value)
+			w.walk(e.value)
 			w.pop()
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
-			w.push("[" + strconv.Itoa(i) + "]")
+			w.pushIndex(i)
 			w.walk(v.Index(i))
 			w.pop()
 		}
@@ -115,12 +156,12 @@ func (w *secretWalker) walk(v reflect.Value) {
 func (w *secretWalker) named(name string, v reflect.Value) {
 	switch v.Type() {
 	case parameterType:
-		w.push(".default")
+		w.push("default")
 		w.namedValue(name, v.Interface().(model.PipelineParameter).Default, "parameter %s looks like a credential, and its default would be in the repository, the pipeline spec and every run's record: "+
 			"give it no default, and have the steps that need it read a Secret (env: NAME: secret: {name: \"...\", key: \"...\"})")
 		w.pop()
 	case bindingType:
-		w.push(".value")
+		w.push("value")
 		w.namedValue(name, v.Interface().(model.Binding).Value, "input %s looks like a credential, and this constant would be in the repository and the pipeline spec: "+
 			"have the step read a Secret instead (env: NAME: secret: {name: \"...\", key: \"...\"})")
 		w.pop()
@@ -169,13 +210,13 @@ func (w *secretWalker) plain(v any) {
 		w.literal(x)
 	case []any:
 		for i, e := range x {
-			w.push("[" + strconv.Itoa(i) + "]")
+			w.pushIndex(i)
 			w.plain(e)
 			w.pop()
 		}
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(x)) {
-			w.push("." + model.Path(k))
+			w.push(k)
 			w.plain(x[k])
 			w.pop()
 		}
@@ -213,20 +254,19 @@ func (w *secretWalker) credentialsVia() string {
 func (w *secretWalker) env(env map[string]model.EnvValue) {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		v := env[k]
-		w.push("." + model.Path(k))
-		path := w.path()
+		w.push(k)
 		if errs := validation.IsEnvVarName(k); len(errs) > 0 {
-			w.r.errorf(path, "%q is not a valid environment variable name: %s", k, strings.Join(errs, "; "))
+			w.r.errorf(w.path(), "%q is not a valid environment variable name: %s", k, strings.Join(errs, "; "))
 		}
 		switch {
 		case v.Secret != nil && v.ConfigMap != nil:
-			w.r.errorf(path, "set secret or configMap, not both")
+			w.r.errorf(w.path(), "set secret or configMap, not both")
 		case v.NamesNoSource():
-			w.r.errorf(path, "set the value's source: secret: {name, key} or configMap: {name, key}, or write the value as a string")
+			w.r.errorf(w.path(), "set the value's source: secret: {name, key} or configMap: {name, key}, or write the value as a string")
 		case v.Secret != nil:
-			w.keyRef(path+".secret", "Secret", *v.Secret)
+			w.keyRef("secret", "Secret", *v.Secret)
 		case v.ConfigMap != nil:
-			w.keyRef(path+".configMap", "ConfigMap", *v.ConfigMap)
+			w.keyRef("configMap", "ConfigMap", *v.ConfigMap)
 		case credential.SecretName(k) && !notACredential(v.Value):
 			w.credential("%s looks like a credential, and its value would be in the repository and in the rendered manifests: "+
 				"keep it in a Secret and write %s: secret: {name: \"...\", key: \"...\"}", k, k)
@@ -237,13 +277,16 @@ func (w *secretWalker) env(env map[string]model.EnvValue) {
 	}
 }
 
-// keyRef checks the name and key of a Secret or ConfigMap as the API server would.
-func (w *secretWalker) keyRef(path, kind string, ref model.KeyRef) {
+// keyRef checks the name and key of a Secret or ConfigMap (at field) as the API server
+// would.
+func (w *secretWalker) keyRef(field, kind string, ref model.KeyRef) {
+	w.push(field)
+	defer w.pop()
 	if errs := validation.IsDNS1123Subdomain(ref.Name); len(errs) > 0 {
-		w.r.errorf(path+".name", "%q is not a valid %s name: %s", ref.Name, kind, strings.Join(errs, "; "))
+		w.r.errorf(w.path()+".name", "%q is not a valid %s name: %s", ref.Name, kind, strings.Join(errs, "; "))
 	}
 	if errs := validation.IsConfigMapKey(ref.Key); len(errs) > 0 {
-		w.r.errorf(path+".key", "%q is not a valid %s key: %s", ref.Key, kind, strings.Join(errs, "; "))
+		w.r.errorf(w.path()+".key", "%q is not a valid %s key: %s", ref.Key, kind, strings.Join(errs, "; "))
 	}
 }
 
