@@ -101,6 +101,8 @@ var (
 	bindingType    = reflect.TypeFor[model.Binding]()
 )
 
+// walk visits v and everything in it: env maps as a whole, values written in any type
+// (json.RawMessage) by what they hold, every other string as a possible credential.
 func (w *secretWalker) walk(v reflect.Value) {
 	switch {
 	case v.Type() == envMapType:
@@ -185,7 +187,7 @@ func (w *secretWalker) namedValue(name string, raw json.RawMessage, format strin
 		if x == "" {
 			return
 		}
-	case json.Number, float64:
+	case float64:
 	default:
 		return
 	}
