@@ -25,6 +25,7 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/validate"
+	"github.com/mlc-gitops/mlc/internal/credential"
 )
 
 // Options select and tune a compilation.
@@ -141,8 +142,19 @@ var validator = validate.New()
 
 // Compile compiles the repository at dir. Problems in the repository are returned as
 // Result.Diagnostics; the error is for everything else (an unreadable directory, a
-// selection that matches nothing).
+// selection that matches nothing). Messages never show the credentials a URI's user
+// info or a well-known token holds, whatever quoted the value (see credential.Redact).
 func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
+	res, err := compile(ctx, dir, opts)
+	if res != nil {
+		for i := range res.Diagnostics {
+			res.Diagnostics[i].Message = credential.Redact(res.Diagnostics[i].Message)
+		}
+	}
+	return res, err
+}
+
+func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	start := time.Now()
 	c := openCache(opts)
 	var files *load.FileIndex

@@ -58,6 +58,13 @@ func copyDir(t *testing.T, from string) string {
 	return to
 }
 
+// allowLiteralCredentials lowers literal credentials to warnings in the repository, so
+// that warningJob compiles.
+func allowLiteralCredentials(t *testing.T, repo string) {
+	t.Helper()
+	appendFile(t, filepath.Join(repo, "platform.cue"), "\npolicy: secrets: literalCredentials: \"warning\"\n")
+}
+
 func appendFile(t *testing.T, path, text string) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
@@ -70,8 +77,9 @@ func appendFile(t *testing.T, path, text string) {
 	}
 }
 
-// A training job whose environment looks like it holds a secret: a warning, which a
-// cached tenant must still report, at its line.
+// A training job whose environment looks like it holds a secret: a warning where the
+// platform allows it (allowLiteralCredentials), which a cached tenant must still report,
+// at its line.
 const warningJob = `
 trainingJobs: "leaky": {
 	framework: "pytorch"
@@ -95,6 +103,7 @@ func TestCachedOutputIsIdentical(t *testing.T) {
 			repo := copyDir(t, src)
 			tenants, _ := filepath.Glob(filepath.Join(repo, "tenants", "*", "tenant.cue"))
 			appendFile(t, tenants[0], warningJob)
+			allowLiteralCredentials(t, repo)
 			cached := compiler.Options{CacheDir: t.TempDir(), Encode: true}
 
 			compare := func(step string, wantEvaluated int) {
@@ -650,6 +659,7 @@ func TestOmittedTenants(t *testing.T) {
 	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
 	tenants, _ := filepath.Glob(filepath.Join(repo, "tenants", "*", "tenant.cue"))
 	appendFile(t, tenants[0], warningJob)
+	allowLiteralCredentials(t, repo)
 	opts := compiler.Options{CacheDir: t.TempDir(), Encode: true, DeferYAML: true}
 	compile := func(opts compiler.Options) *compiler.Result {
 		t.Helper()

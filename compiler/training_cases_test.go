@@ -65,23 +65,3 @@ func TestTrainingCasesStartValid(t *testing.T) {
 		})
 	}
 }
-
-// TestSecretValuesInEnvWarn: a plain value for a variable that looks like a secret
-// compiles, with a warning that points at it and says how to reference a Secret.
-func TestSecretValuesInEnvWarn(t *testing.T) {
-	dir := writeRepo(t, map[string]string{tr: with(t, resnet, "workers:   2", "workers:   2\n\tenv: {HF_TOKEN: \"hf_abc\", HF_HOME: \"/cache\"}")})
-	res, err := compiler.Compile(t.Context(), dir, compiler.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Diagnostics.HasErrors() || len(res.Clusters) == 0 {
-		t.Fatalf("want the job compiled, got:\n%s", res.Diagnostics.Error())
-	}
-	if len(res.Diagnostics) != 1 {
-		t.Fatalf("want one warning, for HF_TOKEN only; got:\n%s", res.Diagnostics.Error())
-	}
-	d := res.Diagnostics[0]
-	if d.Pos.String() != tr+":7:18" || d.Path != "trainingJobs.resnet.env.HF_TOKEN" || !strings.Contains(d.Message, `HF_TOKEN: secret: {name:`) {
-		t.Errorf("want a warning at HF_TOKEN saying how to reference a Secret; got %s", d)
-	}
-}

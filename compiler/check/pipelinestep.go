@@ -33,7 +33,6 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 	for i, s := range t.Args {
 		c.placeholders(n, fmt.Sprintf("%s.args[%d]", n.Path, i), s)
 	}
-	c.trainingEnv(n.Path+".env", t.Env)
 	for _, name := range slices.Sorted(maps.Keys(t.Env)) {
 		if v := t.Env[name]; !v.IsRef() && strings.Contains(v.Value, "{{") {
 			c.errorf(n.Path+"."+model.Path("env", name), "Kubeflow Pipelines fills placeholders only in command and args: the container would get %q as written; pass the value as an argument", v.Value)

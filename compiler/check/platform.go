@@ -59,6 +59,7 @@ func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
 	if lim.Memory != "" {
 		r.quantity("policy.limits.notebook.memory", lim.Memory)
 	}
+	r.platformSecrets(p)
 	return r.diags
 }
 

@@ -39,7 +39,6 @@ func (r *reporter) servingRuntimes(p *model.Platform, rts map[string]model.Servi
 		path := model.Path("servingRuntimes", declared)
 		r.dnsLabel(path, model.NormalizeName(declared), "serving runtime name", 63)
 		r.image(path+".image", rt.Image, p.Policy.AllowedRegistries)
-		r.envNames(path+".env", rt.Env)
 		r.containerResources(path+".resources", rt.Resources)
 		x.tenant[model.NormalizeName(declared)] = model.RuntimeSupport{Formats: rt.Formats, Protocols: rt.Protocols}
 	}
@@ -172,7 +171,6 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 // protocol: the named runtime, or one KServe can pick.
 func (r *reporter) servedModel(path string, m *model.ServedModel, runtimes runtimeIndex) {
 	r.storageURI(path+".storageUri", m.StorageURI)
-	r.envNames(path+".env", m.Env)
 	if m.RuntimeVersion != "" {
 		r.imageTag(path+".runtimeVersion", m.RuntimeVersion)
 	}
@@ -251,7 +249,6 @@ func (r *reporter) storageURI(path, uri string) {
 
 func (r *reporter) servingContainer(p *model.Platform, path string, c model.ServingContainer) {
 	r.image(path+".image", c.Image, p.Policy.AllowedRegistries)
-	r.envNames(path+".env", c.Env)
 	r.containerResources(path+".resources", model.Resources{CPU: c.Resources.CPU, Memory: c.Resources.Memory})
 }
 

@@ -5,10 +5,8 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/lower"
@@ -104,6 +102,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	}
 	r.uniqueNames("pipelines", slices.Collect(maps.Keys(d.Pipelines)))
 	r.objectCollisions(p, d, targets)
+	r.secrets(p, d)
 	return r.diags
 }
 
@@ -116,7 +115,6 @@ func (r *reporter) podDefaults(p *model.Platform, pds map[string]model.PodDefaul
 		r.providedPodDefault(p, path, name)
 		names[name] = true
 		pd := pds[declared]
-		r.envNames(path+".env", pd.Env)
 		r.podDefaultMounts(path, pd)
 		for _, secret := range slices.Sorted(maps.Keys(pd.SecretVolumes)) {
 			r.dnsLabel(path+"."+model.Path("secretVolumes", secret), secret, "secret name", 63)
@@ -124,14 +122,6 @@ func (r *reporter) podDefaults(p *model.Platform, pds map[string]model.PodDefaul
 	}
 	r.uniqueNames("podDefaults", slices.Collect(maps.Keys(pds)))
 	return names
-}
-
-func (r *reporter) envNames(path string, env map[string]string) {
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if errs := validation.IsEnvVarName(k); len(errs) > 0 {
-			r.errorf(path+"."+model.Path(k), "%q is not a valid environment variable name: %s", k, strings.Join(errs, "; "))
-		}
-	}
 }
 
 // notebook checks one notebook server and returns what it requests.
@@ -192,7 +182,6 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 			r.errorf(fmt.Sprintf("%s.podDefaults[%d]", path, i), "no PodDefault %q: declare it in podDefaults, or list it in the platform's defaults.sharedPodDefaults", pd)
 		}
 	}
-	r.envNames(path+".env", nb.Env)
 	r.notebookObjectNames(path, name, nb)
 	return u
 }

@@ -75,7 +75,6 @@ func (r *reporter) trainingJob(p *model.Platform, path string, job model.Trainin
 		r.catalogImage(p, path+".image", samplePlaceholders(job.Image))
 	}
 	r.trainingShape(path, job)
-	r.trainingEnv(path+".env", job.Env)
 	r.trainingVolumes(path+".volumes", job.Volumes)
 	r.trainingMounts(p, path, job, targets)
 	needsRequests := q.cpu != nil || q.memory != nil

@@ -3,46 +3,11 @@ package check
 import (
 	"maps"
 	"slices"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
-
-// secretLike are parts of variable names whose plain values are probably secrets.
-var secretLike = []string{"PASSWORD", "TOKEN", "SECRET", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY"}
-
-// trainingEnv checks variable names and that a reference names one source.
-func (r *reporter) trainingEnv(path string, env map[string]model.EnvValue) {
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		v := env[k]
-		vpath := path + "." + model.Path(k)
-		if errs := validation.IsEnvVarName(k); len(errs) > 0 {
-			r.errorf(vpath, "%q is not a valid environment variable name: %s", k, strings.Join(errs, "; "))
-		}
-		switch {
-		case v.Secret != nil && v.ConfigMap != nil:
-			r.errorf(vpath, "set secret or configMap, not both")
-		case v.NamesNoSource():
-			r.errorf(vpath, "set the value's source: secret: {name, key} or configMap: {name, key}, or write the value as a string")
-		case !v.IsRef() && looksSecret(k) && v.Value != "" && !placeholderPattern.MatchString(v.Value):
-			r.warnf(vpath, "%s looks like a secret, and its value would be in the repository and the rendered manifests: "+
-				"keep it in a Secret and write %s: secret: {name: \"...\", key: \"...\"}", k, k)
-		}
-	}
-}
-
-func looksSecret(name string) bool {
-	upper := strings.ToUpper(name)
-	for _, s := range secretLike {
-		if strings.Contains(upper, s) {
-			return true
-		}
-	}
-	return false
-}
 
 // trainingVolumes checks that each volume has one source (trainingMounts checks where
 // they are mounted).

@@ -28,6 +28,7 @@ const foldRows = 20
 // tenant and kind, the callouts, then one collapsible <details> per object. What does not
 // fit is left out, most detailed first, and a note says so.
 func WriteMarkdown(w io.Writer, r *Report, limit int) error {
+	r = r.redacted()
 	if limit <= 0 {
 		limit = MarkdownLimit
 	}

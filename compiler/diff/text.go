@@ -37,6 +37,7 @@ func (t *textWriter) printf(format string, args ...any) { fmt.Fprintf(t.w, forma
 // cluster, tenant and kind first, then the callouts and every change; in ANSI colours
 // when color is set.
 func WriteText(w io.Writer, r *Report, color bool) error {
+	r = r.redacted()
 	t := &textWriter{w: bufio.NewWriter(w), color: color}
 	t.printf("%s\n", t.paint(bold, "mlc diff "+r.title()))
 	if note := r.headNote(); note != "" {

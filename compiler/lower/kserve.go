@@ -8,6 +8,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/internal/credential"
 )
 
 // KServe's names.
@@ -79,7 +80,7 @@ func inferenceService(p *model.Platform, ns, declared string, ep model.ServingEn
 		if len(m.Args) > 0 {
 			mdl["args"] = strings2any(m.Args)
 		}
-		if env := envList(m.Env); len(env) > 0 {
+		if env := envVars(m.Env); len(env) > 0 {
 			mdl["env"] = env
 		}
 		if res := containerResources(ep.Resources, gpuLimits); res != nil {
@@ -208,7 +209,7 @@ func servingContainer(c model.ServingContainer, image string, resources map[stri
 	if len(c.Args) > 0 {
 		out["args"] = strings2any(c.Args)
 	}
-	if env := envList(c.Env); len(env) > 0 {
+	if env := envVars(c.Env); len(env) > 0 {
 		out["env"] = env
 	}
 	if resources != nil {
@@ -262,6 +263,8 @@ func TrafficNote(p *model.Platform, ns, declared string, ep model.ServingEndpoin
 			next = ep.Canary.Image
 		}
 	}
+	// A URI's user info would be printed on every render: the note never shows it.
+	stable, next = credential.Redact(stable), credential.Redact(next)
 	if ep.Canary == nil {
 		return fmt.Sprintf("%s: 100%% of requests to %s", name, stable)
 	}

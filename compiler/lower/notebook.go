@@ -145,7 +145,7 @@ func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Note
 		"imagePullPolicy": nb.ImagePullPolicy,
 		"resources":       map[string]any{"requests": requests, "limits": limits},
 	}
-	if env := envList(nb.Env); len(env) > 0 {
+	if env := envVars(nb.Env); len(env) > 0 {
 		container["env"] = env
 	}
 	if len(mounts) > 0 {

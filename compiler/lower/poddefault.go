@@ -20,7 +20,7 @@ func podDefault(ns, declared string, pd model.PodDefault) manifest.Object {
 		"desc":     desc,
 		"selector": map[string]any{"matchLabels": map[string]any{name: "true"}},
 	}
-	if env := envList(pd.Env); len(env) > 0 {
+	if env := envVars(pd.Env); len(env) > 0 {
 		spec["env"] = env
 	}
 	var volumes, mounts []any

@@ -102,12 +102,3 @@ func strings2any(s []string) []any {
 	}
 	return out
 }
-
-// envList turns a map of variables into a container env list sorted by name.
-func envList(env map[string]string) []any {
-	var out []any
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		out = append(out, map[string]any{"name": k, "value": env[k]})
-	}
-	return out
-}

@@ -145,7 +145,7 @@ func trainJob(p *model.Platform, target TrainingTarget, name, ns string, job mod
 	if len(job.Args) > 0 {
 		trainer["args"] = strings2any(job.Args)
 	}
-	if env := trainingEnv(job.Env); len(env) > 0 {
+	if env := envVars(job.Env); len(env) > 0 {
 		trainer["env"] = env
 	}
 	if job.ProcsPerWorker != nil {

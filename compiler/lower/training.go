@@ -137,25 +137,6 @@ func jobMetadata(target TrainingTarget, name, ns string, job model.TrainingJob) 
 	return metadata(name, ns, labels, job.Annotations)
 }
 
-// trainingEnv turns declared variables into a container env list, sorted by name.
-func trainingEnv(env map[string]model.EnvValue) []any {
-	var out []any
-	for _, k := range sortedKeys(env) {
-		v := env[k]
-		switch {
-		case v.Secret != nil:
-			out = append(out, map[string]any{"name": k, "valueFrom": map[string]any{
-				"secretKeyRef": map[string]any{"name": v.Secret.Name, "key": v.Secret.Key}}})
-		case v.ConfigMap != nil:
-			out = append(out, map[string]any{"name": k, "valueFrom": map[string]any{
-				"configMapKeyRef": map[string]any{"name": v.ConfigMap.Name, "key": v.ConfigMap.Key}}})
-		default:
-			out = append(out, map[string]any{"name": k, "value": v.Value})
-		}
-	}
-	return out
-}
-
 // trainingResources returns a node's requests and limits (the requests unless limits
 // are declared; GPUs in both), and the scheduling that puts it where its GPU type is.
 // Both are nil or empty when nothing is declared.

@@ -175,7 +175,7 @@ func operatorPod(p *model.Platform, k operatorKind, job model.TrainingJob, r rep
 			c["args"] = strings2any(job.Args)
 		}
 	}
-	if env := trainingEnv(job.Env); len(env) > 0 {
+	if env := envVars(job.Env); len(env) > 0 {
 		c["env"] = env
 	}
 	if job.Port != nil && k.portName != "" {

@@ -157,7 +157,18 @@ type Policy struct {
 	Limits             struct {
 		Notebook ResourceLimits `json:"notebook"`
 	} `json:"limits"`
+	Secrets SecretsPolicy `json:"secrets"`
 }
+
+// SecretsPolicy is how credentials written into the repository are treated.
+type SecretsPolicy struct {
+	// LiteralCredentials is "error" (the default) or "warning".
+	LiteralCredentials string `json:"literalCredentials"`
+}
+
+// LiteralCredentialsAllowed reports whether the policy lets a credential written as a
+// plain value compile, with a warning.
+func (p Policy) LiteralCredentialsAllowed() bool { return p.Secrets.LiteralCredentials == "warning" }
 
 // ResourceLimits caps what a single workload may request.
 type ResourceLimits struct {
@@ -211,7 +222,7 @@ type Notebook struct {
 	Workspace       Workspace             `json:"workspace"`
 	DataVolumes     map[string]DataVolume `json:"dataVolumes"`
 	PodDefaults     []string              `json:"podDefaults"`
-	Env             map[string]string     `json:"env"`
+	Env             map[string]EnvValue   `json:"env"`
 	SHM             bool                  `json:"shm"`
 	Stopped         bool                  `json:"stopped"`
 	Labels          map[string]string     `json:"labels"`
@@ -241,7 +252,7 @@ type DataVolume struct {
 // PodDefault is a configuration notebooks opt into.
 type PodDefault struct {
 	Description        string                `json:"description"`
-	Env                map[string]string     `json:"env"`
+	Env                map[string]EnvValue   `json:"env"`
 	SecretVolumes      map[string]SecretPath `json:"secretVolumes"`
 	ServiceAccountName string                `json:"serviceAccountName,omitempty"`
 	Labels             map[string]string     `json:"labels"`

@@ -27,19 +27,19 @@ type ServedModel struct {
 	StorageURI string `json:"storageUri"`
 	Runtime    string `json:"runtime,omitempty"`
 	// RuntimeVersion is the runtime image's tag to use instead of its default.
-	RuntimeVersion string            `json:"runtimeVersion,omitempty"`
-	Protocol       string            `json:"protocol,omitempty"`
-	Args           []string          `json:"args"`
-	Env            map[string]string `json:"env"`
+	RuntimeVersion string              `json:"runtimeVersion,omitempty"`
+	Protocol       string              `json:"protocol,omitempty"`
+	Args           []string            `json:"args"`
+	Env            map[string]EnvValue `json:"env"`
 }
 
 // ServingContainer is a custom predictor, a transformer or an explainer.
 type ServingContainer struct {
-	Image     string            `json:"image"`
-	Command   []string          `json:"command"`
-	Args      []string          `json:"args"`
-	Env       map[string]string `json:"env"`
-	Resources Resources         `json:"resources"`
+	Image     string              `json:"image"`
+	Command   []string            `json:"command"`
+	Args      []string            `json:"args"`
+	Env       map[string]EnvValue `json:"env"`
+	Resources Resources           `json:"resources"`
 }
 
 // Canary is a new version taking part of an endpoint's traffic.
@@ -84,10 +84,10 @@ type Logging struct {
 
 // ServingRuntime is a tenant's own model server.
 type ServingRuntime struct {
-	Image     string            `json:"image"`
-	Args      []string          `json:"args"`
-	Env       map[string]string `json:"env"`
-	Formats   []RuntimeFormat   `json:"formats"`
-	Protocols []string          `json:"protocols"`
-	Resources Resources         `json:"resources"`
+	Image     string              `json:"image"`
+	Args      []string            `json:"args"`
+	Env       map[string]EnvValue `json:"env"`
+	Formats   []RuntimeFormat     `json:"formats"`
+	Protocols []string            `json:"protocols"`
+	Resources Resources           `json:"resources"`
 }
