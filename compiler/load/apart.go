@@ -49,8 +49,8 @@ func (e *Evaluator) separable() {
 			e.apart = false // evaluating the platform reports it
 			return
 		}
-		if e.platformPackage == "" {
-			e.platformPackage = f.PackageName()
+		if e.platformPackage == "" || name == mainPlatformFile {
+			e.platformPackage, e.platformPackageFile = f.PackageName(), name
 		}
 		for _, d := range f.Decls {
 			switch d.(type) {

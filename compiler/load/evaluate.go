@@ -89,6 +89,8 @@ type Evaluator struct {
 	apart           bool
 	platformLabels  map[string]bool
 	platformPackage string
+	// platformPackageFile is the platform file whose package that is (referenceFile).
+	platformPackageFile string
 	// fullOnly turns evaluation apart off, for tests that compare the two.
 	fullOnly bool
 	// rest waits until the tenant files are read (see readSources).
@@ -293,9 +295,10 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		return res
 	}
 	if apart {
-		res.Diagnostics = append(res.Diagnostics, checkPackages(parsed, e.repo.PlatformFiles[0], e.platformPackage)...)
+		res.Diagnostics = append(res.Diagnostics, checkPackages(parsed, e.platformPackageFile, e.platformPackage)...)
 	} else {
-		res.Diagnostics = append(res.Diagnostics, checkPackages(parsed, parsed[0].Filename, parsed[0].PackageName())...)
+		ref := referenceFile(parsed)
+		res.Diagnostics = append(res.Diagnostics, checkPackages(parsed, ref.Filename, ref.PackageName())...)
 	}
 	if t != nil {
 		res.Diagnostics = append(res.Diagnostics, checkTenantFiles(parsed, t, e.platformLabels)...)
@@ -410,6 +413,21 @@ func parseFiles(e *Evaluator, names []string, diags *diag.List) []*ast.File {
 		parsed = append(parsed, f)
 	}
 	return parsed
+}
+
+// mainPlatformFile is the platform file whose package the others must share, when the
+// repository has it.
+const mainPlatformFile = "platform.cue"
+
+// referenceFile returns the file whose package every file of an instance must be in:
+// platform.cue when it is among them, else the first.
+func referenceFile(files []*ast.File) *ast.File {
+	for _, f := range files {
+		if f.Filename == mainPlatformFile {
+			return f
+		}
+	}
+	return files[0]
 }
 
 // checkPackages makes sure every file of an instance is in package want, that of
