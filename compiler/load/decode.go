@@ -24,10 +24,18 @@ func (inst *Instance) DecodeTenant(x any) error {
 	}
 	var d valueDecoder
 	var err error
-	if target := rv.Elem(); target.Kind() == reflect.Map {
+	target := rv.Elem()
+	if target.Kind() == reflect.Map {
 		err = d.decodeMap(inst.Value, target, tenantFields().sorted)
 	} else {
 		err = d.decode(inst.Value, target)
+	}
+	// A tenant evaluated in shards: the first is Value, the others add declarations.
+	for _, part := range inst.parts[min(1, len(inst.parts)):] {
+		if err != nil {
+			break
+		}
+		err = d.mergeShard(part, target, inst.plan.fields)
 	}
 	var typeErr *json.UnmarshalTypeError
 	switch {
@@ -47,18 +55,24 @@ func (inst *Instance) DecodeTenant(x any) error {
 func (inst *Instance) misfit(e *json.UnmarshalTypeError) error {
 	literal := strings.TrimPrefix(e.Value, "number ")
 	var d diag.Diagnostic
-	inst.Value.Walk(func(v cue.Value) bool {
-		if d.Pos.File != "" {
-			return false
-		}
-		if v.IncompleteKind() == cue.IntKind {
-			if s, err := v.MarshalJSON(); err == nil && string(s) == literal {
-				d.Path = userPath(v.Path().String())
-				d.Pos = inst.Locate(d.Path)
+	parts := inst.parts
+	if len(parts) == 0 {
+		parts = []cue.Value{inst.Value}
+	}
+	for _, part := range parts {
+		part.Walk(func(v cue.Value) bool {
+			if d.Pos.File != "" {
+				return false
 			}
-		}
-		return true
-	}, nil)
+			if v.IncompleteKind() == cue.IntKind {
+				if s, err := v.MarshalJSON(); err == nil && string(s) == literal {
+					d.Path = userPath(v.Path().String())
+					d.Pos = inst.Locate(d.Path)
+				}
+			}
+			return true
+		}, nil)
+	}
 	if d.Pos.File == "" {
 		return misfitError(e)
 	}

@@ -43,6 +43,8 @@ type Instance struct {
 	// Value is the instance unified with the schemas and defaults. It may hold errors; see
 	// Diagnostics. The tenant's name is Tenant.Name: evaluation has checked that the files
 	// declare no other, and leaves tenant.name unset rather than pay for another unification.
+	// A large tenant is evaluated in shards (see shard.go): Value then lacks the
+	// declarations of the shards after the first, which Locate and DecodeTenant see.
 	Value cue.Value
 	// Diagnostics are the problems CUE found: syntax, schema violations, incomplete values.
 	Diagnostics diag.List
@@ -51,6 +53,11 @@ type Instance struct {
 
 	// apart is true when the tenant was evaluated apart from the platform files.
 	apart bool
+	// plan is how a large tenant was evaluated in shards (see shard.go), nil when it
+	// was evaluated whole; parts are then the shards' values, the first of which is
+	// Value.
+	plan  *shardPlan
+	parts []cue.Value
 
 	fallbackFile string
 	// secondary are the files that only bind the repository to the schemas (they import
@@ -90,6 +97,10 @@ type Evaluator struct {
 	platformPackage string
 	// fullOnly turns evaluation apart off, for tests that compare the two.
 	fullOnly bool
+	// shardSize is how many declarations a shard of a large tenant holds at most, and
+	// shardRepeat how many others every shard may repeat (see planShards); tests make
+	// them small, or larger than any tenant to evaluate every tenant whole.
+	shardSize, shardRepeat int
 	// rest waits until the tenant files are read (see readSources).
 	rest func() error
 	// spare is a worker not in use: built while the files are read, it evaluates the
@@ -109,7 +120,7 @@ func NewIndexedEvaluator(repo *Repository, prior *FileIndex) (*Evaluator, error)
 }
 
 func newEvaluator(repo *Repository, indexed bool, prior *FileIndex) (*Evaluator, error) {
-	e := &Evaluator{repo: repo, indexed: indexed, spare: make(chan *worker, 1)}
+	e := &Evaluator{repo: repo, indexed: indexed, spare: make(chan *worker, 1), shardSize: shardSize, shardRepeat: shardSize}
 	go func() { e.spare <- newWorker() }()
 	if err := e.readSources(prior); err != nil {
 		return nil, err
@@ -306,17 +317,75 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 	if t != nil {
 		dir = filepath.Join(dir, filepath.FromSlash(t.Dir))
 	}
+	res.secondary = schemaBindings(parsed)
+	res.apart = apart
+	if t != nil {
+		res.plan = planShards(parsed, e.shardSize, e.shardRepeat)
+	}
+	users := make([]cue.Value, res.plan.shards())
+	for s := range users {
+		restore := res.plan.apply(s)
+		var diags diag.List
+		users[s], diags = w.build(dir, parsed, apart, res.secondary)
+		restore()
+		res.Diagnostics = append(res.Diagnostics, res.plan.own(s, diags)...)
+	}
+	if res.Diagnostics.HasErrors() {
+		if res.plan != nil {
+			res.Diagnostics = res.Diagnostics.Sort()
+		}
+		return res
+	}
+	if t != nil {
+		if tv := users[0].LookupPath(cue.ParsePath("tenant")); tv.Exists() {
+			if n, err := tv.LookupPath(cue.ParsePath("name")).String(); err == nil && n != t.Name {
+				res.Diagnostics.Errorf(Locate(users[0], "tenant.name"), "tenant.name",
+					"%s/ can only declare tenant %q, not %q: put tenant %q in %s/%s/", t.Dir, t.Name, n, n, TenantsDir, n)
+				return res
+			}
+		} else {
+			res.Diagnostics.Errorf(diag.Position{File: t.Dir}, "tenant",
+				"no tenant declared in %s/: add `tenant: owner: \"you@example.com\"` to a file there", t.Dir)
+		}
+	}
+	for _, user := range users {
+		if apart {
+			res.parts = append(res.parts, user.Unify(w.tenantSchema))
+		} else {
+			res.parts = append(res.parts, w.schema.Unify(user))
+		}
+	}
+	res.Value = res.parts[0]
+	for s, v := range res.parts {
+		err := v.Validate(cue.Concrete(true))
+		if err == nil {
+			continue
+		}
+		for _, d := range res.plan.own(s, fromCUE(err, res.secondary)) {
+			if d.Pos.File == "" {
+				d.Pos = res.Locate(d.Path)
+			}
+			res.Diagnostics = append(res.Diagnostics, d)
+		}
+	}
+	if res.plan != nil {
+		res.Diagnostics = res.Diagnostics.Sort()
+	}
+	return res
+}
+
+// build builds the parsed files as one instance, apart from the platform files or not,
+// and returns its value before it is unified with the schemas, or the errors that
+// building it found.
+func (w *worker) build(dir string, parsed []*ast.File, apart bool, secondary map[string]bool) (cue.Value, diag.List) {
 	inst := w.bctx.NewInstance(dir, nil)
 	for _, f := range parsed {
 		if err := inst.AddSyntax(f); err != nil {
-			res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
-			return res
+			return cue.Value{}, FromCUE(err)
 		}
 	}
 	inst.PkgName = parsed[0].PackageName()
-	res.secondary = schemaBindings(parsed)
-	res.apart = apart
-	var user, v cue.Value
+	var user cue.Value
 	if apart {
 		user = w.ctx.BuildInstance(inst, cue.Scope(w.platform.Value))
 	} else {
@@ -327,44 +396,17 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		if all := user.Validate(); all != nil {
 			err = all
 		}
-		res.Diagnostics = append(res.Diagnostics, fromCUE(err, res.secondary)...)
-		return res
+		return user, fromCUE(err, secondary)
 	}
-	if apart {
-		v = user.Unify(w.tenantSchema)
-	} else {
-		v = w.schema.Unify(user)
-	}
-	if t != nil {
-		if tv := user.LookupPath(cue.ParsePath("tenant")); tv.Exists() {
-			if n, err := tv.LookupPath(cue.ParsePath("name")).String(); err == nil && n != t.Name {
-				res.Diagnostics.Errorf(Locate(user, "tenant.name"), "tenant.name",
-					"%s/ can only declare tenant %q, not %q: put tenant %q in %s/%s/", t.Dir, t.Name, n, n, TenantsDir, n)
-				return res
-			}
-		} else {
-			res.Diagnostics.Errorf(diag.Position{File: t.Dir}, "tenant",
-				"no tenant declared in %s/: add `tenant: owner: \"you@example.com\"` to a file there", t.Dir)
-		}
-	}
-	res.Value = v
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		for _, d := range fromCUE(err, res.secondary) {
-			if d.Pos.File == "" {
-				d.Pos = res.Locate(d.Path)
-			}
-			res.Diagnostics = append(res.Diagnostics, d)
-		}
-	}
-	return res
+	return user, nil
 }
 
 // Locate returns where the field at path is written in the instance's files. A field no
 // user file declares is placed at the nearest enclosing field that one does, or else at
 // the instance's first file (the tenant's own, for a tenant instance).
 func (inst *Instance) Locate(path string) diag.Position {
-	if inst.Value.Exists() {
-		if p := locate(inst.Value, path, inst.secondary); p.File != "" {
+	if v := inst.valueAt(path); v.Exists() {
+		if p := locate(v, path, inst.secondary); p.File != "" {
 			return p
 		}
 	}
@@ -372,6 +414,14 @@ func (inst *Instance) Locate(path string) diag.Position {
 		return diag.Position{File: inst.Tenant.Files[0]}
 	}
 	return diag.Position{File: inst.fallbackFile}
+}
+
+// valueAt returns the value that holds the field at path: that of its shard.
+func (inst *Instance) valueAt(path string) cue.Value {
+	if inst.plan == nil || len(inst.parts) == 0 {
+		return inst.Value
+	}
+	return inst.parts[inst.plan.shardOf(path)]
 }
 
 // schemaBindings returns the files that import mlc's schemas.
