@@ -118,7 +118,9 @@ type quotaField struct {
 	one  func(amount string) string
 }
 
-func verb(v string) func(string) string { return func(amount string) string { return v + " " + amount } }
+func verb(v string) func(string) string {
+	return func(amount string) string { return v + " " + amount }
+}
 
 func countLimit(n *int64) *resource.Quantity {
 	if n == nil {
