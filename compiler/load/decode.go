@@ -16,7 +16,8 @@ import (
 // a struct with JSON tags or to a map, as encoding/json would decode their JSON, but
 // without making it (see valueDecoder), which was a large part of a tenant's time. A
 // value that fits no Go field (a number too large for it) is returned as a diagnostic
-// at the value's line.
+// at the value's line. A tenant evaluated in shards is evaluated here, a shard at a
+// time, and the problems CUE finds in it are returned as a diag.List.
 func (inst *Instance) DecodeTenant(x any) error {
 	rv := reflect.ValueOf(x)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -24,18 +25,10 @@ func (inst *Instance) DecodeTenant(x any) error {
 	}
 	var d valueDecoder
 	var err error
-	target := rv.Elem()
-	if target.Kind() == reflect.Map {
-		err = d.decodeMap(inst.Value, target, tenantFields().sorted)
+	if inst.shards != nil {
+		err = inst.shards.decode(inst, &d, rv.Elem())
 	} else {
-		err = d.decode(inst.Value, target)
-	}
-	// A tenant evaluated in shards: the first is Value, the others add declarations.
-	for _, part := range inst.parts[min(1, len(inst.parts)):] {
-		if err != nil {
-			break
-		}
-		err = d.mergeShard(part, target, inst.plan.fields)
+		err = d.decodeTenant(inst.Value, rv.Elem())
 	}
 	var typeErr *json.UnmarshalTypeError
 	switch {
@@ -50,29 +43,35 @@ func (inst *Instance) DecodeTenant(x any) error {
 	return err
 }
 
+// decodeTenant decodes the tenant fields of v into target, a struct or a map.
+func (d *valueDecoder) decodeTenant(v cue.Value, target reflect.Value) error {
+	if target.Kind() == reflect.Map {
+		return d.decodeMap(v, target, tenantFields().sorted)
+	}
+	return d.decode(v, target)
+}
+
 // misfit places a value that fits no Go field: JSON names the struct path but not the
 // map keys, so it finds the value itself.
 func (inst *Instance) misfit(e *json.UnmarshalTypeError) error {
 	literal := strings.TrimPrefix(e.Value, "number ")
 	var d diag.Diagnostic
-	parts := inst.parts
-	if len(parts) == 0 {
-		parts = []cue.Value{inst.Value}
+	current := inst.Value
+	if inst.shards != nil {
+		current = inst.shards.val // the shard being decoded
 	}
-	for _, part := range parts {
-		part.Walk(func(v cue.Value) bool {
-			if d.Pos.File != "" {
-				return false
+	current.Walk(func(v cue.Value) bool {
+		if d.Pos.File != "" {
+			return false
+		}
+		if v.IncompleteKind() == cue.IntKind {
+			if s, err := v.MarshalJSON(); err == nil && string(s) == literal {
+				d.Path = userPath(v.Path().String())
+				d.Pos = inst.Locate(d.Path)
 			}
-			if v.IncompleteKind() == cue.IntKind {
-				if s, err := v.MarshalJSON(); err == nil && string(s) == literal {
-					d.Path = userPath(v.Path().String())
-					d.Pos = inst.Locate(d.Path)
-				}
-			}
-			return true
-		}, nil)
-	}
+		}
+		return true
+	}, nil)
 	if d.Pos.File == "" {
 		return misfitError(e)
 	}

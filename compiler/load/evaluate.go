@@ -43,21 +43,20 @@ type Instance struct {
 	// Value is the instance unified with the schemas and defaults. It may hold errors; see
 	// Diagnostics. The tenant's name is Tenant.Name: evaluation has checked that the files
 	// declare no other, and leaves tenant.name unset rather than pay for another unification.
-	// A large tenant is evaluated in shards (see shard.go): Value then lacks the
-	// declarations of the shards after the first, which Locate and DecodeTenant see.
+	// A large tenant is evaluated in shards instead, one at a time as DecodeTenant
+	// decodes it (see shard.go): Value is then not set.
 	Value cue.Value
 	// Diagnostics are the problems CUE found: syntax, schema violations, incomplete values.
+	// Those of a tenant evaluated in shards are found, and returned, by DecodeTenant.
 	Diagnostics diag.List
 	// Elapsed is how long the evaluation took.
 	Elapsed time.Duration
 
 	// apart is true when the tenant was evaluated apart from the platform files.
 	apart bool
-	// plan is how a large tenant was evaluated in shards (see shard.go), nil when it
-	// was evaluated whole; parts are then the shards' values, the first of which is
-	// Value.
-	plan  *shardPlan
-	parts []cue.Value
+	// shards evaluates a large tenant a shard at a time (see shard.go); nil when the
+	// instance is evaluated whole.
+	shards *shardEval
 
 	fallbackFile string
 	// secondary are the files that only bind the repository to the schemas (they import
@@ -320,58 +319,69 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 	res.secondary = schemaBindings(parsed)
 	res.apart = apart
 	if t != nil {
-		res.plan = planShards(parsed, e.shardSize, e.shardRepeat)
-	}
-	users := make([]cue.Value, res.plan.shards())
-	for s := range users {
-		restore := res.plan.apply(s)
-		var diags diag.List
-		users[s], diags = w.build(dir, parsed, apart, res.secondary)
-		restore()
-		res.Diagnostics = append(res.Diagnostics, res.plan.own(s, diags)...)
-	}
-	if res.Diagnostics.HasErrors() {
-		if res.plan != nil {
-			res.Diagnostics = res.Diagnostics.Sort()
+		if plan := planShards(parsed, e.shardSize, e.shardRepeat); plan != nil {
+			// A large tenant is evaluated a shard at a time, as it is decoded.
+			res.shards = &shardEval{plan: plan, w: w, e: e, t: t, dir: dir, parsed: parsed, apart: apart, cur: -1}
+			return res
 		}
+	}
+	user, diags := w.build(dir, parsed, apart, res.secondary)
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if res.Diagnostics.HasErrors() {
 		return res
 	}
+	var v cue.Value
+	if apart {
+		v = user.Unify(w.tenantSchema)
+	} else {
+		v = w.schema.Unify(user)
+	}
 	if t != nil {
-		if tv := users[0].LookupPath(cue.ParsePath("tenant")); tv.Exists() {
-			if n, err := tv.LookupPath(cue.ParsePath("name")).String(); err == nil && n != t.Name {
-				res.Diagnostics.Errorf(Locate(users[0], "tenant.name"), "tenant.name",
-					"%s/ can only declare tenant %q, not %q: put tenant %q in %s/%s/", t.Dir, t.Name, n, n, TenantsDir, n)
-				return res
-			}
-		} else {
-			res.Diagnostics.Errorf(diag.Position{File: t.Dir}, "tenant",
-				"no tenant declared in %s/: add `tenant: owner: \"you@example.com\"` to a file there", t.Dir)
+		diags, stop := checkTenantName(user, t)
+		res.Diagnostics = append(res.Diagnostics, diags...)
+		if stop {
+			return res
 		}
 	}
-	for _, user := range users {
-		if apart {
-			res.parts = append(res.parts, user.Unify(w.tenantSchema))
-		} else {
-			res.parts = append(res.parts, w.schema.Unify(user))
-		}
-	}
-	res.Value = res.parts[0]
-	for s, v := range res.parts {
-		err := v.Validate(cue.Concrete(true))
-		if err == nil {
-			continue
-		}
-		for _, d := range res.plan.own(s, fromCUE(err, res.secondary)) {
-			if d.Pos.File == "" {
-				d.Pos = res.Locate(d.Path)
-			}
-			res.Diagnostics = append(res.Diagnostics, d)
-		}
-	}
-	if res.plan != nil {
-		res.Diagnostics = res.Diagnostics.Sort()
-	}
+	res.Value = v
+	res.Diagnostics = append(res.Diagnostics, res.validate(v, nil)...)
 	return res
+}
+
+// checkTenantName reports a tenant's files that declare another tenant, after which
+// nothing more is checked (stop), or none.
+func checkTenantName(user cue.Value, t *TenantDir) (l diag.List, stop bool) {
+	tv := user.LookupPath(cue.ParsePath("tenant"))
+	if !tv.Exists() {
+		l.Errorf(diag.Position{File: t.Dir}, "tenant",
+			"no tenant declared in %s/: add `tenant: owner: \"you@example.com\"` to a file there", t.Dir)
+		return l, false
+	}
+	if n, err := tv.LookupPath(cue.ParsePath("name")).String(); err == nil && n != t.Name {
+		l.Errorf(Locate(user, "tenant.name"), "tenant.name",
+			"%s/ can only declare tenant %q, not %q: put tenant %q in %s/%s/", t.Dir, t.Name, n, n, TenantsDir, n)
+		return l, true
+	}
+	return nil, false
+}
+
+// validate reports what in v is not concrete or does not fit the schemas, each at its
+// field, keeping only those keep accepts when it is not nil.
+func (inst *Instance) validate(v cue.Value, keep func(diag.List) diag.List) diag.List {
+	err := v.Validate(cue.Concrete(true))
+	if err == nil {
+		return nil
+	}
+	l := fromCUE(err, inst.secondary)
+	if keep != nil {
+		l = keep(l)
+	}
+	for i, d := range l {
+		if d.Pos.File == "" {
+			l[i].Pos = inst.Locate(d.Path)
+		}
+	}
+	return l
 }
 
 // build builds the parsed files as one instance, apart from the platform files or not,
@@ -416,12 +426,13 @@ func (inst *Instance) Locate(path string) diag.Position {
 	return diag.Position{File: inst.fallbackFile}
 }
 
-// valueAt returns the value that holds the field at path: that of its shard.
+// valueAt returns the value that holds the field at path: Value, or that of the shard
+// that holds it, evaluated again if need be.
 func (inst *Instance) valueAt(path string) cue.Value {
-	if inst.plan == nil || len(inst.parts) == 0 {
+	if inst.shards == nil {
 		return inst.Value
 	}
-	return inst.parts[inst.plan.shardOf(path)]
+	return inst.shards.value(inst.shards.plan.shardOf(path), inst)
 }
 
 // schemaBindings returns the files that import mlc's schemas.

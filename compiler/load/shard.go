@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"time"
+
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 
@@ -34,6 +36,10 @@ import (
 // shardSize is how many declarations a shard holds at most, and how many a tenant may
 // have that are not sharded (that every shard repeats).
 const shardSize = 500
+
+// shardsPerContext is how many shards are evaluated in one cue.Context, which keeps
+// every instance it builds: a new one after that many bounds what a large tenant holds.
+const shardsPerContext = 4
 
 // entryKey names one declaration: a tenant field (notebooks) and the name in it.
 type entryKey struct{ field, name string }
@@ -439,27 +445,125 @@ func weight(d ast.Decl) int {
 // field's label and what follows a selector's dot.
 func referenced(files []*ast.File) map[string]bool {
 	refs := map[string]bool{}
-	skip := map[*ast.Ident]bool{}
-	for _, f := range files {
-		ast.Walk(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.Field:
-				if id, ok := n.Label.(*ast.Ident); ok {
-					skip[id] = true
-				}
-			case *ast.SelectorExpr:
-				if id, ok := n.Sel.(*ast.Ident); ok {
-					skip[id] = true
-				}
-			case *ast.Ident:
-				if !skip[n] {
-					refs[n.Name] = true
-				}
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Field:
+			if _, ok := n.Label.(*ast.Ident); !ok {
+				ast.Walk(n.Label, visit, nil)
 			}
-			return true
-		}, nil)
+			ast.Walk(n.Value, visit, nil)
+			for _, a := range n.Attrs {
+				ast.Walk(a, visit, nil)
+			}
+			return false
+		case *ast.SelectorExpr:
+			ast.Walk(n.X, visit, nil)
+			return false
+		case *ast.Ident:
+			refs[n.Name] = true
+		}
+		return true
+	}
+	for _, f := range files {
+		ast.Walk(f, visit, nil)
 	}
 	return refs
+}
+
+// shardEval evaluates a large tenant's shards, one at a time, in its worker's context:
+// each as DecodeTenant decodes it, and again when Locate wants a field of one.
+type shardEval struct {
+	plan   *shardPlan
+	w      *worker
+	e      *Evaluator
+	t      *TenantDir
+	dir    string
+	parsed []*ast.File
+	apart  bool
+	// cur is the shard whose value val is, -1 for none; built counts the shards built
+	// in the worker's current context.
+	cur   int
+	val   cue.Value
+	built int
+}
+
+// build evaluates shard s: its value as written (user) and unified with the schemas
+// (v), or the errors building it found.
+func (se *shardEval) build(s int, secondary map[string]bool) (user, v cue.Value, diags diag.List) {
+	if se.built == shardsPerContext {
+		se.w.renew()
+		se.built = 0
+	}
+	se.built++
+	se.cur, se.val = -1, cue.Value{}
+	if se.apart {
+		se.w.platformInstance(se.e) // in the new context, if it is one
+	}
+	restore := se.plan.apply(s)
+	user, diags = se.w.build(se.dir, se.parsed, se.apart, secondary)
+	restore()
+	if len(diags) > 0 {
+		return user, v, diags
+	}
+	if se.apart {
+		v = user.Unify(se.w.tenantSchema)
+	} else {
+		v = se.w.schema.Unify(user)
+	}
+	se.cur, se.val = s, v
+	return user, v, nil
+}
+
+// value returns shard s's value, evaluating it again unless it is the one held.
+func (se *shardEval) value(s int, inst *Instance) cue.Value {
+	if se.cur != s {
+		se.build(s, inst.secondary)
+	}
+	return se.val
+}
+
+// decode evaluates and decodes the shards in turn into target, as DecodeTenant does a
+// tenant evaluated whole, and returns the problems CUE finds in them (a diag.List).
+// Once one has problems, the later shards are evaluated for theirs, not decoded. The
+// worker starts a new context afterwards: this one holds the last shards.
+func (se *shardEval) decode(inst *Instance, d *valueDecoder, target reflect.Value) error {
+	start := time.Now()
+	defer func() {
+		inst.Elapsed += time.Since(start)
+		se.w.used = renewAfter
+	}()
+	var diags diag.List
+	for s := range se.plan.count {
+		user, v, built := se.build(s, inst.secondary)
+		diags = append(diags, se.plan.own(s, built)...)
+		if len(built) > 0 {
+			continue
+		}
+		if s == 0 {
+			l, stop := checkTenantName(user, se.t)
+			if diags = append(diags, l...); stop {
+				break
+			}
+		}
+		diags = append(diags, inst.validate(v, func(l diag.List) diag.List { return se.plan.own(s, l) })...)
+		if diags.HasErrors() {
+			continue
+		}
+		var err error
+		if s == 0 {
+			err = d.decodeTenant(v, target)
+		} else {
+			err = d.mergeShard(v, target, se.plan.fields)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(diags) > 0 {
+		return diags.Sort()
+	}
+	return nil
 }
 
 // mergeShard decodes the sharded fields of shard v into x, the struct or map that

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -42,14 +43,27 @@ func evaluateInShards(t *testing.T, dir string, size, repeat int) map[string]sha
 	var mu sync.Mutex
 	out := map[string]sharded{}
 	err = ev.Tenants(context.Background(), Options{}, func(inst *Instance) {
-		s := sharded{diags: inst.Diagnostics.Sort().Error(), shards: inst.plan.shards(), located: map[string]diag.Position{}}
-		if !inst.Diagnostics.HasErrors() {
-			if err := inst.DecodeTenant(&s.decls); err != nil {
+		s := sharded{shards: 1, located: map[string]diag.Position{}}
+		if inst.shards != nil {
+			s.shards = inst.shards.plan.count
+		}
+		diags := inst.Diagnostics
+		decode := func(x any) {
+			var l diag.List
+			switch err := inst.DecodeTenant(x); {
+			case errors.As(err, &l):
+				diags = append(diags, l...)
+			case err != nil:
 				t.Errorf("%s: %v", inst.Tenant.Name, err)
 			}
-			if err := inst.DecodeTenant(&s.model); err != nil {
-				t.Errorf("%s: %v", inst.Tenant.Name, err)
-			}
+		}
+		if !diags.HasErrors() {
+			decode(&s.decls)
+			decode(&s.model)
+		}
+		if diags.HasErrors() {
+			s.decls, s.model = nil, model.Declarations{} // what was decoded before an error
+		} else {
 			for field, v := range s.decls {
 				m, _ := v.(map[string]any)
 				for name := range m {
@@ -59,6 +73,7 @@ func evaluateInShards(t *testing.T, dir string, size, repeat int) map[string]sha
 				}
 			}
 		}
+		s.diags = diags.Sort().Error()
 		mu.Lock()
 		out[inst.Tenant.Name] = s
 		mu.Unlock()
