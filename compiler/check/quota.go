@@ -126,10 +126,16 @@ func countLimit(n *int64) *resource.Quantity {
 	if n == nil {
 		return nil
 	}
-	return resource.NewQuantity(*n, resource.DecimalSI)
+	q := count(*n)
+	return &q
 }
 
-func count(n int64) resource.Quantity { return *resource.NewQuantity(n, resource.DecimalSI) }
+func count(n int64) resource.Quantity {
+	var q resource.Quantity
+	q.Set(n)
+	q.Format = resource.DecimalSI
+	return q
+}
 
 // plural names n things: "1 GPU", "3 GPUs".
 func plural(singular string) func(n resource.Quantity) string {
@@ -178,15 +184,10 @@ func (r *reporter) overruns(q *quota) {
 			continue
 		}
 		var total resource.Quantity
-		var counted []charged
 		alone := false
 		for _, c := range q.counted {
 			n := f.amount(c.u)
-			if n.Sign() == 0 {
-				continue
-			}
 			total.Add(n)
-			counted = append(counted, c)
 			if n.Cmp(*limit) > 0 {
 				alone = true
 				r.errorf(c.at(f.field), "this %s alone %s, more than the tenant's whole quota of %s (tenant.quota.%s)",
@@ -195,6 +196,12 @@ func (r *reporter) overruns(q *quota) {
 		}
 		if alone || total.Cmp(*limit) <= 0 {
 			continue
+		}
+		var counted []charged
+		for _, c := range q.counted {
+			if n := f.amount(c.u); n.Sign() != 0 {
+				counted = append(counted, c)
+			}
 		}
 		r.overrun(f, limit, total, counted)
 	}

@@ -46,6 +46,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	r.labels("tenant.labels", t.Labels)
 	r.annotations("tenant.annotations", t.Annotations)
 	quota := r.newQuota(t.Quota)
+	quota.counted = make([]charged, 0, len(d.Notebooks)+len(d.Serving)+len(d.Training)+len(d.Experiments))
 
 	podDefaults := r.podDefaults(d.PodDefaults)
 	for _, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
