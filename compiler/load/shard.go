@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"reflect"
 	"slices"
 	"strconv"
@@ -125,7 +126,7 @@ func planShards(files []*ast.File, size, repeat int) *shardPlan {
 		return nil
 	}
 	slices.SortFunc(keys, func(a, b entryKey) int {
-		return strings.Compare(a.field+"\x00"+a.name, b.field+"\x00"+b.name)
+		return cmp.Or(strings.Compare(a.field, b.field), strings.Compare(a.name, b.name))
 	})
 	p := &shardPlan{count: (len(keys) + size - 1) / size, of: make(map[entryKey]int, len(keys)), files: files}
 	for i, k := range keys {
