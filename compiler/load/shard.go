@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
 	"time"
 
 	"cuelang.org/go/cue"
@@ -234,6 +233,8 @@ func (p *shardPlan) bindings(fields map[ast.Decl]shardField) (kept []map[*ast.Le
 			unused = append(unused, l)
 		}
 	}
+	slices.SortFunc(sharedUses, func(a, b *ast.LetClause) int { return a.Pos().Compare(b.Pos()) })
+	sharedUses = slices.Compact(sharedUses)
 	kept = make([]map[*ast.LetClause]bool, p.count)
 	for s := range p.count {
 		roots := append(slices.Clone(sharedUses), byShard[s]...)

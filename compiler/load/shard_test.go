@@ -123,6 +123,21 @@ func TestShardsMatchWhole(t *testing.T) {
 			"platform.cue":         apartPlatform + "_img: \"jupyter-scipy\"\n",
 			"tenants/a/tenant.cue": many + "notebooks: f: image: _img\n",
 		}), true},
+		{"definitions and hidden fields the declarations share", writeRepo(t, map[string]string{
+			"platform.cue": apartPlatform,
+			"tenants/a/tenant.cue": tenant + "#Small: {cpu: 1, memory: \"2Gi\"}\n_image: \"jupyter-scipy\"\n" +
+				"notebooks: a: {image: _image, resources: #Small}\nnotebooks: b: {image: _image, resources: #Small}\n" +
+				"notebooks: c: {image: _image}\nnotebooks: d: {image: \"jupyter-scipy\", resources: #Small & {gpu: 1}}\n",
+		}), true},
+		{"lets one shard uses, through each other", writeRepo(t, map[string]string{
+			"platform.cue": apartPlatform,
+			"tenants/a/tenant.cue": many + "let img = \"jupyter-scipy\"\nlet small = {cpu: 1}\nlet base = {image: img, resources: small}\n" +
+				"notebooks: y: base\nnotebooks: z: base & {env: X: \"1\"}\n",
+		}), true},
+		{"a let nothing uses", writeRepo(t, map[string]string{
+			"platform.cue":         apartPlatform,
+			"tenants/a/tenant.cue": many + "let unused = 1\nlet img = \"jupyter-scipy\"\nnotebooks: z: image: img\n",
+		}), true},
 		{"an experiment reads a training job", writeRepo(t, map[string]string{
 			"platform.cue": apartPlatform,
 			"tenants/a/tenant.cue": many + `trainingJobs: t: {framework: "pytorch", image: "ghcr.io/x/t:1", command: ["python"], resources: {cpu: 1, memory: "1Gi"}}
