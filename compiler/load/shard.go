@@ -78,6 +78,9 @@ type shardField struct {
 // size declarations, or nil when it is to be evaluated whole: when it has no more, or
 // more than repeat declarations that each shard would repeat.
 func planShards(files []*ast.File, size, repeat int) *shardPlan {
+	if declarationsAtMost(files) <= size {
+		return nil // most tenants: no need to look further
+	}
 	refs := referenced(files)
 	candidates := map[string][]ast.Decl{}
 	fields := map[ast.Decl]shardField{}
@@ -387,6 +390,26 @@ func entryOfPath(path string) (field, name string, ok bool) {
 	}
 	name, _, _ = strings.Cut(rest, ".")
 	return field, name, true
+}
+
+// declarationsAtMost counts the fields of the fields of declarations: at least as many
+// as there are declarations.
+func declarationsAtMost(files []*ast.File) int {
+	n := 0
+	for _, f := range files {
+		for _, d := range f.Decls {
+			field, isField := d.(*ast.Field)
+			if label, ok := topLevelLabel(d); !isField || !ok || !isDeclarationMap(label) {
+				continue
+			}
+			if lit, ok := field.Value.(*ast.StructLit); ok {
+				n += len(lit.Elts)
+			} else {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // isDeclarationMap tells whether a tenant field holds declarations by name.
