@@ -123,7 +123,7 @@ func TestBadInput(t *testing.T) {
 			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: {cpu: 16, memory: \"4Gi\"}\n}\n"},
 			pos:     nb + ":5:19",
 			path:    "notebooks.dev.resources.cpu",
-			message: "with this notebook the tenant's declarations request 16 CPU in all, more than its quota of 8 (tenant.quota.cpu)",
+			message: "this notebook alone requests 16 CPU, more than the tenant's whole quota of 8 (tenant.quota.cpu)",
 		},
 		{
 			name: "notebooks together over the quota",
@@ -133,16 +133,16 @@ notebooks: a: {image: "jupyter-scipy", resources: {cpu: 4, memory: "4Gi"}}
 notebooks: b: {image: "jupyter-scipy", resources: {cpu: 2, memory: "4Gi", gpu: 2}}
 notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 `},
-			pos:     nb + ":5:57",
-			path:    "notebooks.c.resources.cpu",
-			message: "request 9 CPU in all, more than its quota of 8",
+			pos:     tenantCue + ":5:15",
+			path:    "tenant.quota.cpu",
+			message: "request 9 CPU in all, more than its quota of 8; counted: notebooks.a 4 CPU, notebooks.c 3 CPU, notebooks.b 2 CPU",
 		},
 		{
 			name:    "GPUs over the quota",
 			changes: map[string]string{nb: "package ml\n\nnotebooks: a: {image: \"jupyter-scipy\", resources: gpu: 2}\nnotebooks: b: {image: \"jupyter-scipy\", resources: gpu: 1}\n"},
-			pos:     nb + ":4:56",
-			path:    "notebooks.b.resources.gpu",
-			message: "request 3 GPUs in all, more than its quota of 2",
+			pos:     tenantCue + ":5:39",
+			path:    "tenant.quota.gpu",
+			message: "request 3 GPUs in all, more than its quota of 2; counted: notebooks.a 2 GPUs, notebooks.b 1 GPU",
 		},
 		{
 			name:    "image from a registry the policy does not allow",
@@ -447,9 +447,9 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "an endpoint's worst case over the quota",
 			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\tresources: {cpu: 2, memory: \"4Gi\"}\n\treplicas: max: 4\n}\n"},
-			pos:     sv + ":6:17",
-			path:    "servingEndpoints.m.replicas.max",
-			message: "with this endpoint at its most replicas the tenant's declarations request 10 CPU in all, more than its quota of 8",
+			pos:     tenantCue + ":5:15",
+			path:    "tenant.quota.cpu",
+			message: "request 10 CPU in all, more than its quota of 8; counted: servingEndpoints.m 8 CPU, notebooks.dev 2 CPU",
 		},
 		{
 			name: "an endpoint's replicas over the pod quota",
@@ -457,9 +457,9 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 				"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tquota: {cpu: 64, pods: 4}\n}\n",
 				sv:                          "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\tresources: {cpu: 1, memory: \"1Gi\"}\n\treplicas: max: 4\n}\n",
 			},
-			pos:     sv + ":6:17",
-			path:    "servingEndpoints.m.replicas.max",
-			message: "the tenant's declarations run up to 5 pods, more than its quota of 4 (tenant.quota.pods)",
+			pos:     tenantCue + ":5:25",
+			path:    "tenant.quota.pods",
+			message: "the tenant's declarations run up to 5 pods in all, more than its quota of 4; counted: servingEndpoints.m 4 pods, notebooks.dev 1 pod",
 		},
 		{
 			name:    "an endpoint without a maximum in a tenant with a quota",
@@ -518,7 +518,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{tr: with(t, resnet, "workers:   2", "workers:   3")},
 			pos:     tr + ":6:13",
 			path:    "trainingJobs.resnet.workers",
-			message: "with this training job (3 nodes) the tenant's declarations request 3 GPUs in all, more than its quota of 2",
+			message: "this training job (3 nodes) alone requests 3 GPUs, more than the tenant's whole quota of 2 (tenant.quota.gpu)",
 		},
 		{
 			name: "an elastic job's most workers over the quota",
@@ -528,7 +528,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			},
 			pos:     tr + ":6:13",
 			path:    "trainingJobs.resnet.workers",
-			message: "with this training job (up to 3 nodes) the tenant's declarations request 3 GPUs in all, more than its quota of 2",
+			message: "this training job (up to 3 nodes) alone requests 3 GPUs, more than the tenant's whole quota of 2 (tenant.quota.gpu)",
 		},
 		{
 			name: "training GPUs a cluster running the tenant does not have",
@@ -631,9 +631,9 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "an experiment's parallel trials over the quota",
 			changes: map[string]string{tr: with(t, with(t, hpo, "parallelTrials: 2", "parallelTrials: 7"), "maxTrials:      6", "maxTrials:      12")},
-			pos:     tr + ":14:18",
-			path:    "experiments.hpo.parallelTrials",
-			message: "with this experiment at 7 trials at once the tenant's declarations request 9 CPU in all, more than its quota of 8",
+			pos:     tenantCue + ":5:15",
+			path:    "tenant.quota.cpu",
+			message: "request 9 CPU in all, more than its quota of 8; counted: experiments.hpo 7 CPU, notebooks.dev 2 CPU",
 		},
 		{
 			name:    "a metrics filter without a name and a value group",

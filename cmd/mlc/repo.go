@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,14 +57,21 @@ func fromWorkingDir(repo string, l diag.List) diag.List {
 	if err != nil {
 		return l
 	}
-	out := make(diag.List, len(l))
-	for i, d := range l {
-		if d.Pos.File != "" {
-			p := filepath.Join(abs, filepath.FromSlash(d.Pos.File))
+	rewrite := func(pos *diag.Position) {
+		if pos.File != "" {
+			p := filepath.Join(abs, filepath.FromSlash(pos.File))
 			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
 				p = rel
 			}
-			d.Pos.File = filepath.ToSlash(p)
+			pos.File = filepath.ToSlash(p)
+		}
+	}
+	out := make(diag.List, len(l))
+	for i, d := range l {
+		rewrite(&d.Pos)
+		d.Notes = slices.Clone(d.Notes)
+		for j := range d.Notes {
+			rewrite(&d.Notes[j].Pos)
 		}
 		out[i] = d
 	}

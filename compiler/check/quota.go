@@ -2,9 +2,12 @@ package check
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
@@ -37,13 +40,23 @@ func (u usage) times(n int64) usage {
 	return out
 }
 
-// quota is a tenant's parsed quota and what its declarations request so far.
+// quota is a tenant's parsed quota and what its declarations request of it.
 type quota struct {
 	cpu, memory, storage *resource.Quantity
 	gpu, claims, nbs     *int64
 	pods                 *int64
-	total                usage
-	reported             map[string]bool
+	// counted are the declarations charged to the quota, in the order they were.
+	counted []charged
+}
+
+// charged is what one declaration requests of the quota.
+type charged struct {
+	// decl is the declaration's path (notebooks.dev), what a description of it
+	// ("notebook", "endpoint at its most replicas").
+	decl, what string
+	u          usage
+	// at maps a quota field to the path of what requests it (.resources.gpu).
+	at func(field string) string
 }
 
 // bounded reports whether the quota limits compute, so every workload must have a
@@ -51,7 +64,7 @@ type quota struct {
 func (q *quota) bounded() bool { return q.cpu != nil || q.memory != nil || q.gpu != nil }
 
 func (r *reporter) newQuota(q *model.Quota) *quota {
-	out := &quota{reported: map[string]bool{}}
+	out := &quota{}
 	if q == nil {
 		return out
 	}
@@ -84,38 +97,144 @@ func (r *reporter) newQuota(q *model.Quota) *quota {
 	return out
 }
 
-// charge adds a declaration's usage to the tenant's total and reports the declaration
-// when, with it, the total goes over the quota. Each quota field is reported once, at the
-// first declaration (notebooks, then endpoints, by name) that goes over; at maps a quota
-// field to the path to report.
-func (r *reporter) charge(q *quota, what string, u usage, at func(field string) string) {
-	q.total.add(u)
-	t := q.total
-	report := func(field, format string, args ...any) {
-		if q.reported[field] {
-			return
+// charge counts a declaration's usage toward the tenant's quota; overruns reports what
+// goes over once every declaration is counted. what describes the declaration at decl
+// for the messages; at maps a quota field to the path of what requests it.
+func (r *reporter) charge(q *quota, decl, what string, u usage, at func(field string) string) {
+	q.counted = append(q.counted, charged{decl: decl, what: what, u: u, at: at})
+}
+
+// quotaField is one field of a tenant's quota, as the checks compare and name it.
+type quotaField struct {
+	field string
+	// limit is the quota's, nil when it sets none; amount what a usage requests of it.
+	limit  func(q *quota) *resource.Quantity
+	amount func(u usage) resource.Quantity
+	// noun says what an amount is counted in; sum what the declarations do with their
+	// total ("request %s in all"), one what a declaration does with its amount
+	// ("requests %s", with the amount as noun says it).
+	noun func(n resource.Quantity) string
+	sum  string
+	one  func(amount string) string
+}
+
+func verb(v string) func(string) string {
+	return func(amount string) string { return v + " " + amount }
+}
+
+func countLimit(n *int64) *resource.Quantity {
+	if n == nil {
+		return nil
+	}
+	q := count(*n)
+	return &q
+}
+
+func count(n int64) resource.Quantity {
+	var q resource.Quantity
+	q.Set(n)
+	q.Format = resource.DecimalSI
+	return q
+}
+
+// plural names n things: "1 GPU", "3 GPUs".
+func plural(singular string) func(n resource.Quantity) string {
+	return func(n resource.Quantity) string {
+		if n.Value() == 1 {
+			return "1 " + singular
 		}
-		q.reported[field] = true
-		r.errorf(at(field), "with this %s the tenant's declarations %s (tenant.quota.%s)", what, fmt.Sprintf(format, args...), field)
+		return n.String() + " " + singular + "s"
 	}
-	quantity := func(field, name string, got resource.Quantity, limit *resource.Quantity) {
-		if limit != nil && got.Cmp(*limit) > 0 {
-			report(field, "request %s %s in all, more than its quota of %s", got.String(), name, limit.String())
+}
+
+func suffixed(noun string) func(n resource.Quantity) string {
+	return func(n resource.Quantity) string { return n.String() + " " + noun }
+}
+
+var quotaFields = []quotaField{
+	{"cpu", func(q *quota) *resource.Quantity { return q.cpu }, func(u usage) resource.Quantity { return u.cpu },
+		suffixed("CPU"), "the tenant's declarations request %s in all", verb("requests")},
+	{"memory", func(q *quota) *resource.Quantity { return q.memory }, func(u usage) resource.Quantity { return u.memory },
+		suffixed("memory"), "the tenant's declarations request %s in all", verb("requests")},
+	{"storage", func(q *quota) *resource.Quantity { return q.storage }, func(u usage) resource.Quantity { return u.storage },
+		suffixed("of storage"), "the tenant's declarations request %s in all", verb("requests")},
+	{"gpu", func(q *quota) *resource.Quantity { return countLimit(q.gpu) }, func(u usage) resource.Quantity { return count(u.gpu) },
+		plural("GPU"), "the tenant's declarations request %s in all", verb("requests")},
+	{"persistentVolumeClaims", func(q *quota) *resource.Quantity { return countLimit(q.claims) }, func(u usage) resource.Quantity { return count(u.claims) },
+		plural("volume claim"), "the tenant's declarations need %s in all", verb("needs")},
+	{"pods", func(q *quota) *resource.Quantity { return countLimit(q.pods) }, func(u usage) resource.Quantity { return count(u.pods) },
+		plural("pod"), "the tenant's declarations run up to %s in all", verb("runs up to")},
+	{"notebooks", func(q *quota) *resource.Quantity { return countLimit(q.nbs) }, func(u usage) resource.Quantity { return count(u.notebooks) },
+		plural("notebook"), "the tenant declares %s", func(string) string { return "is one" }},
+}
+
+// maxNamed is how many of the declarations counted toward an exceeded quota its message
+// names; its notes point at every one.
+const maxNamed = 5
+
+// overruns reports each quota field the tenant's declarations request more of than the
+// quota allows. No declaration is to blame for a sum more than another, so the sum is
+// reported at the quota's field, naming what was counted, with a note at each
+// declaration counted (the largest first): in a pull request, the one added shows it.
+// A declaration that alone exceeds the quota is reported at its own line instead.
+func (r *reporter) overruns(q *quota) {
+	for _, f := range quotaFields {
+		limit := f.limit(q)
+		if limit == nil || limit.Sign() <= 0 { // a quota of zero is reported as such
+			continue
 		}
+		var total resource.Quantity
+		alone := false
+		for _, c := range q.counted {
+			n := f.amount(c.u)
+			total.Add(n)
+			if n.Cmp(*limit) > 0 {
+				alone = true
+				r.errorf(c.at(f.field), "this %s alone %s, more than the tenant's whole quota of %s (tenant.quota.%s)",
+					c.what, f.one(f.noun(n)), limit.String(), f.field)
+			}
+		}
+		if alone || total.Cmp(*limit) <= 0 {
+			continue
+		}
+		var counted []charged
+		for _, c := range q.counted {
+			if n := f.amount(c.u); n.Sign() != 0 {
+				counted = append(counted, c)
+			}
+		}
+		r.overrun(f, limit, total, counted)
 	}
-	quantity("cpu", "CPU", t.cpu, q.cpu)
-	quantity("memory", "memory", t.memory, q.memory)
-	quantity("storage", "of storage", t.storage, q.storage)
-	if q.gpu != nil && t.gpu > *q.gpu {
-		report("gpu", "request %d GPUs in all, more than its quota of %d", t.gpu, *q.gpu)
+}
+
+// overrun reports the declarations counted toward a quota field that together exceed it.
+func (r *reporter) overrun(f quotaField, limit *resource.Quantity, total resource.Quantity, counted []charged) {
+	// The largest first; among equals, in the order they were counted.
+	slices.SortStableFunc(counted, func(a, b charged) int {
+		x, y := f.amount(a.u), f.amount(b.u)
+		return y.Cmp(x)
+	})
+	var named []string
+	for _, c := range counted[:min(len(counted), maxNamed)] {
+		if f.field == "notebooks" { // one each
+			named = append(named, c.decl)
+			continue
+		}
+		named = append(named, c.decl+" "+f.noun(f.amount(c.u)))
 	}
-	if q.claims != nil && t.claims > *q.claims {
-		report("persistentVolumeClaims", "need %d volume claims, more than its quota of %d", t.claims, *q.claims)
+	list := strings.Join(named, ", ")
+	if more := len(counted) - len(named); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
 	}
-	if q.pods != nil && t.pods > *q.pods {
-		report("pods", "run up to %d pods, more than its quota of %d", t.pods, *q.pods)
+	path := "tenant.quota." + f.field
+	d := diag.Diagnostic{
+		Severity: diag.Error, Pos: r.locate(path), Path: path,
+		Message: fmt.Sprintf(f.sum+", more than its quota of %s; counted: %s", f.noun(total), limit.String(), list),
 	}
-	if q.nbs != nil && t.notebooks > *q.nbs {
-		report("notebooks", "declare %d notebooks, more than its quota of %d", t.notebooks, *q.nbs)
+	for _, c := range counted {
+		at := c.at(f.field)
+		d.Notes = append(d.Notes, diag.Note{Pos: r.locate(at), Path: at,
+			Message: fmt.Sprintf("this %s %s of the %s counted toward %s", c.what, f.one(f.noun(f.amount(c.u))), total.String(), path)})
 	}
+	r.diags = append(r.diags, d)
 }

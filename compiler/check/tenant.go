@@ -45,6 +45,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	r.labels("tenant.labels", t.Labels)
 	r.annotations("tenant.annotations", t.Annotations)
 	quota := r.newQuota(t.Quota)
+	quota.counted = make([]charged, 0, len(d.Notebooks)+len(d.Serving)+len(d.Training)+len(d.Experiments))
 
 	podDefaults := r.podDefaults(p, d.PodDefaults)
 	for _, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
@@ -52,7 +53,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
 		r.notebookMounts(path, d.Notebooks[declared], d.PodDefaults)
 		u.notebooks, u.pods = 1, 1
-		r.charge(quota, "notebook", u, func(field string) string {
+		r.charge(quota, path, "notebook", u, func(field string) string {
 			switch field {
 			case "cpu", "memory", "gpu":
 				return path + ".resources." + field
@@ -67,7 +68,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	for _, declared := range slices.Sorted(maps.Keys(d.Serving)) {
 		path := model.Path("servingEndpoints", declared)
 		u := r.servingEndpoint(p, declared, d.Serving[declared], runtimes, quota.bounded())
-		r.charge(quota, "endpoint at its most replicas", u, func(field string) string {
+		r.charge(quota, path, "endpoint at its most replicas", u, func(field string) string {
 			switch field {
 			case "cpu", "memory", "gpu", "pods":
 				return path + ".replicas.max"
@@ -81,7 +82,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		path := model.Path("trainingJobs", declared)
 		job := d.Training[declared]
 		u := r.standaloneJob(p, declared, job, targets, quota)
-		r.charge(quota, trainingWhat(job), u, func(field string) string {
+		r.charge(quota, path, trainingWhat(job), u, func(field string) string {
 			return path + ".workers"
 		})
 	}
@@ -90,11 +91,12 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		path := model.Path("experiments", declared)
 		exp := d.Experiments[declared]
 		u := r.experiment(p, declared, exp, targets, quota)
-		r.charge(quota, experimentWhat(exp), u, func(field string) string {
+		r.charge(quota, path, experimentWhat(exp), u, func(field string) string {
 			return path + ".parallelTrials"
 		})
 	}
 	r.uniqueNames("experiments", slices.Collect(maps.Keys(d.Experiments)))
+	r.overruns(quota)
 	for _, declared := range slices.Sorted(maps.Keys(d.Pipelines)) {
 		// A pipeline's steps run now and then, one or a few at a time: each must fit the
 		// quota by itself, without counting what always runs.

@@ -48,24 +48,64 @@ type Diagnostic struct {
 	// problem is not about one field.
 	Path    string `json:"path,omitempty"`
 	Message string `json:"message"`
+	// Notes point at the other places the problem has to do with: each declaration
+	// counted toward a quota that they exceed together, say.
+	Notes []Note `json:"notes,omitempty"`
 }
 
-// String formats the diagnostic the way compilers do: "file:line:col: path: message".
+// Note is a place a diagnostic has to do with, and what it has to do with it.
+type Note struct {
+	Pos     Position `json:"position"`
+	Path    string   `json:"path,omitempty"`
+	Message string   `json:"message"`
+}
+
+// MaxNotesShown is how many of a diagnostic's notes the text and github formats show;
+// the json format has them all.
+const MaxNotesShown = 10
+
+// String formats the diagnostic the way compilers do: "file:line:col: path: message",
+// and each of its first MaxNotesShown notes the same way on a line of its own,
+// indented.
 func (d Diagnostic) String() string {
 	var b strings.Builder
-	if s := d.Pos.String(); s != "" {
-		b.WriteString(s)
-		b.WriteString(": ")
-	}
+	writePos(&b, d.Pos)
 	if d.Severity == Warning {
 		b.WriteString("warning: ")
 	}
-	if d.Path != "" {
-		b.WriteString(d.Path)
+	writeMessage(&b, d.Path, d.Message)
+	for i, n := range d.Notes {
+		b.WriteString("\n\t")
+		if i == MaxNotesShown {
+			fmt.Fprintf(&b, "... and %d more (--format json lists them all)", len(d.Notes)-i)
+			break
+		}
+		b.WriteString(n.String())
+	}
+	return b.String()
+}
+
+// String formats the note as a diagnostic: "file:line:col: path: message".
+func (n Note) String() string {
+	var b strings.Builder
+	writePos(&b, n.Pos)
+	writeMessage(&b, n.Path, n.Message)
+	return b.String()
+}
+
+func writePos(b *strings.Builder, pos Position) {
+	if s := pos.String(); s != "" {
+		b.WriteString(s)
 		b.WriteString(": ")
 	}
-	b.WriteString(d.Message)
-	return b.String()
+}
+
+func writeMessage(b *strings.Builder, path, msg string) {
+	if path != "" {
+		b.WriteString(path)
+		b.WriteString(": ")
+	}
+	b.WriteString(msg)
 }
 
 // List is a set of diagnostics.
@@ -81,8 +121,8 @@ func (l List) HasErrors() bool {
 	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error })
 }
 
-// Sort orders the diagnostics by file, line, column, path and message, and drops exact
-// duplicates, so that reports are the same from run to run.
+// Sort orders the diagnostics by file, line, column, path, message and notes, and drops
+// exact duplicates, so that reports are the same from run to run.
 func (l List) Sort() List {
 	slices.SortFunc(l, func(a, b Diagnostic) int {
 		return cmp.Or(
@@ -91,9 +131,22 @@ func (l List) Sort() List {
 			cmp.Compare(a.Pos.Column, b.Pos.Column),
 			cmp.Compare(a.Path, b.Path),
 			cmp.Compare(a.Message, b.Message),
+			slices.CompareFunc(a.Notes, b.Notes, compareNotes),
 		)
 	})
-	return slices.Compact(l)
+	return slices.CompactFunc(l, func(a, b Diagnostic) bool {
+		return a.Severity == b.Severity && a.Pos == b.Pos && a.Path == b.Path && a.Message == b.Message && slices.Equal(a.Notes, b.Notes)
+	})
+}
+
+func compareNotes(a, b Note) int {
+	return cmp.Or(
+		cmp.Compare(a.Pos.File, b.Pos.File),
+		cmp.Compare(a.Pos.Line, b.Pos.Line),
+		cmp.Compare(a.Pos.Column, b.Pos.Column),
+		cmp.Compare(a.Path, b.Path),
+		cmp.Compare(a.Message, b.Message),
+	)
 }
 
 // Error makes the list usable as an error: one diagnostic per line.

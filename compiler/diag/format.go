@@ -40,8 +40,15 @@ func Write(w io.Writer, format string, l List) error {
 		return enc.Encode(l)
 	case "github":
 		for _, d := range l {
-			if _, err := fmt.Fprintln(w, githubAnnotation(d)); err != nil {
+			if _, err := fmt.Fprintln(w, githubAnnotation(string(d.Severity), d.Pos, d.Path, d.Message)); err != nil {
 				return err
+			}
+			// Each note a notice at its own line: in a pull request, the line that
+			// changed shows one.
+			for _, n := range d.Notes[:min(len(d.Notes), MaxNotesShown)] {
+				if _, err := fmt.Fprintln(w, githubAnnotation("notice", n.Pos, n.Path, n.Message)); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -49,29 +56,27 @@ func Write(w io.Writer, format string, l List) error {
 	return CheckFormat(format)
 }
 
-// githubAnnotation renders d as a GitHub Actions workflow command, escaped as the runner
-// expects (https://docs.github.com/actions/reference/workflow-commands-for-github-actions).
-func githubAnnotation(d Diagnostic) string {
+// githubAnnotation renders a diagnostic or a note (level error, warning or notice) as a
+// GitHub Actions workflow command, escaped as the runner expects
+// (https://docs.github.com/actions/reference/workflow-commands-for-github-actions).
+func githubAnnotation(level string, pos Position, path, msg string) string {
 	var props []string
-	if d.Pos.File != "" {
-		props = append(props, "file="+escapeProperty(d.Pos.File))
-		if d.Pos.Line > 0 {
-			props = append(props, fmt.Sprintf("line=%d", d.Pos.Line))
+	if pos.File != "" {
+		props = append(props, "file="+escapeProperty(pos.File))
+		if pos.Line > 0 {
+			props = append(props, fmt.Sprintf("line=%d", pos.Line))
 		}
-		if d.Pos.Column > 0 {
-			props = append(props, fmt.Sprintf("col=%d", d.Pos.Column))
+		if pos.Column > 0 {
+			props = append(props, fmt.Sprintf("col=%d", pos.Column))
 		}
 	}
 	title := "mlc"
-	if d.Path != "" {
-		title = "mlc: " + d.Path
+	if path != "" {
+		title = "mlc: " + path
+		msg = path + ": " + msg
 	}
 	props = append(props, "title="+escapeProperty(title))
-	msg := d.Message
-	if d.Path != "" {
-		msg = d.Path + ": " + msg
-	}
-	return fmt.Sprintf("::%s %s::%s", d.Severity, strings.Join(props, ","), escapeData(msg))
+	return fmt.Sprintf("::%s %s::%s", level, strings.Join(props, ","), escapeData(msg))
 }
 
 func escapeData(s string) string {

@@ -16,7 +16,8 @@ import (
 // a struct with JSON tags or to a map, as encoding/json would decode their JSON, but
 // without making it (see valueDecoder), which was a large part of a tenant's time. A
 // value that fits no Go field (a number too large for it) is returned as a diagnostic
-// at the value's line.
+// at the value's line. A tenant evaluated in shards is evaluated here, a shard at a
+// time, and the problems CUE finds in it are returned as a diag.List.
 func (inst *Instance) DecodeTenant(x any) error {
 	rv := reflect.ValueOf(x)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -24,10 +25,10 @@ func (inst *Instance) DecodeTenant(x any) error {
 	}
 	var d valueDecoder
 	var err error
-	if target := rv.Elem(); target.Kind() == reflect.Map {
-		err = d.decodeMap(inst.Value, target, tenantFields().sorted)
+	if inst.shards != nil {
+		err = inst.shards.decode(inst, &d, rv.Elem())
 	} else {
-		err = d.decode(inst.Value, target)
+		err = d.decodeTenant(inst.Value, rv.Elem())
 	}
 	var typeErr *json.UnmarshalTypeError
 	switch {
@@ -42,12 +43,24 @@ func (inst *Instance) DecodeTenant(x any) error {
 	return err
 }
 
+// decodeTenant decodes the tenant fields of v into target, a struct or a map.
+func (d *valueDecoder) decodeTenant(v cue.Value, target reflect.Value) error {
+	if target.Kind() == reflect.Map {
+		return d.decodeMap(v, target, tenantFields().sorted)
+	}
+	return d.decode(v, target)
+}
+
 // misfit places a value that fits no Go field: JSON names the struct path but not the
 // map keys, so it finds the value itself.
 func (inst *Instance) misfit(e *json.UnmarshalTypeError) error {
 	literal := strings.TrimPrefix(e.Value, "number ")
 	var d diag.Diagnostic
-	inst.Value.Walk(func(v cue.Value) bool {
+	current := inst.Value
+	if inst.shards != nil {
+		current = inst.shards.val // the shard being decoded
+	}
+	current.Walk(func(v cue.Value) bool {
 		if d.Pos.File != "" {
 			return false
 		}

@@ -44,14 +44,20 @@ type Instance struct {
 	// Value is the instance unified with the schemas and defaults. It may hold errors; see
 	// Diagnostics. The tenant's name is Tenant.Name: evaluation has checked that the files
 	// declare no other, and leaves tenant.name unset rather than pay for another unification.
+	// A large tenant is evaluated in shards instead, one at a time as DecodeTenant
+	// decodes it (see shard.go): Value is then not set.
 	Value cue.Value
 	// Diagnostics are the problems CUE found: syntax, schema violations, incomplete values.
+	// Those of a tenant evaluated in shards are found, and returned, by DecodeTenant.
 	Diagnostics diag.List
 	// Elapsed is how long the evaluation took.
 	Elapsed time.Duration
 
 	// apart is true when the tenant was evaluated apart from the platform files.
 	apart bool
+	// shards evaluates a large tenant a shard at a time (see shard.go); nil when the
+	// instance is evaluated whole.
+	shards *shardEval
 
 	fallbackFile string
 	// secondary are the files that only bind the repository to the schemas (they import
@@ -93,6 +99,10 @@ type Evaluator struct {
 	platformPackageFile string
 	// fullOnly turns evaluation apart off, for tests that compare the two.
 	fullOnly bool
+	// shardSize is how many declarations a shard of a large tenant holds at most, and
+	// shardRepeat how many others every shard may repeat (see planShards); tests make
+	// them small, or larger than any tenant to evaluate every tenant whole.
+	shardSize, shardRepeat int
 	// rest waits until the tenant files are read (see readSources).
 	rest func() error
 	// spare is a worker not in use: built while the files are read, it evaluates the
@@ -112,7 +122,7 @@ func NewIndexedEvaluator(repo *Repository, prior *FileIndex) (*Evaluator, error)
 }
 
 func newEvaluator(repo *Repository, indexed bool, prior *FileIndex) (*Evaluator, error) {
-	e := &Evaluator{repo: repo, indexed: indexed, spare: make(chan *worker, 1)}
+	e := &Evaluator{repo: repo, indexed: indexed, spare: make(chan *worker, 1), shardSize: shardSize, shardRepeat: shardSize}
 	go func() { e.spare <- newWorker() }()
 	if err := e.readSources(prior); err != nil {
 		return nil, err
@@ -311,17 +321,86 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 	if t != nil {
 		dir = filepath.Join(dir, filepath.FromSlash(t.Dir))
 	}
-	inst := w.bctx.NewInstance(dir, nil)
-	for _, f := range parsed {
-		if err := inst.AddSyntax(f); err != nil {
-			res.Diagnostics = append(res.Diagnostics, FromCUE(err)...)
+	res.secondary = schemaBindings(parsed)
+	res.apart = apart
+	if t != nil {
+		if plan := planShards(parsed, e.shardSize, e.shardRepeat); plan != nil {
+			// A large tenant is evaluated a shard at a time, as it is decoded.
+			res.shards = &shardEval{plan: plan, w: w, e: e, t: t, dir: dir, parsed: parsed, apart: apart, cur: -1}
 			return res
 		}
 	}
+	user, diags := w.build(dir, parsed, apart, res.secondary)
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if res.Diagnostics.HasErrors() {
+		return res
+	}
+	var v cue.Value
+	if apart {
+		v = user.Unify(w.tenantSchema)
+	} else {
+		v = w.schema.Unify(user)
+	}
+	if t != nil {
+		diags, stop := checkTenantName(user, t)
+		res.Diagnostics = append(res.Diagnostics, diags...)
+		if stop {
+			return res
+		}
+	}
+	res.Value = v
+	res.Diagnostics = append(res.Diagnostics, res.validate(v, nil)...)
+	return res
+}
+
+// checkTenantName reports a tenant's files that declare another tenant, after which
+// nothing more is checked (stop), or none.
+func checkTenantName(user cue.Value, t *TenantDir) (l diag.List, stop bool) {
+	tv := user.LookupPath(cue.ParsePath("tenant"))
+	if !tv.Exists() {
+		l.Errorf(diag.Position{File: t.Dir}, "tenant",
+			"no tenant declared in %s/: add `tenant: owner: \"you@example.com\"` to a file there", t.Dir)
+		return l, false
+	}
+	if n, err := tv.LookupPath(cue.ParsePath("name")).String(); err == nil && n != t.Name {
+		l.Errorf(Locate(user, "tenant.name"), "tenant.name",
+			"%s/ can only declare tenant %q, not %q: put tenant %q in %s/%s/", t.Dir, t.Name, n, n, TenantsDir, n)
+		return l, true
+	}
+	return nil, false
+}
+
+// validate reports what in v is not concrete or does not fit the schemas, each at its
+// field, keeping only those keep accepts when it is not nil.
+func (inst *Instance) validate(v cue.Value, keep func(diag.List) diag.List) diag.List {
+	err := v.Validate(cue.Concrete(true))
+	if err == nil {
+		return nil
+	}
+	l := fromCUE(err, inst.secondary)
+	if keep != nil {
+		l = keep(l)
+	}
+	for i, d := range l {
+		if d.Pos.File == "" {
+			l[i].Pos = inst.Locate(d.Path)
+		}
+	}
+	return l
+}
+
+// build builds the parsed files as one instance, apart from the platform files or not,
+// and returns its value before it is unified with the schemas, or the errors that
+// building it found.
+func (w *worker) build(dir string, parsed []*ast.File, apart bool, secondary map[string]bool) (cue.Value, diag.List) {
+	inst := w.bctx.NewInstance(dir, nil)
+	for _, f := range parsed {
+		if err := inst.AddSyntax(f); err != nil {
+			return cue.Value{}, FromCUE(err)
+		}
+	}
 	inst.PkgName = parsed[0].PackageName()
-	res.secondary = schemaBindings(parsed)
-	res.apart = apart
-	var user, v cue.Value
+	var user cue.Value
 	if apart {
 		user = w.ctx.BuildInstance(inst, cue.Scope(w.platform.Value))
 	} else {
@@ -332,44 +411,17 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		if all := user.Validate(); all != nil {
 			err = all
 		}
-		res.Diagnostics = append(res.Diagnostics, fromCUE(err, res.secondary)...)
-		return res
+		return user, fromCUE(err, secondary)
 	}
-	if apart {
-		v = user.Unify(w.tenantSchema)
-	} else {
-		v = w.schema.Unify(user)
-	}
-	if t != nil {
-		if tv := user.LookupPath(cue.ParsePath("tenant")); tv.Exists() {
-			if n, err := tv.LookupPath(cue.ParsePath("name")).String(); err == nil && n != t.Name {
-				res.Diagnostics.Errorf(Locate(user, "tenant.name"), "tenant.name",
-					"%s/ can only declare tenant %q, not %q: put tenant %q in %s/%s/", t.Dir, t.Name, n, n, TenantsDir, n)
-				return res
-			}
-		} else {
-			res.Diagnostics.Errorf(diag.Position{File: t.Dir}, "tenant",
-				"no tenant declared in %s/: add `tenant: owner: \"you@example.com\"` to a file there", t.Dir)
-		}
-	}
-	res.Value = v
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		for _, d := range fromCUE(err, res.secondary) {
-			if d.Pos.File == "" {
-				d.Pos = res.Locate(d.Path)
-			}
-			res.Diagnostics = append(res.Diagnostics, d)
-		}
-	}
-	return res
+	return user, nil
 }
 
 // Locate returns where the field at path is written in the instance's files. A field no
 // user file declares is placed at the nearest enclosing field that one does, or else at
 // the instance's first file (the tenant's own, for a tenant instance).
 func (inst *Instance) Locate(path string) diag.Position {
-	if inst.Value.Exists() {
-		if p := locate(inst.Value, path, inst.secondary); p.File != "" {
+	if v := inst.valueAt(path); v.Exists() {
+		if p := locate(v, path, inst.secondary); p.File != "" {
 			return p
 		}
 	}
@@ -377,6 +429,15 @@ func (inst *Instance) Locate(path string) diag.Position {
 		return diag.Position{File: inst.Tenant.Files[0]}
 	}
 	return diag.Position{File: inst.fallbackFile}
+}
+
+// valueAt returns the value that holds the field at path: Value, or that of the shard
+// that holds it, evaluated again if need be.
+func (inst *Instance) valueAt(path string) cue.Value {
+	if inst.shards == nil {
+		return inst.Value
+	}
+	return inst.shards.value(inst.shards.plan.shardOf(path), inst)
 }
 
 // schemaBindings returns the files that import mlc's schemas.

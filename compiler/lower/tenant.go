@@ -67,8 +67,8 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 	for _, name := range sortedKeys(d.Pipelines) {
 		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, d.Pipelines[name])...)
 	}
-	slices.SortFunc(out.Platform, manifest.Compare)
-	slices.SortFunc(out.Workloads, manifest.Compare)
+	manifest.Sort(out.Platform)
+	manifest.Sort(out.Workloads)
 	return out
 }
 

@@ -3,6 +3,7 @@ package manifest
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -150,19 +151,47 @@ var kindOrder = map[string]int{
 }
 
 // Compare orders objects canonically: by kind rank, kind, namespace and name.
-func Compare(a, b Object) int {
-	rank := func(o Object) int {
-		if r, ok := kindOrder[o.Kind()]; ok {
-			return r
-		}
-		return len(kindOrder)
+func Compare(a, b Object) int { return compareKeys(sortKeyOf(a), sortKeyOf(b)) }
+
+// Sort sorts objects as Compare orders them, and in the same order as
+// slices.SortFunc(objs, Compare) would, but reading each object's identity once rather
+// than at every comparison: a large tenant has hundreds of thousands.
+func Sort(objs []Object) {
+	keys := make([]sortKey, len(objs))
+	for i, o := range objs {
+		keys[i] = sortKeyOf(o)
+		keys[i].index = i
 	}
+	slices.SortFunc(keys, compareKeys)
+	sorted := make([]Object, len(objs))
+	for i, k := range keys {
+		sorted[i] = objs[k.index]
+	}
+	copy(objs, sorted)
+}
+
+// sortKey is what Compare orders an object by; index is its place before sorting.
+type sortKey struct {
+	rank                         int
+	kind, group, namespace, name string
+	index                        int
+}
+
+func sortKeyOf(o Object) sortKey {
+	rank, ok := kindOrder[o.Kind()]
+	if !ok {
+		rank = len(kindOrder)
+	}
+	return sortKey{rank: rank, kind: o.Kind(), group: o.Group(), namespace: o.Namespace(), name: o.Name()}
+}
+
+func compareKeys(a, b sortKey) int {
 	return cmp.Or(
-		cmp.Compare(rank(a), rank(b)),
-		cmp.Compare(a.Kind(), b.Kind()),
-		cmp.Compare(a.Group(), b.Group()),
-		cmp.Compare(a.Namespace(), b.Namespace()),
-		cmp.Compare(a.Name(), b.Name()),
+		cmp.Compare(a.rank, b.rank),
+		cmp.Compare(a.kind, b.kind),
+		cmp.Compare(a.group, b.group),
+		cmp.Compare(a.namespace, b.namespace),
+		cmp.Compare(a.name, b.name),
 	)
 }
 

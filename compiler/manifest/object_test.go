@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,5 +48,28 @@ func TestSlimKeepsIdentityAndYAML(t *testing.T) {
 	}
 	if b, err := only.YAML(); err == nil || !strings.Contains(err.Error(), "reduced to its identity") {
 		t.Errorf("YAML of an identity: %q, %v", b, err)
+	}
+}
+
+// TestSortIsCompare: Sort orders objects as sorting them with Compare does, also those
+// that share an identity (a mistake the compilation reports, naming the first).
+func TestSortIsCompare(t *testing.T) {
+	var objs []Object
+	for i, kind := range []string{"Notebook", "PersistentVolumeClaim", "Notebook", "Profile", "Zeta", "Notebook", "Alpha", "PersistentVolumeClaim"} {
+		for _, name := range []string{"b", "a", "c", "a"} {
+			objs = append(objs, Object{
+				Content: map[string]any{"apiVersion": "v1", "kind": kind, "metadata": map[string]any{"name": name, "namespace": "ns"}},
+				Source:  fmt.Sprintf("notebooks.n%d", i),
+			})
+		}
+	}
+	want := slices.Clone(objs)
+	slices.SortFunc(want, Compare)
+	got := slices.Clone(objs)
+	Sort(got)
+	for i := range want {
+		if got[i].Source != want[i].Source || got[i].ID() != want[i].ID() {
+			t.Fatalf("at %d: %s from %s, want %s from %s", i, got[i].ID(), got[i].Source, want[i].ID(), want[i].Source)
+		}
 	}
 }

@@ -36,6 +36,12 @@ func ForWorkloads(tenants, workloads int) Spec {
 	return s
 }
 
+// OneTenant sizes a platform of one tenant with the given number of notebooks and no
+// other workload, on one cluster: what a large team's tenant costs.
+func OneTenant(notebooks int) Spec {
+	return Spec{Tenants: 1, Notebooks: notebooks, Clusters: 1}
+}
+
 // Workloads is how many workloads each tenant declares.
 func (s Spec) Workloads() int {
 	return s.Notebooks + s.Endpoints + s.TrainingJobs + s.Experiments + s.Pipelines
