@@ -161,16 +161,17 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < len(wanted); i = int(next.Add(1)) - 1 {
 				start := time.Now()
-				k := inc.keys[wanted[i]]
-				omit := inc.omit != nil && inc.omit(wanted[i], k)
+				t := wanted[i]
+				k := inc.keys[t]
+				omit := inc.omit != nil && inc.omit(t, k)
 				var e *cache.Entry
 				ok := false
 				if omit {
-					e, ok = inc.c.LoadOutline(k)
+					e, ok = inc.c.LoadOutline(k, t)
 				}
 				if !ok {
 					omit = false
-					if e, ok = inc.load(k); !ok {
+					if e, ok = inc.load(t); !ok {
 						continue
 					}
 				}
@@ -192,38 +193,38 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 	return misses
 }
 
-// load reads the entry under k as the compilation wants it: with encode, every object
+// load reads the tenant's entry as the compilation wants it: with encode, every object
 // slimmed to its YAML (see manifest.Object.Slim).
-func (inc *incremental) load(k cache.Key) (*cache.Entry, bool) {
+func (inc *incremental) load(tenant string) (*cache.Entry, bool) {
+	k := inc.keys[tenant]
 	if inc.identities {
-		return inc.c.LoadIdentities(k)
+		return inc.c.LoadIdentities(k, tenant)
 	}
 	if !inc.encode {
-		return inc.c.Load(k)
+		return inc.c.Load(k, tenant)
 	}
 	load := inc.c.LoadSlim
 	if inc.deferYAML {
 		load = inc.c.LoadDeferred
 	}
-	e, ok := load(k)
+	e, ok := load(k, tenant)
 	if !ok || e.Encoded() {
 		return e, ok
 	}
 	// Stored by a compilation that did not encode (mlc vet): read it whole, encode it
 	// here, on this worker, and keep it so for the next render.
-	if e, ok = inc.c.Load(k); !ok {
+	if e, ok = inc.c.Load(k, tenant); !ok {
 		return nil, false
 	}
 	encodeOutputs(e.Outputs)
-	_ = inc.c.Store(k, e)
+	_ = inc.c.Store(k, tenant, e)
 	slimOutputs(e.Outputs)
 	return e, true
 }
 
 // loader returns what reads the entry of an omitted tenant (Tenant.Load), as load does.
 func (inc *incremental) loader(tenant string) func() (*cache.Entry, bool) {
-	k := inc.keys[tenant]
-	return func() (*cache.Entry, bool) { return inc.load(k) }
+	return func() (*cache.Entry, bool) { return inc.load(tenant) }
 }
 
 // store keeps a freshly compiled tenant, unless it has errors: those are reported
@@ -232,7 +233,7 @@ func (inc *incremental) store(r tenantResult) {
 	if inc.c == nil || r.diags.HasErrors() {
 		return
 	}
-	_ = inc.c.Store(inc.keys[r.name], &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
+	_ = inc.c.Store(inc.keys[r.name], r.name, &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
 }
 
 // judge returns the judge of the tenant's objects. It knows valid the objects the
@@ -246,7 +247,7 @@ func (inc *incremental) judge(tenant string) *judge {
 	if !ok || prev == inc.keys[tenant] {
 		return &judge{}
 	}
-	known, _ := inc.c.LoadDigests(prev)
+	known, _ := inc.c.LoadDigests(prev, tenant)
 	return &judge{known: known, digest: inc.c.ObjectDigest}
 }
 
