@@ -42,6 +42,9 @@ type incremental struct {
 	index map[string]cache.Key
 	// omit is Options.Omit: the tenants only the outline of whose entries is wanted.
 	omit func(tenant string, key cache.Key) bool
+	// clusters are, by tenant, the selected clusters that run it: those its entry
+	// must have an output for, and no other.
+	clusters map[string][]string
 }
 
 // openCache returns the cache the options use; nil with NoCache or when it cannot be
@@ -125,6 +128,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 		targets[i] = fmt.Sprintf("%+v", lower.TargetOf(plat, selected[name]))
 	}
 	inc.keys = make(map[string]cache.Key, len(repo.Tenants))
+	inc.clusters = make(map[string][]string, len(repo.Tenants))
 	for _, t := range repo.Tenants {
 		h := cache.NewHasher()
 		h.Bytes(platformKey[:])
@@ -138,6 +142,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 			if c := selected[name]; c.Runs(t.Name) {
 				h.String(name)
 				h.String(targets[i])
+				inc.clusters[t.Name] = append(inc.clusters[t.Name], name)
 			}
 		}
 		inc.keys[t.Name] = h.Key()
@@ -168,6 +173,7 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 				ok := false
 				if omit {
 					e, ok = inc.c.LoadOutline(k, t)
+					ok = ok && belongs(t, inc.clusters[t], e.Outputs)
 				}
 				if !ok {
 					omit = false
@@ -194,8 +200,18 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 }
 
 // load reads the tenant's entry as the compilation wants it: with encode, every object
-// slimmed to its YAML (see manifest.Object.Slim).
+// slimmed to its YAML (see manifest.Object.Slim). An entry whose objects do not belong
+// to the tenant is a miss.
 func (inc *incremental) load(tenant string) (*cache.Entry, bool) {
+	e, ok := inc.read(tenant)
+	if !ok || !belongs(tenant, inc.clusters[tenant], e.Outputs) {
+		return nil, false
+	}
+	return e, true
+}
+
+// read reads the tenant's entry for load.
+func (inc *incremental) read(tenant string) (*cache.Entry, bool) {
 	k := inc.keys[tenant]
 	if inc.identities {
 		return inc.c.LoadIdentities(k, tenant)
