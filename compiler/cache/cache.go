@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/internal/atomicfile"
+	"github.com/mlc-gitops/mlc/internal/wire"
 )
 
 // Limits of the cache's size on disk.
@@ -133,7 +135,7 @@ func (c *Cache) LoadOutline(k Key, tenant string) (*Entry, bool) {
 // use when it holds the entry's outline or head, else from the entry. Whichever it is
 // read from, an entry not bound to k and tenant is not used.
 func (c *Cache) load(k Key, tenant string, mode readMode) (*Entry, bool) {
-	if e, head, ok := c.loadRecorded(k, mode); ok && e.boundTo(k, tenant) {
+	if e, head, ok := c.loadRecorded(k, mode); ok && e.boundTo(k, tenant) && (mode == readIdentity || c.fileBound(k, tenant)) {
 		if head != nil {
 			c.remember(k, head)
 		}
@@ -159,6 +161,27 @@ func (c *Cache) load(k Key, tenant string, mode readMode) (*Entry, bool) {
 		_ = os.Chtimes(p, now, now)
 	}
 	return e, true
+}
+
+// fileBound tells whether the entry under k is bound to k and tenant, reading its
+// binding alone. An outline or head from the heads record is used only while the entry
+// it was taken from is there: the YAML of its objects, when wanted, is read from it, and
+// an entry put in its place since would then be an error, not a miss.
+func (c *Cache) fileBound(k Key, tenant string) bool {
+	f, err := openEntry(c.path(k))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, headerLen+len(k)+binary.MaxVarintLen64+len(tenant))
+	n, _ := f.ReadAt(b, 0) // an entry may be shorter than that: n tells
+	if _, err := layoutOf(b[:n]); err != nil {
+		return false
+	}
+	d := &decoder{Reader: wire.Reader{B: b[headerLen:n]}}
+	e := &Entry{}
+	e.key, e.tenant = d.binding()
+	return !d.Bad && e.boundTo(k, tenant)
 }
 
 // loadRecorded reads the entry under k as mode wants it from the heads record in use,

@@ -461,12 +461,9 @@ func TestLoadOutline(t *testing.T) {
 				}
 				c, _ = Open(dir)
 				c.UseHeads("/repo", Outlines)
-				// The record serves the head: the entry's own head may be damaged.
-				b, _ := os.ReadFile(c.path(k))
-				b[headerLen+1] ^= 1
-				if err := os.WriteFile(c.path(k), b, 0o600); err != nil {
-					t.Fatal(err)
-				}
+				// The record serves the head: the entry's own head may be damaged,
+				// past its binding.
+				damageHead(t, c, k, "a")
 			}
 			got, ok := c.LoadOutline(k, "a")
 			if !ok {

@@ -280,6 +280,12 @@ func decodeOutline(outline []byte) (*Entry, error) {
 	return decodeHead(outline, nil, nil, readOutline, nil)
 }
 
+// binding reads what an entry is bound to, which starts its head (see encode).
+func (d *decoder) binding() (k Key, tenant string) {
+	copy(k[:], d.Next(uint64(len(k))))
+	return k, d.string()
+}
+
 // errNeedContents tells a slim reader that some object was stored without its YAML, so
 // the entry must be read whole.
 var errNeedContents = errors.New("cache entry has objects without YAML")
@@ -337,8 +343,7 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 	c := &decoder{Reader: wire.Reader{B: contents}}
 	yamlOff := 0
 	e = &Entry{Outputs: map[string]*lower.Output{}}
-	copy(e.key[:], d.Next(uint64(len(e.key))))
-	e.tenant = d.string()
+	e.key, e.tenant = d.binding()
 	n, _ := d.count()
 	for range n {
 		var dg diag.Diagnostic

@@ -100,7 +100,7 @@ func TestHeads(t *testing.T) {
 	p := c.path(keys["vision"])
 	stored, _ := os.ReadFile(p)
 	damaged := bytes.Clone(stored)
-	damaged[headerLen+2] ^= 1
+	damaged[afterBinding("vision")] ^= 1
 	damaged[bytes.Index(damaged, []byte("name: vision"))] ^= 1
 	if err := os.WriteFile(p, damaged, 0o600); err != nil {
 		t.Fatal(err)
@@ -129,14 +129,21 @@ func TestHeads(t *testing.T) {
 	if after, _ := os.Stat(record); !os.SameFile(before, after) {
 		t.Errorf("an unchanged record was written again")
 	}
-	// An entry gone: its YAML cannot be read, and the record goes, so that the next
-	// compilation reads the entries.
-	if err := os.Remove(c.path(keys["nlp"])); err != nil {
-		t.Fatal(err)
-	}
+	// An entry gone: the record does not stand for it where its YAML may be wanted.
+	// Read before it went, its YAML cannot be read, and the record goes, so that the
+	// next compilation reads the entries.
 	e, ok = c.LoadDeferred(keys["nlp"], "nlp")
 	if !ok {
 		t.Fatal("deferred from the record: miss")
+	}
+	if err := os.Remove(c.path(keys["nlp"])); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.LoadDeferred(keys["nlp"], "nlp"); ok {
+		t.Error("deferred from the record of an entry gone: a hit")
+	}
+	if _, ok := c.LoadOutline(keys["nlp"], "nlp"); ok {
+		t.Error("outline from the record of an entry gone: a hit")
 	}
 	if _, err := e.Outputs["prod"].Platform[0].YAML(); err == nil || !strings.Contains(err.Error(), "reading the cache entry") {
 		t.Errorf("YAML of an entry gone: %v", err)
@@ -240,9 +247,7 @@ func TestHeadsNotDecodedAhead(t *testing.T) {
 	if len(c.heads.decoded) != 0 {
 		t.Errorf("%d entries decoded ahead", len(c.heads.decoded))
 	}
-	if err := os.Remove(c.path(keys["vision"])); err != nil {
-		t.Fatal(err)
-	}
+	damageHead(t, c, keys["vision"], "vision")
 	for name, load := range map[string]func(Key, string) (*Entry, bool){"identities": c.LoadIdentities, "deferred": c.LoadDeferred} {
 		if e, ok := load(keys["vision"], "vision"); !ok || e.Outputs["prod"].Platform[0].Name() != "vision" {
 			t.Errorf("%s: not read from the record", name)
@@ -278,15 +283,30 @@ func TestHeadsCopiedWhenNotRead(t *testing.T) {
 		t.Fatalf("keys %v, want %v", got, keys)
 	}
 	for name, k := range keys {
-		if err := os.Remove(c.path(k)); err != nil {
-			t.Fatal(err)
-		}
+		damageHead(t, c, k, name)
 		if e, ok := c.LoadIdentities(k, name); !ok || e.Outputs["prod"].Platform[0].Name() != name {
 			t.Errorf("%s: not read from the record", name)
 		}
 		if e, ok := c.LoadOutline(k, name); !ok || e.Outputs["prod"].Notes[0] != "note of "+name {
 			t.Errorf("%s: outline not read from the record", name)
 		}
+	}
+}
+
+// afterBinding is the place of a byte of an entry's head past its binding to tenant.
+func afterBinding(tenant string) int { return headerLen + len(Key{}) + 1 + len(tenant) + 1 }
+
+// damageHead flips a byte of the head of the entry under k for tenant, past its
+// binding: the entry cannot be read from its file, and is still there.
+func damageHead(t *testing.T, c *Cache, k Key, tenant string) {
+	t.Helper()
+	b, err := os.ReadFile(c.path(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[afterBinding(tenant)] ^= 1
+	if err := os.WriteFile(c.path(k), b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -299,10 +319,11 @@ func loads(c *Cache) map[string]func(Key, string) (*Entry, bool) {
 
 // TestEntriesAreBound: an entry is read only for the key it was stored under and its
 // tenant. Another tenant's entry copied over it, or an older entry of its own tenant
-// replayed under its new key, is a miss however it is read.
+// replayed under its new key, is a miss however it is read, also when a heads record
+// holds the outline and head of the entry that was there: only the identities, which
+// the record's head holds whole, are still read from it.
 func TestEntriesAreBound(t *testing.T) {
-	c, _ := Open(t.TempDir())
-	keys := storedTenants(t, c, "vision", "nlp")
+	c, keys := savedHeads(t, HeadsDecoded, "vision", "nlp", "nlp older")
 	for name, load := range loads(c) {
 		if e, ok := load(keys["nlp"], "nlp"); !ok || e.Outputs["prod"].Notes[0] != "note of nlp" {
 			t.Fatalf("%s: the entry as stored: %v", name, ok)
@@ -311,10 +332,8 @@ func TestEntriesAreBound(t *testing.T) {
 			t.Errorf("%s: nlp's entry was read for vision", name)
 		}
 	}
-	older := keys["nlp"]
-	keys["nlp"] = storedTenants(t, c, "nlp again")["nlp again"]
-	stored, _ := os.ReadFile(c.path(older))
-	if err := c.Store(keys["nlp"], "nlp", mustLoad(t, c, older, "nlp")); err != nil {
+	older := keys["nlp older"]
+	if err := c.Store(older, "nlp", mustLoad(t, c, older, "nlp older")); err != nil {
 		t.Fatal(err)
 	}
 	for what, from := range map[string]Key{"another tenant's entry": keys["vision"], "an older entry": older} {
@@ -325,14 +344,19 @@ func TestEntriesAreBound(t *testing.T) {
 		if err := os.WriteFile(c.path(keys["nlp"]), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		for name, load := range loads(c) {
-			if _, ok := load(keys["nlp"], "nlp"); ok {
-				t.Errorf("%s copied over nlp's was read %s", what, name)
+		for _, record := range []bool{false, true} {
+			c, _ := Open(c.dir)
+			if record {
+				c.UseHeads("/repo", HeadsDecoded)
+			}
+			for name, load := range loads(c) {
+				e, ok := load(keys["nlp"], "nlp")
+				// Identities are read from the record's head alone, which is nlp's.
+				if asStored := record && name == "identities"; ok != asStored || ok && e.Outputs["prod"].Notes[0] != "note of nlp" {
+					t.Errorf("%s copied over nlp's: read %s %v (heads record %v)", what, name, ok, record)
+				}
 			}
 		}
-	}
-	if got, _ := os.ReadFile(c.path(older)); !bytes.Equal(got, stored) {
-		t.Fatal("the older entry changed")
 	}
 }
 
