@@ -45,6 +45,8 @@ type incremental struct {
 	// clusters are, by tenant, the selected clusters that run it: those its entry
 	// must have an output for, and no other.
 	clusters map[string][]string
+	// writeOnly is Options.WriteOnlyCache: nothing is read from the cache.
+	writeOnly bool
 }
 
 // openCache returns the cache the options use; nil with NoCache or when it cannot be
@@ -109,6 +111,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	inc.repo = repo.Root
 	inc.index = c.LastKeys()
 	inc.omit = opts.Omit
+	inc.writeOnly = opts.WriteOnlyCache
 
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")
@@ -150,10 +153,13 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	return inc
 }
 
+// reads tells whether the compilation reads the cache: entries, digests and records.
+func (inc *incremental) reads() bool { return inc.c != nil && !inc.writeOnly }
+
 // lookup puts the cached tenants among wanted into results and returns the others, in
 // the order of wanted. Entries are read and decoded by several workers at once.
 func (inc *incremental) lookup(wanted []string, workers int, results map[string]tenantResult) (misses []string) {
-	if inc.c == nil {
+	if !inc.reads() {
 		return wanted
 	}
 	if workers <= 0 {
@@ -256,7 +262,7 @@ func (inc *incremental) store(r tenantResult) {
 // tenant compiled to when it was last stored from this repository, under another key:
 // objects that compile the same again need not be validated again.
 func (inc *incremental) judge(tenant string) *judge {
-	if inc.c == nil {
+	if !inc.reads() {
 		return &judge{}
 	}
 	prev, ok := inc.index[tenant]
@@ -271,7 +277,7 @@ func (inc *incremental) judge(tenant string) *judge {
 // such as a cluster's Flux bootstrap: it knows valid those recorded valid before
 // (cache.Cache.KnownValid), so that an unchanged platform builds no schema to judge them.
 func (inc *incremental) platformJudge(objs []manifest.Object) *judge {
-	if inc.c == nil {
+	if !inc.reads() {
 		return &judge{}
 	}
 	known := map[cache.Digest]bool{}
@@ -298,8 +304,8 @@ func (inc *incremental) rememberValid(j *judge, objs []manifest.Object) {
 // saveIndex records the keys of the tenants compiled without errors, with their
 // entries' heads, for the next compilation's lookup and judge.
 func (inc *incremental) saveIndex(results map[string]tenantResult) {
-	if inc.c == nil {
-		return
+	if inc.c == nil || inc.writeOnly {
+		return // a compilation that read no heads record keeps the one there
 	}
 	for name, r := range results {
 		if !r.diags.HasErrors() {
