@@ -135,7 +135,9 @@ func (c *Cache) LoadOutline(k Key, tenant string) (*Entry, bool) {
 // use when it holds the entry's outline or head, else from the entry. Whichever it is
 // read from, an entry not bound to k and tenant is not used.
 func (c *Cache) load(k Key, tenant string, mode readMode) (*Entry, bool) {
-	if e, head, ok := c.loadRecorded(k, mode); ok && e.boundTo(k, tenant) && (mode == readIdentity || c.fileBound(k, tenant)) {
+	e, head, ok := c.loadRecorded(k, mode)
+	// Identities are whole in a head; what else may be wanted is read from the entry.
+	if ok && e.boundTo(k, tenant) && (mode == readIdentity || c.fileBound(k, tenant)) {
 		if head != nil {
 			c.remember(k, head)
 		}
@@ -151,7 +153,7 @@ func (c *Cache) load(k Key, tenant string, mode readMode) (*Entry, bool) {
 	if err != nil {
 		return nil, false
 	}
-	e, head, err := readEntry(f, p, size, mode)
+	e, head, err = readEntry(f, p, size, mode)
 	if err != nil || !e.boundTo(k, tenant) {
 		return nil, false
 	}

@@ -28,7 +28,7 @@ type Entry struct {
 	// encode an unchanged tenant again.
 	Outputs map[string]*lower.Output
 
-	// key and tenant are what the entry is bound to (see bind), filled when read.
+	// key and tenant are what the entry is bound to (see boundTo), filled when read.
 	key    Key
 	tenant string
 	// digests are the digests of the objects, in the order stored, filled when read.
@@ -103,7 +103,7 @@ const magic = "mlc-tenant-entry/7\n"
 //	the objects' Content, checksum
 //
 // The head holds the key the entry is stored under and the name of its tenant (see
-// bind), the diagnostics, the outputs (each cluster's notes and which lists of
+// boundTo), the diagnostics, the outputs (each cluster's notes and which lists of
 // objects it has), the number of objects of each list, then each object's source, identity, YAML length and SHA-256, Content
 // length and digest (ObjectDigest); its checksum
 // covers the magic and the lengths too. The YAML and the Content follow in the order of
