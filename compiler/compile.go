@@ -41,6 +41,11 @@ type Options struct {
 	NoCache bool
 	// CacheDir is where that cache lives; cache.Dir() when empty.
 	CacheDir string
+	// WriteOnlyCache compiles every tenant afresh, reading nothing from the cache (no
+	// entry, no record), and stores the tenants it compiled there for later compilations:
+	// for mlc push, whose artifacts must not depend on what the cache holds. NoCache
+	// overrides it.
+	WriteOnlyCache bool
 	// Encode is for the commands that only write manifests: each tenant's objects are
 	// encoded to YAML (manifest.Object.Encoded) by the worker that compiled it, then
 	// slimmed to their identity (manifest.Object.Slim), so that a large render holds
@@ -161,7 +166,7 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	region := trace.StartRegion(ctx, "find")
 	if c != nil {
 		go c.Version() // hashes the executable, if need be, while the platform is evaluated
-		if root, err := filepath.Abs(dir); err == nil {
+		if root, err := filepath.Abs(dir); err == nil && !opts.WriteOnlyCache {
 			// Read meanwhile too, as much of it as the compilation wants.
 			c.UseHeads(root, headsUse(opts))
 			files = loadFileIndex(c, root)

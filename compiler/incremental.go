@@ -42,6 +42,11 @@ type incremental struct {
 	index map[string]cache.Key
 	// omit is Options.Omit: the tenants only the outline of whose entries is wanted.
 	omit func(tenant string, key cache.Key) bool
+	// clusters are, by tenant, the selected clusters that run it: those its entry
+	// must have an output for, and no other.
+	clusters map[string][]string
+	// writeOnly is Options.WriteOnlyCache: nothing is read from the cache.
+	writeOnly bool
 }
 
 // openCache returns the cache the options use; nil with NoCache or when it cannot be
@@ -106,6 +111,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	inc.repo = repo.Root
 	inc.index = c.LastKeys()
 	inc.omit = opts.Omit
+	inc.writeOnly = opts.WriteOnlyCache
 
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")
@@ -125,6 +131,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 		targets[i] = fmt.Sprintf("%+v", lower.TargetOf(plat, selected[name]))
 	}
 	inc.keys = make(map[string]cache.Key, len(repo.Tenants))
+	inc.clusters = make(map[string][]string, len(repo.Tenants))
 	for _, t := range repo.Tenants {
 		h := cache.NewHasher()
 		h.Bytes(platformKey[:])
@@ -138,6 +145,7 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 			if c := selected[name]; c.Runs(t.Name) {
 				h.String(name)
 				h.String(targets[i])
+				inc.clusters[t.Name] = append(inc.clusters[t.Name], name)
 			}
 		}
 		inc.keys[t.Name] = h.Key()
@@ -145,10 +153,13 @@ func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load
 	return inc
 }
 
+// reads tells whether the compilation reads the cache: entries, digests and records.
+func (inc *incremental) reads() bool { return inc.c != nil && !inc.writeOnly }
+
 // lookup puts the cached tenants among wanted into results and returns the others, in
 // the order of wanted. Entries are read and decoded by several workers at once.
 func (inc *incremental) lookup(wanted []string, workers int, results map[string]tenantResult) (misses []string) {
-	if inc.c == nil {
+	if !inc.reads() {
 		return wanted
 	}
 	if workers <= 0 {
@@ -161,16 +172,18 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < len(wanted); i = int(next.Add(1)) - 1 {
 				start := time.Now()
-				k := inc.keys[wanted[i]]
-				omit := inc.omit != nil && inc.omit(wanted[i], k)
+				t := wanted[i]
+				k := inc.keys[t]
+				omit := inc.omit != nil && inc.omit(t, k)
 				var e *cache.Entry
 				ok := false
 				if omit {
-					e, ok = inc.c.LoadOutline(k)
+					e, ok = inc.c.LoadOutline(k, t)
+					ok = ok && belongs(t, inc.clusters[t], e.Outputs)
 				}
 				if !ok {
 					omit = false
-					if e, ok = inc.load(k); !ok {
+					if e, ok = inc.load(t); !ok {
 						continue
 					}
 				}
@@ -192,38 +205,48 @@ func (inc *incremental) lookup(wanted []string, workers int, results map[string]
 	return misses
 }
 
-// load reads the entry under k as the compilation wants it: with encode, every object
-// slimmed to its YAML (see manifest.Object.Slim).
-func (inc *incremental) load(k cache.Key) (*cache.Entry, bool) {
+// load reads the tenant's entry as the compilation wants it: with encode, every object
+// slimmed to its YAML (see manifest.Object.Slim). An entry whose objects do not belong
+// to the tenant is a miss.
+func (inc *incremental) load(tenant string) (*cache.Entry, bool) {
+	e, ok := inc.read(tenant)
+	if !ok || !belongs(tenant, inc.clusters[tenant], e.Outputs) {
+		return nil, false
+	}
+	return e, true
+}
+
+// read reads the tenant's entry for load.
+func (inc *incremental) read(tenant string) (*cache.Entry, bool) {
+	k := inc.keys[tenant]
 	if inc.identities {
-		return inc.c.LoadIdentities(k)
+		return inc.c.LoadIdentities(k, tenant)
 	}
 	if !inc.encode {
-		return inc.c.Load(k)
+		return inc.c.Load(k, tenant)
 	}
 	load := inc.c.LoadSlim
 	if inc.deferYAML {
 		load = inc.c.LoadDeferred
 	}
-	e, ok := load(k)
+	e, ok := load(k, tenant)
 	if !ok || e.Encoded() {
 		return e, ok
 	}
 	// Stored by a compilation that did not encode (mlc vet): read it whole, encode it
 	// here, on this worker, and keep it so for the next render.
-	if e, ok = inc.c.Load(k); !ok {
+	if e, ok = inc.c.Load(k, tenant); !ok {
 		return nil, false
 	}
 	encodeOutputs(e.Outputs)
-	_ = inc.c.Store(k, e)
+	_ = inc.c.Store(k, tenant, e)
 	slimOutputs(e.Outputs)
 	return e, true
 }
 
 // loader returns what reads the entry of an omitted tenant (Tenant.Load), as load does.
 func (inc *incremental) loader(tenant string) func() (*cache.Entry, bool) {
-	k := inc.keys[tenant]
-	return func() (*cache.Entry, bool) { return inc.load(k) }
+	return func() (*cache.Entry, bool) { return inc.load(tenant) }
 }
 
 // store keeps a freshly compiled tenant, unless it has errors: those are reported
@@ -232,21 +255,21 @@ func (inc *incremental) store(r tenantResult) {
 	if inc.c == nil || r.diags.HasErrors() {
 		return
 	}
-	_ = inc.c.Store(inc.keys[r.name], &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
+	_ = inc.c.Store(inc.keys[r.name], r.name, &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
 }
 
 // judge returns the judge of the tenant's objects. It knows valid the objects the
 // tenant compiled to when it was last stored from this repository, under another key:
 // objects that compile the same again need not be validated again.
 func (inc *incremental) judge(tenant string) *judge {
-	if inc.c == nil {
+	if !inc.reads() {
 		return &judge{}
 	}
 	prev, ok := inc.index[tenant]
 	if !ok || prev == inc.keys[tenant] {
 		return &judge{}
 	}
-	known, _ := inc.c.LoadDigests(prev)
+	known, _ := inc.c.LoadDigests(prev, tenant)
 	return &judge{known: known, digest: inc.c.ObjectDigest}
 }
 
@@ -254,7 +277,7 @@ func (inc *incremental) judge(tenant string) *judge {
 // such as a cluster's Flux bootstrap: it knows valid those recorded valid before
 // (cache.Cache.KnownValid), so that an unchanged platform builds no schema to judge them.
 func (inc *incremental) platformJudge(objs []manifest.Object) *judge {
-	if inc.c == nil {
+	if !inc.reads() {
 		return &judge{}
 	}
 	known := map[cache.Digest]bool{}
@@ -281,8 +304,8 @@ func (inc *incremental) rememberValid(j *judge, objs []manifest.Object) {
 // saveIndex records the keys of the tenants compiled without errors, with their
 // entries' heads, for the next compilation's lookup and judge.
 func (inc *incremental) saveIndex(results map[string]tenantResult) {
-	if inc.c == nil {
-		return
+	if inc.c == nil || inc.writeOnly {
+		return // a compilation that read no heads record keeps the one there
 	}
 	for name, r := range results {
 		if !r.diags.HasErrors() {

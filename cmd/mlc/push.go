@@ -49,7 +49,12 @@ annotations come from the last commit that changed the artifact's inputs (SOURCE
 overrides the time), so a commit that does not touch a tenant leaves its digest as it
 was, and Flux does not reconcile it. An artifact the registry already holds is not
 uploaded again. Credentials come from the Docker config and credential helpers; plain
-HTTP is used for registries on loopback, or with --insecure.`,
+HTTP is used for registries on loopback, or with --insecure.
+
+What reaches the clusters depends on the repository and mlc alone: push compiles every
+tenant afresh and reads nothing from mlc's cache, which anyone who can write the cache
+directory (a CI cache shared between jobs, say) could have changed. It stores what it
+compiled there, for later renders and diffs; --no-cache leaves the cache alone.`,
 		Example: `  # On merge to main, in CI
   mlc push --cluster prod oci://registry.example.com/ml-platform
 
@@ -98,6 +103,8 @@ func runPush(cmd *cobra.Command, dir, repository string, f pushFlags) error {
 	}
 	opts := f.cache.apply(f.options())
 	opts.Encode = true // the artifacts hold the YAML: encode on the workers, keep it cached
+	// The artifacts must not depend on what the cache holds: see the command's help.
+	opts.WriteOnlyCache = true
 	res, err := compiler.Compile(ctx, dir, opts)
 	if err != nil {
 		return err

@@ -5,6 +5,11 @@
 //
 // The cache is an optimisation only. Entries that cannot be read or decoded are misses,
 // and entries that cannot be written are skipped: a render never fails because of it.
+// Each entry records the key it was stored under and its tenant's name, and is read only
+// for that key and tenant: an entry copied under another key's name, of another tenant
+// or an older one of the same tenant, is a miss. The cache is not authenticated,
+// though: whoever can write it can forge an entry, so what must not depend on it (mlc
+// push) does not read it.
 //
 // Entries live in Dir()/<2 hex digits>/<key>. Writing one is atomic (a temporary file
 // renamed into place). Reading one refreshes its modification time when that is more
@@ -16,6 +21,7 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -30,6 +36,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/internal/atomicfile"
+	"github.com/mlc-gitops/mlc/internal/wire"
 )
 
 // Limits of the cache's size on disk.
@@ -93,50 +100,50 @@ func (c *Cache) path(k Key) string {
 	return filepath.Join(c.dir, h[:2], h)
 }
 
-// Load returns the entry stored under k; false when there is none or it is unreadable.
-func (c *Cache) Load(k Key) (*Entry, bool) { return c.load(k, readWhole) }
+// Load returns the entry stored under k for tenant; false when there is none, it is
+// unreadable, or it was stored under another key or for another tenant.
+func (c *Cache) Load(k Key, tenant string) (*Entry, bool) { return c.load(k, tenant, readWhole) }
 
 // LoadSlim is Load for a reader that wants only the objects' YAML: each object comes
 // slimmed (manifest.Object.Slim), and its Content is neither read nor decoded, which is
 // most of the work of loading an entry. An entry with objects stored without their YAML
 // is read whole, and then its Encoded is false.
-func (c *Cache) LoadSlim(k Key) (*Entry, bool) { return c.load(k, readSlim) }
+func (c *Cache) LoadSlim(k Key, tenant string) (*Entry, bool) { return c.load(k, tenant, readSlim) }
 
 // LoadDeferred is LoadSlim for a reader that may not need the YAML at all (a render over
 // the tree it wrote before, which knows its files by their SHA-256): each object's YAML
 // is deferred (manifest.Object.Deferred), read from the entry only when wanted.
-func (c *Cache) LoadDeferred(k Key) (*Entry, bool) { return c.load(k, readDeferred) }
+func (c *Cache) LoadDeferred(k Key, tenant string) (*Entry, bool) {
+	return c.load(k, tenant, readDeferred)
+}
 
 // LoadIdentities is Load for a reader that only counts and names the objects (mlc vet):
 // each comes as its identity alone (manifest.Object.IdentityOnly), read from the head
 // of the entry.
-func (c *Cache) LoadIdentities(k Key) (*Entry, bool) { return c.load(k, readIdentity) }
+func (c *Cache) LoadIdentities(k Key, tenant string) (*Entry, bool) {
+	return c.load(k, tenant, readIdentity)
+}
 
 // LoadOutline is Load for a reader that wants none of the objects, only the entry's
 // diagnostics and each output's notes (a render over a tree that holds the tenant's
 // objects already): every Output comes without objects. It reads the least of all.
-func (c *Cache) LoadOutline(k Key) (*Entry, bool) { return c.load(k, readOutline) }
+func (c *Cache) LoadOutline(k Key, tenant string) (*Entry, bool) {
+	return c.load(k, tenant, readOutline)
+}
 
-func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
-	p := c.path(k)
-	if mode == readOutline {
-		if outline, ok := c.recordedOutline(k); ok {
-			if e, err := decodeOutline(outline); err == nil {
-				return e, true
-			}
+// load reads the entry under k for tenant as mode wants it: from the heads record in
+// use when it holds the entry's outline or head, else from the entry. Whichever it is
+// read from, an entry not bound to k and tenant is not used.
+func (c *Cache) load(k Key, tenant string, mode readMode) (*Entry, bool) {
+	e, head, ok := c.loadRecorded(k, mode)
+	// Identities are whole in a head; what else may be wanted is read from the entry.
+	if ok && e.boundTo(k, tenant) && (mode == readIdentity || c.fileBound(k, tenant)) {
+		if head != nil {
+			c.remember(k, head)
 		}
-	} else if mode != readWhole && mode != readSlim {
-		if head, record, decoded, ok := c.recordedHead(k, mode); ok {
-			if decoded != nil {
-				c.remember(k, head)
-				return decoded, true
-			}
-			if e, err := decodeRawHead(head, p, record, mode); err == nil {
-				c.remember(k, head)
-				return e, true
-			}
-		}
+		return e, true
 	}
+	p := c.path(k)
 	f, err := openEntry(p)
 	if err != nil {
 		return nil, false
@@ -146,8 +153,8 @@ func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 	if err != nil {
 		return nil, false
 	}
-	e, head, err := readEntry(f, p, size, mode)
-	if err != nil {
+	e, head, err = readEntry(f, p, size, mode)
+	if err != nil || !e.boundTo(k, tenant) {
 		return nil, false
 	}
 	c.remember(k, head)
@@ -156,6 +163,51 @@ func (c *Cache) load(k Key, mode readMode) (*Entry, bool) {
 		_ = os.Chtimes(p, now, now)
 	}
 	return e, true
+}
+
+// fileBound tells whether the entry under k is bound to k and tenant, reading its
+// binding alone. An outline or head from the heads record is used only while the entry
+// it was taken from is there: the YAML of its objects, when wanted, is read from it, and
+// an entry put in its place since would then be an error, not a miss.
+func (c *Cache) fileBound(k Key, tenant string) bool {
+	f, err := openEntry(c.path(k))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, headerLen+len(k)+binary.MaxVarintLen64+len(tenant))
+	n, _ := f.ReadAt(b, 0) // an entry may be shorter than that: n tells
+	if _, err := layoutOf(b[:n]); err != nil {
+		return false
+	}
+	d := &decoder{Reader: wire.Reader{B: b[headerLen:n]}}
+	e := &Entry{}
+	e.key, e.tenant = d.binding()
+	return !d.Bad && e.boundTo(k, tenant)
+}
+
+// loadRecorded reads the entry under k as mode wants it from the heads record in use,
+// when the record holds what mode needs: the entry's outline (readOutline) or its head
+// (readDeferred, readIdentity), which it returns too.
+func (c *Cache) loadRecorded(k Key, mode readMode) (e *Entry, head []byte, ok bool) {
+	switch mode {
+	case readOutline:
+		if outline, ok := c.recordedOutline(k); ok {
+			if e, err := decodeOutline(outline); err == nil {
+				return e, nil, true
+			}
+		}
+	case readDeferred, readIdentity:
+		if head, record, decoded, ok := c.recordedHead(k, mode); ok {
+			if decoded != nil {
+				return decoded, head, true
+			}
+			if e, err := decodeRawHead(head, c.path(k), record, mode); err == nil {
+				return e, head, true
+			}
+		}
+	}
+	return nil, nil, false
 }
 
 // decodeRawHead decodes an entry's head as the entry at p holds it (header, head and
@@ -286,10 +338,11 @@ func (y *entryYAML) read() {
 	}
 }
 
-// Store writes e under k. An entry that cannot be encoded or written is an error the
-// caller may ignore: the tenant is simply compiled again next time.
-func (c *Cache) Store(k Key, e *Entry) error {
-	b, err := e.encode(c.Version())
+// Store writes e under k, bound to k and tenant (see Load). An entry that cannot be
+// encoded or written is an error the caller may ignore: the tenant is simply compiled
+// again next time.
+func (c *Cache) Store(k Key, tenant string, e *Entry) error {
+	b, err := e.encode(k, tenant, c.Version())
 	if err != nil {
 		return err
 	}

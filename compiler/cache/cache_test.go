@@ -45,7 +45,7 @@ func sampleEntry() *Entry {
 
 func TestRoundTripKeepsTypes(t *testing.T) {
 	e := sampleEntry()
-	b, err := e.encode("v1")
+	b, err := e.encode(Key{}, "a", "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestRoundTripKeepsTypes(t *testing.T) {
 	if slim, _, err := readEntry(bytes.NewReader(b), "", int64(len(b)), readSlim); err != nil || !equalEntries(slim, e) || slim.Encoded() {
 		t.Errorf("a slim read of objects without YAML: %v, equal %v", err, equalEntries(slim, e))
 	}
-	again, _ := e.encode("v1")
+	again, _ := e.encode(Key{}, "a", "v1")
 	if string(again) != string(b) {
 		t.Errorf("encoding is not deterministic")
 	}
@@ -86,7 +86,7 @@ func TestRefusesUnknownTypes(t *testing.T) {
 	type named string
 	for _, v := range []any{named("x"), &struct{}{}, struct{}{}, map[int]any{}} {
 		e := &Entry{Outputs: map[string]*lower.Output{"c": {Workloads: []manifest.Object{{Content: map[string]any{"v": v}}}}}}
-		if _, err := e.encode("v1"); err == nil {
+		if _, err := e.encode(Key{}, "a", "v1"); err == nil {
 			t.Errorf("%T was stored", v)
 		}
 	}
@@ -100,16 +100,16 @@ func TestCorruptEntriesAreMisses(t *testing.T) {
 	h := NewHasher()
 	h.String("x")
 	k := h.Key()
-	if _, ok := c.Load(k); ok {
+	if _, ok := c.Load(k, "a"); ok {
 		t.Fatal("hit in an empty cache")
 	}
-	if err := c.Store(k, encodedSample(t)); err != nil {
+	if err := c.Store(k, "a", encodedSample(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.Load(k); !ok {
+	if _, ok := c.Load(k, "a"); !ok {
 		t.Fatal("miss after store")
 	}
-	slim, ok := c.LoadSlim(k)
+	slim, ok := c.LoadSlim(k, "a")
 	if !ok {
 		t.Fatal("slim miss after store")
 	}
@@ -121,12 +121,12 @@ func TestCorruptEntriesAreMisses(t *testing.T) {
 			if err := os.WriteFile(c.path(k), b, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := c.Load(k); ok {
+			if _, ok := c.Load(k, "a"); ok {
 				t.Fatalf("corrupt entry (byte %d) was a hit", i)
 			}
 			// A slim read does not read the contents, so damage there goes unseen;
 			// anything it returns must be the entry as stored.
-			if got, ok := c.LoadSlim(k); ok && !reflect.DeepEqual(got, slim) {
+			if got, ok := c.LoadSlim(k, "a"); ok && !reflect.DeepEqual(got, slim) {
 				t.Fatalf("corrupt entry (byte %d) read slim as another entry", i)
 			}
 		}
@@ -157,7 +157,7 @@ func TestTrim(t *testing.T) {
 		h := NewHasher()
 		h.Bytes([]byte{byte(i)})
 		keys = append(keys, h.Key())
-		if err := c.Store(keys[i], sampleEntry()); err != nil {
+		if err := c.Store(keys[i], "a", sampleEntry()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -220,15 +220,15 @@ func TestEntryKeepsYAML(t *testing.T) {
 		t.Fatal(err)
 	}
 	var k Key
-	if err := c.Store(k, e); err != nil {
+	if err := c.Store(k, "a", e); err != nil {
 		t.Fatal(err)
 	}
-	got, ok := c.Load(k)
+	got, ok := c.Load(k, "a")
 	if !ok || !equalEntries(got, e) || !got.Encoded() {
 		t.Fatalf("round trip: %v, equal %v", ok, equalEntries(got, e))
 	}
 	// Read slim, every object is what Slim makes of it, and nothing else changes.
-	slim, ok := c.LoadSlim(k)
+	slim, ok := c.LoadSlim(k, "a")
 	if !ok || !slim.Encoded() {
 		t.Fatalf("slim load: %v", ok)
 	}
@@ -242,7 +242,7 @@ func TestEntryKeepsYAML(t *testing.T) {
 	}
 	// Read deferred, every object is slim and its YAML is read when wanted, from the
 	// entry as stored; an entry changed meanwhile says so.
-	deferred, ok := c.LoadDeferred(k)
+	deferred, ok := c.LoadDeferred(k, "a")
 	if !ok {
 		t.Fatal("deferred: miss")
 	}
@@ -258,7 +258,7 @@ func TestEntryKeepsYAML(t *testing.T) {
 			}
 		}
 	}
-	again, _ := c.LoadDeferred(k)
+	again, _ := c.LoadDeferred(k, "a")
 	stored, err := os.ReadFile(c.path(k))
 	if err != nil {
 		t.Fatal(err)
@@ -276,10 +276,10 @@ func TestEntryKeepsYAML(t *testing.T) {
 	}
 	// Read for identities, every object is its identity alone, stored with YAML or not.
 	for _, stored := range []*Entry{e, sampleEntry()} {
-		if err := c.Store(k, stored); err != nil {
+		if err := c.Store(k, "a", stored); err != nil {
 			t.Fatal(err)
 		}
-		ids, ok := c.LoadIdentities(k)
+		ids, ok := c.LoadIdentities(k, "a")
 		if !ok {
 			t.Fatal("identities: miss")
 		}
@@ -296,7 +296,7 @@ func TestEntryKeepsYAML(t *testing.T) {
 			}
 		}
 	}
-	if err := c.Store(k, e); err != nil {
+	if err := c.Store(k, "a", e); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(slim.Diagnostics, e.Diagnostics) {
@@ -318,13 +318,13 @@ func TestEntryKeepsYAML(t *testing.T) {
 		if err := os.WriteFile(c.path(k), damage(bytes.Clone(b)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := c.Load(k); ok {
+		if _, ok := c.Load(k, "a"); ok {
 			t.Errorf("a damaged entry was loaded")
 		}
 	}
 	// A YAML document that does not end its last line, though the checksum matches.
 	e.Outputs["prod"].Workloads[0].Encoded = doc[:len(doc)-1]
-	enc, err := e.encode("v1")
+	enc, err := e.encode(Key{}, "a", "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +410,7 @@ func TestLargeHeadReadInTwo(t *testing.T) {
 	e := &Entry{Outputs: map[string]*lower.Output{"prod": {Workloads: objs}}}
 	var k Key
 	k[0] = 7
-	if err := c.Store(k, e); err != nil {
+	if err := c.Store(k, "a", e); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(c.path(k))
@@ -420,8 +420,8 @@ func TestLargeHeadReadInTwo(t *testing.T) {
 	if l, _ := layoutOf(b); l.headEnd <= headGuess {
 		t.Fatalf("head of %d bytes fits the first read", l.headEnd)
 	}
-	for name, load := range map[string]func(Key) (*Entry, bool){"slim": c.LoadSlim, "deferred": c.LoadDeferred, "identities": c.LoadIdentities} {
-		got, ok := load(k)
+	for name, load := range map[string]func(Key, string) (*Entry, bool){"slim": c.LoadSlim, "deferred": c.LoadDeferred, "identities": c.LoadIdentities} {
+		got, ok := load(k, "a")
 		if !ok || len(got.Outputs["prod"].Workloads) != len(objs) {
 			t.Fatalf("%s: %v", name, ok)
 		}
@@ -451,7 +451,7 @@ func TestLoadOutline(t *testing.T) {
 	var k Key
 	for _, stored := range []*Entry{encodedSample(t), sampleEntry()} {
 		c.UseHeads("/repo", Outlines) // remembers the head stored, for SaveHeads
-		if err := c.Store(k, stored); err != nil {
+		if err := c.Store(k, "a", stored); err != nil {
 			t.Fatal(err)
 		}
 		for _, via := range []string{"entry", "heads record"} {
@@ -461,14 +461,11 @@ func TestLoadOutline(t *testing.T) {
 				}
 				c, _ = Open(dir)
 				c.UseHeads("/repo", Outlines)
-				// The record serves the head: the entry's own head may be damaged.
-				b, _ := os.ReadFile(c.path(k))
-				b[headerLen+1] ^= 1
-				if err := os.WriteFile(c.path(k), b, 0o600); err != nil {
-					t.Fatal(err)
-				}
+				// The record serves the head: the entry's own head may be damaged,
+				// past its binding.
+				damageHead(t, c, k, "a")
 			}
-			got, ok := c.LoadOutline(k)
+			got, ok := c.LoadOutline(k, "a")
 			if !ok {
 				t.Fatalf("outline via %s: miss", via)
 			}

@@ -28,12 +28,21 @@ type Entry struct {
 	// encode an unchanged tenant again.
 	Outputs map[string]*lower.Output
 
+	// key and tenant are what the entry is bound to (see boundTo), filled when read.
+	key    Key
+	tenant string
 	// digests are the digests of the objects, in the order stored, filled when read.
 	digests []Digest
 	// objects counts the objects of an outline (LoadOutline), whose Outputs have none;
 	// outlineLen is how many bytes of the head it was read from.
 	objects, outlineLen int
 }
+
+// boundTo tells whether e, as read, was stored under k for tenant. It is the one check
+// of the entry's binding that every read passes: an entry found under a key it was not
+// stored under (another tenant's copied there, or the tenant's own older one replayed)
+// or for another tenant is a miss. The file's name is not trusted for either.
+func (e *Entry) boundTo(k Key, tenant string) bool { return e.key == k && e.tenant == tenant }
 
 // ObjectCount counts the entry's objects over its outputs, also when it is an outline.
 func (e *Entry) ObjectCount() int {
@@ -85,7 +94,7 @@ func (e *Entry) Encoded() bool {
 }
 
 // magic starts every entry; a new layout gets a new one, which makes old entries misses.
-const magic = "mlc-tenant-entry/6\n"
+const magic = "mlc-tenant-entry/7\n"
 
 // An entry is three parts, each ending with a CRC-32C of itself:
 //
@@ -93,7 +102,8 @@ const magic = "mlc-tenant-entry/6\n"
 //	the objects' YAML, checksum
 //	the objects' Content, checksum
 //
-// The head holds the diagnostics, the outputs (each cluster's notes and which lists of
+// The head holds the key the entry is stored under and the name of its tenant (see
+// boundTo), the diagnostics, the outputs (each cluster's notes and which lists of
 // objects it has), the number of objects of each list, then each object's source, identity, YAML length and SHA-256, Content
 // length and digest (ObjectDigest); its checksum
 // covers the magic and the lengths too. The YAML and the Content follow in the order of
@@ -108,12 +118,15 @@ const (
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// encode writes e (see the layout above), its objects' digests for mlc version.
-func (e *Entry) encode(version string) ([]byte, error) {
+// encode writes e (see the layout above), bound to key k and tenant, its objects'
+// digests for mlc version.
+func (e *Entry) encode(k Key, tenant, version string) ([]byte, error) {
 	head := &encoder{buf: append(make([]byte, 0, 16<<10), magic...)}
 	head.buf = append(head.buf, 0, 0, 0, 0, 0, 0, 0, 0) // the lengths, set below
 	yaml := make([]byte, 0, 64<<10)
 	contents := &encoder{buf: make([]byte, 0, 64<<10)}
+	head.buf = append(head.buf, k[:]...)
+	head.string(tenant)
 	head.uvarint(uint64(len(e.Diagnostics)) + 1)
 	for _, d := range e.Diagnostics {
 		head.string(string(d.Severity))
@@ -267,6 +280,12 @@ func decodeOutline(outline []byte) (*Entry, error) {
 	return decodeHead(outline, nil, nil, readOutline, nil)
 }
 
+// binding reads what an entry is bound to, which starts its head (see encode).
+func (d *decoder) binding() (k Key, tenant string) {
+	copy(k[:], d.Next(uint64(len(k))))
+	return k, d.string()
+}
+
 // errNeedContents tells a slim reader that some object was stored without its YAML, so
 // the entry must be read whole.
 var errNeedContents = errors.New("cache entry has objects without YAML")
@@ -324,6 +343,7 @@ func decodeHead(head, yaml, contents []byte, mode readMode, from manifest.YAMLSo
 	c := &decoder{Reader: wire.Reader{B: contents}}
 	yamlOff := 0
 	e = &Entry{Outputs: map[string]*lower.Output{}}
+	e.key, e.tenant = d.binding()
 	n, _ := d.count()
 	for range n {
 		var dg diag.Diagnostic

@@ -24,7 +24,9 @@ import (
 // key with what it compiled to before (LoadDigests). The YAML of an object read from a
 // head here is still read from its entry, when it is wanted; Trim keeps the entries that
 // a kept record names. The record is a hint: a missing, stale or damaged one only costs
-// work.
+// work, and one copied from another repository or forged gives nothing that was not
+// stored for the key and tenant asked for, since outlines and heads begin with the
+// entry's binding (see Entry.boundTo), checked as the entry's own is.
 //
 // Layout: headsMagic, the length of the table (4 bytes, little endian), the table, a
 // CRC-32C of everything before, then the heads. The table holds the repository, the
@@ -37,7 +39,7 @@ import (
 // alone, a tenth of the record.
 
 const (
-	headsMagic     = "mlc-tenant-heads/2\n"
+	headsMagic     = "mlc-tenant-heads/3\n"
 	headsRecord    = "heads"
 	headsHeaderLen = len(headsMagic) + 4
 )

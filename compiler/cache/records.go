@@ -29,10 +29,10 @@ func (c *Cache) StoreRecord(kind, id string, b []byte) error {
 	return atomicfile.Write(c.recordPath(kind, id), b, 0o600)
 }
 
-// LoadDigests returns the ObjectDigest of every object of the entry under k, false
-// when there is none.
-func (c *Cache) LoadDigests(k Key) (map[Digest]bool, bool) {
-	e, ok := c.LoadIdentities(k)
+// LoadDigests returns the ObjectDigest of every object of the entry under k for tenant,
+// false when there is none.
+func (c *Cache) LoadDigests(k Key, tenant string) (map[Digest]bool, bool) {
+	e, ok := c.LoadIdentities(k, tenant)
 	if !ok {
 		return nil, false
 	}

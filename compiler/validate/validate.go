@@ -86,16 +86,26 @@ func New() *Validator {
 // apiVersion/kind. A CRD version that the CRD lists but does not serve is not
 // known.
 func (v *Validator) Known(apiVersion, kind string) bool {
+	_, known := v.Namespaced(apiVersion, kind)
+	return known
+}
+
+// Namespaced reports whether objects of apiVersion/kind live in a namespace, and
+// whether the validator knows the kind at all (as Known).
+func (v *Validator) Namespaced(apiVersion, kind string) (namespaced, known bool) {
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	if err != nil || gv.Version == "" {
-		return false
+		return false, false
 	}
 	gvk := gv.WithKind(kind)
-	if _, ok := v.core[gvk]; ok {
-		return true
+	if c, ok := v.core[gvk]; ok {
+		return c.namespaced, true
 	}
 	e, ok := v.crds[gvk.GroupKind()]
-	return ok && e.versions[gv.Version] != nil && e.versions[gv.Version].served
+	if !ok || e.versions[gv.Version] == nil || !e.versions[gv.Version].served {
+		return false, false
+	}
+	return e.namespaced, true
 }
 
 // Prepare builds, concurrently, the schemas of the CRD versions among kinds that

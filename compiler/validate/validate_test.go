@@ -289,6 +289,31 @@ func TestKnown(t *testing.T) {
 	}
 }
 
+// TestNamespaced: the scope of a kind is the API server's, from the CRD for custom
+// resources and from the built-in kind; an unknown kind has none.
+func TestNamespaced(t *testing.T) {
+	v := New()
+	for _, c := range []struct {
+		apiVersion, kind  string
+		namespaced, known bool
+	}{
+		{"kubeflow.org/v1", "Notebook", true, true},
+		{"kubeflow.org/v1", "Profile", false, true},
+		{"security.istio.io/v1", "AuthorizationPolicy", true, true},
+		{"v1", "Namespace", false, true},
+		{"v1", "ServiceAccount", true, true},
+		{"rbac.authorization.k8s.io/v1", "RoleBinding", true, true},
+		{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", false, true},
+		{"kubeflow.org/v2", "Notebook", false, false},
+		{"v1", "Pod", false, false},
+	} {
+		namespaced, known := v.Namespaced(c.apiVersion, c.kind)
+		if namespaced != c.namespaced || known != c.known {
+			t.Errorf("Namespaced(%q, %q) = %v, %v; want %v, %v", c.apiVersion, c.kind, namespaced, known, c.namespaced, c.known)
+		}
+	}
+}
+
 func TestNumbers(t *testing.T) {
 	v := New()
 	for _, n := range []any{2, int64(2), int32(2), float64(2), json.Number("2"), uint8(2)} {
