@@ -119,14 +119,8 @@ func (s *swap) commit() error {
 	if len(s.ops) == 0 {
 		return s.discard()
 	}
-	var b strings.Builder
-	b.WriteString(journalMagic + "\n")
-	for _, op := range s.ops {
-		fmt.Fprintf(&b, "%s %s\n", op.kind, strconv.Quote(op.target))
-	}
-	b.WriteString("end\n")
 	tmp := filepath.Join(s.folder, journalFile+".tmp")
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(tmp, formatJournal(s.ops), 0o644); err != nil {
 		return err
 	}
 	if err := s.step(); err != nil {
@@ -290,7 +284,19 @@ func Recover(dir string) error {
 	return err
 }
 
-// parseJournal reads the steps of a journal commit wrote.
+// formatJournal writes the journal of a swap's steps: a line of journalMagic, a line
+// per step (its kind and its target, quoted), and a line "end".
+func formatJournal(ops []swapOp) []byte {
+	var b strings.Builder
+	b.WriteString(journalMagic + "\n")
+	for _, op := range ops {
+		fmt.Fprintf(&b, "%s %s\n", op.kind, strconv.Quote(op.target))
+	}
+	b.WriteString("end\n")
+	return []byte(b.String())
+}
+
+// parseJournal reads the steps of a journal formatJournal wrote.
 func parseJournal(data []byte) ([]swapOp, error) {
 	lines := strings.Split(string(data), "\n")
 	n := len(lines)
