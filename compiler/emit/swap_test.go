@@ -247,3 +247,33 @@ func TestSwapJournalRoundTrip(t *testing.T) {
 		t.Errorf("read back %v, %v; want %v", got, err, want)
 	}
 }
+
+// TestWriteDirKeepsWhatTheListLeadsOutOf: paths in the ManifestFile that leave the
+// output directory, or lead into its swap folder, are not taken for files mlc wrote:
+// nothing there is removed.
+func TestWriteDirKeepsWhatTheListLeadsOutOf(t *testing.T) {
+	old, new := swapTrees()
+	root := t.TempDir()
+	dir := filepath.Join(root, "out")
+	if err := old.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(root, "victim.yaml")
+	if err := os.WriteFile(victim, []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	list, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list = append(list, "../victim.yaml\n"+victim+"\nc/../../victim.yaml\n"...)
+	if err := os.WriteFile(filepath.Join(dir, ManifestFile), list, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := new.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "mine\n" {
+		t.Errorf("a file outside the output directory, listed as mlc's, was removed: %q, %v", b, err)
+	}
+}

@@ -712,9 +712,10 @@ func readManifest(p string) (ours map[string]bool, listing []byte, st fileStat, 
 	if listing, err = io.ReadAll(f); err != nil {
 		return nil, nil, fileStat{}, false, err
 	}
-	// The paths are slices of one string.
+	// The paths are slices of one string. One that leaves the directory was not written
+	// by mlc, whoever wrote it in the list.
 	for line := range strings.Lines(string(listing)) {
-		if line = strings.TrimSpace(line); line != "" {
+		if line = strings.TrimSpace(line); line != "" && inTree(line) {
 			ours[line] = true
 		}
 	}
