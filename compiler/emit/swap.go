@@ -22,7 +22,8 @@ import (
 // Recover, which each writer runs first, finishes a committed swap that a kill
 // interrupted, or undoes it if it cannot be finished, and removes an uncommitted one:
 // the directory then holds the whole new tree or the whole old one, and nothing staged
-// or set aside is left. A swap that fails is undone the same way.
+// or set aside is left. A swap that fails is undone the same way. This guards against
+// the process dying, not the machine: nothing is synced to disk first.
 //
 // Not symlinks flipped in one rename, which would spare the journal: the cluster folders
 // would be links into a hidden folder, which git, Windows, and kustomize's and Flux's
