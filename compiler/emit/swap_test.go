@@ -129,6 +129,11 @@ func swapReference(t *testing.T) (before, after string, steps int) {
 			t.Errorf("%s was not kept:\n%s", rel, after)
 		}
 	}
+	for _, gone := range []string{"a/tenants/t2/", "c/sub/"} {
+		if strings.Contains(after, filepath.FromSlash(gone)) {
+			t.Errorf("the folder %s, which held only files mlc wrote, is left:\n%s", gone, after)
+		}
+	}
 	return before, after, steps
 }
 

@@ -643,8 +643,24 @@ func parallel(n, workers int, f func(int)) {
 
 // carryOver copies into tmp every file, folder and symlink under target (the tree's
 // folder top) that mlc did not write, with its mode; ours tells by path in the tree
-// (slash-separated) which files mlc wrote.
+// (slash-separated) which files mlc wrote. A folder is carried over when it holds
+// something carried over, or nothing at all (a user's empty folder): one that held only
+// files mlc wrote, such as a removed tenant's, is not.
 func carryOver(target, tmp, top string, ours func(rel string) bool) error {
+	modes := map[string]fs.FileMode{} // of the folders under target
+	full := map[string]bool{}         // the folders that hold anything
+	made := map[string]bool{}
+	var mkdir func(rel string) error // makes the folder in tmp, and those it is in
+	mkdir = func(rel string) error {
+		if rel == "." || made[rel] {
+			return nil
+		}
+		if err := mkdir(filepath.Dir(rel)); err != nil {
+			return err
+		}
+		made[rel] = true
+		return os.Mkdir(filepath.Join(tmp, rel), modes[rel])
+	}
 	err := filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
 		if errors.Is(err, fs.ErrNotExist) && p == target {
 			return filepath.SkipAll
@@ -656,6 +672,7 @@ func carryOver(target, tmp, top string, ours func(rel string) bool) error {
 		if err != nil || rel == "." {
 			return err
 		}
+		full[filepath.Dir(rel)] = true
 		to := filepath.Join(tmp, rel)
 		info, err := d.Info()
 		if err != nil {
@@ -663,24 +680,38 @@ func carryOver(target, tmp, top string, ours func(rel string) bool) error {
 		}
 		switch {
 		case d.IsDir():
-			return os.MkdirAll(to, info.Mode().Perm())
+			modes[rel] = info.Mode().Perm()
+			return nil
 		case ours(path.Join(top, filepath.ToSlash(rel))):
 			return nil
-		case info.Mode()&fs.ModeSymlink != 0:
+		}
+		if err := mkdir(filepath.Dir(rel)); err != nil {
+			return err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
 			link, err := os.Readlink(p)
 			if err != nil {
 				return err
 			}
 			return os.Symlink(link, to)
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, info.Mode().Perm())
+	})
+	if err != nil {
+		return err
+	}
+	for rel := range modes {
+		if !full[rel] {
+			if err := mkdir(rel); err != nil {
 				return err
 			}
-			return os.WriteFile(to, data, info.Mode().Perm())
 		}
-	})
-	return err
+	}
+	return nil
 }
 
 func removeEmptyParents(root, dir string) {
