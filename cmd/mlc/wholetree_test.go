@@ -232,18 +232,22 @@ func (r *renderer) reference(repo string, user map[string]string) fileTree {
 	return readFileTree(r.t, out)
 }
 
-// fileTree is what a directory holds: each file's mode and bytes, and each symlink's
-// target, by path.
+// fileTree is what a directory holds: each folder, each file's mode and bytes, and each
+// symlink's target, by path.
 type fileTree map[string]string
 
 func readFileTree(t *testing.T, dir string) fileTree {
 	t.Helper()
 	tree := fileTree{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			tree[rel+"/"] = "folder"
+			return nil
+		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			target, err := os.Readlink(p)
 			tree[rel] = "-> " + target
