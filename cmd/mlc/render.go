@@ -3,7 +3,10 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime/trace"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/emit"
+	"github.com/mlc-gitops/mlc/internal/dirlock"
 )
 
 type renderFlags struct {
@@ -47,14 +51,17 @@ with -o DIR, as a tree with one folder per cluster and tenant and a kustomizatio
 in each (so 'kustomize build DIR/<cluster>' gives the same objects); with -o -, as one
 YAML stream on standard output.
 
-The tree is written to a temporary directory and renamed into place, so it is never
-half-written. Files in the output directory that mlc did not write are kept; the files
-it wrote before are replaced. Over a tree it wrote before, mlc compares the files and
-rebuilds only the folder that holds what changed (unchanged files are linked, not
-written again). As git does, a file is known unchanged by the size, times and inode
-recorded when mlc last compared it (kept in the cache, not in the output directory),
-and read when any of these differs; with --no-cache every file is read. The same input
-always gives the same bytes.
+The tree replaces the one in the output directory whole, every cluster in one committed
+step: if mlc is killed, the next render into that directory first finishes or undoes
+the interrupted swap, so it holds the whole old tree or the whole new one, with nothing
+staged left over. Two renders into one directory take turns: the second says it waits,
+and waits (where the system has flock: not on Windows). Files in the output directory
+that mlc did not write are kept; the files it wrote before are replaced. Over a tree it
+wrote before, mlc compares the files and rebuilds only the folder that holds what
+changed (unchanged files are linked, not written again). As git does, a file is known
+unchanged by the size, times and inode recorded when mlc last compared it (kept in the
+cache, not in the output directory), and read when any of these differs; with
+--no-cache every file is read. The same input always gives the same bytes.
 
 Nothing is written when the repository has errors: they are reported as by 'mlc vet'.
 
@@ -95,8 +102,20 @@ standard error.`,
 }
 
 func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
+	var lock *dirlock.Lock
+	defer func() {
+		if lock != nil {
+			_ = lock.Release()
+		}
+	}()
 	if f.output != "-" {
 		if err := checkOutputDir(dir, f.output); err != nil {
+			return err
+		}
+		// An existing output directory is locked before anything looks at it; a new one
+		// once it is made, to write.
+		var err error
+		if lock, err = lockOutput(cmd, f.output, false); err != nil {
 			return err
 		}
 	}
@@ -151,11 +170,49 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 		return tree.WriteStream(cmd.OutOrStdout())
 	}
 	defer trace.StartRegion(cmd.Context(), "write").End()
+	if lock == nil {
+		if lock, err = lockOutput(cmd, f.output, true); err != nil {
+			return err
+		}
+	}
 	if err := tree.WriteDir(f.output, writeOpts...); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s for %s to %s\n", plural(len(tree.Files), "file"), plural(len(tree.Clusters()), "cluster"), f.output)
 	return nil
+}
+
+// lockOutput takes the lock of the output directory out, so that two renders into it
+// take turns and never mix their trees, saying so when it waits; then it brings out back
+// to one whole tree if a render was killed while writing it (emit.Recover). An out that
+// does not exist is made when create is set; else, as when out is not a directory, no
+// lock is taken (nil).
+func lockOutput(cmd *cobra.Command, out string, create bool) (*dirlock.Lock, error) {
+	st, err := os.Stat(out)
+	switch {
+	case err == nil && st.IsDir():
+	case errors.Is(err, fs.ErrNotExist) && create:
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil // WriteDir says what is wrong, if it comes to that
+	}
+	lock, err := dirlock.Acquire(out, func(holder int) {
+		pid := ""
+		if holder > 0 {
+			pid = fmt.Sprintf(" (pid %d)", holder)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "waiting for another mlc render into %s%s\n", out, pid)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := emit.Recover(out); err != nil {
+		_ = lock.Release()
+		return nil, err
+	}
+	return lock, nil
 }
 
 // treeIndexPath is where the stat index of the output directory out lives: in the cache

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mlc-gitops/mlc/compiler/emit"
+	"github.com/mlc-gitops/mlc/internal/dirlock"
 )
 
 // TestRenderCacheAndStats: --stats goes to standard error, so the stream stays clean;
@@ -137,4 +143,104 @@ func TestTreeIndexPathResolvesSymlinks(t *testing.T) {
 	if elsewhere == after {
 		t.Error("two directories share an index")
 	}
+}
+
+// TestRenderWaitsForTheOutputLock: a render into a directory another holds waits, says
+// for whom, writes nothing meanwhile, and renders once the other is done.
+func TestRenderWaitsForTheOutputLock(t *testing.T) {
+	if !dirlock.Supported {
+		t.Skip("no directory locks here")
+	}
+	out := t.TempDir()
+	held, err := dirlock.Acquire(out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &watchedWriter{want: "waiting for another mlc render into " + out, seen: make(chan struct{})}
+	done := make(chan int)
+	go func() {
+		done <- run([]string{"render", filepath.Join("..", "..", "examples", "quickstart"), "-o", out, "-q"}, io.Discard, stderr)
+	}()
+	<-stderr.seen
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("written while waiting: %v", entries)
+	}
+	if err := held.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+	if runtime.GOOS == "linux" && !strings.Contains(stderr.String(), fmt.Sprintf("(pid %d)", os.Getpid())) {
+		t.Errorf("the holder is not named:\n%s", stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "prod", "kustomization.yaml")); err != nil {
+		t.Errorf("not rendered after the wait: %v", err)
+	}
+}
+
+// TestRenderRecoversFirst: a render into a directory where a killed render left what it
+// staged removes it first, even when its own repository has errors; and leaves the tree.
+func TestRenderRecoversFirst(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := mlc(t, "render", filepath.Join("..", "..", "examples", "quickstart"), "-o", out, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	tree := snapshotDir(t, out)
+	staged := filepath.Join(out, emit.SwapFolder, "new-0", "tenants")
+	if err := os.MkdirAll(staged, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(staged, "kustomization.yaml"), []byte("resources: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := mlc(t, "render", brokenRepo(t), "-o", out); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if got := snapshotDir(t, out); got != tree {
+		t.Errorf("after the render, the output holds\n%s\nwant\n%s", got, tree)
+	}
+}
+
+// snapshotDir lists every file under dir with its bytes.
+func snapshotDir(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		fmt.Fprintf(&b, "%s %q\n", p, data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// watchedWriter keeps what is written, and closes seen once it holds want.
+type watchedWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *watchedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *watchedWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }

@@ -68,9 +68,11 @@ func WithIndex(path string) WriteOption {
 	return func(o *writeOptions) { o.index = path }
 }
 
-// WriteDir writes the tree into dir, one cluster folder at a time, so that no folder is
-// ever half-written: each cluster's new folder is built beside it and renamed into its
-// place. Only the cluster folders and the ManifestFile are touched. Inside them, files and
+// WriteDir writes the tree into dir, all its clusters in one committed step: after a
+// failure, or a kill at any instant followed by Recover (which WriteDir runs first), dir
+// holds the whole old tree or the whole new one (see SwapFolder). Only the cluster
+// folders and the ManifestFile are changed; the caller keeps other writers out of dir
+// (package dirlock). Inside them, files and
 // folders mlc did not write (those its ManifestFile does not list) are carried over as
 // they are; a tree file that would overwrite one of them is an error, and then nothing is
 // written at all. Files of clusters mlc wrote before and no longer renders are removed.
@@ -81,12 +83,10 @@ func WithIndex(path string) WriteOption {
 // index recorded and the tree's bytes hash to the recorded SHA-256, as git does; a file
 // any of these differ for, or that changed too shortly before the index was written, is
 // read. With WithPrestat, those stats are the ones a look begun ahead took (see
-// StartPrestat). The smallest folder that holds every difference is rebuilt beside
-// itself and renamed into its place, the files that did not change hard-linked into the
-// new folder instead of written again. That is the same guarantee: all of a cluster's
-// changes lie inside that folder, so a reader sees the cluster's old files or its new
-// files, never a mix. A single changed file is written beside itself and renamed over
-// the old one; a cluster whose files are all the same is not written at all.
+// StartPrestat). In each cluster, the smallest folder that holds every difference is
+// staged anew and swapped into its place, the files that did not change hard-linked into
+// the new folder instead of written again; a single changed file is staged alone; a
+// cluster whose files are all the same is not written at all.
 func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	var o writeOptions
 	for _, opt := range opts {
@@ -101,6 +101,9 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 		return fmt.Errorf("%s exists and is not a directory", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := Recover(dir); err != nil {
 		return err
 	}
 	w := &dirWriter{dir: dir, workers: ioWorkers()}
@@ -171,7 +174,11 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	w.sameListing = w.allOurs || oursKept == len(t.Files) && len(w.ours) == len(t.Files)
 
 	var err error
-	if w.perm, err = filePerm(dir); err != nil {
+	if w.sw, err = beginSwap(dir); err != nil {
+		return err
+	}
+	defer w.sw.discard() // unless committed
+	if w.perm, err = filePerm(w.sw.folder); err != nil {
 		return err
 	}
 	cmp, err := w.compare(t.Files, x, inOrder, check)
@@ -213,16 +220,11 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	}
 	if !w.sameListing {
 		// Files of clusters no longer rendered.
-		for rel := range w.ours {
+		for _, rel := range slices.Sorted(maps.Keys(w.ours)) {
 			top, _, _ := strings.Cut(rel, "/")
-			if _, kept := units[top]; kept {
-				continue
+			if _, kept := units[top]; !kept {
+				w.sw.remove(rel)
 			}
-			p := filepath.Join(dir, filepath.FromSlash(rel))
-			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			removeEmptyParents(dir, filepath.Dir(p))
 		}
 		listed := make([]string, len(t.Files))
 		for i, f := range t.Files {
@@ -231,11 +233,14 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 		slices.Sort(listed)
 		newListing := []byte(strings.Join(listed, "\n") + "\n")
 		if !bytes.Equal(newListing, listing) {
-			if err := writeAtomically(manifestPath, newListing); err != nil {
+			if err := os.WriteFile(w.sw.stage(ManifestFile), newListing, 0o644); err != nil {
 				return err
 			}
 			manifestKnown = false // written, not read
 		}
+	}
+	if err := w.sw.commit(); err != nil {
+		return err
 	}
 	if w.indexed {
 		if x == nil || cmp.read > 0 || !cmp.allSame || !w.sameListing || !w.allOurs || !slices.Equal(x.folders, t.keyed) {
@@ -314,6 +319,8 @@ type dirWriter struct {
 	sameListing bool
 	// indexed is set when files are hashed for a stat index.
 	indexed bool
+	// sw is the swap the changes are staged in.
+	sw *swap
 }
 
 // comparison is what compare found of each file of a tree.
@@ -480,12 +487,12 @@ func (w *dirWriter) update(top string, files []File, same []bool) (string, error
 	if len(changed) == 0 {
 		return "", nil
 	}
-	// One file written again: replaced in a single rename, which no reader can see half
-	// done. Its folder must be there and be a folder of its own.
+	// One file written again: staged alone. Its folder must be there and be a folder of
+	// its own, and no folder be in its place.
 	if len(changed) == 1 && removed == 0 {
 		p := filepath.Join(w.dir, filepath.FromSlash(changed[0]))
-		if st, err := os.Lstat(filepath.Dir(p)); err == nil && st.IsDir() && path.Dir(changed[0]) != "." {
-			return changed[0], atomicfile.Write(p, files[lastChanged].Data, w.perm)
+		if st, err := os.Lstat(filepath.Dir(p)); err == nil && st.IsDir() && path.Dir(changed[0]) != "." && !isDir(p) {
+			return changed[0], writeNewFile(w.sw.stage(changed[0]), files[lastChanged].Data, 0o644)
 		}
 	}
 	// Otherwise the smallest existing folder that holds every difference is rebuilt.
@@ -540,21 +547,16 @@ func (w *dirWriter) unchangedSum(p string, sum *[sha256.Size]byte) (fileStat, bo
 // readBuffers hold the files read to compare them.
 var readBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-// rebuild replaces the folder dir/sub (slash-separated, inside a cluster folder) with the
-// files, those under it of the tree, keeping what mlc did not write there. A file marked
-// same is hard-linked from the old folder rather than written (written when it cannot
-// be linked).
-func (w *dirWriter) rebuild(sub string, files []File, same []bool) (err error) {
+// rebuild stages the folder dir/sub (slash-separated, inside a cluster folder) anew with
+// the files, those under it of the tree, keeping what mlc did not write there. A file
+// marked same is hard-linked from the old folder rather than written (written when it
+// cannot be linked).
+func (w *dirWriter) rebuild(sub string, files []File, same []bool) error {
 	target := filepath.Join(w.dir, filepath.FromSlash(sub))
-	tmp, err := os.MkdirTemp(w.dir, "."+path.Base(sub)+".mlc-")
-	if err != nil {
+	tmp := w.sw.stage(sub)
+	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
 	ours := func(rel string) bool { return w.ours[rel] }
 	if w.allOurs {
 		// What mlc wrote in the folder is the tree's files there.
@@ -605,13 +607,7 @@ func (w *dirWriter) rebuild(sub string, files []File, same []bool) (err error) {
 	if st, err := os.Stat(target); err == nil {
 		mode = st.Mode().Perm()
 	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return err
-	}
-	return swap(tmp, target)
+	return os.Chmod(tmp, mode)
 }
 
 // commonDir returns the deepest folder that holds every path (slash-separated).
@@ -647,8 +643,24 @@ func parallel(n, workers int, f func(int)) {
 
 // carryOver copies into tmp every file, folder and symlink under target (the tree's
 // folder top) that mlc did not write, with its mode; ours tells by path in the tree
-// (slash-separated) which files mlc wrote.
+// (slash-separated) which files mlc wrote. A folder is carried over when it holds
+// something carried over, or nothing at all (a user's empty folder): one that held only
+// files mlc wrote, such as a removed tenant's, is not.
 func carryOver(target, tmp, top string, ours func(rel string) bool) error {
+	modes := map[string]fs.FileMode{} // of the folders under target
+	full := map[string]bool{}         // the folders that hold anything
+	made := map[string]bool{}
+	var mkdir func(rel string) error // makes the folder in tmp, and those it is in
+	mkdir = func(rel string) error {
+		if rel == "." || made[rel] {
+			return nil
+		}
+		if err := mkdir(filepath.Dir(rel)); err != nil {
+			return err
+		}
+		made[rel] = true
+		return os.Mkdir(filepath.Join(tmp, rel), modes[rel])
+	}
 	err := filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
 		if errors.Is(err, fs.ErrNotExist) && p == target {
 			return filepath.SkipAll
@@ -660,6 +672,7 @@ func carryOver(target, tmp, top string, ours func(rel string) bool) error {
 		if err != nil || rel == "." {
 			return err
 		}
+		full[filepath.Dir(rel)] = true
 		to := filepath.Join(tmp, rel)
 		info, err := d.Info()
 		if err != nil {
@@ -667,39 +680,38 @@ func carryOver(target, tmp, top string, ours func(rel string) bool) error {
 		}
 		switch {
 		case d.IsDir():
-			return os.MkdirAll(to, info.Mode().Perm())
+			modes[rel] = info.Mode().Perm()
+			return nil
 		case ours(path.Join(top, filepath.ToSlash(rel))):
 			return nil
-		case info.Mode()&fs.ModeSymlink != 0:
+		}
+		if err := mkdir(filepath.Dir(rel)); err != nil {
+			return err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
 			link, err := os.Readlink(p)
 			if err != nil {
 				return err
 			}
 			return os.Symlink(link, to)
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, info.Mode().Perm())
+	})
+	if err != nil {
+		return err
+	}
+	for rel := range modes {
+		if !full[rel] {
+			if err := mkdir(rel); err != nil {
 				return err
 			}
-			return os.WriteFile(to, data, info.Mode().Perm())
 		}
-	})
-	return err
-}
-
-// swap puts the directory tmp in the place of target.
-func swap(tmp, target string) error {
-	old := tmp + ".old"
-	if err := os.Rename(target, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
 	}
-	if err := os.Rename(tmp, target); err != nil {
-		if rerr := os.Rename(old, target); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			return fmt.Errorf("%w (and restoring %s failed: %v)", err, target, rerr)
-		}
-		return err
-	}
-	return os.RemoveAll(old)
+	return nil
 }
 
 func removeEmptyParents(root, dir string) {
@@ -731,9 +743,10 @@ func readManifest(p string) (ours map[string]bool, listing []byte, st fileStat, 
 	if listing, err = io.ReadAll(f); err != nil {
 		return nil, nil, fileStat{}, false, err
 	}
-	// The paths are slices of one string.
+	// The paths are slices of one string. One that leaves the directory was not written
+	// by mlc, whoever wrote it in the list.
 	for line := range strings.Lines(string(listing)) {
-		if line = strings.TrimSpace(line); line != "" {
+		if line = strings.TrimSpace(line); line != "" && inTree(line) {
 			ours[line] = true
 		}
 	}
@@ -764,12 +777,4 @@ func filePerm(dir string) (fs.FileMode, error) {
 		return 0, err
 	}
 	return st.Mode().Perm(), nil
-}
-
-func writeAtomically(p string, data []byte) error {
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
 }
