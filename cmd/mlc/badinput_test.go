@@ -29,6 +29,7 @@ const corpusBase = "../../examples/quickstart"
 // beside the repository instead, at $OUTSIDE); its comment holds one directive a line:
 //
 //	want POS TEXT         a line of stderr starts with "POS: " and contains TEXT
+//	note POS TEXT         the same of a note, a line under an error indented by a tab
 //	remove PATH           the file is removed
 //	symlink PATH TARGET   PATH is a symlink to TARGET ($OUTSIDE expanded)
 //	fifo PATH             PATH is a named pipe
@@ -69,7 +70,7 @@ func TestBadInputCorpus(t *testing.T) {
 			}
 			for _, w := range wants {
 				if !reported(stderr, w[0], w[1]) {
-					t.Errorf("want an error at %s containing %q; stderr:\n%s", w[0], w[1], stderr)
+					t.Errorf("want %s containing %q; stderr:\n%s", w[0], w[1], stderr)
 				}
 			}
 			if after := readTree(t, out); !maps.EqualFunc(before, after, bytes.Equal) {
@@ -117,9 +118,13 @@ func corpusRepo(t *testing.T, ar *txtar.Archive) (string, [][2]string) {
 		}
 		path := func(i int) string { return filepath.Join(repo, filepath.FromSlash(at(i))) }
 		switch fields[0] {
-		case "want":
-			_, text, _ := strings.Cut(strings.TrimSpace(line)[len("want "):], " ")
-			wants = append(wants, [2]string{at(1), strings.TrimSpace(text)})
+		case "want", "note":
+			_, text, _ := strings.Cut(strings.TrimSpace(line)[len(fields[0])+1:], " ")
+			pos := at(1)
+			if fields[0] == "note" {
+				pos = "\t" + pos
+			}
+			wants = append(wants, [2]string{pos, strings.TrimSpace(text)})
 		case "remove":
 			if err := os.Remove(path(1)); err != nil {
 				t.Fatal(err)
