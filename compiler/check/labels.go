@@ -65,3 +65,46 @@ func (r *reporter) notebookObjectNames(path, name string, nb model.Notebook) {
 		claims[claim] = key
 	}
 }
+
+// controlDomains are the label and annotation domains that tell Kubernetes, Flux, Istio,
+// Kubeflow or mlc what to do with an object. A tenant's Profile is cluster-scoped and
+// applied with the platform's rights, so the tenant may not set these on it: Flux's
+// kustomize.toolkit.fluxcd.io/prune: disabled would keep the namespace after the
+// tenant is removed, pod-security.kubernetes.io/enforce would lift its pod security.
+var controlDomains = []string{"kubernetes.io", "k8s.io", "fluxcd.io", "istio.io", "kubeflow.org", "knative.dev", "kserve.io", "mlc-gitops.github.io"}
+
+// controlKeys are keys without a domain that controllers read on a namespace or profile.
+var controlKeys = []string{"owner", "istio-injection"}
+
+// tenantMetadata checks the tenant's labels and annotations, which go on its Profile:
+// valid, and none that controls a controller.
+func (r *reporter) tenantMetadata(t *model.Tenant) {
+	r.labels("tenant.labels", t.Labels)
+	r.annotations("tenant.annotations", t.Annotations)
+	for field, keys := range map[string]map[string]string{"labels": t.Labels, "annotations": t.Annotations} {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
+			if controls(k) {
+				r.errorf("tenant."+field+"."+model.Path(k),
+					"%s is a key Kubernetes, Flux, Istio, Kubeflow or mlc act on; the platform sets such keys, a tenant cannot set them on its Profile", k)
+			}
+		}
+	}
+}
+
+// controls tells whether a label or annotation key is one of controlKeys or in one of
+// controlDomains (the domain itself or under it).
+func controls(key string) bool {
+	if slices.Contains(controlKeys, key) {
+		return true
+	}
+	domain, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return false
+	}
+	for _, d := range controlDomains {
+		if domain == d || strings.HasSuffix(domain, "."+d) {
+			return true
+		}
+	}
+	return false
+}

@@ -42,8 +42,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		}
 	}
 	r.reservedName(t.Name, p.Policy.ReservedNamespaces)
-	r.labels("tenant.labels", t.Labels)
-	r.annotations("tenant.annotations", t.Annotations)
+	r.tenantMetadata(t)
 	quota := r.newQuota(t.Quota)
 	quota.counted = make([]charged, 0, len(d.Notebooks)+len(d.Serving)+len(d.Training)+len(d.Experiments))
 
