@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io/fs"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,6 +34,7 @@ const corpusBase = "../../examples/quickstart"
 //	remove PATH           the file is removed
 //	symlink PATH TARGET   PATH is a symlink to TARGET ($OUTSIDE expanded)
 //	fifo PATH             PATH is a named pipe
+//	socket PATH           PATH is a Unix socket
 //	size PATH N           PATH is a file of N spaces
 func TestBadInputCorpus(t *testing.T) {
 	cases, err := filepath.Glob("testdata/badinput/*.txtar")
@@ -139,6 +141,14 @@ func corpusRepo(t *testing.T, ar *txtar.Archive) (string, [][2]string) {
 			if err := syscall.Mkfifo(path(1), 0o644); err != nil {
 				t.Skip("no named pipes here:", err)
 			}
+		case "socket":
+			mkdirFor(t, path(1))
+			l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path(1), Net: "unix"})
+			if err != nil {
+				t.Skip("no Unix sockets here:", err)
+			}
+			l.SetUnlinkOnClose(false)
+			l.Close()
 		case "size":
 			n, err := strconv.Atoi(at(2))
 			if err != nil {

@@ -12,7 +12,8 @@ import (
 var reservedNamespaces = []string{
 	"default", "kube-*", "flux-system",
 	"kubeflow", "kubeflow-system", "istio-system", "istio-ingress", "cert-manager", "auth", "oauth2-proxy",
-	"knative-serving", "knative-eventing", "kserve", "argo", "jobset-system", "lws-system",
+	"knative-serving", "knative-eventing", "kserve", "argo", "dex", "jobset-system", "lws-system",
+	"kubeflow-user-example-com",
 	"notebook-controller-system", "tensorboard-controller-system", "profiles-system",
 	"feast-operator-system", "spark-operator", "kueue-system", "volcano-system", "local-path-storage",
 }

@@ -120,6 +120,8 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 	}
 	// deeper are the .cue files in folders inside each tenant's: never read, so errors.
 	deeper := make([][]string, len(dirs))
+	// strays are the entries of each tenant folder mlc would silently skip.
+	strays := make([]diag.List, len(dirs))
 	parallel(0, len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
 		rel := TenantsDir + "/" + dirs[i]
 		tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
@@ -137,6 +139,7 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 		tenants[i].Files = cueFiles(rel, entries)
 		var nested bool
 		deeper[i], nested = nestedCUEFiles(root, rel, entries)
+		strays[i] = strayEntries(root, rel, entries)
 		if !nested && indexed {
 			listed[i].Files = tenants[i].Files // a listing the next index may vouch for
 		}
@@ -149,6 +152,7 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 			return nil, errs[i]
 		}
 		t := tenants[i]
+		layout = append(layout, strays[i]...)
 		for _, f := range deeper[i] {
 			layout.Errorf(diag.Position{File: f}, "",
 				"mlc reads only the .cue files directly in a tenant's folder (%s/), not in folders inside it; a tenant is a folder directly in %s/: move the file",
@@ -252,6 +256,31 @@ func nestedCUEFiles(root, rel string, entries []os.DirEntry) (files []string, ne
 		})
 	}
 	return files, nested
+}
+
+// strayEntries returns, as errors, the entries of the tenant folder rel (whose entries
+// are given) that CUE's loader would skip although they look like the tenant's: files
+// and folders whose names start with an underscore, .cue files whose extension is not
+// in lower case, and symlinks to folders. A name starting with a dot is git's or an
+// editor's, and left alone.
+func strayEntries(root, rel string, entries []os.DirEntry) diag.List {
+	var l diag.List
+	for _, e := range entries {
+		name, path := e.Name(), rel+"/"+e.Name()
+		isCUE := strings.HasSuffix(strings.ToLower(name), ".cue")
+		switch {
+		case strings.HasPrefix(name, "."):
+		case strings.HasPrefix(name, "_") && (e.IsDir() || isCUE):
+			l.Errorf(diag.Position{File: path}, "", "CUE skips names starting with an underscore, so mlc would not read this; rename it, or move it out of %s/", TenantsDir)
+		case isCUE && !strings.HasSuffix(name, ".cue"):
+			l.Errorf(diag.Position{File: path}, "", "CUE reads only files ending in .cue, in lower case; rename it")
+		case e.Type()&fs.ModeSymlink != 0:
+			if info, err := os.Stat(filepath.Join(root, filepath.FromSlash(path))); err == nil && info.IsDir() {
+				l.Errorf(diag.Position{File: path}, "", "is a symlink to a folder: mlc reads no folder inside a tenant's, nor follows links to one")
+			}
+		}
+	}
+	return l
 }
 
 // describeType names the kind of file of a mode, for messages.

@@ -48,9 +48,16 @@ func readFile(root, rel string) ([]byte, error) {
 		return nil, err
 	}
 	if info.Mode()&fs.ModeSymlink != 0 {
-		if p, err = insideRepository(root, p); err != nil {
+		if p, err = insideRepository(root, rel, p); err != nil {
 			return nil, &RefusedFileError{rel, err.Error()}
 		}
+		if info, err = os.Stat(p); err != nil {
+			return nil, err
+		}
+	}
+	// Refused before it is opened: opening a socket fails, a device may do anything.
+	if !info.Mode().IsRegular() {
+		return nil, refuseNotRegular(rel, info.Mode())
 	}
 	f, err := os.OpenFile(p, os.O_RDONLY|openNonBlocking, 0)
 	if err != nil {
@@ -60,8 +67,8 @@ func readFile(root, rel string) ([]byte, error) {
 	if info, err = f.Stat(); err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
-		return nil, &RefusedFileError{rel, fmt.Sprintf("is %s, not a regular file: mlc reads only regular files", describeType(info.Mode()))}
+	if !info.Mode().IsRegular() { // it changed since the stat
+		return nil, refuseNotRegular(rel, info.Mode())
 	}
 	if info.Size() > MaxFileSize {
 		return nil, &RefusedFileError{rel, fmt.Sprintf("is %d bytes, more than the %d bytes a .cue file may have", info.Size(), MaxFileSize)}
@@ -77,9 +84,15 @@ func readFile(root, rel string) ([]byte, error) {
 	return data, nil
 }
 
-// insideRepository resolves the symlink at p and returns its target when it is in the
-// repository at root; an error saying where it leads otherwise.
-func insideRepository(root, p string) (string, error) {
+func refuseNotRegular(rel string, m fs.FileMode) error {
+	return &RefusedFileError{rel, fmt.Sprintf("is %s, not a regular file: mlc reads only regular files", describeType(m))}
+}
+
+// insideRepository resolves the symlink at p, the file rel of the repository at root,
+// and returns its target when it stays in the part of the repository rel is in: a
+// tenant's file links only to files in its tenant's folder, and a platform file to none
+// in tenants/, so that no link lets one owner's edits change another's files.
+func insideRepository(root, rel, p string) (string, error) {
 	target, err := filepath.EvalSymlinks(p)
 	if err != nil {
 		return "", fmt.Errorf("is a symlink that cannot be followed: %v", err)
@@ -88,10 +101,33 @@ func insideRepository(root, p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if rel, err := filepath.Rel(realRoot, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+	to, err := filepath.Rel(realRoot, target)
+	if err != nil || to == ".." || strings.HasPrefix(to, ".."+string(filepath.Separator)) || filepath.IsAbs(to) {
 		return "", fmt.Errorf("is a symlink to %s, outside the repository: mlc reads only files inside it", target)
 	}
+	to = filepath.ToSlash(to)
+	if owner := ownerOf(rel); ownerOf(to) != owner {
+		return "", fmt.Errorf("is a symlink to %s, in %s: a link may lead only to a file of %s", to, describeOwner(ownerOf(to)), describeOwner(owner))
+	}
 	return target, nil
+}
+
+// ownerOf returns the tenant folder a repository path is in (tenants/<name>), or "" for
+// the platform's part of the repository.
+func ownerOf(rel string) string {
+	rest, ok := strings.CutPrefix(rel, TenantsDir+"/")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	return TenantsDir + "/" + name
+}
+
+func describeOwner(owner string) string {
+	if owner == "" {
+		return "the platform's files"
+	}
+	return owner + "/"
 }
 
 // sourceFile holds the bytes of one of the repository's files, once read.
