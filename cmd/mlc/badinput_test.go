@@ -31,6 +31,7 @@ const corpusBase = "../../examples/quickstart"
 //
 //	want POS TEXT         a line of stderr starts with "POS: " and contains TEXT
 //	note POS TEXT         the same of a note, a line under an error indented by a tab
+//	absent TEXT           stderr does not hold TEXT (a secret the case writes)
 //	remove PATH           the file is removed
 //	symlink PATH TARGET   PATH is a symlink to TARGET ($OUTSIDE expanded)
 //	fifo PATH             PATH is a named pipe
@@ -56,7 +57,7 @@ func TestBadInputCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			repo, wants := corpusRepo(t, ar)
+			repo, wants, absent := corpusRepo(t, ar)
 			if len(wants) == 0 {
 				t.Fatal("the case wants nothing")
 			}
@@ -73,6 +74,11 @@ func TestBadInputCorpus(t *testing.T) {
 			for _, w := range wants {
 				if !reported(stderr, w[0], w[1]) {
 					t.Errorf("want %s containing %q; stderr:\n%s", w[0], w[1], stderr)
+				}
+			}
+			for _, text := range absent {
+				if strings.Contains(stderr, text) {
+					t.Errorf("stderr shows %q:\n%s", text, stderr)
 				}
 			}
 			if after := readTree(t, out); !maps.EqualFunc(before, after, bytes.Equal) {
@@ -93,8 +99,8 @@ func reported(stderr, pos, text string) bool {
 }
 
 // corpusRepo writes the base repository changed as ar says into a temporary folder,
-// and returns it with the case's wants (position, text).
-func corpusRepo(t *testing.T, ar *txtar.Archive) (string, [][2]string) {
+// and returns it with the case's wants (position, text) and what stderr must not show.
+func corpusRepo(t *testing.T, ar *txtar.Archive) (string, [][2]string, []string) {
 	t.Helper()
 	top := t.TempDir()
 	repo, outside := filepath.Join(top, "repo"), filepath.Join(top, "outside")
@@ -107,6 +113,7 @@ func corpusRepo(t *testing.T, ar *txtar.Archive) (string, [][2]string) {
 		writeBytes(t, dst, f.Data)
 	}
 	var wants [][2]string
+	var absent []string
 	for line := range strings.Lines(string(ar.Comment)) {
 		fields := strings.Fields(line)
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
@@ -127,6 +134,8 @@ func corpusRepo(t *testing.T, ar *txtar.Archive) (string, [][2]string) {
 				pos = "\t" + pos
 			}
 			wants = append(wants, [2]string{pos, strings.TrimSpace(text)})
+		case "absent":
+			absent = append(absent, at(1))
 		case "remove":
 			if err := os.Remove(path(1)); err != nil {
 				t.Fatal(err)
@@ -159,7 +168,7 @@ func corpusRepo(t *testing.T, ar *txtar.Archive) (string, [][2]string) {
 			t.Fatalf("unknown directive %q", fields[0])
 		}
 	}
-	return repo, wants
+	return repo, wants, absent
 }
 
 // readTree returns every file under dir by its path relative to it (a symlink as

@@ -236,6 +236,11 @@ func (w *secretWalker) literal(s string) {
 	if uri, ok := credential.UserInfo(s); ok {
 		w.credential("the user info of %s... holds a credential, which would be in the repository and in the rendered manifests: "+
 			"remove it from the URI, and %s", uri, w.credentialsVia())
+		return
+	}
+	if name, ok := credential.QueryParam(s); ok {
+		w.credential("the URI's query parameter %s holds a credential (a token, key or signature), which would be in the repository and in the rendered manifests: "+
+			"remove it from the URI, and %s", name, w.credentialsVia())
 	}
 }
 

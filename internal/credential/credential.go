@@ -8,6 +8,7 @@ package credential
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -57,6 +58,10 @@ var (
 	userInfoPattern = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s"'<>` + "`" + `]+)@`)
 	})
+	// queryParamPattern finds the parameters of a URI's query: name=value after ? or &.
+	queryParamPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`([?&])([A-Za-z0-9_.-]+)=([^&#\s"'<>` + "`" + `]+)`)
+	})
 	// userName is a user info without a password that reads as a user's name (git,
 	// svc-reader) rather than a token.
 	userName = sync.OnceValue(func() *regexp.Regexp {
@@ -89,6 +94,29 @@ func UserInfo(s string) (redacted string, ok bool) {
 	return "", false
 }
 
+// signatureParams are the query parameters that carry the signature of a pre-signed
+// URL (S3, Google Cloud Storage, Azure SAS, CloudFront): anyone holding the URL can use it.
+var signatureParams = []string{"sig", "signature", "x-amz-signature", "x-amz-security-token", "x-goog-signature", "x-goog-credential"}
+
+// QueryParam reports the first query parameter of a URI in s that holds a credential: one
+// named like a secret (token, api_key, access_token, ...) or the signature of a
+// pre-signed URL. It returns the parameter's name.
+func QueryParam(s string) (name string, ok bool) {
+	if !strings.Contains(s, "://") || !strings.Contains(s, "=") {
+		return "", false
+	}
+	for _, m := range queryParamPattern().FindAllStringSubmatch(s, -1) {
+		if secretParam(m[2]) {
+			return m[2], true
+		}
+	}
+	return "", false
+}
+
+func secretParam(name string) bool {
+	return SecretName(name) || slices.Contains(signatureParams, strings.ToLower(name))
+}
+
 // maskUserInfo hides the password of a user info, and the user too unless it reads as
 // a user's name.
 func maskUserInfo(info string) string {
@@ -109,6 +137,15 @@ func Redact(s string) string {
 		s = userInfoPattern().ReplaceAllStringFunc(s, func(m string) string {
 			sub := userInfoPattern().FindStringSubmatch(m)
 			return sub[1] + maskUserInfo(sub[2]) + "@"
+		})
+	}
+	if strings.Contains(s, "://") && strings.Contains(s, "=") {
+		s = queryParamPattern().ReplaceAllStringFunc(s, func(m string) string {
+			sub := queryParamPattern().FindStringSubmatch(m)
+			if !secretParam(sub[2]) {
+				return m
+			}
+			return sub[1] + sub[2] + "=" + Mask
 		})
 	}
 	for i, sh := range shapes {

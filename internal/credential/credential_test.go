@@ -156,3 +156,23 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+func TestQueryParam(t *testing.T) {
+	for s, want := range map[string]string{
+		"https://m.example.com/x?token=hunter2tok&sig=abc":                        "token",
+		"https://acct.blob.core.windows.net/c/m?sv=2022-11-02&se=2026&sig=abcdef": "sig",
+		"https://b.s3.amazonaws.com/m?X-Amz-Algorithm=AWS4&X-Amz-Signature=abc":   "X-Amz-Signature",
+		"https://api.example.com/v1?api_key=abc123":                               "api_key",
+		"https://example.com/m?generation=12&alt=media":                           "",
+		"gs://bucket/model?max_tokens=4":                                          "",
+		"token=abc without a URI":                                                 "",
+	} {
+		got, ok := QueryParam(s)
+		if got != want || ok != (want != "") {
+			t.Errorf("QueryParam(%q) = %q, %v; want %q", s, got, ok, want)
+		}
+	}
+	if got, want := Redact("note: https://m.example.com/x?token=hunter2tok&sig=s1&v=2 serves"), "note: https://m.example.com/x?token=***&sig=***&v=2 serves"; got != want {
+		t.Errorf("Redact = %q, want %q", got, want)
+	}
+}
