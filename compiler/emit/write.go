@@ -153,11 +153,21 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	// no file of the tree is one mlc did not write. A file whose folder does not exist
 	// cannot be there: folders are looked at once each, not every file of a new tree.
 	folders := newFolderCheck(dir)
+	if check != nil {
+		if check.lookAtLinks(); check.linksErr == nil {
+			folders.ahead = check.links
+		}
+	}
 	oursKept := 0 // files of the tree mlc wrote before
-	for _, f := range t.Files {
-		exists, err := folders.folder(path.Dir(f.Path))
-		if err != nil {
-			return err
+	var folder string
+	var exists bool
+	for i, f := range t.Files {
+		if i == 0 || !inFolder(f.Path, folder) {
+			var err error
+			folder = path.Dir(f.Path)
+			if exists, err = folders.folder(folder); err != nil {
+				return err
+			}
 		}
 		if w.allOurs || w.ours[f.Path] {
 			oursKept++
