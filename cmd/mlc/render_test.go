@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -202,12 +203,62 @@ func TestRenderRecoversFirst(t *testing.T) {
 	}
 }
 
-// snapshotDir lists every file under dir with its bytes.
+// TestRenderRefusesFolderLink: a tenant folder of the output replaced by a symlink
+// leading out of it, as in the red-team report, makes the render fail with exit 2 and a
+// message naming the link, before anything changes: the output and the link's target
+// stay as they were, and no swap folder is left. So does every render after it.
+func TestRenderRefusesFolderLink(t *testing.T) {
+	t.Setenv("MLC_CACHE_DIR", t.TempDir()) // with the tree's index, which vouches for no folder
+	root := t.TempDir()
+	out, ext := filepath.Join(root, "o"), filepath.Join(root, "ext")
+	repo := filepath.Join("..", "..", "examples", "quickstart")
+	if code, _, stderr := mlc(t, "render", repo, "-o", out, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	vision := filepath.Join(out, "staging", "tenants", "vision")
+	if err := os.RemoveAll(vision); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(ext, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ext, "kustomization.yaml"), []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..", "..", "..", "ext"), vision); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	before, beforeExt := snapshotDir(t, out), snapshotDir(t, ext)
+	want := filepath.Join("o", "staging", "tenants", "vision") + " is a symlink: mlc does not write through links; remove it"
+	for range 2 {
+		code, _, stderr := mlc(t, "render", repo, "-o", out, "-q")
+		if code != 2 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, %q; want 2 and %q", code, stderr, want)
+		}
+		if got := snapshotDir(t, out); got != before {
+			t.Errorf("the output changed:\n%s\nwant\n%s", got, before)
+		}
+		if got := snapshotDir(t, ext); got != beforeExt {
+			t.Errorf("the link's target changed:\n%s\nwant\n%s", got, beforeExt)
+		}
+		if _, err := os.Lstat(filepath.Join(out, emit.SwapFolder)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("a swap folder is left: %v", err)
+		}
+	}
+}
+
+// snapshotDir lists every file under dir with its bytes, and every symlink with its
+// target.
 func snapshotDir(t *testing.T, dir string) string {
 	t.Helper()
 	var b strings.Builder
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			fmt.Fprintf(&b, "%s -> %s\n", p, target)
 			return err
 		}
 		data, err := os.ReadFile(p)

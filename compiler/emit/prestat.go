@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"runtime/trace"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,21 @@ type indexCheck struct {
 	next    atomic.Int64 // the next folder to look at
 	pending sync.WaitGroup
 	halted  atomic.Bool
+	// links, once lookAtLinks ran, knows which folders of x's files are real folders;
+	// linksErr names a symlink among them.
+	linksOnce sync.Once
+	links     *folderCheck
+	linksErr  error
+}
+
+// lookAtLinks looks, once, for symlinks among the folders of x's files (folderCheck).
+// Ahead of WriteDir, under the lock of the directory, it spares WriteDir the lstat of
+// each folder of a tree that barely changed.
+func (c *indexCheck) lookAtLinks() {
+	c.linksOnce.Do(func() {
+		c.links = newFolderCheck(c.root)
+		c.linksErr = c.links.folders(slices.Values(c.x.paths))
+	})
 }
 
 // indexFolder is a run of an index's files in one folder: files [start, end) are in
@@ -170,6 +186,7 @@ func StartPrestat(dir string, opts ...WriteOption) *Prestat {
 		p.begin(dir)
 		close(p.ready)
 		if p.check != nil {
+			p.check.lookAtLinks()
 			var wg sync.WaitGroup
 			for range prestatWorkers {
 				wg.Go(p.check.work)

@@ -262,6 +262,9 @@ func Recover(dir string) error {
 	if err != nil {
 		return err
 	}
+	if st.Mode()&fs.ModeSymlink != 0 {
+		return linkError(folder) // planted: mlc makes a folder
+	}
 	if !st.IsDir() {
 		return fmt.Errorf("%s: mlc did not make this; move it away", folder)
 	}
@@ -276,6 +279,17 @@ func Recover(dir string) error {
 	}
 	if s.ops, err = parseJournal(data); err != nil {
 		return fmt.Errorf("%s: %w", journal, err)
+	}
+	// A link planted in a folder since the swap was checked would lead the renames out.
+	folders := newFolderCheck(dir)
+	if err := folders.folders(func(yield func(string) bool) {
+		for _, op := range s.ops {
+			if !yield(op.target) {
+				return
+			}
+		}
+	}); err != nil {
+		return err
 	}
 	s.committed = true
 	err = s.finish()

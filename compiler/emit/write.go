@@ -92,6 +92,8 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	// dir itself may be a link, or lie under one (out -> /mnt/out): the user named it.
+	// Below it mlc follows no link to a folder (folderCheck).
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -146,21 +148,30 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 			return err
 		}
 	}
-	// Check everything before writing anything. A file whose folder does not exist
+	// Check everything before writing anything: no folder mlc writes in, removes from
+	// or copies from is a symlink (on every render, whatever the index vouches for), and
+	// no file of the tree is one mlc did not write. A file whose folder does not exist
 	// cannot be there: folders are looked at once each, not every file of a new tree.
-	folderExists := map[string]bool{}
+	folders := newFolderCheck(dir)
+	if check != nil {
+		if check.lookAtLinks(); check.linksErr == nil {
+			folders.ahead = check.links
+		}
+	}
 	oursKept := 0 // files of the tree mlc wrote before
-	for _, f := range t.Files {
+	var folder string
+	var exists bool
+	for i, f := range t.Files {
+		if i == 0 || !inFolder(f.Path, folder) {
+			var err error
+			folder = path.Dir(f.Path)
+			if exists, err = folders.folder(folder); err != nil {
+				return err
+			}
+		}
 		if w.allOurs || w.ours[f.Path] {
 			oursKept++
 			continue
-		}
-		folder := path.Dir(f.Path)
-		exists, seen := folderExists[folder]
-		if !seen {
-			_, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(folder)))
-			exists = err == nil
-			folderExists[folder] = exists
 		}
 		if !exists {
 			continue
@@ -169,6 +180,9 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 		if _, err := os.Lstat(p); err == nil {
 			return fmt.Errorf("%s: mlc did not write this file and will not overwrite it; move it, or render to another directory", p)
 		}
+	}
+	if err := folders.folders(maps.Keys(w.ours)); err != nil {
+		return err
 	}
 	// The tree's paths are distinct: the same number of them, all listed, is the list.
 	w.sameListing = w.allOurs || oursKept == len(t.Files) && len(w.ours) == len(t.Files)
