@@ -126,9 +126,7 @@ func (l List) HasErrors() bool {
 func (l List) Sort() List {
 	slices.SortFunc(l, func(a, b Diagnostic) int {
 		return cmp.Or(
-			cmp.Compare(a.Pos.File, b.Pos.File),
-			cmp.Compare(a.Pos.Line, b.Pos.Line),
-			cmp.Compare(a.Pos.Column, b.Pos.Column),
+			comparePositions(a.Pos, b.Pos),
 			cmp.Compare(a.Path, b.Path),
 			cmp.Compare(a.Message, b.Message),
 			slices.CompareFunc(a.Notes, b.Notes, compareNotes),
@@ -140,13 +138,12 @@ func (l List) Sort() List {
 }
 
 func compareNotes(a, b Note) int {
-	return cmp.Or(
-		cmp.Compare(a.Pos.File, b.Pos.File),
-		cmp.Compare(a.Pos.Line, b.Pos.Line),
-		cmp.Compare(a.Pos.Column, b.Pos.Column),
-		cmp.Compare(a.Path, b.Path),
-		cmp.Compare(a.Message, b.Message),
-	)
+	return cmp.Or(comparePositions(a.Pos, b.Pos), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Message, b.Message))
+}
+
+// comparePositions orders positions by file, line and column.
+func comparePositions(a, b Position) int {
+	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 }
 
 // Error makes the list usable as an error: one diagnostic per line.
