@@ -528,6 +528,9 @@ func checkTenantFiles(files []*ast.File, t *TenantDir, platformLabels map[string
 	return l
 }
 
+// computedLabel is what tenantDecl says of a top-level label that is not a literal.
+const computedLabel = "a tenant file must name its top-level fields literally, not compute them: declare each field by its name"
+
 // tenantDecl says what is wrong with a top-level declaration of a tenant file, or ""
 // when it may be there.
 func tenantDecl(d ast.Decl, platformLabels map[string]bool) string {
@@ -542,7 +545,7 @@ func tenantDecl(d ast.Decl, platformLabels map[string]bool) string {
 		label := d.Label
 		if a, ok := label.(*ast.Alias); ok {
 			if label, ok = a.Expr.(ast.Label); !ok {
-				return "a tenant file must name its top-level fields literally, not compute them: declare each field by its name"
+				return computedLabel
 			}
 		}
 		switch label.(type) {
@@ -550,12 +553,12 @@ func tenantDecl(d ast.Decl, platformLabels map[string]bool) string {
 		case *ast.ListLit:
 			return "a tenant file may not declare a pattern constraint ([...]: ...) at its top level, which would apply to the platform's fields too: declare each field by its name"
 		default:
-			return "a tenant file must name its top-level fields literally, not compute them: declare each field by its name"
+			return computedLabel
 		}
 		name, _, err := ast.LabelName(label)
 		switch {
 		case err != nil:
-			return "a tenant file must name its top-level fields literally, not compute them: declare each field by its name"
+			return computedLabel
 		case strings.HasPrefix(name, "#") || strings.HasPrefix(name, "_"):
 			if platformLabels[name] {
 				return fmt.Sprintf("the platform files declare %s: a tenant file may use it, not add to it; give the tenant's own another name", name)
