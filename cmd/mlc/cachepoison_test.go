@@ -2,19 +2,13 @@ package main
 
 import (
 	"context"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
-
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/cache"
-	"github.com/mlc-gitops/mlc/compiler/gitrev/gittest"
 )
 
 // compiledKeys compiles repo for clusters (all when none) with the cache in dir, as
@@ -167,17 +161,9 @@ func TestPoisonedCacheCommands(t *testing.T) {
 // objects in the tenant's namespace) changes what render shows, but not what push
 // publishes: the same digests as before the forgery.
 func TestPushReadsNoCache(t *testing.T) {
-	gittest.Isolate(t)
-	t.Setenv("SOURCE_DATE_EPOCH", "")
 	dir := t.TempDir()
 	t.Setenv(cache.EnvDir, dir)
-	repo := gittest.New(t)
-	repo.CopyDir(filepath.Join("..", "..", "examples", "quickstart"), ".")
-	repo.Commit("quickstart")
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	target := "oci://" + host + "/ml"
+	repo, host, target := quickstartToPush(t)
 
 	stdout, _ := mustRun(t, "push", repo.Dir, target, "--cluster", "prod")
 	before := pushedDigests(t, host, stdout)

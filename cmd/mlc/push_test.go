@@ -33,17 +33,24 @@ func pushedDigests(t *testing.T, host, stdout string) map[string]string {
 // TestPushPublishesPerTenantArtifacts pushes the quickstart from a real git repository to a
 // registry on loopback, then pushes a commit that changes one tenant: only that tenant's
 // artifact (and the platform's) may change digest, and the moving tag follows.
-func TestPushPublishesPerTenantArtifacts(t *testing.T) {
+// quickstartToPush commits the quickstart example in a new git repository and starts a
+// registry on loopback: it returns the repository, the registry's host and the push
+// target on it.
+func quickstartToPush(t *testing.T) (repo *gittest.Repo, host, target string) {
+	t.Helper()
 	gittest.Isolate(t)
 	t.Setenv("SOURCE_DATE_EPOCH", "")
-	repo := gittest.New(t)
+	repo = gittest.New(t)
 	repo.CopyDir(filepath.Join("..", "..", "examples", "quickstart"), ".")
 	repo.Commit("quickstart")
-
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	target := "oci://" + host + "/ml"
+	t.Cleanup(srv.Close)
+	host = strings.TrimPrefix(srv.URL, "http://")
+	return repo, host, "oci://" + host + "/ml"
+}
+
+func TestPushPublishesPerTenantArtifacts(t *testing.T) {
+	repo, host, target := quickstartToPush(t)
 
 	code, stdout, stderr := mlc(t, "push", repo.Dir, target, "--cluster", "staging")
 	if code != 0 {
