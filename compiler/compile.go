@@ -5,11 +5,10 @@ package compiler
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
-	"runtime/trace"
 	"slices"
 	"strings"
 	"sync"
@@ -17,7 +16,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/check"
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/load"
@@ -41,34 +39,10 @@ type Options struct {
 	NoCache bool
 	// CacheDir is where that cache lives; cache.Dir() when empty.
 	CacheDir string
-	// WriteOnlyCache compiles every tenant afresh, reading nothing from the cache (no
-	// entry, no record), and stores the tenants it compiled there for later compilations:
-	// for mlc push, whose artifacts must not depend on what the cache holds. NoCache
-	// overrides it.
+	// WriteOnlyCache compiles every tenant afresh, reading nothing from the cache, and
+	// stores the tenants it compiled there for later compilations: for mlc push, whose
+	// artifacts must not depend on what the cache holds. NoCache overrides it.
 	WriteOnlyCache bool
-	// Encode is for the commands that only write manifests: each tenant's objects are
-	// encoded to YAML (manifest.Object.Encoded) by the worker that compiled it, then
-	// slimmed to their identity (manifest.Object.Slim), so that a large render holds
-	// bytes the garbage collector need not scan instead of trees of maps. The cache
-	// keeps whole objects and their YAML, so that a tenant read from it is not encoded
-	// again.
-	Encode bool
-	// DeferYAML, with Encode, leaves the YAML of the objects read from the cache unread
-	// (manifest.Object.Deferred) until something wants it: a render over the tree it
-	// wrote before knows its unchanged files by their SHA-256 (emit.Tree.WriteDir).
-	DeferYAML bool
-	// IdentitiesOnly is for the commands that only report (mlc vet): once a tenant is
-	// compiled, validated and stored in the cache, its objects are reduced to their
-	// identity (manifest.Object.IdentityOnly), enough to count and name them, so that a
-	// large repository is judged in little memory. Encode overrides it.
-	IdentitiesOnly bool
-	// Omit, when set, tells which tenants' objects the caller holds already, by the key
-	// they were compiled under (Tenant.Key): a tenant read from the cache under a key
-	// Omit reports true for comes with its diagnostics and notes but without its
-	// objects (Tenant.Omitted), which are not even read; Tenant.Load reads them when
-	// they are wanted after all. A render over the tree it wrote before omits the
-	// tenants whose folders that tree holds (emit.Prestat.Holds).
-	Omit func(tenant string, key cache.Key) bool
 }
 
 // Result is a compiled repository.
@@ -92,48 +66,12 @@ type Cluster struct {
 	Bootstrap []manifest.Object
 }
 
-// Tenant is one tenant's compiled objects, and its notes (see lower.Output).
+// Tenant is one tenant's compiled objects, and its notes (see lower.Output). Every
+// object carries its YAML and identity, not its Content (manifest.Object.Slim):
+// Object.Tree gives the content back.
 type Tenant struct {
 	Name string
-	// Key identifies everything the tenant was compiled from, mlc's version and the
-	// selected clusters' lowering targets included: under the same key a tenant
-	// compiles to the same objects. It is zero when the compilation used no cache.
-	Key cache.Key
-	// Omitted is set when the objects were left out at the caller's request
-	// (Options.Omit): Output holds the notes alone, and Load reads the objects.
-	Omitted bool
 	lower.Output
-
-	cluster string
-	// load reads the tenant's entry from the cache, for an omitted tenant.
-	load func() (*cache.Entry, bool)
-}
-
-// Load returns the tenant's output with its objects: Output itself, or, for an
-// omitted tenant, the output read from the cache as the compilation reads a cached
-// tenant (the YAML deferred, with Options.DeferYAML).
-func (t *Tenant) Load() (lower.Output, error) {
-	if !t.Omitted {
-		return t.Output, nil
-	}
-	e, ok := t.load()
-	if !ok || e.Outputs[t.cluster] == nil {
-		return lower.Output{}, fmt.Errorf("tenant %s: its compiled objects are no longer in mlc's cache (removed by another mlc meanwhile?); compile again", t.Name)
-	}
-	return *e.Outputs[t.cluster], nil
-}
-
-// headsUse is what a compilation with opts wants of the heads record of its repository:
-// a render over the tree it wrote before wants the outlines of the tenants it omits,
-// another render the heads of the tenants it reads from the cache, decoded ahead.
-func headsUse(opts Options) cache.HeadsUse {
-	switch {
-	case opts.Omit != nil:
-		return cache.Outlines
-	case opts.DeferYAML && opts.Encode:
-		return cache.HeadsDecoded
-	}
-	return cache.Heads
 }
 
 // UsageError is a selection that does not match the repository, such as an unknown
@@ -161,190 +99,162 @@ func Compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 
 func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	start := time.Now()
-	c := openCache(opts)
-	var files *load.FileIndex
-	region := trace.StartRegion(ctx, "find")
-	if c != nil {
-		go c.Version() // hashes the executable, if need be, while the platform is evaluated
-		if root, err := filepath.Abs(dir); err == nil && !opts.WriteOnlyCache {
-			// Read meanwhile too, as much of it as the compilation wants.
-			c.UseHeads(root, headsUse(opts))
-			files = loadFileIndex(c, root)
-		}
-	}
-	var repo *load.Repository
-	var err error
-	if c != nil {
-		repo, err = load.FindIndexed(dir, files)
-	} else {
-		repo, err = load.Find(dir)
-	}
-	region.End()
-	if err != nil {
-		var l diag.List
-		if errors.As(err, &l) {
-			return &Result{Diagnostics: l}, nil
-		}
+	repo, err := load.Find(dir)
+	if l := (diag.List)(nil); errors.As(err, &l) {
+		return &Result{Diagnostics: l}, nil
+	} else if err != nil {
 		return nil, err
 	}
-	var tenantNames []string
-	for _, t := range repo.Tenants {
-		tenantNames = append(tenantNames, t.Name)
-	}
-	if err := checkSelection("tenant", opts.Tenants, tenantNames); err != nil {
+	if err := checkSelection("tenant", opts.Tenants, repo.TenantNames()); err != nil {
 		return nil, err
 	}
-	var ev *load.Evaluator
-	region = trace.StartRegion(ctx, "evaluator")
-	if c != nil {
-		ev, err = load.NewIndexedEvaluator(repo, files)
-	} else {
-		ev, err = load.NewEvaluator(repo)
-	}
+	inc := startIncremental(opts, repo)
+	ev, err := load.NewEvaluator(repo, inc.reader())
 	if err != nil {
 		return nil, err
 	}
-
-	region.End()
-	region = trace.StartRegion(ctx, "platform")
 	res := &Result{}
-	var plat model.Platform
-	var fluxPos diag.Position
-	ev.Platform(func(inst *load.Instance) {
-		res.Diagnostics = append(res.Diagnostics, inst.Diagnostics...)
-		if inst.Diagnostics.HasErrors() {
-			return
-		}
-		if err := inst.Value.Decode(&plat); err != nil {
-			res.Diagnostics = append(res.Diagnostics, load.FromCUE(err)...)
-			return
-		}
-		res.Diagnostics = append(res.Diagnostics, check.Platform(&plat, tenantNames, inst.Locate)...)
-		fluxPos = inst.Locate("flux")
-	})
+	plat, fluxPos := compilePlatform(ev, repo.TenantNames(), &res.Diagnostics)
 	if res.Diagnostics.HasErrors() {
 		res.Diagnostics = res.Diagnostics.Sort()
 		return res, nil
 	}
-	if err := checkSelection("cluster", opts.Clusters, slices.Sorted(maps.Keys(plat.Clusters))); err != nil {
-		return nil, err
-	}
-	res.Platform = &plat
-
-	// Only tenants that a selected cluster runs need compiling.
-	var wanted []string
-	for _, t := range tenantNames {
-		if len(opts.Tenants) > 0 && !slices.Contains(opts.Tenants, t) {
-			continue
-		}
-		for name, c := range plat.Clusters {
-			if (len(opts.Clusters) == 0 || slices.Contains(opts.Clusters, name)) && c.Runs(t) {
-				wanted = append(wanted, t)
-				break
-			}
-		}
-	}
-	if err := checkPlacement(&plat, opts, wanted); err != nil {
-		return nil, err
-	}
-	selected := map[string]model.Cluster{}
-	for name, c := range plat.Clusters {
-		if len(opts.Clusters) == 0 || slices.Contains(opts.Clusters, name) {
-			selected[name] = c
-		}
-	}
-	waiting := trace.StartRegion(ctx, "files")
-	if err := ev.Wait(); err != nil { // the tenants' files, read meanwhile
-		return nil, err
-	}
-	waiting.End()
-	res.Stats.Platform = time.Since(start)
-	region.End()
-
-	region = trace.StartRegion(ctx, "lookup")
-	inc := newIncremental(c, opts, ev, repo, &plat, selected)
-	results := make(map[string]tenantResult, len(wanted))
-	misses := inc.lookup(wanted, opts.Workers, results)
-	// The files' index is known now: written while the tenants evaluate.
-	var saving sync.WaitGroup
-	saving.Go(func() { inc.saveFileIndex(ev) })
-	region.End()
-	collected := make(chan tenantResult)
-	done := make(chan struct{})
-	go func() {
-		for r := range collected {
-			results[r.name] = r
-		}
-		close(done)
-	}()
-	if len(misses) > 0 {
-		err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses}, func(inst *load.Instance) {
-			start, evaluated := time.Now(), inst.Elapsed
-			r := compileTenant(&plat, selected, inst, inc.judge(inst.Tenant.Name))
-			if opts.Encode {
-				r.encode()
-			}
-			// A large tenant is evaluated as it is decoded (load.Instance.DecodeTenant).
-			r.evaluate, r.compile = inst.Elapsed, time.Since(start)-(inst.Elapsed-evaluated)
-			inc.store(r)
-			if opts.Encode {
-				r.slim()
-			} else if opts.IdentitiesOnly {
-				r.identitiesOnly()
-			}
-			collected <- r
-		})
-	}
-	close(collected)
-	<-done
+	sel, err := selectFor(plat, opts, repo.TenantNames())
 	if err != nil {
-		saving.Wait()
 		return nil, err
 	}
-	region = trace.StartRegion(ctx, "save")
-	inc.saveIndex(results)
-	inc.trim()
-	saving.Wait()
-	region.End()
-	for _, t := range wanted {
+	res.Platform, res.Stats.Platform = plat, time.Since(start)
+
+	inc.keyTenants(plat, sel.clusters)
+	results := inc.lookup(sel.tenants, opts.Workers)
+	var mu sync.Mutex
+	err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses(sel.tenants, results)}, func(inst *load.Instance) {
+		r := compileTenant(plat, sel.clusters, inst, inc.knownValid(inst.Tenant.Name))
+		inc.store(r)
+		mu.Lock()
+		results[r.name] = r
+		mu.Unlock()
+	})
+	if err != nil {
+		return nil, err
+	}
+	inc.save(results)
+
+	for _, t := range sel.tenants {
 		res.Diagnostics = append(res.Diagnostics, results[t].diags...)
 	}
-	res.Stats.add(wanted, results)
-	res.Stats.Total = time.Since(start)
-	res.Diagnostics = res.Diagnostics.Sort()
-	if res.Diagnostics.HasErrors() {
-		return res, nil
-	}
-	defer func() { res.Stats.Total = time.Since(start) }()
-	for _, name := range slices.Sorted(maps.Keys(selected)) {
-		c := Cluster{Name: name}
-		for _, t := range wanted {
-			r := results[t]
-			if out := r.outputs[name]; out != nil {
-				tn := Tenant{Name: t, Key: inc.keys[t], Output: *out, cluster: name}
-				if r.omitted {
-					tn.Omitted, tn.load = true, inc.loader(t)
-				}
-				c.Tenants = append(c.Tenants, tn)
-			}
-		}
-		if plat.Flux != nil {
-			c.Bootstrap = lower.FluxBootstrap(plat.Flux, name)
-			j := inc.platformJudge(c.Bootstrap)
-			diags := j.validate(c.Bootstrap, func(string) diag.Position { return fluxPos })
-			res.Stats.PlatformValidated += j.judged
-			res.Stats.PlatformKnownValid += j.skipped
-			if !diags.HasErrors() {
-				inc.rememberValid(j, c.Bootstrap)
-			}
-			res.Diagnostics = append(res.Diagnostics, diags...)
-		}
-		res.Clusters = append(res.Clusters, c)
+	res.Stats.add(sel.tenants, results)
+	if !res.Diagnostics.HasErrors() {
+		res.Clusters = assemble(plat, sel, results)
+		res.Diagnostics = append(res.Diagnostics, bootstrap(plat, res.Clusters, fluxPos, inc, &res.Stats)...)
 	}
 	if res.Diagnostics.HasErrors() {
 		res.Clusters = nil
 	}
+	res.Diagnostics = res.Diagnostics.Sort()
+	res.Stats.Total = time.Since(start)
 	return res, nil
+}
+
+// compilePlatform evaluates and checks the platform files, adding their problems to
+// diags; it returns the platform and where its Flux wiring is declared.
+func compilePlatform(ev *load.Evaluator, tenants []string, diags *diag.List) (*model.Platform, diag.Position) {
+	var plat model.Platform
+	var fluxPos diag.Position
+	ev.Platform(func(inst *load.Instance) {
+		*diags = append(*diags, inst.Diagnostics...)
+		if inst.Diagnostics.HasErrors() {
+			return
+		}
+		if err := inst.Value.Decode(&plat); err != nil {
+			*diags = append(*diags, load.FromCUE(err)...)
+			return
+		}
+		*diags = append(*diags, check.Platform(&plat, tenants, inst.Locate)...)
+		fluxPos = inst.Locate("flux")
+	})
+	return &plat, fluxPos
+}
+
+// selection is what a compilation compiles: the selected clusters, and the tenants they
+// run that were selected, in the repository's order.
+type selection struct {
+	clusters map[string]model.Cluster
+	tenants  []string
+}
+
+func selectFor(plat *model.Platform, opts Options, tenants []string) (selection, error) {
+	if err := checkSelection("cluster", opts.Clusters, slices.Sorted(maps.Keys(plat.Clusters))); err != nil {
+		return selection{}, err
+	}
+	sel := selection{clusters: map[string]model.Cluster{}}
+	for name, c := range plat.Clusters {
+		if len(opts.Clusters) == 0 || slices.Contains(opts.Clusters, name) {
+			sel.clusters[name] = c
+		}
+	}
+	for _, t := range tenants {
+		if len(opts.Tenants) > 0 && !slices.Contains(opts.Tenants, t) {
+			continue
+		}
+		for _, c := range sel.clusters {
+			if c.Runs(t) {
+				sel.tenants = append(sel.tenants, t)
+				break
+			}
+		}
+	}
+	return sel, checkPlacement(plat, opts, sel.tenants)
+}
+
+// misses returns the tenants without a result yet, in order.
+func misses(tenants []string, results map[string]tenantResult) []string {
+	var out []string
+	for _, t := range tenants {
+		if _, ok := results[t]; !ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// assemble places each tenant's output in the clusters that run it.
+func assemble(plat *model.Platform, sel selection, results map[string]tenantResult) []Cluster {
+	var clusters []Cluster
+	for _, name := range slices.Sorted(maps.Keys(sel.clusters)) {
+		c := Cluster{Name: name}
+		for _, t := range sel.tenants {
+			if out := results[t].outputs[name]; out != nil {
+				c.Tenants = append(c.Tenants, Tenant{Name: t, Output: *out})
+			}
+		}
+		clusters = append(clusters, c)
+	}
+	return clusters
+}
+
+// bootstrap gives each cluster the objects its Flux needs to follow the platform
+// artifact, validated (unless the cache knows them valid), and returns their problems.
+func bootstrap(plat *model.Platform, clusters []Cluster, at diag.Position, inc *incremental, stats *Stats) diag.List {
+	if plat.Flux == nil {
+		return nil
+	}
+	var l diag.List
+	for i := range clusters {
+		objs := lower.FluxBootstrap(plat.Flux, clusters[i].Name)
+		_ = manifest.EncodeAll(objs)
+		v := objectValidator{known: inc.platformKnownValid(objs)}
+		diags := v.validate(objs, func(string) diag.Position { return at })
+		stats.PlatformValidated += v.judged
+		stats.PlatformKnownValid += v.skipped
+		if !diags.HasErrors() {
+			inc.rememberValid(objs, v.known)
+		}
+		manifest.SlimAll(objs)
+		clusters[i].Bootstrap = objs
+		l = append(l, diags...)
+	}
+	return l
 }
 
 type tenantResult struct {
@@ -352,70 +262,32 @@ type tenantResult struct {
 	// outputs are by cluster name; clusters with the same lowering target share one.
 	outputs map[string]*lower.Output
 	diags   diag.List
-	// cached is true when the result was read from the cache instead of evaluated;
-	// omitted when only its outline was (Options.Omit).
-	cached, omitted bool
-	// objects counts the objects an omitted result's outputs leave out.
-	objects int
+	// cached is true when the result was read from the cache instead of compiled.
+	cached bool
 	// evaluate is the CUE evaluation's time; compile the time spent after it (or
 	// reading the cache entry).
 	evaluate, compile time.Duration
-	// judged counts the objects validated, knownValid those not validated again
-	// (see judge).
+	// judged counts the objects validated, knownValid those known valid already.
 	judged, knownValid int
-}
-
-// encode gives the tenant's objects their YAML. An object that cannot be encoded is
-// left without: emitting the tree encodes it again and reports the error.
-func (r *tenantResult) encode() {
-	if r.diags.HasErrors() {
-		return
-	}
-	encodeOutputs(r.outputs)
-}
-
-// slim reduces the tenant's encoded objects to their YAML and identity.
-func (r *tenantResult) slim() { slimOutputs(r.outputs) }
-
-// identitiesOnly reduces the tenant's objects to their identity.
-func (r *tenantResult) identitiesOnly() {
-	for _, out := range r.outputs {
-		for _, objs := range [][]manifest.Object{out.Platform, out.Workloads} {
-			for i := range objs {
-				objs[i] = objs[i].IdentityOnly()
-			}
-		}
-	}
-}
-
-func slimOutputs(outputs map[string]*lower.Output) {
-	for _, out := range outputs {
-		manifest.SlimAll(out.Platform)
-		manifest.SlimAll(out.Workloads)
-	}
-}
-
-func encodeOutputs(outputs map[string]*lower.Output) {
-	for _, out := range outputs {
-		_ = manifest.EncodeAll(out.Platform)
-		_ = manifest.EncodeAll(out.Workloads)
-	}
 }
 
 // compileTenant runs every stage for one tenant while its CUE value is alive, so that
 // each problem can be placed at the user's line. The tenant is lowered once for each
-// distinct target among the selected clusters that run it, and its objects validated
-// by j.
-func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst *load.Instance, j *judge) (r tenantResult) {
+// distinct target among the clusters that run it; its objects are encoded to YAML,
+// validated (but those in known, by the SHA-256 of their YAML) and slimmed.
+func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst *load.Instance, known map[[sha256.Size]byte]bool) (r tenantResult) {
+	start, evaluated := time.Now(), inst.Elapsed
 	r = tenantResult{name: inst.Tenant.Name, diags: inst.Diagnostics}
-	defer func() { r.judged, r.knownValid = j.judged, j.skipped }()
+	defer func() {
+		// A large tenant is evaluated as it is decoded (load.Instance.DecodeTenant).
+		r.evaluate, r.compile = inst.Elapsed, time.Since(start)-(inst.Elapsed-evaluated)
+	}()
 	if r.diags.HasErrors() {
 		return r
 	}
 	var decls model.Declarations
 	if err := inst.DecodeTenant(&decls); err != nil {
-		var l diag.List
-		if errors.As(err, &l) {
+		if l := (diag.List)(nil); errors.As(err, &l) {
 			r.diags = append(r.diags, l...)
 		} else {
 			r.diags.Errorf(inst.Locate(""), "", "%v", err)
@@ -426,30 +298,28 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		decls.Tenant.Name = inst.Tenant.Name
 	}
 	locate := check.Locator(inst.Locate)
-	r.diags = append(r.diags, check.Tenant(plat, &decls, locate)...)
-	if r.diags.HasErrors() {
+	if r.diags = append(r.diags, check.Tenant(plat, &decls, locate)...); r.diags.HasErrors() {
 		return r
 	}
+	v := objectValidator{known: known}
+	defer func() { r.judged, r.knownValid = v.judged, v.skipped }()
 	r.outputs = map[string]*lower.Output{}
 	byTarget := map[lower.Target]*lower.Output{}
 	for _, name := range slices.Sorted(maps.Keys(clusters)) {
-		c := clusters[name]
-		if !c.Runs(decls.Tenant.Name) {
+		if !clusters[name].Runs(decls.Tenant.Name) {
 			continue
 		}
-		target := lower.TargetOf(plat, c)
+		target := lower.TargetOf(plat, clusters[name])
 		out, done := byTarget[target]
 		if !done {
 			o := lower.Tenant(plat, target, &decls)
-			for _, objs := range [][]manifest.Object{o.Platform, o.Workloads} {
-				r.diags = append(r.diags, j.validate(objs, locate)...)
-			}
+			r.diags = append(r.diags, v.validateAll(locate, o.Platform, o.Workloads)...)
 			out = &o
 			byTarget[target] = out
 		}
 		if plat.Flux != nil {
 			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
-			r.diags = append(r.diags, j.validate(flux, locate)...)
+			r.diags = append(r.diags, v.validateAll(locate, flux)...)
 			withFlux := *out
 			withFlux.Platform = append(slices.Clone(out.Platform), flux...)
 			slices.SortFunc(withFlux.Platform, manifest.Compare)
@@ -457,32 +327,45 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		}
 		r.outputs[name] = out
 	}
+	for _, out := range r.outputs {
+		manifest.SlimAll(out.Platform)
+		manifest.SlimAll(out.Workloads)
+	}
 	return r
 }
 
-// judge validates objects as the API server would: a rejection is a bug in a check or
-// in lowering, reported at the declaration the object came from. An object whose
-// digest (cache.ObjectDigest) is among known is not validated: the same mlc found the
-// very same object valid before. That is what makes compiling a tenant again after a
-// small change cheap; validating the first object of a kind builds its schema, most of
-// a small compilation's time.
-type judge struct {
-	known map[cache.Digest]bool
-	// digest is cache.Cache.ObjectDigest; nil when nothing is known.
-	digest func(content map[string]any) (cache.Digest, bool)
+// objectValidator validates objects as the API server would: a rejection is a bug in a
+// check or in lowering, reported at the declaration the object came from. An object
+// whose YAML's SHA-256 is in known is not validated again: this very mlc found it valid
+// before. That makes compiling a tenant again after a small change cheap: validating
+// the first object of a kind builds its schema.
+type objectValidator struct {
+	known map[[sha256.Size]byte]bool
 	// judged counts the objects validated, skipped those known valid.
 	judged, skipped int
 }
 
-func (j *judge) validate(objs []manifest.Object, locate check.Locator) diag.List {
+// validateAll encodes and validates the objects of each list.
+func (v *objectValidator) validateAll(locate check.Locator, lists ...[]manifest.Object) diag.List {
+	var l diag.List
+	for _, objs := range lists {
+		l = append(l, v.validate(objs, locate)...)
+	}
+	return l
+}
+
+func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator) diag.List {
 	var l diag.List
 	todo := make([]bool, len(objs))
 	var kinds []schema.GroupVersionKind
-	for i, o := range objs {
-		if len(j.known) == 0 || j.digest == nil {
-			// nothing known: every object is validated
-		} else if d, ok := j.digest(o.Content); ok && j.known[d] {
-			j.skipped++
+	for i := range objs {
+		o := &objs[i]
+		if err := o.Encode(); err != nil {
+			l.Errorf(locate(o.Source), o.Source, "the compiled %s %s cannot be written as YAML: %v", o.Kind(), o.Name(), err)
+			continue
+		}
+		if v.known[sha256.Sum256(o.Encoded)] {
+			v.skipped++
 			continue
 		}
 		todo[i] = true
@@ -501,7 +384,7 @@ func (j *judge) validate(objs []manifest.Object, locate check.Locator) diag.List
 		if !todo[i] {
 			continue
 		}
-		j.judged++
+		v.judged++
 		for _, fe := range validator.Validate(o.Content) {
 			l.Errorf(locate(o.Source), o.Source, "the compiled %s %s would be rejected by the API server: %s: %s", o.Kind(), o.Name(), fe.Path, fe.Message)
 		}

@@ -1,12 +1,14 @@
 package compiler
 
 import (
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
@@ -14,44 +16,55 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/internal/statindex"
 )
 
-// incremental connects a compilation to the cache of compiled tenants. A tenant's key
-// hashes everything its compilation reads: mlc's version, the platform files and the
-// tenant's files (their paths relative to the repository root, never the directory it
-// was read from, so that the two revisions of mlc diff share entries, and the SHA-256
-// of their bytes), and the selected clusters that run it with their lowering targets.
-// It is known before any CUE is evaluated, so a hit costs no evaluation at all; and the
-// files of a tenant that hits are not even read when the repository's FileIndex, kept
-// in the cache, vouches for their sums.
+// incremental is where a compilation meets the cache of compiled tenants; the stages
+// know nothing of it. A tenant's key hashes everything its compilation reads: mlc's
+// version, the platform files and the tenant's files (paths relative to the repository
+// and the SHA-256 of their bytes, so that the two revisions of mlc diff share entries)
+// and the selected clusters that run it with their lowering targets. The keys are known
+// before any tenant is evaluated, so a tenant whose key has an entry is not evaluated.
+//
+// The files' sums come from the repository's stat index (package statindex), kept in
+// the cache: a file whose stat is as recorded is not read at all unless its tenant is
+// evaluated, and then it must still hold what was recorded.
+//
+// A nil *incremental is a compilation without a cache; every method does nothing then.
 type incremental struct {
-	c    *cache.Cache // nil when caching is off
-	keys map[string]cache.Key
-	// encode is Options.Encode with a cache: entries are wanted with their objects'
-	// YAML, and compiled tenants are encoded to be stored with it.
-	encode bool
-	// identities is Options.IdentitiesOnly (without Encode): entries are wanted with
-	// their objects' identities only.
-	identities bool
-	// deferYAML is Options.DeferYAML with encode: entries are wanted with their
-	// objects' YAML deferred.
-	deferYAML bool
-	// repo names the repository's heads record (cache.Cache.UseHeads): its root.
-	repo string
-	// index has, by tenant, the key stored last for it in this repository.
-	index map[string]cache.Key
-	// omit is Options.Omit: the tenants only the outline of whose entries is wanted.
-	omit func(tenant string, key cache.Key) bool
-	// clusters are, by tenant, the selected clusters that run it: those its entry
-	// must have an output for, and no other.
-	clusters map[string][]string
+	c *cache.Cache
 	// writeOnly is Options.WriteOnlyCache: nothing is read from the cache.
 	writeOnly bool
+	repo      *load.Repository
+	// sums are the SHA-256 of the files, by path; a file that could not be read has none.
+	sums map[string]statindex.Sum
+	// files is the stat index to keep for the next compilation.
+	files *statindex.Index
+
+	mu sync.Mutex
+	// unclaimed are the bytes of files read to sum them, until the evaluator takes them.
+	unclaimed map[string][]byte
+
+	// keys are the tenants' keys, by name; a tenant with a file without a sum has none.
+	keys map[string]cache.Key
+	// clusters are, by tenant, the selected clusters that run it.
+	clusters map[string][]string
+	// last has, by tenant, the key stored last for it in this repository.
+	last map[string]cache.Key
 }
 
-// openCache returns the cache the options use; nil with NoCache or when it cannot be
-// opened (a render never fails because of its cache).
-func openCache(opts Options) *cache.Cache {
+// clock is what the compilation takes the time from, for the stat index; tests set it.
+var clock = time.Now
+
+// Record kinds the compilation keeps in the cache, by repository root.
+const (
+	filesRecord = "files" // the stat index of the repository's files
+	lastRecord  = "last"  // the key each tenant was last stored under
+)
+
+// startIncremental opens the cache opts use, if any, and sums the repository's files.
+// A cache that cannot be opened is no cache: a render never fails because of it.
+func startIncremental(opts Options, repo *load.Repository) *incremental {
 	if opts.NoCache {
 		return nil
 	}
@@ -66,263 +79,288 @@ func openCache(opts Options) *cache.Cache {
 	if err != nil {
 		return nil
 	}
-	return c
+	go c.Version() // hashes the executable, if need be, while the files are read
+	inc := &incremental{c: c, writeOnly: opts.WriteOnlyCache, repo: repo, last: map[string]cache.Key{}}
+	var prior *statindex.Index
+	if !inc.writeOnly {
+		prior = inc.loadFiles()
+		inc.loadLast()
+	}
+	inc.sumFiles(prior)
+	return inc
 }
 
-// fileIndexRecord is the kind of cache record that keeps a repository's FileIndex.
-const fileIndexRecord = "files"
-
-// loadFileIndex returns the index of the repository at root that the last compilation
-// with cache c left; nil when there is none.
-func loadFileIndex(c *cache.Cache, root string) *load.FileIndex {
-	b, ok := c.LoadRecord(fileIndexRecord, root)
-	if !ok {
-		return nil
+// sumFiles takes the SHA-256 of every file of the repository: from prior when it
+// vouches for the file's stat, else by reading the file (kept for the evaluator).
+func (inc *incremental) sumFiles(prior *statindex.Index) {
+	files := inc.repo.Files()
+	type summed struct {
+		st          statindex.Stat
+		indexed, ok bool
+		sum         statindex.Sum
+		data        []byte
 	}
-	x := &load.FileIndex{}
-	if x.UnmarshalBinary(b) != nil || x.Root != root {
-		return nil
+	out := make([]summed, len(files))
+	inc.files = statindex.New(clock()) // before any file is looked at
+	parallel(len(files), 2*runtime.GOMAXPROCS(0), func(i int) {
+		s := &out[i]
+		st, ok := statindex.Lstat(filepath.Join(inc.repo.Root, filepath.FromSlash(files[i])))
+		s.st, s.indexed = st, ok && st.Mode.IsRegular() // a link's stat says nothing of its target
+		if s.indexed {
+			if s.sum, s.ok = prior.Lookup(files[i], st); s.ok {
+				return
+			}
+		}
+		data, err := load.ReadFile(inc.repo.Root, files[i])
+		if err != nil {
+			return // the evaluator reports it
+		}
+		s.sum, s.ok, s.data = sha256.Sum256(data), true, data
+	})
+	inc.sums = make(map[string]statindex.Sum, len(files))
+	inc.unclaimed = map[string][]byte{}
+	for i, s := range out {
+		if !s.ok {
+			continue
+		}
+		inc.sums[files[i]] = s.sum
+		if s.data != nil {
+			inc.unclaimed[files[i]] = s.data
+		}
+		if s.indexed {
+			inc.files.Add(files[i], s.st, s.sum)
+		}
 	}
-	return x
 }
 
-// saveFileIndex keeps the index of the repository's files for the next compilation.
-func (inc *incremental) saveFileIndex(ev *load.Evaluator) {
-	x := ev.Index()
-	if inc.c == nil || x == nil {
+// read reads a file of the repository for the evaluator: the bytes read to sum it, or
+// the file read now, which must hold what its sum says, else the tenant would be stored
+// under the key of other bytes.
+func (inc *incremental) read(rel string) ([]byte, error) {
+	inc.mu.Lock()
+	data, ok := inc.unclaimed[rel]
+	delete(inc.unclaimed, rel)
+	inc.mu.Unlock()
+	if ok {
+		return data, nil
+	}
+	data, err := load.ReadFile(inc.repo.Root, rel)
+	if err != nil {
+		return nil, err
+	}
+	if sum, ok := inc.sums[rel]; ok && sha256.Sum256(data) != sum {
+		return nil, fmt.Errorf("%s changed while mlc was reading the repository; run mlc again", rel)
+	}
+	return data, nil
+}
+
+// reader is what the evaluator reads files with: read, or, without a cache, nil (the
+// evaluator's own).
+func (inc *incremental) reader() load.ReadFunc {
+	if inc == nil {
+		return nil
+	}
+	return inc.read
+}
+
+// keyTenants computes the tenants' keys for the selected clusters.
+func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]model.Cluster) {
+	if inc == nil || inc.c.Version() == "" {
 		return
 	}
-	if b, err := x.MarshalBinary(); err == nil {
-		_ = inc.c.StoreRecord(fileIndexRecord, x.Root, b)
-	}
-}
-
-// newIncremental prepares the compilation's use of cache c (nil for none): the keys of
-// the tenants, from the sums of the files ev read (load.NewIndexedEvaluator).
-func newIncremental(c *cache.Cache, opts Options, ev *load.Evaluator, repo *load.Repository, plat *model.Platform, selected map[string]model.Cluster) *incremental {
-	inc := &incremental{}
-	if c == nil || c.Version() == "" {
-		return inc
-	}
-	inc.c = c
-	inc.encode = opts.Encode
-	inc.identities = opts.IdentitiesOnly && !opts.Encode
-	inc.deferYAML = opts.DeferYAML && opts.Encode
-	inc.repo = repo.Root
-	inc.index = c.LastKeys()
-	inc.omit = opts.Omit
-	inc.writeOnly = opts.WriteOnlyCache
-
 	h := cache.NewHasher()
 	h.String("mlc compiled tenant")
-	h.String(c.Version())
-	for _, f := range repo.PlatformFiles {
-		sum, ok := ev.Sum(f)
-		if !ok {
-			return &incremental{}
-		}
-		h.String(f)
-		h.Bytes(sum[:])
+	h.String(inc.c.Version())
+	if !inc.hashFiles(h, inc.repo.PlatformFiles) {
+		return
 	}
 	platformKey := h.Key()
 	clusters := slices.Sorted(maps.Keys(selected))
-	targets := make([]string, len(clusters))
-	for i, name := range clusters {
-		targets[i] = fmt.Sprintf("%+v", lower.TargetOf(plat, selected[name]))
-	}
-	inc.keys = make(map[string]cache.Key, len(repo.Tenants))
-	inc.clusters = make(map[string][]string, len(repo.Tenants))
-	for _, t := range repo.Tenants {
+	inc.keys = map[string]cache.Key{}
+	inc.clusters = map[string][]string{}
+	for _, t := range inc.repo.Tenants {
 		h := cache.NewHasher()
 		h.Bytes(platformKey[:])
 		h.String(t.Name)
-		for _, f := range t.Files {
-			sum, _ := ev.Sum(f) // there is one: the platform files' were
-			h.String(f)
-			h.Bytes(sum[:])
+		if !inc.hashFiles(h, t.Files) {
+			continue
 		}
-		for i, name := range clusters {
+		for _, name := range clusters {
 			if c := selected[name]; c.Runs(t.Name) {
 				h.String(name)
-				h.String(targets[i])
+				h.String(fmt.Sprintf("%+v", lower.TargetOf(plat, c)))
 				inc.clusters[t.Name] = append(inc.clusters[t.Name], name)
 			}
 		}
 		inc.keys[t.Name] = h.Key()
 	}
-	return inc
 }
 
-// reads tells whether the compilation reads the cache: entries, digests and records.
-func (inc *incremental) reads() bool { return inc.c != nil && !inc.writeOnly }
+// hashFiles adds the files' paths and sums to h; false when one has no sum.
+func (inc *incremental) hashFiles(h *cache.Hasher, files []string) bool {
+	for _, f := range files {
+		sum, ok := inc.sums[f]
+		if !ok {
+			return false
+		}
+		h.String(f)
+		h.Bytes(sum[:])
+	}
+	return true
+}
 
-// lookup puts the cached tenants among wanted into results and returns the others, in
-// the order of wanted. Entries are read and decoded by several workers at once.
-func (inc *incremental) lookup(wanted []string, workers int, results map[string]tenantResult) (misses []string) {
-	if !inc.reads() {
-		return wanted
+// lookup reads the entries of the tenants that have one, by several workers at once,
+// and returns them as results. An entry whose objects do not belong to its tenant is a
+// miss (see belongs).
+func (inc *incremental) lookup(tenants []string, workers int) map[string]tenantResult {
+	results := make(map[string]tenantResult, len(tenants))
+	if inc == nil || inc.writeOnly || inc.keys == nil {
+		return results
 	}
 	if workers <= 0 {
-		workers = 2 * runtime.GOMAXPROCS(0) // reading entries is much in system calls
+		workers = 2 * runtime.GOMAXPROCS(0) // reading entries is mostly system calls
 	}
-	found := make([]*tenantResult, len(wanted))
-	var next atomic.Int64 // the next tenant of wanted to look up
+	found := make([]*tenantResult, len(tenants))
+	parallel(len(tenants), workers, func(i int) {
+		start := time.Now()
+		t := tenants[i]
+		k, ok := inc.keys[t]
+		if !ok {
+			return
+		}
+		e, ok := inc.c.Load(k, t)
+		if !ok || !belongs(t, inc.clusters[t], e.Outputs) {
+			return
+		}
+		found[i] = &tenantResult{name: t, outputs: e.Outputs, diags: e.Diagnostics, cached: true, compile: time.Since(start)}
+	})
+	for _, r := range found {
+		if r != nil {
+			results[r.name] = *r
+		}
+	}
+	return results
+}
+
+// knownValid returns the SHA-256 of the YAML of the objects the tenant compiled to when
+// it was last stored from this repository by this mlc: compiled the same again, they
+// need not be validated again.
+func (inc *incremental) knownValid(tenant string) map[[sha256.Size]byte]bool {
+	if inc == nil || inc.writeOnly {
+		return nil
+	}
+	prev, ok := inc.last[tenant]
+	if !ok || prev == inc.keys[tenant] {
+		return nil
+	}
+	e, ok := inc.c.Load(prev, tenant)
+	if !ok || e.Version != inc.c.Version() {
+		return nil
+	}
+	known := map[[sha256.Size]byte]bool{}
+	for _, out := range e.Outputs {
+		for _, o := range slices.Concat(out.Platform, out.Workloads) {
+			known[sha256.Sum256(o.Encoded)] = true
+		}
+	}
+	return known
+}
+
+// store keeps a compiled tenant, unless it has errors (reported again, and cheaply, by
+// evaluating it) or no key. A failure to write is not the user's concern.
+func (inc *incremental) store(r tenantResult) {
+	if inc == nil || r.diags.HasErrors() {
+		return
+	}
+	if k, ok := inc.keys[r.name]; ok {
+		_ = inc.c.Store(k, r.name, &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
+	}
+}
+
+// platformKnownValid returns the sums of the objects among objs (compiled from the
+// platform files alone, such as a cluster's Flux bootstrap) recorded valid before.
+func (inc *incremental) platformKnownValid(objs []manifest.Object) map[[sha256.Size]byte]bool {
+	known := map[[sha256.Size]byte]bool{}
+	if inc == nil || inc.writeOnly {
+		return known
+	}
+	for _, o := range objs {
+		if sum := sha256.Sum256(o.Encoded); inc.c.KnownValid(sum) {
+			known[sum] = true
+		}
+	}
+	return known
+}
+
+// rememberValid records valid the objects not known valid before.
+func (inc *incremental) rememberValid(objs []manifest.Object, known map[[sha256.Size]byte]bool) {
+	if inc == nil {
+		return
+	}
+	for _, o := range objs {
+		if sum := sha256.Sum256(o.Encoded); !known[sum] {
+			_ = inc.c.RememberValid(sum)
+		}
+	}
+}
+
+// save keeps, for the next compilation, the stat index of the repository's files and
+// the keys of the tenants compiled without errors; then it bounds the cache's size.
+func (inc *incremental) save(results map[string]tenantResult) {
+	if inc == nil {
+		return
+	}
+	root := inc.repo.Root
+	if b, err := inc.files.MarshalBinary(); err == nil {
+		_ = inc.c.StoreRecord(filesRecord, root, b)
+	}
+	if !inc.writeOnly && inc.keys != nil {
+		for name, r := range results {
+			if !r.diags.HasErrors() {
+				inc.last[name] = inc.keys[name]
+			}
+		}
+		for name := range inc.last {
+			if _, ok := inc.keys[name]; !ok { // no longer in the repository
+				delete(inc.last, name)
+			}
+		}
+		if b, err := json.Marshal(inc.last); err == nil {
+			_ = inc.c.StoreRecord(lastRecord, root, b)
+		}
+	}
+	_ = inc.c.Trim()
+}
+
+func (inc *incremental) loadFiles() *statindex.Index {
+	b, ok := inc.c.LoadRecord(filesRecord, inc.repo.Root)
+	x := &statindex.Index{}
+	if !ok || x.UnmarshalBinary(b) != nil {
+		return nil
+	}
+	return x
+}
+
+func (inc *incremental) loadLast() {
+	if b, ok := inc.c.LoadRecord(lastRecord, inc.repo.Root); ok {
+		_ = json.Unmarshal(b, &inc.last)
+	}
+}
+
+// parallel calls f(0) … f(n-1) on at most workers goroutines.
+func parallel(n, workers int, f func(int)) {
+	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for range min(workers, len(wanted)) {
+	for range min(workers, n) {
 		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(wanted); i = int(next.Add(1)) - 1 {
-				start := time.Now()
-				t := wanted[i]
-				k := inc.keys[t]
-				omit := inc.omit != nil && inc.omit(t, k)
-				var e *cache.Entry
-				ok := false
-				if omit {
-					e, ok = inc.c.LoadOutline(k, t)
-					ok = ok && belongs(t, inc.clusters[t], e.Outputs)
-				}
-				if !ok {
-					omit = false
-					if e, ok = inc.load(t); !ok {
-						continue
-					}
-				}
-				found[i] = &tenantResult{name: wanted[i], outputs: e.Outputs, diags: e.Diagnostics, cached: true, omitted: omit, compile: time.Since(start)}
-				if omit {
-					found[i].objects = e.ObjectCount()
-				}
+			for i := range jobs {
+				f(i)
 			}
 		})
 	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
 	wg.Wait()
-	for i, t := range wanted {
-		if found[i] != nil {
-			results[t] = *found[i]
-		} else {
-			misses = append(misses, t)
-		}
-	}
-	return misses
-}
-
-// load reads the tenant's entry as the compilation wants it: with encode, every object
-// slimmed to its YAML (see manifest.Object.Slim). An entry whose objects do not belong
-// to the tenant is a miss.
-func (inc *incremental) load(tenant string) (*cache.Entry, bool) {
-	e, ok := inc.read(tenant)
-	if !ok || !belongs(tenant, inc.clusters[tenant], e.Outputs) {
-		return nil, false
-	}
-	return e, true
-}
-
-// read reads the tenant's entry for load.
-func (inc *incremental) read(tenant string) (*cache.Entry, bool) {
-	k := inc.keys[tenant]
-	if inc.identities {
-		return inc.c.LoadIdentities(k, tenant)
-	}
-	if !inc.encode {
-		return inc.c.Load(k, tenant)
-	}
-	load := inc.c.LoadSlim
-	if inc.deferYAML {
-		load = inc.c.LoadDeferred
-	}
-	e, ok := load(k, tenant)
-	if !ok || e.Encoded() {
-		return e, ok
-	}
-	// Stored by a compilation that did not encode (mlc vet): read it whole, encode it
-	// here, on this worker, and keep it so for the next render.
-	if e, ok = inc.c.Load(k, tenant); !ok {
-		return nil, false
-	}
-	encodeOutputs(e.Outputs)
-	_ = inc.c.Store(k, tenant, e)
-	slimOutputs(e.Outputs)
-	return e, true
-}
-
-// loader returns what reads the entry of an omitted tenant (Tenant.Load), as load does.
-func (inc *incremental) loader(tenant string) func() (*cache.Entry, bool) {
-	return func() (*cache.Entry, bool) { return inc.load(tenant) }
-}
-
-// store keeps a freshly compiled tenant, unless it has errors: those are reported
-// again, and cheaply, by evaluating it. A failure to write is not the user's concern.
-func (inc *incremental) store(r tenantResult) {
-	if inc.c == nil || r.diags.HasErrors() {
-		return
-	}
-	_ = inc.c.Store(inc.keys[r.name], r.name, &cache.Entry{Diagnostics: r.diags, Outputs: r.outputs})
-}
-
-// judge returns the judge of the tenant's objects. It knows valid the objects the
-// tenant compiled to when it was last stored from this repository, under another key:
-// objects that compile the same again need not be validated again.
-func (inc *incremental) judge(tenant string) *judge {
-	if !inc.reads() {
-		return &judge{}
-	}
-	prev, ok := inc.index[tenant]
-	if !ok || prev == inc.keys[tenant] {
-		return &judge{}
-	}
-	known, _ := inc.c.LoadDigests(prev, tenant)
-	return &judge{known: known, digest: inc.c.ObjectDigest}
-}
-
-// platformJudge returns the judge of objects compiled from the platform files alone,
-// such as a cluster's Flux bootstrap: it knows valid those recorded valid before
-// (cache.Cache.KnownValid), so that an unchanged platform builds no schema to judge them.
-func (inc *incremental) platformJudge(objs []manifest.Object) *judge {
-	if !inc.reads() {
-		return &judge{}
-	}
-	known := map[cache.Digest]bool{}
-	for _, o := range objs {
-		if d, ok := inc.c.ObjectDigest(o.Content); ok && inc.c.KnownValid(d) {
-			known[d] = true
-		}
-	}
-	return &judge{known: known, digest: inc.c.ObjectDigest}
-}
-
-// rememberValid records valid the objects j judged, for platformJudge.
-func (inc *incremental) rememberValid(j *judge, objs []manifest.Object) {
-	if inc.c == nil {
-		return
-	}
-	for _, o := range objs {
-		if d, ok := inc.c.ObjectDigest(o.Content); ok && !j.known[d] {
-			_ = inc.c.RememberValid(d)
-		}
-	}
-}
-
-// saveIndex records the keys of the tenants compiled without errors, with their
-// entries' heads, for the next compilation's lookup and judge.
-func (inc *incremental) saveIndex(results map[string]tenantResult) {
-	if inc.c == nil || inc.writeOnly {
-		return // a compilation that read no heads record keeps the one there
-	}
-	for name, r := range results {
-		if !r.diags.HasErrors() {
-			inc.index[name] = inc.keys[name]
-		}
-	}
-	for name := range inc.index {
-		if _, ok := inc.keys[name]; !ok { // a tenant no longer in the repository
-			delete(inc.index, name)
-		}
-	}
-	_ = inc.c.SaveHeads(inc.repo, inc.index)
-}
-
-// trim bounds the cache's size on disk (see cache.Cache.Trim).
-func (inc *incremental) trim() {
-	if inc.c != nil {
-		_ = inc.c.Trim()
-	}
 }

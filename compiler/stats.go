@@ -48,7 +48,7 @@ func (t TenantStats) Time() time.Duration { return t.Evaluate + t.Compile }
 func (s *Stats) add(wanted []string, results map[string]tenantResult) {
 	for _, name := range wanted {
 		r := results[name]
-		ts := TenantStats{Name: name, Cached: r.cached, Evaluate: r.evaluate, Compile: r.compile, Objects: r.objects}
+		ts := TenantStats{Name: name, Cached: r.cached, Evaluate: r.evaluate, Compile: r.compile}
 		for _, o := range r.outputs {
 			ts.Objects += len(o.Platform) + len(o.Workloads)
 		}

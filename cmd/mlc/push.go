@@ -102,7 +102,6 @@ func runPush(cmd *cobra.Command, dir, repository string, f pushFlags) error {
 		return errors.New("the repository has uncommitted changes: commit them first, so the artifacts match their revision (or pass --allow-dirty)")
 	}
 	opts := f.cache.apply(f.options())
-	opts.Encode = true // the artifacts hold the YAML: encode on the workers, keep it cached
 	// The artifacts must not depend on what the cache holds: see the command's help.
 	opts.WriteOnlyCache = true
 	res, err := compiler.Compile(ctx, dir, opts)

@@ -49,9 +49,8 @@ func runVet(cmd *cobra.Command, dir string, f vetFlags) error {
 	if err := diag.CheckFormat(f.format); err != nil {
 		return err
 	}
-	defer tuneGC()() // vet keeps only the objects' identities: the live heap is small
+	defer tuneGC()() // the compiled objects are kept as YAML: the live heap is small
 	opts := f.cache.apply(f.options())
-	opts.IdentitiesOnly = true // objects are only counted
 	res, err := compiler.Compile(cmd.Context(), dir, opts)
 	if err != nil {
 		return err

@@ -9,11 +9,9 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
-	"time"
 
-	"github.com/mlc-gitops/mlc/internal/filestat"
+	"github.com/mlc-gitops/mlc/internal/statindex"
 )
 
 // Key names an entry: a SHA-256 of its inputs.
@@ -21,6 +19,17 @@ type Key [sha256.Size]byte
 
 // String returns the key in hexadecimal.
 func (k Key) String() string { return hex.EncodeToString(k[:]) }
+
+// MarshalText gives the key in hexadecimal.
+func (k Key) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a key in hexadecimal.
+func (k *Key) UnmarshalText(b []byte) error {
+	if n, err := hex.Decode(k[:], b); err != nil || n != len(k) {
+		return fmt.Errorf("cache: %q is not a key", b)
+	}
+	return nil
+}
 
 // Hasher builds a Key. Every field is written with its length first, so that no two
 // different sequences of fields hash alike.
@@ -87,10 +96,10 @@ var Version = sync.OnceValue(func() string {
 	return hex.EncodeToString(h.Sum(nil))
 })
 
-// Version is the package's Version, which hashes the running executable, remembered in
-// the cache for the next process: a record keeps the executable's stat with its
-// version, and while the executable's stat is the same (and was settled when recorded,
-// see filestat), it is the same file. That saves hashing 100 MB at every start.
+// Version is the package's Version, remembered in the cache for the next process: a
+// record keeps the executable's stat with its version, and while the executable's stat
+// vouches for its bytes (see statindex), it is the same file. That saves hashing the
+// executable at every start.
 func (c *Cache) Version() string { return c.version() }
 
 // versionRecord is the kind of cache record that remembers an executable's version.
@@ -98,51 +107,32 @@ const versionRecord = "exe"
 
 func (c *Cache) rememberedVersion() string {
 	exe, err := os.Executable()
-	if err != nil || !filestat.Supported {
+	if err != nil {
 		return Version()
 	}
 	info, err := os.Stat(exe)
 	if err != nil {
 		return Version()
 	}
-	st, ok := filestat.FromInfo(info)
+	st, ok := statindex.FromInfo(info)
 	if !ok {
 		return Version()
 	}
-	if b, ok := c.LoadRecord(versionRecord, exe); ok {
-		if v, ok := parseVersionRecord(b, exe, st); ok {
-			return v
+	var known statindex.Index
+	if b, ok := c.LoadRecord(versionRecord, exe); ok && known.UnmarshalBinary(b) == nil {
+		if sum, ok := known.Lookup(exe, st); ok {
+			return hex.EncodeToString(sum[:])
 		}
 	}
-	stamp := time.Now().UnixNano()
+	x := statindex.New(c.now()) // before the executable is read
 	v := Version()
-	if v != "" {
-		_ = c.StoreRecord(versionRecord, exe, versionRecordOf(exe, st, stamp, v))
+	var sum statindex.Sum
+	if n, err := hex.Decode(sum[:], []byte(v)); err != nil || n != len(sum) {
+		return v
+	}
+	x.Add(exe, st, sum)
+	if b, err := x.MarshalBinary(); err == nil {
+		_ = c.StoreRecord(versionRecord, exe, b)
 	}
 	return v
-}
-
-// versionRecordOf writes a record: the executable's path and stat, when it was taken
-// (before the executable was hashed) and its version, one per line.
-func versionRecordOf(exe string, st filestat.Stat, stamp int64, version string) []byte {
-	return fmt.Appendf(nil, "mlc executable 1\n%s\n%d %d %d %d %d %d\n%d\n%s\n",
-		exe, st.Size, st.Mode, st.Dev, st.Ino, st.Mtime, st.Ctime, stamp, version)
-}
-
-// parseVersionRecord returns the version a record keeps when it is of exe at stat st,
-// and st was settled when it was taken.
-func parseVersionRecord(b []byte, exe string, st filestat.Stat) (string, bool) {
-	lines := strings.Split(string(b), "\n")
-	if len(lines) != 6 || lines[0] != "mlc executable 1" || lines[1] != exe || lines[5] != "" || len(lines[4]) != 2*sha256.Size {
-		return "", false
-	}
-	var rec filestat.Stat
-	var stamp int64
-	if _, err := fmt.Sscanf(lines[2]+" "+lines[3], "%d %d %d %d %d %d %d", &rec.Size, &rec.Mode, &rec.Dev, &rec.Ino, &rec.Mtime, &rec.Ctime, &stamp); err != nil {
-		return "", false
-	}
-	if rec != st || !rec.Settled(stamp) {
-		return "", false
-	}
-	return lines[4], true
 }

@@ -29,32 +29,18 @@ func (c *Cache) StoreRecord(kind, id string, b []byte) error {
 	return atomicfile.Write(c.recordPath(kind, id), b, 0o600)
 }
 
-// LoadDigests returns the ObjectDigest of every object of the entry under k for tenant,
-// false when there is none.
-func (c *Cache) LoadDigests(k Key, tenant string) (map[Digest]bool, bool) {
-	e, ok := c.LoadIdentities(k, tenant)
-	if !ok {
-		return nil, false
-	}
-	set := make(map[Digest]bool, len(e.digests))
-	for _, d := range e.digests {
-		set[d] = true
-	}
-	return set, true
-}
-
 // validRecord is the kind of record that marks an object known valid (RememberValid).
 const validRecord = "valid"
 
-// KnownValid tells whether an object of digest d (ObjectDigest) was found valid before,
+// KnownValid tells whether the object whose YAML has SHA-256 sum was found valid before
 // by this very mlc (RememberValid), outside any entry: the objects a platform compiles
 // to once, not per tenant, such as a cluster's Flux bootstrap.
-func (c *Cache) KnownValid(d Digest) bool {
-	_, ok := c.LoadRecord(validRecord, hex.EncodeToString(d[:]))
+func (c *Cache) KnownValid(sum [sha256.Size]byte) bool {
+	_, ok := c.LoadRecord(validRecord, c.Version()+hex.EncodeToString(sum[:]))
 	return ok
 }
 
-// RememberValid records that the object of digest d was found valid (see KnownValid).
-func (c *Cache) RememberValid(d Digest) error {
-	return c.StoreRecord(validRecord, hex.EncodeToString(d[:]), nil)
+// RememberValid records that the object whose YAML has SHA-256 sum was found valid.
+func (c *Cache) RememberValid(sum [sha256.Size]byte) error {
+	return c.StoreRecord(validRecord, c.Version()+hex.EncodeToString(sum[:]), nil)
 }

@@ -57,21 +57,48 @@ type side map[string]sideObject
 type sideObject struct {
 	tenant string
 	obj    manifest.Object
-	json   []byte
 }
 
-func index(tenants map[string][]manifest.Object) (side, error) {
+func index(tenants map[string][]manifest.Object) side {
 	s := side{}
 	for _, t := range slices.Sorted(maps.Keys(tenants)) {
 		for _, o := range tenants[t] {
-			b, err := canonical(o.Content)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", o.Kind(), o.Name(), err)
-			}
-			s[o.ID()] = sideObject{tenant: t, obj: o, json: b}
+			s[o.ID()] = sideObject{tenant: t, obj: o}
 		}
 	}
-	return s, nil
+	return s
+}
+
+// plain returns the object's content as plain values (see decode), from its YAML when
+// it carries it, else from Content.
+func plain(o manifest.Object) (map[string]any, error) {
+	if o.Encoded != nil {
+		return o.Tree()
+	}
+	b, err := canonical(o.Content)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", o.Kind(), o.Name(), err)
+	}
+	return decode(b)
+}
+
+// same tells whether two objects have the same content: by their YAML when both carry
+// it (the encoding is canonical), else by their plain values.
+func same(a, b manifest.Object) (bool, error) {
+	if a.Encoded != nil && b.Encoded != nil {
+		return bytes.Equal(a.Encoded, b.Encoded), nil
+	}
+	pa, err := plain(a)
+	if err != nil {
+		return false, err
+	}
+	pb, err := plain(b)
+	if err != nil {
+		return false, err
+	}
+	ja, _ := canonical(pa)
+	jb, _ := canonical(pb)
+	return bytes.Equal(ja, jb), nil
 }
 
 // Compare finds the objects that differ between base and head, per cluster, by identity
@@ -100,14 +127,7 @@ func Compare(base, head Snapshot) (*Report, error) {
 }
 
 func compareCluster(cluster string, base, head map[string][]manifest.Object) ([]Change, error) {
-	b, err := index(base)
-	if err != nil {
-		return nil, err
-	}
-	h, err := index(head)
-	if err != nil {
-		return nil, err
-	}
+	b, h := index(base), index(head)
 	var changes []Change
 	var order []manifest.Object // each change's object, to sort by
 	add := func(c Change, o manifest.Object) {
@@ -116,11 +136,15 @@ func compareCluster(cluster string, base, head map[string][]manifest.Object) ([]
 	}
 	for id, ho := range h {
 		bo, inBase := b[id]
-		if inBase && bytes.Equal(bo.json, ho.json) {
-			continue
+		if inBase {
+			if eq, err := same(bo.obj, ho.obj); err != nil {
+				return nil, err
+			} else if eq {
+				continue
+			}
 		}
 		c := Change{Cluster: cluster, Tenant: ho.tenant, ObjectRef: ref(ho.obj)}
-		after, err := decode(ho.json)
+		after, err := plain(ho.obj)
 		if err != nil {
 			return nil, err
 		}
@@ -128,7 +152,7 @@ func compareCluster(cluster string, base, head map[string][]manifest.Object) ([]
 		if !inBase {
 			c.Op, c.Object = Added, after
 		} else {
-			before, err := decode(bo.json)
+			before, err := plain(bo.obj)
 			if err != nil {
 				return nil, err
 			}
@@ -141,7 +165,7 @@ func compareCluster(cluster string, base, head map[string][]manifest.Object) ([]
 		if _, inHead := h[id]; inHead {
 			continue
 		}
-		before, err := decode(bo.json)
+		before, err := plain(bo.obj)
 		if err != nil {
 			return nil, err
 		}

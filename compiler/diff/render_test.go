@@ -75,7 +75,11 @@ func copySnapshot(t *testing.T, s Snapshot) Snapshot {
 		out[c] = map[string][]manifest.Object{}
 		for tn, objs := range tenants {
 			for _, o := range objs {
-				b, err := json.Marshal(o.Content)
+				tree, err := o.Tree()
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := json.Marshal(tree)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -9,7 +9,11 @@ func PipelineSpec(objs []manifest.Object, pipeline string) map[string]any {
 		if o.Kind() != "PipelineVersion" {
 			continue
 		}
-		spec, _ := o.Content["spec"].(map[string]any)
+		tree, err := o.Tree()
+		if err != nil {
+			continue
+		}
+		spec, _ := tree["spec"].(map[string]any)
 		if spec["pipelineName"] == pipeline {
 			ps, _ := spec["pipelineSpec"].(map[string]any)
 			return ps

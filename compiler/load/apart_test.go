@@ -29,7 +29,7 @@ func evaluateAll(t *testing.T, dir string, together bool) map[string]evaluation 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := NewEvaluator(repo)
+	ev, err := NewEvaluator(repo, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func BenchmarkDecodeTenant(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ev, err := NewEvaluator(repo)
+	ev, err := NewEvaluator(repo, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -77,7 +77,7 @@ func TestDecodeTenantIsJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev, err := NewEvaluator(repo)
+			ev, err := NewEvaluator(repo, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

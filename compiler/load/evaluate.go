@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -73,23 +72,15 @@ type Options struct {
 	Tenants []string
 }
 
-// Evaluator evaluates a repository's instances. Sources are read from disk once.
+// Evaluator evaluates a repository's instances. Each file is read once, when first
+// needed: the platform files when the Evaluator is made, a tenant's when it is evaluated.
 type Evaluator struct {
 	repo *Repository
-	// entries are the repository's files, in the order it lists them (the platform
-	// files, then each tenant's, from first[k] for the k-th tenant); with indexed
-	// (NewIndexedEvaluator), their stats and sums, taken at stamp: the next index's.
-	entries []IndexedFile
-	first   []int
-	indexed bool
-	stamp   int64
-	// sources hold the bytes of the files read, by their number in entries; made
-	// when the file is read (under mu).
+	read ReadFunc
+	// listed are the repository's files; sources hold the bytes of those read (under mu).
+	listed  map[string]bool
 	mu      sync.Mutex
-	sources []*sourceFile
-	// next is where the tenant file after the one last looked up is (see file): the
-	// tenant's number in the high 32 bits, the file's in the low ones.
-	next atomic.Int64
+	sources map[string]*sourceFile
 	// apart says whether tenants may be evaluated apart from the platform files (see
 	// separable); platformLabels are the platform files' top-level labels.
 	apart           bool
@@ -103,39 +94,29 @@ type Evaluator struct {
 	// shardRepeat how many others every shard may repeat (see planShards); tests make
 	// them small, or larger than any tenant to evaluate every tenant whole.
 	shardSize, shardRepeat int
-	// rest waits until the tenant files are read (see readSources).
-	rest func() error
-	// spare is a worker not in use: built while the files are read, it evaluates the
-	// platform files, then a tenant, in the scope of the platform it evaluated already.
+	// spare is a worker not in use: built while the platform files are read, it
+	// evaluates the platform files, then a tenant, in the scope of the platform.
 	spare chan *worker
 }
 
-// NewEvaluator reads the repository's CUE files.
-func NewEvaluator(repo *Repository) (*Evaluator, error) { return newEvaluator(repo, false, nil) }
-
-// NewIndexedEvaluator is NewEvaluator for a compilation that keys a cache by the files'
-// sums (Sum): it takes them, and each file's stat, for the next compilation's index
-// (Index). A tenant file that prior vouches for is read only when the tenant is
-// evaluated, and must then hold what prior says; prior may be nil.
-func NewIndexedEvaluator(repo *Repository, prior *FileIndex) (*Evaluator, error) {
-	return newEvaluator(repo, true, prior)
-}
-
-func newEvaluator(repo *Repository, indexed bool, prior *FileIndex) (*Evaluator, error) {
-	e := &Evaluator{repo: repo, indexed: indexed, spare: make(chan *worker, 1), shardSize: shardSize, shardRepeat: shardSize}
+// NewEvaluator reads the repository's platform files with read (nil: ReadFile from the
+// repository's root); the tenants' files are read with it when they are evaluated.
+func NewEvaluator(repo *Repository, read ReadFunc) (*Evaluator, error) {
+	if read == nil {
+		read = func(rel string) ([]byte, error) { return ReadFile(repo.Root, rel) }
+	}
+	e := &Evaluator{repo: repo, read: read, listed: map[string]bool{}, sources: map[string]*sourceFile{},
+		spare: make(chan *worker, 1), shardSize: shardSize, shardRepeat: shardSize}
+	for _, f := range repo.Files() {
+		e.listed[f] = true
+	}
 	go func() { e.spare <- newWorker() }()
-	if err := e.readSources(prior); err != nil {
+	if err := e.readPlatform(); err != nil {
 		return nil, err
 	}
 	e.separable()
 	return e, nil
 }
-
-// Wait waits until every file of the repository has been read, or vouched for by the
-// index, and returns the error of the first that could not be read. The Evaluator is
-// made when the platform files are read, and reads the tenants' files on while the
-// platform is evaluated; what needs them waits.
-func (e *Evaluator) Wait() error { return e.rest() }
 
 // Platform evaluates the platform files alone and passes the instance to fn.
 func (e *Evaluator) Platform(fn func(*Instance)) {
@@ -159,9 +140,6 @@ func (e *Evaluator) worker() *worker {
 // Tenants evaluates every tenant instance (or those opts selects) concurrently and calls fn
 // for each, from several goroutines at once. fn must not keep inst.Value.
 func (e *Evaluator) Tenants(ctx context.Context, opts Options, fn func(inst *Instance)) error {
-	if err := e.Wait(); err != nil {
-		return err
-	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

@@ -16,10 +16,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
-	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
 // TenantsDir is the directory that holds one directory per tenant.
@@ -34,11 +32,24 @@ type Repository struct {
 	PlatformFiles []string
 	// Tenants are the tenant directories, sorted by name.
 	Tenants []TenantDir
+}
 
-	// Kept by FindIndexed for the next FileIndex: when it began (stamp), and the
-	// entries of the tenant directories it stat'ed, each before it was listed.
-	stamp int64
-	dirs  []IndexedDir
+// TenantNames returns the names of the tenants, sorted.
+func (r *Repository) TenantNames() []string {
+	names := make([]string, len(r.Tenants))
+	for i, t := range r.Tenants {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// Files returns every file of the repository: the platform files, then each tenant's.
+func (r *Repository) Files() []string {
+	files := slices.Clone(r.PlatformFiles)
+	for _, t := range r.Tenants {
+		files = append(files, t.Files...)
+	}
+	return files
 }
 
 // TenantDir is one tenant's directory.
@@ -57,19 +68,7 @@ var ErrNotRepository = errors.New("not a platform repository")
 // Find reads the layout of the repository at dir. Problems with the repository itself
 // (no cue.mod, nothing declared) are returned as a diag.List; a dir that cannot be read
 // is returned as an ordinary error.
-func Find(dir string) (*Repository, error) { return find(dir, false, nil) }
-
-// FindIndexed is Find for a compilation that keeps a FileIndex (NewIndexedEvaluator):
-// each tenant directory is stat'ed before it is listed, for the next index; and one
-// whose stat is as prior (of the same root) recorded it is not listed again: files are
-// added to, removed from or renamed in a directory only by changing it, as its change
-// time tells. prior may be nil.
-func FindIndexed(dir string, prior *FileIndex) (*Repository, error) {
-	return find(dir, true, prior)
-}
-
-func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
-	stamp := time.Now().UnixNano() // before any stat is taken
+func Find(dir string) (*Repository, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -87,10 +86,7 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 			"%s: no cue.mod/module.cue here: %s is not a platform repository (create one with `mlc init`)", dir, dir)
 		return nil, fmt.Errorf("%w: %w", ErrNotRepository, l)
 	}
-	repo := &Repository{Root: root, stamp: stamp}
-	if prior != nil && prior.Root != root {
-		prior = nil
-	}
+	repo := &Repository{Root: root}
 	entries, err := readDir(root, ".")
 	if err != nil {
 		return nil, err
@@ -101,23 +97,10 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Each tenant directory is stat'ed by its path from the root, opened once (fstatat):
-	// the kernel resolves the root's path once, and no path is made.
-	var rootDir filestat.Dir
-	if indexed && filestat.Supported {
-		rootDir, _ = filestat.OpenDir(root)
-		defer rootDir.Close()
-	}
 	// The tenant folders are listed by several goroutines: a large repository has
 	// thousands, and listing one is mostly waiting on system calls.
 	tenants := make([]TenantDir, len(dirs))
 	errs := make([]error, len(dirs))
-	// With indexed, each directory's entry for the next index; its stat zero when none
-	// was taken.
-	var listed []IndexedDir
-	if indexed {
-		listed = make([]IndexedDir, len(dirs))
-	}
 	// deeper are the .cue files in folders inside each tenant's: never read, so errors.
 	deeper := make([][]string, len(dirs))
 	// strays are the entries of each tenant folder mlc would silently skip.
@@ -125,28 +108,14 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 	parallel(0, len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
 		rel := TenantsDir + "/" + dirs[i]
 		tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
-		if indexed {
-			if st, ok := rootDir.Lstat(rel); ok {
-				listed[i].Stat = st
-				if old, ok := prior.dir(rel, i); ok && old.Stat == st && old.Stat.Settled(prior.Stamp) {
-					tenants[i].Files, listed[i].Files = old.Files, old.Files
-					return
-				}
-			}
-		}
 		var entries []os.DirEntry
 		entries, errs[i] = readDir(root, rel)
 		tenants[i].Files = cueFiles(rel, entries)
-		var nested bool
-		deeper[i], nested = nestedCUEFiles(root, rel, entries)
+		deeper[i] = nestedCUEFiles(root, rel, entries)
 		strays[i] = strayEntries(root, rel, entries)
-		if !nested && indexed {
-			listed[i].Files = tenants[i].Files // a listing the next index may vouch for
-		}
 	}).Wait()
-	// The tenants are those with files, and the directories' entries those of the
-	// tenants stat'ed: both kept in place.
-	repo.Tenants, repo.dirs = tenants[:0], listed[:0]
+	// The tenants are those with files, kept in place.
+	repo.Tenants = tenants[:0]
 	for i := range tenants {
 		if errs[i] != nil {
 			return nil, errs[i]
@@ -166,14 +135,9 @@ func find(dir string, indexed bool, prior *FileIndex) (*Repository, error) {
 			}
 			continue
 		}
-		// Only the listing of a folder without folders may be vouched for by its stat: a
-		// file added to a folder inside it leaves the tenant folder's stat as it was.
-		if indexed && listed[i].Stat.IsDir() && listed[i].Files != nil {
-			repo.dirs = append(repo.dirs, IndexedDir{Path: t.Dir, Stat: listed[i].Stat, Files: t.Files})
-		}
 		repo.Tenants = append(repo.Tenants, t)
 	}
-	repo.Tenants, repo.dirs = slices.Clip(repo.Tenants), slices.Clip(repo.dirs)
+	repo.Tenants = slices.Clip(repo.Tenants)
 	l := layout
 	if len(repo.PlatformFiles) == 0 {
 		l.Errorf(diag.Position{File: "platform.cue"}, "",
@@ -232,14 +196,13 @@ func tenantDirs(root string, l *diag.List) ([]string, error) {
 }
 
 // nestedCUEFiles returns the .cue files in the folders inside the tenant folder rel
-// (whose entries are given), at any depth, and whether there are such folders. Folders
+// (whose entries are given), at any depth. Folders
 // whose names start with a dot or an underscore are skipped, as CUE's loader does.
-func nestedCUEFiles(root, rel string, entries []os.DirEntry) (files []string, nested bool) {
+func nestedCUEFiles(root, rel string, entries []os.DirEntry) (files []string) {
 	for _, e := range entries {
 		if !e.IsDir() || ignored(e.Name()) {
 			continue
 		}
-		nested = true
 		top := filepath.Join(root, filepath.FromSlash(rel), e.Name())
 		_ = filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
 			switch {
@@ -255,7 +218,7 @@ func nestedCUEFiles(root, rel string, entries []os.DirEntry) (files []string, ne
 			return nil
 		})
 	}
-	return files, nested
+	return files
 }
 
 // strayEntries returns, as errors, the entries of the tenant folder rel (whose entries

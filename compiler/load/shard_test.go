@@ -32,7 +32,7 @@ func evaluateInShards(t *testing.T, dir string, size, repeat int) map[string]sha
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := NewEvaluator(repo)
+	ev, err := NewEvaluator(repo, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

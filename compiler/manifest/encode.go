@@ -1,6 +1,12 @@
 package manifest
 
-import "fmt"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"sigs.k8s.io/yaml"
+)
 
 // YAML encodes the object as a YAML document with keys in sorted order, so the same
 // object always gives the same bytes. The bytes are exactly those yaml.Marshal of
@@ -9,14 +15,10 @@ import "fmt"
 // sigs.k8s.io/yaml: a specialised encoder writes the JSON-like Go values the compiler
 // builds, and leaves to yaml.v2 what it cannot vouch for (other Go types, keys that are
 // not ASCII, some non-ASCII strings). When the object already carries its encoding
-// (Encoded), that is returned as it is, without encoding again; when it is Deferred, it
-// is read.
+// (Encoded), that is returned as it is, without encoding again.
 func (o Object) YAML() ([]byte, error) {
 	if o.Encoded != nil {
 		return o.Encoded, nil
-	}
-	if o.Deferred != nil {
-		return o.Deferred.Read()
 	}
 	if o.Content == nil && o.Ident != nil {
 		return nil, fmt.Errorf("manifest: %s %s was reduced to its identity; its YAML is gone", o.Kind(), o.Name())
@@ -46,4 +48,26 @@ func EncodeAll(objs []Object) error {
 		}
 	}
 	return nil
+}
+
+// Tree returns the object as a tree of JSON values: Content, or, for an object slimmed
+// to its YAML (Slim), the YAML decoded, numbers as json.Number.
+func (o Object) Tree() (map[string]any, error) {
+	if o.Content != nil {
+		return o.Content, nil
+	}
+	if o.Encoded == nil {
+		return nil, fmt.Errorf("manifest: %s %s has neither content nor YAML", o.Kind(), o.Name())
+	}
+	j, err := yaml.YAMLToJSON(o.Encoded)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %s %s: %w", o.Kind(), o.Name(), err)
+	}
+	d := json.NewDecoder(bytes.NewReader(j))
+	d.UseNumber()
+	var tree map[string]any
+	if err := d.Decode(&tree); err != nil {
+		return nil, fmt.Errorf("manifest: %s %s: %w", o.Kind(), o.Name(), err)
+	}
+	return tree, nil
 }

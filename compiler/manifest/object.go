@@ -19,14 +19,9 @@ type Object struct {
 	// notebooks."alice-dev"; errors about the object point there.
 	Source string
 	// Encoded, when not nil, is the object's YAML, exactly what encoding Content gives
-	// (see YAML): the compiler encodes it on the worker that compiled the tenant, when
-	// asked to, and the cache keeps it, so that emitting a tree encodes only what is new.
-	// It is shared, never to be modified, and goes stale if Content is changed.
+	// (see YAML). The compiler encodes every object on the worker that compiled it, and
+	// the cache keeps it. It is shared, never to be modified.
 	Encoded []byte
-	// Deferred, when not nil and Encoded is, stands for the object's YAML not read yet:
-	// an object read from the cache, whose YAML a render over the tree it wrote before
-	// seldom needs. YAML and Encode read it.
-	Deferred *DeferredYAML
 }
 
 // Ident is what names and orders an object: its apiVersion, kind, and metadata.name
@@ -34,23 +29,6 @@ type Object struct {
 type Ident struct {
 	APIVersion, Kind, Name, Namespace string
 }
-
-// DeferredYAML is an object's YAML to be read when needed: Len bytes at Off of what From
-// holds, whose SHA-256 is Sum.
-type DeferredYAML struct {
-	Sum      [32]byte
-	From     YAMLSource
-	Off, Len int
-}
-
-// YAMLSource holds the deferred YAML of several objects, such as a cache entry's.
-type YAMLSource interface {
-	// ReadYAML returns the n bytes at off; it fails when they no longer hash to sum.
-	ReadYAML(off, n int, sum *[32]byte) ([]byte, error)
-}
-
-// Read returns the YAML; it fails when the bytes are no longer those of Sum.
-func (d *DeferredYAML) Read() ([]byte, error) { return d.From.ReadYAML(d.Off, d.Len, &d.Sum) }
 
 // APIVersion returns the object's apiVersion.
 func (o Object) APIVersion() string {
@@ -196,23 +174,16 @@ func compareKeys(a, b sortKey) int {
 }
 
 // Slim returns the object reduced to its YAML and its identity: Content gives way to
-// Ident, what names and orders the object. The rest of a compiled object's tree is most
-// of the memory a large render holds, and once the YAML is made nothing else reads it.
-// An object without its YAML (Encoded or Deferred) is returned whole.
+// Ident. The rest of a compiled object's tree is most of the memory a large render
+// holds, and once the YAML is made Tree can give it back. An object without its YAML is
+// returned whole.
 func (o Object) Slim() Object {
-	if o.Encoded == nil && o.Deferred == nil || o.Content == nil {
+	if o.Encoded == nil || o.Content == nil {
 		return o
 	}
 	id := o.Identity()
 	o.Content, o.Ident = nil, &id
 	return o
-}
-
-// IdentityOnly returns the object reduced to its identity: Ident, as Slim leaves it, and
-// no YAML. It is for those that only count and name objects.
-func (o Object) IdentityOnly() Object {
-	id := o.Identity()
-	return Object{Source: o.Source, Ident: &id}
 }
 
 // SlimAll slims every object of objs in place (see Slim). The objects' old Content is
