@@ -245,7 +245,7 @@ func bootstrap(plat *model.Platform, clusters []Cluster, at diag.Position, inc *
 		_ = manifest.EncodeAll(objs)
 		v := objectValidator{known: inc.platformKnownValid(objs)}
 		diags := v.validate(objs, func(string) diag.Position { return at })
-		stats.PlatformValidated += v.judged
+		stats.PlatformValidated += v.validated
 		stats.PlatformKnownValid += v.skipped
 		if !diags.HasErrors() {
 			inc.rememberValid(objs, v.known)
@@ -267,8 +267,8 @@ type tenantResult struct {
 	// evaluate is the CUE evaluation's time; compile the time spent after it (or
 	// reading the cache entry).
 	evaluate, compile time.Duration
-	// judged counts the objects validated, knownValid those known valid already.
-	judged, knownValid int
+	// validated counts the objects validated, knownValid those known valid already.
+	validated, knownValid int
 }
 
 // compileTenant runs every stage for one tenant while its CUE value is alive, so that
@@ -302,7 +302,7 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		return r
 	}
 	v := objectValidator{known: known}
-	defer func() { r.judged, r.knownValid = v.judged, v.skipped }()
+	defer func() { r.validated, r.knownValid = v.validated, v.skipped }()
 	r.outputs = map[string]*lower.Output{}
 	byTarget := map[lower.Target]*lower.Output{}
 	for _, name := range slices.Sorted(maps.Keys(clusters)) {
@@ -341,8 +341,8 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 // the first object of a kind builds its schema.
 type objectValidator struct {
 	known map[[sha256.Size]byte]bool
-	// judged counts the objects validated, skipped those known valid.
-	judged, skipped int
+	// validated counts the objects validated, skipped those known valid.
+	validated, skipped int
 }
 
 // validateAll encodes and validates the objects of each list.
@@ -384,7 +384,7 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 		if !todo[i] {
 			continue
 		}
-		v.judged++
+		v.validated++
 		for _, fe := range validator.Validate(o.Content) {
 			l.Errorf(locate(o.Source), o.Source, "the compiled %s %s would be rejected by the API server: %s: %s", o.Kind(), o.Name(), fe.Path, fe.Message)
 		}

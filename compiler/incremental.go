@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
@@ -56,6 +58,17 @@ type incremental struct {
 // clock is what the compilation takes the time from, for the stat index; tests set it.
 var clock = time.Now
 
+// tenantFilesRead counts the tenants' files read, for tests.
+var tenantFilesRead atomic.Int64
+
+// readFile reads a file of the repository, counting the tenants' files.
+func (inc *incremental) readFile(rel string) ([]byte, error) {
+	if strings.HasPrefix(rel, load.TenantsDir+"/") {
+		tenantFilesRead.Add(1)
+	}
+	return load.ReadFile(inc.repo.Root, rel)
+}
+
 // Record kinds the compilation keeps in the cache, by repository root.
 const (
 	filesRecord = "files" // the stat index of the repository's files
@@ -91,7 +104,7 @@ func startIncremental(opts Options, repo *load.Repository) *incremental {
 }
 
 // sumFiles takes the SHA-256 of every file of the repository: from prior when it
-// vouches for the file's stat, else by reading the file (kept for the evaluator).
+// trusts the file's stat, else by reading the file (kept for the evaluator).
 func (inc *incremental) sumFiles(prior *statindex.Index) {
 	files := inc.repo.Files()
 	type summed struct {
@@ -111,7 +124,7 @@ func (inc *incremental) sumFiles(prior *statindex.Index) {
 				return
 			}
 		}
-		data, err := load.ReadFile(inc.repo.Root, files[i])
+		data, err := inc.readFile(files[i])
 		if err != nil {
 			return // the evaluator reports it
 		}
@@ -144,7 +157,7 @@ func (inc *incremental) read(rel string) ([]byte, error) {
 	if ok {
 		return data, nil
 	}
-	data, err := load.ReadFile(inc.repo.Root, rel)
+	data, err := inc.readFile(rel)
 	if err != nil {
 		return nil, err
 	}

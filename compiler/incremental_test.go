@@ -104,7 +104,7 @@ func TestCachedOutputIsIdentical(t *testing.T) {
 			tenants, _ := filepath.Glob(filepath.Join(repo, "tenants", "*", "tenant.cue"))
 			appendFile(t, tenants[0], warningJob)
 			allowLiteralCredentials(t, repo)
-			cached := compiler.Options{CacheDir: t.TempDir(), Encode: true}
+			cached := compiler.Options{CacheDir: t.TempDir()}
 
 			compare := func(step string, wantEvaluated int) {
 				t.Helper()
@@ -300,7 +300,7 @@ func TestWarmRenderDirIsCold(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	cached := compiler.Options{CacheDir: t.TempDir(), Encode: true}
+	cached := compiler.Options{CacheDir: t.TempDir()}
 	tenant := filepath.Join(repo, "tenants", synth.TenantName(3))
 	compare := func(step string, wantEvaluated int) {
 		t.Helper()
@@ -329,77 +329,40 @@ func TestWarmRenderDirIsCold(t *testing.T) {
 	compare("warm again", 0)
 }
 
-// TestCacheKeepsYAML: a render keeps each object's YAML in the cache, and a tenant read
-// from it is not encoded again; an entry stored without it (by mlc vet) gets it on the
-// next render; an entry whose YAML is corrupt is a miss, and the output the same.
+// TestCacheKeepsYAML: the cache keeps each object's YAML, and a tenant read from it
+// gives the same output; an entry whose YAML is damaged is a miss, compiled again, with
+// the same output.
 func TestCacheKeepsYAML(t *testing.T) {
 	repo := filepath.Join("..", "examples", "quickstart")
 	want, _ := rendered(t, repo, compiler.Options{NoCache: true})
 	cacheDir := t.TempDir()
-	entries := func() map[string][]byte {
-		m := map[string][]byte{}
-		err := filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() && p != cacheDir && len(d.Name()) != 2 {
-				return filepath.SkipDir // records (index, files), not entries
-			}
-			if err != nil || d.IsDir() || d.Name() == "trimmed" {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			m[p] = b
-			return err
-		})
-		if err != nil || len(m) == 0 {
-			t.Fatalf("%d entries: %v", len(m), err)
-		}
-		return m
-	}
-	// YAML documents in an entry start with the apiVersion key and its value.
-	hasYAML := func(b []byte) bool { return bytes.Contains(b, []byte("apiVersion: ")) }
-
-	// Vet stores entries without YAML.
-	if _, res := rendered(t, repo, compiler.Options{CacheDir: cacheDir}); res.Stats.Evaluated != 2 {
-		t.Fatalf("vet: %d evaluated", res.Stats.Evaluated)
-	}
-	for p, b := range entries() {
-		if hasYAML(b) {
-			t.Errorf("%s: stored by a compilation without Encode, yet holds YAML", p)
+	opts := compiler.Options{CacheDir: cacheDir}
+	for _, wantEvaluated := range []int{2, 0} {
+		if got, res := rendered(t, repo, opts); got != want || res.Stats.Evaluated != wantEvaluated {
+			t.Errorf("same output %v, %d evaluated, want %d", got == want, res.Stats.Evaluated, wantEvaluated)
 		}
 	}
-	encoded := func(res *compiler.Result) bool {
-		for _, c := range res.Clusters {
-			for _, tn := range c.Tenants {
-				for _, o := range append(slices.Clone(tn.Platform), tn.Workloads...) {
-					if o.Encoded == nil {
-						return false
-					}
-				}
-			}
-		}
-		return true
+	entries, _ := filepath.Glob(filepath.Join(cacheDir, "??", "*"))
+	if len(entries) != 2 {
+		t.Fatalf("%d entries", len(entries))
 	}
-	opts := compiler.Options{CacheDir: cacheDir, Encode: true}
-	for _, step := range []string{"after vet", "warm"} {
-		got, res := rendered(t, repo, opts)
-		if got != want || res.Stats.Evaluated != 0 || !encoded(res) {
-			t.Errorf("%s: same output %v, %d evaluated, all encoded %v", step, got == want, res.Stats.Evaluated, encoded(res))
+	for _, p := range entries {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for p, b := range entries() {
-		if !hasYAML(b) {
-			t.Errorf("%s: a render's entry without YAML", p)
+		i := bytes.Index(b, []byte("apiVersion: "))
+		if i < 0 {
+			t.Fatalf("%s holds no YAML", p)
 		}
-		// Corrupt one byte of a YAML document.
-		i := bytes.Index(b, []byte("apiVersion: ")) + len("apiVersion: ")
-		b[i] ^= 0x20
+		b[i+len("apiVersion: ")] ^= 0x20
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, wantEvaluated := range []int{2, 0} {
-		got, res := rendered(t, repo, opts)
-		if got != want || res.Stats.Evaluated != wantEvaluated {
-			t.Errorf("corrupt YAML: same output %v, %d evaluated, want %d", got == want, res.Stats.Evaluated, wantEvaluated)
+		if got, res := rendered(t, repo, opts); got != want || res.Stats.Evaluated != wantEvaluated {
+			t.Errorf("damaged YAML: same output %v, %d evaluated, want %d", got == want, res.Stats.Evaluated, wantEvaluated)
 		}
 	}
 }
@@ -461,15 +424,16 @@ func TestKnownValidObjectsAreNotValidatedAgain(t *testing.T) {
 	}
 }
 
-// TestFileIndexSeesEdits: files the cache's file index vouches for are not read again,
-// yet an edit is always seen, even one that keeps the file's size and modification
-// time; and the output is a cold compilation's.
-func TestFileIndexSeesEdits(t *testing.T) {
+// TestStatIndexSeesEdits: the files the repository's stat index vouches for are not
+// read again, yet an edit is always seen, even one that keeps the file's size and
+// modification time; and the output is a cold compilation's. The clock is set an hour
+// ahead, so that the index trusts the stats of files just written.
+func TestStatIndexSeesEdits(t *testing.T) {
+	defer compiler.SetClock(func() time.Time { return time.Now().Add(time.Hour) })()
 	repo := t.TempDir()
 	if err := synth.Write(repo, synth.ForWorkloads(3, 10)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond) // so that the files' stats are settled (filestat)
 	cached := compiler.Options{CacheDir: t.TempDir()}
 	rendered(t, repo, cached)
 	notebooks := filepath.Join(repo, "tenants", synth.TenantName(2), "notebooks.cue")
@@ -485,8 +449,10 @@ func TestFileIndexSeesEdits(t *testing.T) {
 		name      string
 		change    func()
 		evaluated int
+		// read are the tenant files read (the platform files are read every time).
+		read int
 	}{
-		{"nothing", func() {}, 0},
+		{"nothing", func() {}, 0, 0},
 		{"same size and time", func() {
 			changed := strings.Replace(string(b), "cpu: 2,", "cpu: 3,", 1)
 			if changed == string(b) {
@@ -498,121 +464,20 @@ func TestFileIndexSeesEdits(t *testing.T) {
 			if err := os.Chtimes(notebooks, st.ModTime(), st.ModTime()); err != nil {
 				t.Fatal(err)
 			}
-		}, 1},
-		{"nothing again", func() {}, 0},
+		}, 1, 1 + 4}, // the edited file to sum it, then the tenant's other files
+		{"nothing again", func() {}, 0, 0},
 	} {
 		step.change()
+		before := compiler.TenantFilesRead()
 		got, res := rendered(t, repo, cached)
+		read := compiler.TenantFilesRead() - before
 		if want, _ := rendered(t, repo, compiler.Options{NoCache: true}); got != want {
 			t.Errorf("%s: the output differs from a cold compilation's", step.name)
 		}
-		if res.Stats.Evaluated != step.evaluated {
-			t.Errorf("%s: %d tenants evaluated, want %d", step.name, res.Stats.Evaluated, step.evaluated)
+		if res.Stats.Evaluated != step.evaluated || read != step.read {
+			t.Errorf("%s: %d tenants evaluated, %d tenant files read; want %d and %d", step.name, res.Stats.Evaluated, read, step.evaluated, step.read)
 		}
 	}
-}
-
-// TestDeferredYAMLIsReadOnlyWhenWritten: a render over the tree it wrote before reads
-// the YAML of cached tenants only for files it must write, and writes the same tree as
-// a cold render.
-func TestDeferredYAMLIsReadOnlyWhenWritten(t *testing.T) {
-	repo := t.TempDir()
-	if err := synth.Write(repo, synth.ForWorkloads(3, 10)); err != nil {
-		t.Fatal(err)
-	}
-	cacheDir, out := t.TempDir(), t.TempDir()
-	index := filepath.Join(t.TempDir(), "tree-index")
-	render := func() (*emit.Tree, *compiler.Result) {
-		t.Helper()
-		res, err := compiler.Compile(context.Background(), repo, compiler.Options{CacheDir: cacheDir, Encode: true, DeferYAML: true})
-		if err != nil || res.Diagnostics.HasErrors() {
-			t.Fatalf("%v %v", err, res.Diagnostics)
-		}
-		tree, err := emit.BuildDeferred(res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tree.WriteDir(out, emit.WithIndex(index)); err != nil {
-			t.Fatal(err)
-		}
-		return tree, res
-	}
-	unread := func(tree *emit.Tree) int {
-		n := 0
-		for _, f := range tree.Files {
-			if f.Data == nil {
-				n++
-			}
-		}
-		return n
-	}
-	same := func(step string) {
-		t.Helper()
-		want, _ := compileTree(t, repo, compiler.Options{NoCache: true})
-		for _, f := range want.Files {
-			b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(f.Path)))
-			if err != nil || !bytes.Equal(b, f.Data) {
-				t.Fatalf("%s: %s differs from a cold render's (%v)", step, f.Path, err)
-			}
-		}
-	}
-	render()
-	same("cold")
-	// The index vouches only for stats taken over a second before it was written: the
-	// files are read, but compared with the sums of the objects' YAML, which stays unread.
-	time.Sleep(1100 * time.Millisecond)
-	tree, res := render()
-	objects := 0
-	for _, ts := range res.Stats.Tenants {
-		objects += ts.Objects
-	}
-	if unread(tree) != objects {
-		t.Errorf("first warm render: %d files unread, want every object's (%d)", unread(tree), objects)
-	}
-	time.Sleep(1100 * time.Millisecond)
-	tenant := filepath.Join(repo, "tenants", synth.TenantName(1))
-	appendFile(t, filepath.Join(tenant, "tenant.cue"), "// a comment\n")
-	tree, res = render()
-	objects = 0
-	for _, c := range res.Clusters {
-		for _, tn := range c.Tenants {
-			if tn.Name != synth.TenantName(1) {
-				objects += len(tn.Platform) + len(tn.Workloads)
-			}
-		}
-	}
-	if res.Stats.Evaluated != 1 || unread(tree) != objects {
-		t.Errorf("one tenant changed: %d evaluated, %d files unread, want 1 and the other tenants' %d objects", res.Stats.Evaluated, unread(tree), objects)
-	}
-	same("a comment")
-	// A real change in another tenant: its files are written, the rest stays unread.
-	time.Sleep(1100 * time.Millisecond)
-	notebooks := filepath.Join(repo, "tenants", synth.TenantName(2), "notebooks.cue")
-	b, err := os.ReadFile(notebooks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(notebooks, bytes.Replace(b, []byte("cpu: 2,"), []byte("cpu: 3,"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tree, _ = render()
-	same("a notebook's CPU")
-	if unread(tree) == 0 {
-		t.Errorf("a real change: every file was read")
-	}
-	// A cached file edited by hand is written again: its stat changed.
-	var victim string
-	for _, f := range tree.Files {
-		if f.Data == nil {
-			victim = filepath.Join(out, filepath.FromSlash(f.Path))
-			break
-		}
-	}
-	if err := os.WriteFile(victim, []byte("edited: by hand\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	render()
-	same("a file edited by hand")
 }
 
 // TestBootstrapKnownValid: a cluster's Flux bootstrap, compiled from the platform files
@@ -650,158 +515,4 @@ func TestBootstrapKnownValid(t *testing.T) {
 	if _, res := rendered(t, repo, cached); res.Stats.PlatformValidated == 0 {
 		t.Errorf("a changed bootstrap was not validated")
 	}
-}
-
-// TestOmittedTenants: a cached tenant the caller says it holds comes without objects,
-// with the same diagnostics, notes and object count as when it is read whole, and Load
-// gives the objects it would have had; a tenant compiled afresh is never omitted.
-func TestOmittedTenants(t *testing.T) {
-	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
-	tenants, _ := filepath.Glob(filepath.Join(repo, "tenants", "*", "tenant.cue"))
-	appendFile(t, tenants[0], warningJob)
-	allowLiteralCredentials(t, repo)
-	opts := compiler.Options{CacheDir: t.TempDir(), Encode: true, DeferYAML: true}
-	compile := func(opts compiler.Options) *compiler.Result {
-		t.Helper()
-		res, err := compiler.Compile(context.Background(), repo, opts)
-		if err != nil || res.Diagnostics.HasErrors() {
-			t.Fatalf("%v %v", err, res.Diagnostics)
-		}
-		return res
-	}
-	omitting := opts
-	omitting.Omit = func(string, cache.Key) bool { return true }
-	if res := compile(omitting); res.Stats.Evaluated != len(tenants) {
-		t.Fatalf("cold: %d evaluated", res.Stats.Evaluated)
-	}
-	whole := compile(opts)
-	omitted := compile(omitting)
-	if !reflect.DeepEqual(omitted.Diagnostics, whole.Diagnostics) || len(whole.Diagnostics) == 0 {
-		t.Errorf("diagnostics of omitted tenants %v, want %v", omitted.Diagnostics, whole.Diagnostics)
-	}
-	for i, c := range omitted.Clusters {
-		for j, tn := range c.Tenants {
-			want := whole.Clusters[i].Tenants[j]
-			if !tn.Omitted || tn.Platform != nil || tn.Workloads != nil || tn.Key != want.Key || tn.Key == (cache.Key{}) {
-				t.Fatalf("%s/%s: omitted %v with %d objects, key %v (want %v)", c.Name, tn.Name, tn.Omitted, len(tn.Platform)+len(tn.Workloads), tn.Key, want.Key)
-			}
-			if !reflect.DeepEqual(tn.Notes, want.Notes) {
-				t.Errorf("%s/%s: notes %q, want %q", c.Name, tn.Name, tn.Notes, want.Notes)
-			}
-			out, err := tn.Load()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, want := yamlOf(t, out), yamlOf(t, want.Output); got != want {
-				t.Errorf("%s/%s: loaded\n%s\nwant\n%s", c.Name, tn.Name, got, want)
-			}
-		}
-	}
-	// The stats are slowest first: compared by tenant.
-	objects := map[string]int{}
-	for _, ts := range whole.Stats.Tenants {
-		objects[ts.Name] = ts.Objects
-	}
-	for _, ts := range omitted.Stats.Tenants {
-		if ts.Objects != objects[ts.Name] || ts.Objects == 0 {
-			t.Errorf("stats of %s: %d objects, want %d", ts.Name, ts.Objects, objects[ts.Name])
-		}
-	}
-	// A changed tenant is compiled, and comes whole.
-	appendFile(t, tenants[1], "\n// changed\n")
-	changed := filepath.Base(filepath.Dir(tenants[1]))
-	for _, c := range compile(omitting).Clusters {
-		for _, tn := range c.Tenants {
-			if tn.Omitted == (tn.Name == changed) {
-				t.Errorf("%s: omitted %v", tn.Name, tn.Omitted)
-			}
-		}
-	}
-}
-
-// yamlOf is the YAML of an output's objects, in order.
-func yamlOf(t *testing.T, out lower.Output) string {
-	t.Helper()
-	var b strings.Builder
-	for _, o := range append(slices.Clone(out.Platform), out.Workloads...) {
-		y, err := o.YAML()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Write(y)
-	}
-	return b.String()
-}
-
-// TestRenderOverHeldFolders renders as mlc render -o DIR does: the tenants whose folders
-// the tree written before holds under their key are omitted from the compilation and
-// laid out from the tree's index. The directory is byte for byte a cold render's after
-// nothing changed, after one tenant changed, after files and a whole folder of omitted
-// tenants were edited or removed by hand, and when the index holds nothing.
-func TestRenderOverHeldFolders(t *testing.T) {
-	repo := t.TempDir()
-	if err := synth.Write(repo, synth.Spec{Tenants: 5, Notebooks: 2, Endpoints: 1, TrainingJobs: 1, Pipelines: 1, Clusters: 2}); err != nil {
-		t.Fatal(err)
-	}
-	cacheDir, out := t.TempDir(), t.TempDir()
-	index := filepath.Join(t.TempDir(), "tree-index")
-	render := func(step string, wantOmitted int) {
-		t.Helper()
-		opts := []emit.WriteOption{emit.WithIndex(index)}
-		p := emit.StartPrestat(out, opts...)
-		defer p.Stop()
-		res, err := compiler.Compile(context.Background(), repo, compiler.Options{CacheDir: cacheDir, Encode: true, DeferYAML: true, Omit: p.Holds})
-		if err != nil || res.Diagnostics.HasErrors() {
-			t.Fatalf("%s: %v %v", step, err, res.Diagnostics)
-		}
-		omitted := map[string]bool{}
-		for _, c := range res.Clusters {
-			for _, tn := range c.Tenants {
-				if tn.Omitted {
-					omitted[tn.Name] = true
-				}
-			}
-		}
-		if len(omitted) != wantOmitted {
-			t.Errorf("%s: %d tenants omitted, want %d", step, len(omitted), wantOmitted)
-		}
-		tree, err := emit.BuildOver(res, p)
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		if err := tree.WriteDir(out, append(opts, emit.WithPrestat(p))...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		sameAsCold(t, step, repo, out)
-	}
-	render("cold", 0)
-	render("warm", 5)
-	time.Sleep(1100 * time.Millisecond) // the index trusts stats older than itself
-	render("warm, stats recorded", 5)
-	appendFile(t, filepath.Join(repo, "tenants", synth.TenantName(2), "tenant.cue"), "\n// a comment\n")
-	render("one tenant changed", 4)
-	render("warm again", 5)
-
-	cluster := "cluster-0"
-	workloads := filepath.Join(out, cluster, emit.TenantsDir, synth.TenantName(1))
-	names, err := os.ReadDir(workloads)
-	if err != nil || len(names) < 3 {
-		t.Fatalf("%s: %v %v", workloads, names, err)
-	}
-	if err := os.WriteFile(filepath.Join(workloads, names[len(names)-1].Name()), []byte("edited: by hand\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	appendFile(t, filepath.Join(out, cluster, emit.PlatformDir, synth.TenantName(3), emit.KustomizationFile), "# edited\n")
-	if err := os.RemoveAll(filepath.Join(out, cluster, emit.TenantsDir, synth.TenantName(4))); err != nil {
-		t.Fatal(err)
-	}
-	render("files of omitted tenants edited and removed", 5)
-	if err := os.RemoveAll(out); err != nil {
-		t.Fatal(err)
-	}
-	render("the whole tree removed", 0) // no tree, nothing held
-	if err := os.Remove(index); err != nil {
-		t.Fatal(err)
-	}
-	render("no index", 0)
 }

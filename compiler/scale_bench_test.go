@@ -20,7 +20,7 @@ var oneTenantSizes = flag.String("notebooks", "1000,10000", "notebook counts of 
 // BenchmarkVetOneTenant measures mlc vet --no-cache on one tenant holding every workload,
 // all notebooks: what a workload costs must not grow with the tenant's size.
 func BenchmarkVetOneTenant(b *testing.B) {
-	benchOneTenant(b, func(dir string) { compile(b, dir, compiler.Options{NoCache: true, IdentitiesOnly: true}) })
+	benchOneTenant(b, func(dir string) { compile(b, dir, compiler.Options{NoCache: true}) })
 }
 
 // BenchmarkRenderOneTenant is BenchmarkVetOneTenant for mlc render --no-cache -o -.

@@ -57,7 +57,7 @@ func (s *Stats) add(wanted []string, results map[string]tenantResult) {
 		} else {
 			s.Evaluated++
 		}
-		s.Validated += r.judged
+		s.Validated += r.validated
 		s.KnownValid += r.knownValid
 		s.Tenants = append(s.Tenants, ts)
 	}

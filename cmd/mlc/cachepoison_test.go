@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,11 +22,20 @@ func compiledKeys(t *testing.T, repo, dir string, clusters ...string) map[string
 	if err != nil || res.Diagnostics.HasErrors() {
 		t.Fatalf("%v %v", err, res.Diagnostics)
 	}
+	abs, err := filepath.Abs(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The key each tenant was stored under last: package compiler's "last" record, JSON
+	// named by the SHA-256 of the repository's absolute path.
+	sum := sha256.Sum256([]byte(abs))
+	b, err := os.ReadFile(filepath.Join(dir, "last", hex.EncodeToString(sum[:16])))
+	if err != nil {
+		t.Fatal(err)
+	}
 	keys := map[string]cache.Key{}
-	for _, c := range res.Clusters {
-		for _, tn := range c.Tenants {
-			keys[tn.Name] = tn.Key
-		}
+	if err := json.Unmarshal(b, &keys); err != nil {
+		t.Fatal(err)
 	}
 	return keys
 }

@@ -52,8 +52,8 @@ type Instance struct {
 	// Elapsed is how long the evaluation took.
 	Elapsed time.Duration
 
-	// apart is true when the tenant was evaluated apart from the platform files.
-	apart bool
+	// scoped is true when the tenant was evaluated in the scope of the platform.
+	scoped bool
 	// shards evaluates a large tenant a shard at a time (see shard.go); nil when the
 	// instance is evaluated whole.
 	shards *shardEval
@@ -81,14 +81,14 @@ type Evaluator struct {
 	listed  map[string]bool
 	mu      sync.Mutex
 	sources map[string]*sourceFile
-	// apart says whether tenants may be evaluated apart from the platform files (see
+	// scopable says whether tenants may be evaluated in the scope of the platform (see
 	// separable); platformLabels are the platform files' top-level labels.
-	apart           bool
+	scopable        bool
 	platformLabels  map[string]bool
 	platformPackage string
 	// platformPackageFile is the platform file whose package that is (referenceFile).
 	platformPackageFile string
-	// fullOnly turns evaluation apart off, for tests that compare the two.
+	// fullOnly turns evaluation in the platform's scope off, for tests that compare the two.
 	fullOnly bool
 	// shardSize is how many declarations a shard of a large tenant holds at most, and
 	// shardRepeat how many others every shard may repeat (see planShards); tests make
@@ -187,7 +187,7 @@ type worker struct {
 	schema cue.Value
 	used   int
 
-	// tenantSchema is #TenantDeclarations, what a tenant evaluated apart is unified
+	// tenantSchema is #TenantDeclarations, what a tenant evaluated in the platform's scope is unified
 	// with; platform is the platform instance evaluated in this context, once, the
 	// scope of such a tenant's files (nil until needed).
 	tenantSchema cue.Value
@@ -265,24 +265,24 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		}
 	}
 	// A tenant's files are parsed first: they decide whether the tenant can be
-	// evaluated apart from the platform files, in the scope of the platform evaluated
+	// evaluated in the scope of the platform, in the scope of the platform evaluated
 	// once in this context, instead of together with them (see separable).
-	var apart bool
+	var scoped bool
 	var parsed []*ast.File
 	if t != nil {
 		parsed = parseFiles(e, t.Files, &res.Diagnostics)
 		if res.Diagnostics.HasErrors() {
 			return res
 		}
-		apart = e.apart && !e.fullOnly && e.tenantApart(parsed) && w.platformInstance(e) != nil
+		scoped = e.scopable && !e.fullOnly && e.tenantScopable(parsed) && w.platformInstance(e) != nil
 	}
-	if !apart {
+	if !scoped {
 		parsed = append(parseFiles(e, e.repo.PlatformFiles, &res.Diagnostics), parsed...)
 	}
 	if res.Diagnostics.HasErrors() {
 		return res
 	}
-	if apart {
+	if scoped {
 		res.Diagnostics = append(res.Diagnostics, checkPackages(parsed, e.platformPackageFile, e.platformPackage)...)
 	} else {
 		ref := referenceFile(parsed)
@@ -300,21 +300,21 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		dir = filepath.Join(dir, filepath.FromSlash(t.Dir))
 	}
 	res.secondary = schemaBindings(parsed)
-	res.apart = apart
+	res.scoped = scoped
 	if t != nil {
 		if plan := planShards(parsed, e.shardSize, e.shardRepeat); plan != nil {
 			// A large tenant is evaluated a shard at a time, as it is decoded.
-			res.shards = &shardEval{plan: plan, w: w, e: e, t: t, dir: dir, parsed: parsed, apart: apart, cur: -1}
+			res.shards = &shardEval{plan: plan, w: w, e: e, t: t, dir: dir, parsed: parsed, scoped: scoped, cur: -1}
 			return res
 		}
 	}
-	user, diags := w.build(dir, parsed, apart, res.secondary)
+	user, diags := w.build(dir, parsed, scoped, res.secondary)
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	if res.Diagnostics.HasErrors() {
 		return res
 	}
 	var v cue.Value
-	if apart {
+	if scoped {
 		v = user.Unify(w.tenantSchema)
 	} else {
 		v = w.schema.Unify(user)
@@ -367,10 +367,10 @@ func (inst *Instance) validate(v cue.Value, keep func(diag.List) diag.List) diag
 	return l
 }
 
-// build builds the parsed files as one instance, apart from the platform files or not,
+// build builds the parsed files as one instance, in the platform's scope or not,
 // and returns its value before it is unified with the schemas, or the errors that
 // building it found.
-func (w *worker) build(dir string, parsed []*ast.File, apart bool, secondary map[string]bool) (cue.Value, diag.List) {
+func (w *worker) build(dir string, parsed []*ast.File, scoped bool, secondary map[string]bool) (cue.Value, diag.List) {
 	inst := w.bctx.NewInstance(dir, nil)
 	for _, f := range parsed {
 		if err := inst.AddSyntax(f); err != nil {
@@ -379,7 +379,7 @@ func (w *worker) build(dir string, parsed []*ast.File, apart bool, secondary map
 	}
 	inst.PkgName = parsed[0].PackageName()
 	var user cue.Value
-	if apart {
+	if scoped {
 		user = w.ctx.BuildInstance(inst, cue.Scope(w.platform.Value))
 	} else {
 		user = w.ctx.BuildInstance(inst)
@@ -471,7 +471,7 @@ func referenceFile(files []*ast.File) *ast.File {
 
 // checkPackages makes sure every file of an instance is in package want, that of
 // wantFile (the instance's first file, or the first platform file for a tenant
-// evaluated apart).
+// evaluated in the platform's scope).
 func checkPackages(files []*ast.File, wantFile, want string) diag.List {
 	var l diag.List
 	for _, f := range files {

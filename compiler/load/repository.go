@@ -1,9 +1,9 @@
 // Package load finds a platform repository on disk and evaluates it with CUE: the platform
 // files on their own, and every tenant directory as its own instance together with the
 // platform files above it, concurrently, unified with the schemas embedded in mlc. Where
-// nothing in the platform files depends on a tenant, a tenant's files are evaluated
-// apart, in the scope of the platform evaluated once per cue.Context (see apart.go),
-// which gives the same values for less work.
+// nothing in the platform files depends on a tenant, a tenant's files are evaluated in
+// the scope of the platform evaluated once per cue.Context (see scope.go), which gives
+// the same values for less work.
 package load
 
 import (

@@ -505,7 +505,7 @@ type shardEval struct {
 	t      *TenantDir
 	dir    string
 	parsed []*ast.File
-	apart  bool
+	scoped bool
 	// cur is the shard whose value val is, -1 for none; built counts the shards built
 	// in the worker's current context.
 	cur   int
@@ -522,16 +522,16 @@ func (se *shardEval) build(s int, secondary map[string]bool) (user, v cue.Value,
 	}
 	se.built++
 	se.cur, se.val = -1, cue.Value{}
-	if se.apart {
+	if se.scoped {
 		se.w.platformInstance(se.e) // in the new context, if it is one
 	}
 	restore := se.plan.apply(s)
-	user, diags = se.w.build(se.dir, se.parsed, se.apart, secondary)
+	user, diags = se.w.build(se.dir, se.parsed, se.scoped, secondary)
 	restore()
 	if len(diags) > 0 {
 		return user, v, diags
 	}
-	if se.apart {
+	if se.scoped {
 		v = user.Unify(se.w.tenantSchema)
 	} else {
 		v = se.w.schema.Unify(user)

@@ -26,7 +26,7 @@ type Stat struct {
 }
 
 // Lstat returns the stat of the file at p without following a symlink; false when
-// there is none, or when this system's stat cannot vouch for files.
+// there is none, or when this system's stat cannot tell files apart.
 func Lstat(p string) (Stat, bool) {
 	info, err := os.Lstat(p)
 	if err != nil {
@@ -36,7 +36,7 @@ func Lstat(p string) (Stat, bool) {
 }
 
 // FromInfo returns the stat info describes (from os.Lstat or File.Stat); false when
-// this system's stat cannot vouch for files.
+// this system's stat cannot tell files apart.
 func FromInfo(info fs.FileInfo) (Stat, bool) {
 	st, ok := fromSys(info.Sys())
 	if !ok {
@@ -46,7 +46,7 @@ func FromInfo(info fs.FileInfo) (Stat, bool) {
 	return st, true
 }
 
-// tick is how much older than its index a stat must be to vouch for the file's bytes:
+// tick is how much older than its index a stat must be to stand for the file's bytes:
 // more than any file system's clock tick.
 const tick = time.Second
 
@@ -87,9 +87,9 @@ func (x *Index) Entry(path string) (Entry, bool) {
 	return e, ok
 }
 
-// Lookup returns the sum of the bytes of the file at path when its stat st vouches for
+// Lookup returns the sum of the bytes of the file at path when its stat st stands for
 // them: it is the recorded one, and was older than the index by more than a tick. A
-// nil index vouches for nothing.
+// nil index knows nothing.
 func (x *Index) Lookup(path string, st Stat) (Sum, bool) {
 	if x == nil || !st.supported {
 		return Sum{}, false

@@ -11,7 +11,7 @@ import (
 
 func TestLookup(t *testing.T) {
 	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
-		t.Skip("stats vouch for nothing here")
+		t.Skip("stats tell nothing here")
 	}
 	t.Parallel()
 	p := filepath.Join(t.TempDir(), "f.cue")
@@ -48,19 +48,19 @@ func TestLookup(t *testing.T) {
 				t.Errorf("Lookup = %x, %v; want %v", got, ok, tc.want)
 			}
 			if _, ok := x.Lookup("other.cue", tc.look); ok {
-				t.Error("a path not recorded is vouched for")
+				t.Error("a path not recorded is trusted")
 			}
 		})
 	}
 	var none *Index
 	if _, ok := none.Lookup("f.cue", st); ok {
-		t.Error("a nil index vouches for a file")
+		t.Error("a nil index trusts a file")
 	}
 }
 
 func TestEditKeepingSizeAndModTimeIsSeen(t *testing.T) {
 	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
-		t.Skip("stats vouch for nothing here")
+		t.Skip("stats tell nothing here")
 	}
 	t.Parallel()
 	p := filepath.Join(t.TempDir(), "f.cue")
@@ -82,7 +82,7 @@ func TestEditKeepingSizeAndModTimeIsSeen(t *testing.T) {
 		t.Fatalf("the edit changed size or mtime: %+v vs %+v", after, before)
 	}
 	if _, ok := x.Lookup("f.cue", after); ok {
-		t.Error("an edit that kept size and modification time is vouched for by the old stat")
+		t.Error("an edit that kept size and modification time is trusted by the old stat")
 	}
 }
 

@@ -2,6 +2,6 @@
 
 package statindex
 
-// fromSys vouches for nothing here: without a change time, an edit that keeps the
+// fromSys trusts nothing here: without a change time, an edit that keeps the
 // size and modification time could hide.
 func fromSys(any) (Stat, bool) { return Stat{}, false }

@@ -16,12 +16,12 @@ import (
 // evaluation is what a tenant's evaluation gives: its diagnostics and the value of its
 // declarations, as text and decoded.
 type evaluation struct {
-	diags string
-	decls map[string]any
-	apart bool
+	diags  string
+	decls  map[string]any
+	scoped bool
 }
 
-// evaluateAll evaluates every tenant of the repository at dir, apart from the platform
+// evaluateAll evaluates every tenant of the repository at dir, in the platform's scope
 // files where allowed or, with together, always with them.
 func evaluateAll(t *testing.T, dir string, together bool) map[string]evaluation {
 	t.Helper()
@@ -37,7 +37,7 @@ func evaluateAll(t *testing.T, dir string, together bool) map[string]evaluation 
 	var mu sync.Mutex
 	out := map[string]evaluation{}
 	err = ev.Tenants(context.Background(), Options{}, func(inst *Instance) {
-		e := evaluation{diags: inst.Diagnostics.Error(), apart: inst.apart}
+		e := evaluation{diags: inst.Diagnostics.Error(), scoped: inst.scoped}
 		if !inst.Diagnostics.HasErrors() {
 			if err := inst.DecodeTenant(&e.decls); err != nil {
 				t.Errorf("%s: %v", inst.Tenant.Name, err)
@@ -73,10 +73,10 @@ func writeRepo(t *testing.T, files map[string]string) string {
 
 const apartPlatform = "package ml\n\nclusters: prod: {}\n"
 
-// TestApartMatchesTogether: evaluating a tenant apart from the platform files gives the
+// TestScopedMatchesTogether: evaluating a tenant in the platform's scope gives the
 // same declarations and the same diagnostics as evaluating it with them, and it is
 // used where it may be, and only there.
-func TestApartMatchesTogether(t *testing.T) {
+func TestScopedMatchesTogether(t *testing.T) {
 	synthetic := t.TempDir()
 	if err := synth.Write(synthetic, synth.Spec{Tenants: 3, Notebooks: 2, Endpoints: 2, TrainingJobs: 2, Experiments: 1, Pipelines: 2, Clusters: 2}); err != nil {
 		t.Fatal(err)
@@ -89,9 +89,9 @@ func TestApartMatchesTogether(t *testing.T) {
 	cases := []struct {
 		name string
 		dir  string
-		// apart is whether the tenants are to be evaluated apart; in the cases named
+		// scoped is whether the tenants are to be evaluated in the platform's scope; in the cases named
 		// "tenant ...", tenant a may not be and b is.
-		apart bool
+		scoped bool
 	}{
 		{"quickstart", filepath.Join("..", "..", "examples", "quickstart"), true},
 		{"synthetic", synthetic, true},
@@ -143,32 +143,32 @@ func TestApartMatchesTogether(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			apart := evaluateAll(t, c.dir, false)
+			scoped := evaluateAll(t, c.dir, false)
 			together := evaluateAll(t, c.dir, true)
-			if len(apart) == 0 || len(apart) != len(together) {
-				t.Fatalf("%d tenants apart, %d together", len(apart), len(together))
+			if len(scoped) == 0 || len(scoped) != len(together) {
+				t.Fatalf("%d tenants scoped, %d together", len(scoped), len(together))
 			}
 			usedApart := false
 			for name, want := range together {
-				got := apart[name]
+				got := scoped[name]
 				if got.diags != want.diags {
-					t.Errorf("tenant %s: diagnostics apart:\n%s\ntogether:\n%s", name, got.diags, want.diags)
+					t.Errorf("tenant %s: diagnostics scoped:\n%s\ntogether:\n%s", name, got.diags, want.diags)
 				}
 				if !reflect.DeepEqual(got.decls, want.decls) {
-					t.Errorf("tenant %s: declarations apart:\n%v\ntogether:\n%v", name, got.decls, want.decls)
+					t.Errorf("tenant %s: declarations scoped:\n%v\ntogether:\n%v", name, got.decls, want.decls)
 				}
-				if want.apart {
-					t.Errorf("tenant %s: evaluated apart although told not to", name)
+				if want.scoped {
+					t.Errorf("tenant %s: evaluated in the platform's scope although told not to", name)
 				}
-				usedApart = usedApart || got.apart
+				usedApart = usedApart || got.scoped
 			}
 			if strings.HasPrefix(c.name, "tenant ") {
 				// The tenant that does it is evaluated with the platform, another apart.
-				if !apart["b"].apart || apart["a"].apart {
-					t.Errorf("tenant a apart %v, b apart %v; want only b", apart["a"].apart, apart["b"].apart)
+				if !scoped["b"].scoped || scoped["a"].scoped {
+					t.Errorf("tenant a apart %v, b apart %v; want only b", scoped["a"].scoped, scoped["b"].scoped)
 				}
-			} else if usedApart != c.apart {
-				t.Errorf("evaluated apart: %v, want %v", usedApart, c.apart)
+			} else if usedApart != c.scoped {
+				t.Errorf("evaluated scoped: %v, want %v", usedApart, c.scoped)
 			}
 		})
 	}

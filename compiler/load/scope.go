@@ -10,7 +10,7 @@ import (
 	"github.com/mlc-gitops/mlc/schemas"
 )
 
-// Evaluating a tenant apart.
+// Evaluating a tenant in the platform's scope.
 //
 // A tenant instance is, by CUE's rules, the platform files and the tenant's files as one
 // package. Evaluated that way, every tenant evaluates the platform files again, about a
@@ -33,20 +33,20 @@ import (
 //
 // Otherwise the tenant is evaluated with the platform files, as the rules say.
 
-// separable looks at the platform files: whether tenants may be evaluated apart, and
+// separable looks at the platform files: whether tenants may be evaluated in the platform's scope, and
 // the labels the platform files declare.
 func (e *Evaluator) separable() {
-	e.apart = true
+	e.scopable = true
 	e.platformLabels = map[string]bool{}
 	for _, name := range e.repo.PlatformFiles {
 		src, err := e.source(name)
 		if err != nil {
-			e.apart = false
+			e.scopable = false
 			return
 		}
 		f, err := parser.ParseFile(name, src)
 		if err != nil {
-			e.apart = false // evaluating the platform reports it
+			e.scopable = false // evaluating the platform reports it
 			return
 		}
 		if e.platformPackage == "" || name == mainPlatformFile {
@@ -55,7 +55,7 @@ func (e *Evaluator) separable() {
 		for _, d := range f.Decls {
 			switch d.(type) {
 			case *ast.EmbedDecl, *ast.Comprehension:
-				e.apart = false // may declare anything, tenant fields included
+				e.scopable = false // may declare anything, tenant fields included
 			}
 			label, ok := topLevelLabel(d)
 			switch {
@@ -63,17 +63,17 @@ func (e *Evaluator) separable() {
 			case !IsTenantField(label):
 				e.platformLabels[label] = true
 			case !bindsToSchema(d.(*ast.Field).Value, schemasName(f)):
-				e.apart = false
+				e.scopable = false
 			}
 		}
 		if refersTo(f, IsTenantField) {
-			e.apart = false
+			e.scopable = false
 		}
 	}
 }
 
-// tenantApart tells whether a tenant whose files are these may be evaluated apart.
-func (e *Evaluator) tenantApart(files []*ast.File) bool {
+// tenantScopable tells whether a tenant whose files are these may be evaluated in the platform's scope.
+func (e *Evaluator) tenantScopable(files []*ast.File) bool {
 	for _, f := range files {
 		for _, d := range f.Decls {
 			if label, ok := topLevelLabel(d); ok && e.platformLabels[label] {
