@@ -46,8 +46,8 @@ Without --wait it exits 1 when any tenant is not applied, ready and healthy.
 
 Exit codes: 0 done, 1 some tenant is not, 2 usage, or no cluster or no Flux to read.`,
 		Example: `  # After the push, in CI: wait until the cluster runs it
-  mlc push --cluster prod oci://registry.example.com/ml-platform | tee pushed.txt
-  mlc status --context prod --cluster prod --wait --timeout 10m --pushed pushed.txt
+  mlc push --cluster prod oci://registry.example.com/ml-platform | tee /tmp/pushed.txt
+  mlc status --context prod --cluster prod --wait --timeout 10m --pushed /tmp/pushed.txt
 
   # What the current context's cluster runs now
   mlc status
