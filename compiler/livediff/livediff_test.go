@@ -24,7 +24,7 @@ func TestNormalizeKeepsWhatUsersDeclare(t *testing.T) {
 		"spec":   map[string]any{"replicas": int64(1)},
 		"status": map[string]any{"readyReplicas": int64(1)},
 	}
-	got := normalize(live)
+	got := normalizeLive(live)
 	want := map[string]any{
 		"apiVersion": "kubeflow.org/v1",
 		"kind":       "Notebook",
@@ -35,10 +35,10 @@ func TestNormalizeKeepsWhatUsersDeclare(t *testing.T) {
 		"spec": map[string]any{"replicas": got["spec"].(map[string]any)["replicas"]},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("normalize:\n got %v\nwant %v", got, want)
+		t.Errorf("normalizeLive:\n got %v\nwant %v", got, want)
 	}
 	if _, ok := live["status"]; !ok {
-		t.Error("normalize changed its argument")
+		t.Error("normalizeLive changed its argument")
 	}
 }
 
@@ -70,7 +70,7 @@ func TestErrorClasses(t *testing.T) {
 	if !namespaceMissing(nsGone) || namespaceMissing(pvcGone) || namespaceMissing(errors.New("namespaces")) {
 		t.Error("namespaceMissing: want true only for the API server's NotFound of a namespace")
 	}
-	if !refusal(invalid) || refusal(apierrors.NewUnauthorized("no")) || refusal(errors.New("connection refused")) {
-		t.Error("refusal: want an invalid object refused, and credentials or network problems not")
+	if !objectFault(invalid) || objectFault(apierrors.NewUnauthorized("no")) || objectFault(errors.New("connection refused")) {
+		t.Error("objectFault: want an invalid object at fault, and credentials or network problems not")
 	}
 }
