@@ -18,11 +18,12 @@ import (
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"github.com/fluxcd/pkg/ssa"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
-	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mlc-gitops/mlc/compiler"
@@ -140,9 +141,10 @@ type live struct {
 	flux, own *ssa.ResourceManager
 }
 
-// scheme holds the Flux types the preview reads.
+// scheme holds the Kubernetes and Flux types the preview reads.
 var scheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(kustomizev1.AddToScheme(s))
 	utilruntime.Must(sourcev1.AddToScheme(s))
 	return s
@@ -157,7 +159,9 @@ func newLive(cfg *rest.Config) (*live, error) {
 		cfg.WarningHandler = rest.WarningLogger{} // client-go's: the API server's warnings on stderr
 	}
 	dryRun := true
-	c, err := client.New(cfg, client.Options{Scheme: scheme, DryRun: &dryRun, Log: logr.Discard()})
+	// The client logs as client-go does, through klog: controller-runtime's own logger
+	// is for controllers, and says so on stderr when nobody set it.
+	c, err := client.New(cfg, client.Options{Scheme: scheme, DryRun: &dryRun, Log: klog.Background()})
 	if err != nil {
 		return nil, err
 	}
