@@ -63,26 +63,32 @@ func (l *live) dryRun(ctx context.Context, p *applyPlan, workers int) (sides, di
 			return s, nil, err
 		}
 		for _, stage := range stages {
-			results := diffAll(ctx, rm, stage, workers)
-			for i, r := range results {
-				st := stage[i]
-				action, err := made.settle(st, r)
-				var d *diag.Diagnostic
-				if err != nil {
-					if d = refusal(st.item, err); d == nil {
-						return s, nil, fmt.Errorf("%s %s: %w", st.obj.Kind(), objectName(st.obj.Namespace(), st.obj.Name()), err)
-					}
-					refused = append(refused, *d)
-					continue
-				}
-				made.note(st.sent, action)
-				if err := s.add(st, action, r); err != nil {
+			for i, r := range diffAll(ctx, rm, stage, workers) {
+				d, err := s.take(made, stage[i], r)
+				switch {
+				case err != nil:
 					return s, nil, err
+				case d != nil:
+					refused = append(refused, *d)
 				}
 			}
 		}
 	}
 	return s, refused, nil
+}
+
+// take puts an object's dry run on the sides: nothing when the apply leaves the object
+// alone, the diagnostic when the API server refuses it.
+func (s sides) take(made *ahead, st staged, r outcome) (*diag.Diagnostic, error) {
+	action, err := made.settle(st, r)
+	if err != nil {
+		if d := refusal(st.item, err); d != nil {
+			return d, nil
+		}
+		return nil, fmt.Errorf("%s %s: %w", st.obj.Kind(), objectName(st.obj.Namespace(), st.obj.Name()), cause(err))
+	}
+	made.note(st.sent, action)
+	return nil, s.add(st, action, r)
 }
 
 // add puts an object the apply creates or changes on its sides.
@@ -138,7 +144,7 @@ func stagesOf(rm *ssa.ResourceManager, a apply) ([][]staged, error) {
 func diffAll(ctx context.Context, rm *ssa.ResourceManager, stage []staged, workers int) []outcome {
 	results := make([]outcome, len(stage))
 	var g errgroup.Group
-	g.SetLimit(workers)
+	g.SetLimit(max(workers, 1))
 	for i, st := range stage {
 		g.Go(func() error {
 			entry, live, merged, err := rm.Diff(ctx, st.sent, diffOptions)
@@ -208,14 +214,13 @@ func refusal(it item, err error) *diag.Diagnostic {
 	if !errors.As(err, &dr) {
 		return nil
 	}
-	cause := dr.Unwrap()
 	var msg string
-	switch {
-	case meta.IsNoMatchError(cause):
+	switch c := dr.Unwrap(); {
+	case meta.IsNoMatchError(c):
 		msg = fmt.Sprintf("it does not serve %s %s: its CRD is not installed", it.obj.APIVersion(), it.obj.Kind())
-	case objectFault(cause):
+	case objectFault(c):
 		// The first line says what is wrong; the API server may add a dump of Go structs.
-		msg, _, _ = strings.Cut(cause.Error(), "\n")
+		msg, _, _ = strings.Cut(c.Error(), "\n")
 	default:
 		return nil
 	}
@@ -224,6 +229,16 @@ func refusal(it item, err error) *diag.Diagnostic {
 		Path:     it.obj.Source,
 		Message:  fmt.Sprintf("the cluster refuses %s %s: %s", it.obj.Kind(), objectName(it.obj.Namespace(), it.obj.Name()), msg),
 	}
+}
+
+// cause is the API server's answer to a failed dry run, without ssa's wrapping, which
+// repeats the object's name.
+func cause(err error) error {
+	var dr *ssaerrors.DryRunErr
+	if errors.As(err, &dr) {
+		return dr.Unwrap()
+	}
+	return err
 }
 
 // objectFault reports an API error about the object itself, which the user must fix,
