@@ -3,6 +3,7 @@ package livediff
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -324,9 +325,9 @@ func TestPreviewOfTheQuickstart(t *testing.T) {
 		t.Fatalf("preview of what Flux applied: head %+v, changes %+v", r.Head, r.Changes)
 	}
 
-	// vision's inventory holds three ConfigMaps the repository does not render: Flux
-	// prunes the one with its labels, and keeps the one marked not to be pruned and the
-	// one another owner's labels now claim.
+	// vision's inventory holds three ConfigMaps and a Secret the repository does not
+	// render: Flux prunes those with its labels (the Secret's values masked), and keeps
+	// the one marked not to be pruned and the one another owner's labels now claim.
 	k := realClient(t, c)
 	owner := map[string]string{fluxGroup + "/name": lower.TenantFluxName, fluxGroup + "/namespace": "vision"}
 	var inv kustomizev1.ResourceInventory
@@ -349,6 +350,12 @@ func TestPreviewOfTheQuickstart(t *testing.T) {
 		id := object.ObjMetadata{Namespace: "vision", Name: name, GroupKind: schema.GroupKind{Kind: "ConfigMap"}}
 		inv.Entries = append(inv.Entries, kustomizev1.ResourceRef{ID: id.String(), Version: "v1"})
 	}
+	token := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "retired-token", Namespace: "vision", Labels: owner}, Data: map[string][]byte{"token": []byte("hunter2")}}
+	if err := k.Create(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	id := object.ObjMetadata{Namespace: "vision", Name: token.Name, GroupKind: schema.GroupKind{Kind: "Secret"}}
+	inv.Entries = append(inv.Entries, kustomizev1.ResourceRef{ID: id.String(), Version: "v1"})
 	var kust kustomizev1.Kustomization
 	if err := k.Get(ctx, client.ObjectKey{Namespace: "vision", Name: lower.TenantFluxName}, &kust); err != nil {
 		t.Fatal(err)
@@ -358,8 +365,12 @@ func TestPreviewOfTheQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = preview()
-	if len(r.Changes) != 1 || r.Changes[0].Op != diff.Removed || r.Changes[0].Tenant != "vision" || r.Changes[0].String() != "ConfigMap vision/retired" {
-		t.Errorf("preview with a stale inventory: want ConfigMap vision/retired removed, got %+v", r.Changes)
+	var removed []string
+	for _, ch := range r.Changes {
+		removed = append(removed, fmt.Sprintf("%s %s %s: %s", ch.Op, ch.Tenant, ch, jsonOf(t, ch.Object["data"])))
+	}
+	if want := []string{`removed vision ConfigMap vision/retired: {"a":"1"}`, `removed vision Secret vision/retired-token: {"token":"***"}`}; !slices.Equal(removed, want) {
+		t.Errorf("preview with a stale inventory:\n%s\nwant:\n%s", strings.Join(removed, "\n"), strings.Join(want, "\n"))
 	}
 	var cm corev1.ConfigMap
 	if err := k.Get(ctx, client.ObjectKey{Namespace: "vision", Name: "retired"}, &cm); err != nil {

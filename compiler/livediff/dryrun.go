@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"github.com/fluxcd/pkg/ssa"
 	ssaerrors "github.com/fluxcd/pkg/ssa/errors"
 	"github.com/fluxcd/pkg/ssa/normalize"
@@ -160,11 +161,11 @@ func diffAll(ctx context.Context, rm *ssa.ResourceManager, stage []staged, worke
 // left alone, or created but never changed.
 var diffOptions = ssa.DiffOptions{
 	Exclusions: map[string]string{
-		fluxGroup + "/reconcile": disabledValue,
-		fluxGroup + "/ssa":       ignoreValue,
+		fluxGroup + "/reconcile": kustomizev1.DisabledValue,
+		fluxGroup + "/ssa":       kustomizev1.IgnoreValue,
 	},
-	IfNotPresentSelector: map[string]string{fluxGroup + "/ssa": ifNotPresentValue},
-	ForceSelector:        map[string]string{fluxGroup + "/force": enabledValue},
+	IfNotPresentSelector: map[string]string{fluxGroup + "/ssa": kustomizev1.IfNotPresentValue},
+	ForceSelector:        map[string]string{fluxGroup + "/force": kustomizev1.EnabledValue},
 }
 
 // ahead is what the stages applied so far will have made: an object whose dry run fails

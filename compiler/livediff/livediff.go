@@ -117,16 +117,10 @@ func finish(base, head diff.Snapshot, b, h diff.Revision) (*diff.Report, error) 
 }
 
 // Flux's kustomize-controller applies with this field manager, and labels every object
-// with the Kustomization that applied it (ssa's owner labels, under fluxGroup); these
-// label and annotation values tell it to leave an object alone, to create it only, to
-// recreate it, or never to prune it.
+// with the Kustomization that applied it (ssa's owner labels, under fluxGroup).
 const (
-	fluxFieldManager  = "kustomize-controller"
-	fluxGroup         = "kustomize.toolkit.fluxcd.io"
-	disabledValue     = kustomizev1.DisabledValue
-	enabledValue      = kustomizev1.EnabledValue
-	ignoreValue       = kustomizev1.IgnoreValue
-	ifNotPresentValue = kustomizev1.IfNotPresentValue
+	fluxFieldManager = "kustomize-controller"
+	fluxGroup        = "kustomize.toolkit.fluxcd.io"
 	// ownFieldManager applies what no Kustomization applies: the cluster's bootstrap,
 	// or everything when the platform has no Flux wiring.
 	ownFieldManager = "mlc"

@@ -1,10 +1,8 @@
 package livediff
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/fluxcd/cli-utils/pkg/object"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -51,8 +49,8 @@ func (l *live) pruned(ctx context.Context, p *applyPlan, base map[string][]manif
 	if !p.flux {
 		return nil
 	}
-	// An object the repository renders stays, whichever applier it moves to: the new
-	// one's labels keep the old one from pruning it.
+	// An object the repository still renders is in the head, whichever applier now
+	// renders it, and not shown as removed.
 	rendered := map[object.ObjMetadata]bool{}
 	for _, a := range p.applies {
 		for _, it := range a.items {
@@ -122,9 +120,9 @@ func (l *live) prune(ctx context.Context, by applier, e entry) (*unstructured.Un
 var pruneOptions = ssa.DeleteOptions{
 	PropagationPolicy: metav1.DeletePropagationBackground,
 	Exclusions: map[string]string{
-		fluxGroup + "/prune":     disabledValue,
-		fluxGroup + "/reconcile": disabledValue,
-		fluxGroup + "/ssa":       ignoreValue,
+		fluxGroup + "/prune":     kustomizev1.DisabledValue,
+		fluxGroup + "/reconcile": kustomizev1.DisabledValue,
+		fluxGroup + "/ssa":       kustomizev1.IgnoreValue,
 	},
 }
 
@@ -181,9 +179,6 @@ func (l *live) appliers(ctx context.Context) ([]inventoried, error) {
 		}
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b inventoried) int {
-		return cmp.Or(cmp.Compare(a.by.namespace, b.by.namespace), cmp.Compare(a.by.name, b.by.name))
-	})
 	return out, nil
 }
 
