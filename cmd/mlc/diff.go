@@ -52,13 +52,16 @@ images), then every change. --format markdown writes a pull-request comment that
 size limit; --format json a stable document for machines (schema ` + diff.Schema + `).
 
 With --live, the base is not a revision but the cluster that --cluster names, as the
-kubeconfig context (--kubeconfig, --context) reaches it: every object the working tree
-renders for that cluster is applied as a server-side dry run, with the field manager
-and labels Flux applies with, and compared with the live object, as 'flux diff
-kustomization' does; objects in the inventory of a Kustomization mlc wires that the
-working tree no longer renders show as removed (unless protected from pruning). The API
-server checks what offline validation cannot (immutable fields, admission, installed
-CRDs): objects it refuses are shown instead of a diff, with exit code 1. A context
+kubeconfig context (--kubeconfig, --context) reaches it. The objects the working tree
+renders for that cluster go through Flux's own apply (the library kustomize-controller
+applies with) as a server-side dry run: each Kustomization's objects with Flux's field
+manager and labels, in Flux's stages (CRDs and Namespaces first, so that what needs them
+shows as added), compared with the live objects, as 'flux diff kustomization' does.
+Objects in the inventory of a Kustomization mlc wires that the working tree no longer
+renders show as removed when Flux would prune them (they still carry its labels and are
+not marked prune: disabled). Secret values are masked. The API server checks what
+offline validation cannot (immutable fields, admission, installed CRDs): objects it
+refuses are shown instead of a diff, at their declaration, with exit code 1. A context
 whose Flux follows another cluster's artifacts is refused.
 
 When the head does not compile, its problems are shown instead of a diff and the exit

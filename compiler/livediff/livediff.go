@@ -1,8 +1,10 @@
 // Package livediff compares the objects a repository renders for one cluster with what
-// that cluster runs, the way Flux would change it: each rendered object is applied to the
-// API server as a server-side dry run, with the field manager and labels Flux's
-// kustomize-controller uses, and the result is compared with the live object. What Flux
-// would prune comes from the inventories of the Kustomizations mlc wires. The API server
+// that cluster runs, the way Flux would change it. It runs Flux's own apply, the
+// ResourceManager of github.com/fluxcd/pkg/ssa that kustomize-controller uses, against
+// a client that sends only dry runs: each Kustomization's objects with Flux's field
+// manager and owner labels, in Flux's stages, diffed by ssa against the live objects;
+// what Flux would prune is what the inventories of the Kustomizations mlc wires hold and
+// the repository no longer renders, as ssa's prune would delete it. The API server
 // thereby also checks what offline validation cannot: immutable fields, admission, the
 // CRDs the cluster really has.
 package livediff
@@ -13,15 +15,18 @@ import (
 	"fmt"
 	"slices"
 
-	"k8s.io/apimachinery/pkg/api/meta"
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	"github.com/fluxcd/pkg/ssa"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
+	"k8s.io/klog/v2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mlc-gitops/mlc/compiler"
-	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/diff"
 )
 
@@ -111,19 +116,46 @@ func finish(base, head diff.Snapshot, b, h diff.Revision) (*diff.Report, error) 
 	return r, nil
 }
 
-// live is a connection to the cluster's API server.
+// Flux's kustomize-controller applies with this field manager, and labels every object
+// with the Kustomization that applied it (ssa's owner labels, under fluxGroup).
+const (
+	fluxFieldManager = "kustomize-controller"
+	fluxGroup        = "kustomize.toolkit.fluxcd.io"
+	// ownFieldManager applies what no Kustomization applies: the cluster's bootstrap,
+	// or everything when the platform has no Flux wiring.
+	ownFieldManager = "mlc"
+)
+
+// live is a connection to the cluster's API server, through Flux's apply machinery.
 type live struct {
-	dyn    dynamic.Interface
+	// client only ever sends dry runs: nothing the preview does is stored.
+	client client.Client
 	disc   discovery.DiscoveryInterface
-	mapper meta.RESTMapper
+	// flux applies as kustomize-controller does, own as mlc applies the bootstrap.
+	flux, own *ssa.ResourceManager
 }
+
+// scheme holds the Kubernetes and Flux types the preview reads.
+var scheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(kustomizev1.AddToScheme(s))
+	utilruntime.Must(sourcev1.AddToScheme(s))
+	return s
+}()
 
 func newLive(cfg *rest.Config) (*live, error) {
 	cfg = rest.CopyConfig(cfg)
 	if cfg.QPS == 0 {
 		cfg.QPS, cfg.Burst = 50, 100
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	if cfg.WarningHandler == nil && cfg.WarningHandlerWithContext == nil {
+		cfg.WarningHandler = rest.WarningLogger{} // client-go's: the API server's warnings on stderr
+	}
+	dryRun := true
+	// The client logs as client-go does, through klog: controller-runtime's own logger
+	// is for controllers, and says so on stderr when nobody set it.
+	c, err := client.New(cfg, client.Options{Scheme: scheme, DryRun: &dryRun, Log: klog.Background()})
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +163,20 @@ func newLive(cfg *rest.Config) (*live, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &live{dyn: dyn, disc: disc, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))}, nil
+	return &live{
+		client: c,
+		disc:   disc,
+		flux:   ssa.NewResourceManager(c, nil, ssa.Owner{Field: fluxFieldManager, Group: fluxGroup}),
+		own:    ssa.NewResourceManager(c, nil, ssa.Owner{Field: ownFieldManager}),
+	}, nil
+}
+
+// manager is the resource manager that applies as by does.
+func (l *live) manager(by applier) *ssa.ResourceManager {
+	if by == (applier{}) {
+		return l.own
+	}
+	return l.flux
 }
 
 // reachable asks the API server its version, so that a cluster that cannot be reached
@@ -145,15 +190,6 @@ func (l *live) reachable(cfg *rest.Config, context string) error {
 		return fmt.Errorf("cannot reach the cluster's API server at %s: %w", where, err)
 	}
 	return nil
-}
-
-// rejection is the diagnostic for an object the API server refuses.
-func rejection(it item, msg string) diag.Diagnostic {
-	return diag.Diagnostic{
-		Severity: diag.Error,
-		Path:     it.obj.Source,
-		Message:  fmt.Sprintf("the cluster refuses %s %s: %s", it.obj.Kind(), objectName(it.obj.Namespace(), it.obj.Name()), msg),
-	}
 }
 
 func objectName(ns, name string) string {

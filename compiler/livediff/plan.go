@@ -3,39 +3,36 @@ package livediff
 import (
 	"slices"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
-
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 )
 
-// Flux's kustomize-controller applies with this field manager, and labels every object
-// with the Kustomization that applied it.
-const (
-	fluxFieldManager = "kustomize-controller"
-	fluxNameLabel    = "kustomize.toolkit.fluxcd.io/name"
-	fluxNSLabel      = "kustomize.toolkit.fluxcd.io/namespace"
-	pruneKey         = "kustomize.toolkit.fluxcd.io/prune"
-	pruneDisabled    = "disabled"
-	// ownFieldManager applies what no Kustomization applies: the cluster's bootstrap,
-	// or everything when the platform has no Flux wiring.
-	ownFieldManager = "mlc"
-)
-
-// applier is the Kustomization that applies an object; the zero value is none.
+// applier is the Kustomization that applies an object; the zero value is none: the
+// cluster's bootstrap, applied by hand, or everything when the platform has no Flux wiring.
 type applier struct{ namespace, name string }
 
-// item is one rendered object and how it reaches the cluster.
+// platformApplier is the Kustomization that applies every tenant's platform objects.
+var platformApplier = applier{lower.FluxNamespace, lower.PlatformFluxName}
+
+// item is one rendered object and the tenant it belongs to ("" for the cluster's own).
 type item struct {
 	tenant string
 	obj    manifest.Object
-	by     applier
+}
+
+// apply is what one applier applies in one go, as Flux applies a Kustomization's
+// objects: all of them, in stages.
+type apply struct {
+	by    applier
+	items []item
 }
 
 // applyPlan is what the repository wants in the cluster.
 type applyPlan struct {
-	items []item
+	// applies are in the order the cluster takes them: the bootstrap, the platform's
+	// Kustomization, then each tenant's, which depend on it.
+	applies []apply
 	// flux is set when the platform wires Flux: then appliers have inventories.
 	flux bool
 	// platformURL is the artifact the cluster's platform OCIRepository should follow.
@@ -46,31 +43,43 @@ type applyPlan struct {
 	selected bool
 }
 
-// plan lists the objects of the compiled cluster with their appliers: the bootstrap is
-// applied by hand, each tenant's platform objects by the platform Kustomization, its
-// workloads by its own.
+// plan lists the objects of the compiled cluster by the apply that brings them: the
+// bootstrap is applied by hand, each tenant's platform objects by the platform
+// Kustomization, its workloads by its own.
 func plan(res *compiler.Result, only []string) *applyPlan {
 	c := res.Clusters[0]
 	p := &applyPlan{flux: res.Platform.Flux != nil, selected: len(only) > 0}
-	if p.flux {
+	if !p.flux {
+		all := apply{}
+		for _, o := range c.Bootstrap {
+			all.items = append(all.items, item{obj: o})
+		}
+		for _, t := range c.Tenants {
+			p.tenants = append(p.tenants, t.Name)
+			for _, o := range slices.Concat(t.Platform, t.Workloads) {
+				all.items = append(all.items, item{tenant: t.Name, obj: o})
+			}
+		}
+		p.applies = []apply{all}
+	} else {
 		p.platformURL = lower.PlatformArtifact(res.Platform.Flux, c.Name)
-	}
-	for _, o := range c.Bootstrap {
-		p.items = append(p.items, item{obj: o})
-	}
-	platform := applier{lower.FluxNamespace, lower.PlatformFluxName}
-	for _, t := range c.Tenants {
-		p.tenants = append(p.tenants, t.Name)
-		tenant := applier{t.Name, lower.TenantFluxName}
-		if !p.flux {
-			platform, tenant = applier{}, applier{}
+		boot, platform := apply{}, apply{by: platformApplier}
+		for _, o := range c.Bootstrap {
+			boot.items = append(boot.items, item{obj: o})
 		}
-		for _, o := range t.Platform {
-			p.items = append(p.items, item{tenant: t.Name, obj: o, by: platform})
+		var tenants []apply
+		for _, t := range c.Tenants {
+			p.tenants = append(p.tenants, t.Name)
+			for _, o := range t.Platform {
+				platform.items = append(platform.items, item{tenant: t.Name, obj: o})
+			}
+			own := apply{by: applier{t.Name, lower.TenantFluxName}}
+			for _, o := range t.Workloads {
+				own.items = append(own.items, item{tenant: t.Name, obj: o})
+			}
+			tenants = append(tenants, own)
 		}
-		for _, o := range t.Workloads {
-			p.items = append(p.items, item{tenant: t.Name, obj: o, by: tenant})
-		}
+		p.applies = append([]apply{boot, platform}, tenants...)
 	}
 	if p.selected {
 		p.tenants = slices.Clone(only)
@@ -81,8 +90,4 @@ func plan(res *compiler.Result, only []string) *applyPlan {
 // compared reports whether objects of the tenant belong in the comparison.
 func (p *applyPlan) compared(tenant string) bool {
 	return !p.selected || slices.Contains(p.tenants, tenant)
-}
-
-func groupKind(o manifest.Object) schema.GroupKind {
-	return schema.GroupKind{Group: o.Group(), Kind: o.Kind()}
 }

@@ -1,27 +1,23 @@
 package livediff
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/fluxcd/cli-utils/pkg/object"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	"github.com/fluxcd/pkg/ssa"
+	"github.com/fluxcd/pkg/ssa/utils"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
-)
-
-var (
-	kustomizations = kustomizev1.GroupVersion.WithResource("kustomizations")
-	ociRepos       = sourcev1.GroupVersion.WithResource("ocirepositories")
 )
 
 // checkCluster refuses a cluster whose Flux follows another cluster's platform artifact:
@@ -30,38 +26,37 @@ func (l *live) checkCluster(ctx context.Context, p *applyPlan) error {
 	if !p.flux {
 		return nil
 	}
-	u, err := l.dyn.Resource(ociRepos).Namespace(lower.FluxNamespace).Get(ctx, lower.PlatformFluxName, metav1.GetOptions{})
+	var repo sourcev1.OCIRepository
+	err := l.client.Get(ctx, client.ObjectKey{Namespace: lower.FluxNamespace, Name: lower.PlatformFluxName}, &repo)
 	switch {
 	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
 		return nil // not bootstrapped yet: everything is new
 	case err != nil:
 		return fmt.Errorf("reading the platform's OCIRepository: %w", err)
 	}
-	url, _, _ := unstructured.NestedString(u.Object, "spec", "url")
-	if url != p.platformURL {
-		return fmt.Errorf("this cluster's Flux follows %s, not %s: check --context", url, p.platformURL)
+	if repo.Spec.URL != p.platformURL {
+		return fmt.Errorf("this cluster's Flux follows %s, not %s: check --context", repo.Spec.URL, p.platformURL)
 	}
 	return nil
 }
 
 // pruned adds to base the objects Flux would delete: those in an applier's inventory
-// that the repository no longer renders, unless marked to be kept. A tenant that is gone
-// from the repository loses its Kustomization, and with it all of its objects.
+// that the repository no longer renders, as ssa deletes them for kustomize-controller
+// (only objects that still carry the applier's labels, none marked to be kept), each
+// deletion tried as a dry run. A tenant that is gone from the repository loses its
+// Kustomization, and with it all of its objects.
 func (l *live) pruned(ctx context.Context, p *applyPlan, base map[string][]manifest.Object) error {
 	if !p.flux {
 		return nil
 	}
-	rendered := map[applier]map[object.ObjMetadata]bool{}
-	for _, it := range p.items {
-		if it.by == (applier{}) {
-			continue
+	// An object the repository still renders is in the head, whichever applier now
+	// renders it, and not shown as removed.
+	rendered := map[object.ObjMetadata]bool{}
+	for _, a := range p.applies {
+		for _, it := range a.items {
+			rendered[objMetadata(it.obj)] = true
 		}
-		if rendered[it.by] == nil {
-			rendered[it.by] = map[object.ObjMetadata]bool{}
-		}
-		rendered[it.by][objMetadata(it.obj)] = true
 	}
-
 	appliers, err := l.appliers(ctx)
 	if err != nil {
 		return err
@@ -71,24 +66,64 @@ func (l *live) pruned(ctx context.Context, p *applyPlan, base map[string][]manif
 			continue
 		}
 		for _, e := range a.inventory {
-			if rendered[a.by][e.id] {
+			if rendered[e.id] {
 				continue
 			}
 			tenant := ownerTenant(a.by, e.id)
 			if !p.compared(tenant) {
 				continue
 			}
-			obj, err := l.get(ctx, e)
+			obj, err := l.prune(ctx, a.by, e)
 			if err != nil {
 				return err
 			}
-			if obj == nil || pruneProtected(obj) {
-				continue
+			if obj != nil {
+				base[tenant] = append(base[tenant], manifest.Object{Content: normalizeLive(obj.Object)})
 			}
-			base[tenant] = append(base[tenant], manifest.Object{Content: normalize(obj.Object)})
 		}
 	}
 	return nil
+}
+
+// prune dry-runs Flux's deletion of an inventory entry's object and returns the object
+// when it would go: nil when it is gone already, its kind no longer served, or Flux
+// keeps it.
+func (l *live) prune(ctx context.Context, by applier, e entry) (*unstructured.Unstructured, error) {
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(e.id.GroupKind.WithVersion(e.version))
+	err := l.client.Get(ctx, client.ObjectKey{Namespace: e.id.Namespace, Name: e.id.Name}, obj)
+	switch {
+	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading %s: %w", utils.FmtObjMetadata(e.id), err)
+	}
+	opts := pruneOptions
+	opts.Inclusions = l.flux.GetOwnerLabels(by.name, by.namespace)
+	cse, err := l.flux.Delete(ctx, obj, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cse.Action != ssa.DeletedAction {
+		return nil, nil
+	}
+	if utils.IsSecret(obj) {
+		if err := ssa.SanitizeUnstructuredData(obj, nil); err != nil {
+			return nil, err
+		}
+	}
+	return obj, nil
+}
+
+// pruneOptions are those kustomize-controller prunes with, but for Inclusions: the
+// owner labels of the Kustomization that prunes.
+var pruneOptions = ssa.DeleteOptions{
+	PropagationPolicy: metav1.DeletePropagationBackground,
+	Exclusions: map[string]string{
+		fluxGroup + "/prune":     kustomizev1.DisabledValue,
+		fluxGroup + "/reconcile": kustomizev1.DisabledValue,
+		fluxGroup + "/ssa":       kustomizev1.IgnoreValue,
+	},
 }
 
 // ownerTenant is the tenant an applied object belongs to: the one whose Kustomization
@@ -120,7 +155,8 @@ type entry struct {
 // appliers are the Kustomizations mlc wires that prune: the platform's and every
 // tenant's, whether or not the repository still has the tenant.
 func (l *live) appliers(ctx context.Context) ([]inventoried, error) {
-	list, err := l.dyn.Resource(kustomizations).List(ctx, metav1.ListOptions{})
+	var list kustomizev1.KustomizationList
+	err := l.client.List(ctx, &list)
 	switch {
 	case meta.IsNoMatchError(err) || apierrors.IsNotFound(err):
 		return nil, nil // no Flux: nothing to prune
@@ -128,16 +164,9 @@ func (l *live) appliers(ctx context.Context) ([]inventoried, error) {
 		return nil, fmt.Errorf("listing Flux Kustomizations: %w", err)
 	}
 	var out []inventoried
-	for _, u := range list.Items {
-		by := applier{u.GetNamespace(), u.GetName()}
-		if by != platformApplier && by.name != lower.TenantFluxName {
-			continue
-		}
-		var k kustomizev1.Kustomization
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &k); err != nil {
-			return nil, fmt.Errorf("reading Flux Kustomization %s/%s: %w", by.namespace, by.name, err)
-		}
-		if !k.Spec.Prune || k.Status.Inventory == nil {
+	for _, k := range list.Items {
+		by := applier{k.Namespace, k.Name}
+		if by != platformApplier && by.name != lower.TenantFluxName || !k.Spec.Prune || k.Status.Inventory == nil {
 			continue
 		}
 		a := inventoried{by: by}
@@ -150,34 +179,10 @@ func (l *live) appliers(ctx context.Context) ([]inventoried, error) {
 		}
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b inventoried) int {
-		return compareApplier(a.by, b.by)
-	})
 	return out, nil
-}
-
-func compareApplier(a, b applier) int {
-	return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
-}
-
-// get reads an inventory entry's object; nil when it is gone already.
-func (l *live) get(ctx context.Context, e entry) (*unstructured.Unstructured, error) {
-	gvk := e.id.GroupKind.WithVersion(e.version)
-	ri, err := l.resource(gvk, e.id.Namespace)
-	if meta.IsNoMatchError(err) {
-		return nil, nil // its kind is no longer served: nothing left to prune
-	}
-	if err != nil {
-		return nil, err
-	}
-	u, err := ri.Get(ctx, e.id.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	return u, err
 }
 
 // objMetadata is an object's identity as Flux's inventory writes it.
 func objMetadata(o manifest.Object) object.ObjMetadata {
-	return object.ObjMetadata{Namespace: o.Namespace(), Name: o.Name(), GroupKind: groupKind(o)}
+	return object.ObjMetadata{Namespace: o.Namespace(), Name: o.Name(), GroupKind: schema.GroupKind{Group: o.Group(), Kind: o.Kind()}}
 }
