@@ -118,7 +118,7 @@ func (s sides) add(st staged, action ssa.Action, r outcome) error {
 func stagesOf(rm *ssa.ResourceManager, a apply) ([][]staged, error) {
 	var defs, classes, rest []staged
 	for _, it := range a.items {
-		u, err := toUnstructured(it.obj.Content)
+		u, err := toUnstructured(it.obj)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", it.obj.Kind(), objectName(it.obj.Namespace(), it.obj.Name()), err)
 		}
@@ -282,8 +282,12 @@ func normalizeLive(obj map[string]any) map[string]any {
 
 // toUnstructured copies a rendered object as the plain JSON values the API machinery
 // expects (int64 and float64 numbers), whatever Go types built it.
-func toUnstructured(m map[string]any) (*unstructured.Unstructured, error) {
-	b, err := json.Marshal(m)
+func toUnstructured(o manifest.Object) (*unstructured.Unstructured, error) {
+	tree, err := o.Tree()
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(tree)
 	if err != nil {
 		return nil, err
 	}
