@@ -11,8 +11,8 @@ import (
 	// that every machine gives the same answer.
 	_ "time/tzdata"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // schedule checks a pipeline's schedule: its cron, time zone and run parameters, and
@@ -30,8 +30,8 @@ func (c *pipelineCheck) schedule() {
 		c.errorf(path+".timeZone", "%v", err)
 	}
 	c.scheduleImage(path)
-	if len(c.name) > lower.MaxScheduleName {
-		c.errorf(path, "the schedule's CronJob is named after the pipeline, and Kubernetes takes at most %d characters there (%s has %d)", lower.MaxScheduleName, c.name, len(c.name))
+	if len(c.name) > names.MaxScheduleName {
+		c.errorf(path, "the schedule's CronJob is named after the pipeline, and Kubernetes takes at most %d characters there (%s has %d)", names.MaxScheduleName, c.name, len(c.name))
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Parameters)) {
 		p, ok := c.pl.Parameters[name]
@@ -61,7 +61,7 @@ func (c *pipelineCheck) scheduleImage(path string) {
 		return
 	}
 	which := "defaults.pipelines.scheduleImage"
-	if img == lower.DefaultScheduleImage {
+	if img == model.DefaultScheduleImage {
 		which = "the default of defaults.pipelines.scheduleImage"
 	}
 	e := judgeImage(img, allowed)
