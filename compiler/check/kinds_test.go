@@ -8,102 +8,13 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/model/modeltest"
 )
 
 // The tests of this file run Tenant on one declaration kind at a time: a tenant that
-// declares one valid workload of each kind, edited by each case, against a platform as
-// the schemas and platform/defaults.cue give it (trimmed to what the cases use). Each
-// case lists the errors it wants, by path and a part of the message, and no others.
-
-func ptr[T any](v T) *T { return &v }
-
-// testPlatform is a platform of one cluster, prod, running every tenant on Kubeflow
-// Trainer with Kueue.
-func testPlatform() *model.Platform {
-	return &model.Platform{
-		Clusters: map[string]model.Cluster{"prod": {Name: "prod", Tenants: []string{"*"}}},
-		Defaults: model.Defaults{
-			ImageCatalog: map[string]string{"jupyter-scipy": "ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.10.0"},
-			Notebook:     model.NotebookDefaults{CPU: "0.5", Memory: "1Gi", LimitFactor: 1.2, WorkspaceSize: "5Gi"},
-			GPUTypes:     map[string]model.GPUType{"a100": {Vendor: "nvidia"}},
-			Serving:      model.ServingDefaults{Mode: "serverless", CPU: "1", Memory: "2Gi"},
-			ServingRuntimes: map[string]model.RuntimeSupport{
-				"kserve-sklearnserver": {Formats: []model.RuntimeFormat{{Name: "sklearn", Version: "1", Priority: ptr(int64(1))}}, Protocols: []string{"v1", "v2"}},
-			},
-			Training: model.TrainingDefaults{
-				Backend: model.BackendTrainer, Scheduler: model.SchedulerKueue,
-				Runtimes: map[string]model.TrainingRuntime{
-					"torch-distributed":     {Framework: "pytorch", Kind: "ClusterTrainingRuntime"},
-					"deepspeed-distributed": {Framework: "mpi", Kind: "ClusterTrainingRuntime"},
-				},
-				DefaultRuntimes: map[string]string{"pytorch": "torch-distributed", "mpi": "deepspeed-distributed"},
-			},
-			Katib: model.KatibDefaults{TrialResources: []string{"TrainJob.v1alpha1.trainer.kubeflow.org", "PyTorchJob.v1.kubeflow.org"}},
-			Pipelines: model.PipelineDefaults{
-				APIEndpoint: "http://ml-pipeline.kubeflow.svc.cluster.local:8888", ScheduleImage: model.DefaultScheduleImage,
-			},
-		},
-		Policy: model.Policy{
-			AllowedRegistries:  []string{"ghcr.io/", "docker.io/library/"},
-			ReservedNamespaces: []string{"team-admin"},
-		},
-	}
-}
-
-// trainingJob is a valid PyTorch job of two nodes.
-func trainingJob() model.TrainingJob {
-	return model.TrainingJob{
-		Framework: "pytorch", Image: "ghcr.io/vision/train:1.4.2", Command: []string{"torchrun", "train.py"},
-		Workers: 2, Resources: &model.TrainingResources{CPU: "4", Memory: "16Gi"},
-	}
-}
-
-// pipeline is a valid pipeline: prep feeds train a dataset.
-func pipeline() model.Pipeline {
-	return model.Pipeline{Tasks: map[string]model.PipelineTask{
-		"prep": {Image: "ghcr.io/vision/prep:2", Outputs: map[string]string{"dataset": "Dataset"}},
-		"train": {
-			Image: "ghcr.io/vision/train:1.4.2", Args: []string{"--data", "{{inputs.dataset}}"},
-			Inputs: map[string]model.Binding{"dataset": {Task: "prep", Output: "dataset"}},
-		},
-	}}
-}
-
-// declarations are tenant vision's: one valid workload of each kind.
-func declarations() *model.Declarations {
-	return &model.Declarations{
-		Tenant: &model.Tenant{
-			Name: "vision", Owner: "alice@example.com",
-			Contributors: map[string]string{"bob@example.com": "edit"},
-			Quota:        &model.Quota{CPU: "64", Memory: "256Gi", GPU: ptr(int64(8))},
-		},
-		Notebooks: map[string]model.Notebook{"dev": {
-			Type: "jupyterlab", Image: "jupyter-scipy", ImagePullPolicy: "IfNotPresent",
-			Resources: model.Resources{CPU: "2", Memory: "8Gi"},
-			Workspace: model.Workspace{AccessMode: "ReadWriteOnce"},
-		}},
-		Serving: map[string]model.ServingEndpoint{"resnet": {
-			Model:    &model.ServedModel{Format: "sklearn", StorageURI: "s3://models/resnet/v3"},
-			Replicas: &model.Replicas{Min: ptr(int64(1)), Max: ptr(int64(2))},
-		}},
-		Training: map[string]model.TrainingJob{"resnet50": trainingJob()},
-		Experiments: map[string]model.Experiment{"resnet50-hpo": {
-			Trial: func() model.TrainingJob {
-				j := trainingJob()
-				j.Args = []string{"--lr", "${trialParameters.lr}"}
-				return j
-			}(),
-			Parameters: map[string]model.Parameter{"lr": {
-				Min: ptr(model.NumberSetting("0.0001")), Max: ptr(model.NumberSetting("0.1")),
-			}},
-			Objective:      model.Objective{Metric: "val_accuracy", Type: "maximize"},
-			Algorithm:      "random",
-			MaxTrials:      ptr(int64(12)),
-			ParallelTrials: 3,
-		}},
-		Pipelines: map[string]model.Pipeline{"nightly": pipeline()},
-	}
-}
+// declares one valid workload of each kind (modeltest.Declarations), edited by each case,
+// against modeltest.Platform. Each case lists the errors it wants, by path and a part of
+// the message, and no others.
 
 // wantDiag is an error a case wants: at path, with a message containing message.
 type wantDiag struct{ path, message string }
@@ -121,7 +32,7 @@ func runCheckCases(t *testing.T, cases []checkCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p, d := testPlatform(), declarations()
+			p, d := modeltest.Platform(), modeltest.Declarations()
 			if tc.edit != nil {
 				tc.edit(p, d)
 			}
@@ -184,7 +95,7 @@ func TestTenantChecks(t *testing.T) {
 		},
 		{
 			name: "a quota of no GPUs",
-			edit: func(_ *model.Platform, d *model.Declarations) { d.Tenant.Quota.GPU = ptr(int64(0)) },
+			edit: func(_ *model.Platform, d *model.Declarations) { d.Tenant.Quota.GPU = modeltest.Ptr(int64(0)) },
 			want: []wantDiag{{"tenant.quota.gpu", "must be more than zero (got 0)"}},
 		},
 		{
@@ -318,7 +229,7 @@ func TestServingEndpointChecks(t *testing.T) {
 		},
 		{
 			name: "min replicas above max",
-			edit: edit(func(ep *model.ServingEndpoint) { ep.Replicas.Min = ptr(int64(3)) }),
+			edit: edit(func(ep *model.ServingEndpoint) { ep.Replicas.Min = modeltest.Ptr(int64(3)) }),
 			want: []wantDiag{{"servingEndpoints.resnet.replicas", "min (3) is more than max (2)"}},
 		},
 		{
@@ -408,7 +319,7 @@ func TestTrainingJobChecks(t *testing.T) {
 			edit: func(p *model.Platform, d *model.Declarations) {
 				operator(p)
 				job := d.Training["resnet50"]
-				job.Framework, job.Port = "mpi", ptr(int64(2222))
+				job.Framework, job.Port = "mpi", modeltest.Ptr(int64(2222))
 				job.Launcher = &model.Launcher{Resources: &model.TrainingResources{CPU: "1", Memory: "1Gi"}}
 				d.Training["resnet50"] = job
 			},
@@ -461,7 +372,7 @@ func TestExperimentChecks(t *testing.T) {
 		{
 			name: "a parameter the trial does not use",
 			edit: edit(func(exp *model.Experiment) {
-				exp.Parameters["momentum"] = model.Parameter{Min: ptr(model.NumberSetting("0.5")), Max: ptr(model.NumberSetting("0.9"))}
+				exp.Parameters["momentum"] = model.Parameter{Min: modeltest.Ptr(model.NumberSetting("0.5")), Max: modeltest.Ptr(model.NumberSetting("0.9"))}
 			}),
 			want: []wantDiag{{`experiments."resnet50-hpo".parameters.momentum`, "the trial does not use parameter momentum"}},
 		},
@@ -473,13 +384,13 @@ func TestExperimentChecks(t *testing.T) {
 		{
 			name: "a range whose minimum is its maximum",
 			edit: edit(func(exp *model.Experiment) {
-				exp.Parameters["lr"] = model.Parameter{Min: ptr(model.NumberSetting("0.1")), Max: ptr(model.NumberSetting("0.1"))}
+				exp.Parameters["lr"] = model.Parameter{Min: modeltest.Ptr(model.NumberSetting("0.1")), Max: modeltest.Ptr(model.NumberSetting("0.1"))}
 			}),
 			want: []wantDiag{{`experiments."resnet50-hpo".parameters.lr`, "min (0.1) must be less than max (0.1)"}},
 		},
 		{
 			name: "more trials at once than in all",
-			edit: edit(func(exp *model.Experiment) { exp.MaxTrials = ptr(int64(2)) }),
+			edit: edit(func(exp *model.Experiment) { exp.MaxTrials = modeltest.Ptr(int64(2)) }),
 			want: []wantDiag{{`experiments."resnet50-hpo".parallelTrials`, "3 trials at once is more than maxTrials (2)"}},
 		},
 		{
