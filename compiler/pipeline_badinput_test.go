@@ -90,7 +90,7 @@ func TestBadPipelineInput(t *testing.T) {
 			file: pipelineFile(`	tasks: prep: image: "ghcr.io/acme/prep:1"
 	schedule: cron: "0 25 * * *"
 `),
-			pos: pl + ":5:18", path: "pipelines.nightly.schedule.cron", message: `"0 25 * * *" is not a schedule a Kubernetes CronJob reads: hour field "25": 25 is above 23`,
+			pos: pl + ":5:18", path: "pipelines.nightly.schedule.cron", message: `"0 25 * * *" is not a schedule a Kubernetes CronJob reads: hour field "25": end of range (25) above maximum (23)`,
 		},
 		{
 			name: "a cron with seconds",

@@ -9,8 +9,8 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/emit"
 	"github.com/mlc-gitops/mlc/compiler/gitrev"
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // Artifact is one artifact of a rendered repository: a cluster's platform folder, or one
@@ -46,10 +46,10 @@ func Collect(tree *emit.Tree, flux *model.Flux) []Artifact {
 		var rel string
 		switch {
 		case len(parts) >= 3 && parts[1] == emit.PlatformDir:
-			a = Artifact{Cluster: parts[0], Repository: trimScheme(lower.PlatformArtifact(flux, parts[0]))}
+			a = Artifact{Cluster: parts[0], Repository: trimScheme(names.PlatformArtifact(flux, parts[0]))}
 			rel = strings.Join(parts[2:], "/")
 		case len(parts) == 4 && parts[1] == emit.TenantsDir:
-			a = Artifact{Cluster: parts[0], Tenant: parts[2], Repository: trimScheme(lower.TenantArtifact(flux, parts[0], parts[2]))}
+			a = Artifact{Cluster: parts[0], Tenant: parts[2], Repository: trimScheme(names.TenantArtifact(flux, parts[0], parts[2]))}
 			a.Inputs = []string{"cue.mod/**", "*.cue", path.Join("tenants", parts[2], "**")}
 			rel = parts[3]
 		default:

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
@@ -56,7 +55,7 @@ func parseQuantity(s string) (resource.Quantity, error) { return resource.ParseQ
 
 // gpu checks that a GPU type exists on the platform and on every cluster running the tenant.
 func (r *reporter) gpu(p *model.Platform, path, requested string) {
-	name, _, ok := lower.GPUType(p, requested)
+	name, _, ok := p.GPUType(requested)
 	switch {
 	case !ok && name == "":
 		r.errorf(path, "the platform has several GPU types (%s): name one with gpuType, or set defaults.gpuType", keyList(p.Defaults.GPUTypes))

@@ -10,7 +10,6 @@ import (
 
 	"github.com/distribution/reference"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
@@ -186,7 +185,7 @@ func (r *reporter) image(path, ref string, allowed []string) {
 // catalogImage checks an image written as a name of the platform's image catalog or
 // as a full reference, as notebooks, training jobs and pipeline steps take it.
 func (r *reporter) catalogImage(p *model.Platform, path, written string) {
-	image := lower.ResolveImage(p, written)
+	image := p.ResolveImage(written)
 	if image == written && !strings.ContainsAny(written, "/:@") {
 		r.errorf(path, "%q is neither in the platform's image catalog (%s) nor a full image reference", written, keyList(p.Defaults.ImageCatalog))
 		return

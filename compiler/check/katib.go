@@ -11,8 +11,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // maxExperimentName is the longest experiment name Katib's admission webhook accepts.
@@ -42,10 +42,10 @@ func (r *reporter) experiment(p *model.Platform, declared string, exp model.Expe
 			r.errorf(path, "experiment name %q is %d characters long; Katib takes at most %d", name, len(name), maxExperimentName)
 		}
 		for _, t := range targets {
-			limit := lower.MaxTrainingJobName(p, t.TrainingTarget, exp.Trial) - trialNameSuffix
+			limit := names.MaxTrainingJobName(p, t.TrainingTarget, exp.Trial) - trialNameSuffix
 			if len(name) > limit && len(t.clusters) > 0 {
 				r.errorf(path, "experiment name %q is %d characters long; Katib names each trial's %s <experiment>-<8 characters>, and %s derives pod names from that, so at most %d fit (%s)",
-					name, len(name), kindOf(t, exp.Trial), lower.BackendName(t.Backend), limit, t.where())
+					name, len(name), kindOf(t, exp.Trial), names.BackendName(t.Backend), limit, t.where())
 			}
 		}
 	}
@@ -69,7 +69,7 @@ func (r *reporter) experiment(p *model.Platform, declared string, exp model.Expe
 		}
 	}
 	for _, t := range targets {
-		res := lower.KatibTrialResource(t.TrainingTarget, exp.Trial)
+		res := names.KatibTrialResource(t.TrainingTarget, exp.Trial)
 		if len(t.clusters) > 0 && !slices.Contains(p.Defaults.Katib.TrialResources, res) {
 			r.errorf(trialPath+".framework", "%s: Katib is not configured to run %s trials (defaults.katib.trialResources lacks %s): add it there and to init.controller.trialResources in Katib's katib-config",
 				t.where(), kindOf(t, exp.Trial), res)
@@ -79,7 +79,7 @@ func (r *reporter) experiment(p *model.Platform, declared string, exp model.Expe
 }
 
 func kindOf(t trainingTarget, job model.TrainingJob) string {
-	_, kind := lower.TrainingKind(t.Backend, job.Framework)
+	_, kind := names.TrainingKind(t.Backend, job.Framework)
 	return kind
 }
 

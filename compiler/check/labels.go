@@ -8,8 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // labels checks label keys and values where they are written, rather than leaving them
@@ -49,14 +49,14 @@ func (r *reporter) notebookObjectNames(path, name string, nb model.Notebook) {
 		}
 	}
 	claims := map[string]string{}
-	if lower.WorkspaceEnabled(nb) {
-		claims[lower.WorkspaceClaimName(name)] = "workspace"
+	if nb.WorkspaceEnabled() {
+		claims[names.WorkspaceClaimName(name)] = "workspace"
 	}
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
 		dv := nb.DataVolumes[key]
 		claim := dv.ExistingClaim
 		if claim == "" {
-			claim = lower.DataVolumeClaimName(name, key)
+			claim = names.DataVolumeClaimName(name, key)
 		}
 		vpath := path + "." + model.Path("dataVolumes", key)
 		if other, dup := claims[claim]; dup {

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // mount is a volume mounted into a container: one a declaration asks for, or one that
@@ -112,13 +112,13 @@ func under(p, dir string) bool {
 func (r *reporter) notebookMounts(path string, nb model.Notebook, pds map[string]model.PodDefault) {
 	ms := []mount{serviceAccountMount}
 	if nb.SHM {
-		ms = append(ms, mount{path: lower.SHMMountPath, what: "the notebook's shared memory (shm)", hint: "mount this volume elsewhere, or set shm: false"})
+		ms = append(ms, mount{path: names.SHMMountPath, what: "the notebook's shared memory (shm)", hint: "mount this volume elsewhere, or set shm: false"})
 	}
 	if slices.Contains(nb.PodDefaults, "access-ml-pipeline") {
 		ms = append(ms, kfpTokenMount)
 	}
-	if lower.WorkspaceEnabled(nb) {
-		ms = append(ms, mount{path: lower.WorkspaceMountPath, what: "workspace", field: path + ".workspace"})
+	if nb.WorkspaceEnabled() {
+		ms = append(ms, mount{path: names.WorkspaceMountPath, what: "workspace", field: path + ".workspace"})
 	}
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
 		dv := nb.DataVolumes[key]

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // objectOwner is a declaration, or Kubeflow itself, and the objects it gives rise to in
@@ -20,7 +20,7 @@ type objectOwner struct {
 	section, declared, name string
 	// kind says what the declaration is: "notebook", "serving endpoint", ...
 	kind    string
-	objects []lower.Derived
+	objects []names.Derived
 }
 
 // what names the declaration in messages.
@@ -109,7 +109,7 @@ func nextDash(s string, i int) int {
 
 // reportCollision reports that owners a and b both give rise to the object name of
 // a's object's kind, at the later of the two declarations.
-func (r *reporter) reportCollision(a, b objectOwner, objA, objB lower.Derived, name string) {
+func (r *reporter) reportCollision(a, b objectOwner, objA, objB names.Derived, name string) {
 	if a.section == "" {
 		r.errorf(b.field(), "%s %s of %s would be the one %s keeps: rename the %s", objB.Kind, name, b.what(), objA.By, b.kind)
 		return
@@ -130,47 +130,47 @@ func comparePositions(a, b diag.Position) int {
 // objectOwners lists Kubeflow's own objects and the tenant's declarations that give
 // rise to objects in its namespace, in a fixed order.
 func (r *reporter) objectOwners(p *model.Platform, d *model.Declarations, targets []trainingTarget) []objectOwner {
-	owners := []objectOwner{{kind: "Kubeflow", objects: lower.KubeflowObjects()}}
+	owners := []objectOwner{{kind: "Kubeflow", objects: names.KubeflowObjects()}}
 	tenant := ""
 	if d.Tenant != nil {
 		tenant = d.Tenant.Name
 	}
 	owners = slices.Grow(owners, len(d.Notebooks)+len(d.Serving)+len(d.Training)+len(d.Experiments)+len(d.Pipelines))
-	add := func(section, declared, kind string, objects func(name string) []lower.Derived) {
+	add := func(section, declared, kind string, objects func(name string) []names.Derived) {
 		name := model.NormalizeName(declared)
 		if objs := objects(name); len(objs) > 0 {
 			owners = append(owners, objectOwner{section: section, declared: declared, name: name, kind: kind, objects: objs})
 		}
 	}
 	for _, declared := range slices.Sorted(maps.Keys(d.Notebooks)) {
-		add("notebooks", declared, "notebook", func(name string) []lower.Derived {
-			return lower.NotebookObjects(tenant, name, d.Notebooks[declared])
+		add("notebooks", declared, "notebook", func(name string) []names.Derived {
+			return names.NotebookObjects(tenant, name, d.Notebooks[declared])
 		})
 	}
 	for _, declared := range slices.Sorted(maps.Keys(d.Serving)) {
-		add("servingEndpoints", declared, "serving endpoint", func(name string) []lower.Derived {
-			return lower.EndpointObjects(p, name, d.Serving[declared])
+		add("servingEndpoints", declared, "serving endpoint", func(name string) []names.Derived {
+			return names.EndpointObjects(p, name, d.Serving[declared])
 		})
 	}
 	for _, declared := range slices.Sorted(maps.Keys(d.Training)) {
-		add("trainingJobs", declared, "training job", func(name string) (objs []lower.Derived) {
+		add("trainingJobs", declared, "training job", func(name string) (objs []names.Derived) {
 			for _, t := range targets {
-				objs = append(objs, lower.TrainingObjects(p, t.TrainingTarget, name, d.Training[declared])...)
+				objs = append(objs, names.TrainingObjects(p, t.TrainingTarget, name, d.Training[declared])...)
 			}
 			return objs
 		})
 	}
 	for _, declared := range slices.Sorted(maps.Keys(d.Experiments)) {
-		add("experiments", declared, "experiment", func(name string) (objs []lower.Derived) {
+		add("experiments", declared, "experiment", func(name string) (objs []names.Derived) {
 			for _, t := range targets {
-				objs = append(objs, lower.ExperimentObjects(t.TrainingTarget, name, d.Experiments[declared])...)
+				objs = append(objs, names.ExperimentObjects(t.TrainingTarget, name, d.Experiments[declared])...)
 			}
 			return objs
 		})
 	}
 	for _, declared := range slices.Sorted(maps.Keys(d.Pipelines)) {
-		add("pipelines", declared, "pipeline", func(name string) []lower.Derived {
-			return lower.PipelineObjects(name, d.Pipelines[declared])
+		add("pipelines", declared, "pipeline", func(name string) []names.Derived {
+			return names.PipelineObjects(name, d.Pipelines[declared])
 		})
 	}
 	return owners

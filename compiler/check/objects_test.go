@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
@@ -21,7 +20,7 @@ func TestObjectCollisions(t *testing.T) {
 			DefaultRuntimes: map[string]string{"pytorch": "torch-distributed"},
 		},
 	}}
-	targets := []trainingTarget{{TrainingTarget: lower.TrainingTarget{Backend: model.BackendTrainer}}}
+	targets := []trainingTarget{{TrainingTarget: model.TrainingTarget{Backend: model.BackendTrainer}}}
 	endpoint := model.ServingEndpoint{Model: &model.ServedModel{Format: "sklearn", StorageURI: "s3://b/m"}}
 	job := model.TrainingJob{Framework: "pytorch", Workers: 2}
 	notebooks := func(names ...string) map[string]model.Notebook {

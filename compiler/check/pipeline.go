@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
@@ -18,16 +17,18 @@ type pipelineCheck struct {
 	// name is the pipeline's name in Kubernetes.
 	name string
 	pl   model.Pipeline
-	tree *lower.PipelineTree
+	tree *model.PipelineTree
 	// quota is the tenant's: each step must fit it by itself.
 	quota *quota
 }
 
-// pipeline checks a pipeline, and that each of its steps fits the tenant's quota.
-func (r *reporter) pipeline(p *model.Platform, declared string, pl model.Pipeline, q *quota) {
+// pipeline checks a pipeline, arranged as its tree, and that each of its steps fits the
+// tenant's quota.
+func (r *reporter) pipeline(p *model.Platform, declared string, tree *model.PipelineTree, q *quota) {
 	path := model.Path("pipelines", declared)
+	pl := *tree.Pipeline
 	r.dnsLabel(path, model.NormalizeName(declared), "pipeline name", 63)
-	c := &pipelineCheck{reporter: r, plat: p, path: path, name: model.NormalizeName(declared), pl: pl, tree: lower.BuildPipelineTree(path, pl), quota: q}
+	c := &pipelineCheck{reporter: r, plat: p, path: path, name: model.NormalizeName(declared), pl: pl, tree: tree, quota: q}
 	if len(pl.Tasks) == 0 {
 		r.errorf(path+".tasks", "a pipeline needs at least one task")
 		return
@@ -36,8 +37,8 @@ func (r *reporter) pipeline(p *model.Platform, declared string, pl model.Pipelin
 	for _, pname := range slices.Sorted(maps.Keys(pl.Parameters)) {
 		c.parameter(pname, pl.Parameters[pname])
 	}
-	c.walk(c.tree.Root, func(n *lower.PipelineNode) {
-		if n.Kind == lower.NodeStep {
+	c.walk(c.tree.Root, func(n *model.PipelineNode) {
+		if n.Kind == model.NodeStep {
 			c.fits(n, c.step(n))
 		} else {
 			c.group(n)
@@ -50,7 +51,7 @@ func (r *reporter) pipeline(p *model.Platform, declared string, pl model.Pipelin
 		switch n := c.tree.ByName[pl.ExitTask]; {
 		case n == nil:
 			r.errorf(path+".exitTask", "no task %q in the pipeline's tasks", pl.ExitTask)
-		case n.Kind != lower.NodeStep:
+		case n.Kind != model.NodeStep:
 			r.errorf(path+".exitTask", "the exit task must be a step (with an image), not a group")
 		case len(pl.Tasks) == 1:
 			r.errorf(path+".exitTask", "the exit task runs after the pipeline's other tasks, and there are none")
@@ -62,7 +63,7 @@ func (r *reporter) pipeline(p *model.Platform, declared string, pl model.Pipelin
 }
 
 // walk visits every node below n, depth first, in declaration order.
-func (c *pipelineCheck) walk(n *lower.PipelineNode, fn func(*lower.PipelineNode)) {
+func (c *pipelineCheck) walk(n *model.PipelineNode, fn func(*model.PipelineNode)) {
 	for _, child := range n.Children {
 		fn(child)
 		c.walk(child, fn)
@@ -76,9 +77,9 @@ func (c *pipelineCheck) names() {
 		first := c.tree.ByName[d.Name]
 		c.errorf(d.Path, "task %q is also declared at %s: task names are unique in a pipeline", d.Name, first.Path)
 	}
-	generated := func(n *lower.PipelineNode) bool { return n.Task == nil }
-	seen := map[string]*lower.PipelineNode{}
-	c.walk(c.tree.Root, func(n *lower.PipelineNode) {
+	generated := func(n *model.PipelineNode) bool { return n.Task == nil }
+	seen := map[string]*model.PipelineNode{}
+	c.walk(c.tree.Root, func(n *model.PipelineNode) {
 		first, dup := seen[n.IRName]
 		if !dup {
 			seen[n.IRName] = n
@@ -119,11 +120,11 @@ func assignable(from, to string) bool {
 }
 
 // group checks a condition or loop group.
-func (c *pipelineCheck) group(n *lower.PipelineNode) {
+func (c *pipelineCheck) group(n *model.PipelineNode) {
 	t := n.Task
 	switch n.Kind {
-	case lower.NodeBranch, lower.NodeExit:
-		if n.Kind == lower.NodeBranch && len(n.Children) == 0 {
+	case model.NodeBranch, model.NodeExit:
+		if n.Kind == model.NodeBranch && len(n.Children) == 0 {
 			c.errorf(n.Path+".tasks", "a branch needs at least one task")
 		}
 		for _, cond := range n.Conditions {
@@ -146,7 +147,7 @@ func (c *pipelineCheck) group(n *lower.PipelineNode) {
 		c.errorf(n.Path, "a group is one of a condition (if), an if / elif / else chain (branches) or a loop; nest groups for more")
 	}
 	switch n.Kind {
-	case lower.NodeBranches:
+	case model.NodeBranches:
 		if len(t.Tasks) > 0 {
 			c.errorf(n.Path+".tasks", "a group with branches holds its tasks in the branches")
 		}
@@ -159,9 +160,9 @@ func (c *pipelineCheck) group(n *lower.PipelineNode) {
 			c.errorf(n.Path+".branches", "an if / elif / else chain needs two or more branches; use if for one")
 		}
 		return
-	case lower.NodeIf:
+	case model.NodeIf:
 		c.condition(n, n.Path+".if", t.If)
-	case lower.NodeLoop:
+	case model.NodeLoop:
 		c.loop(n)
 	}
 	if len(t.Tasks) == 0 {
@@ -172,14 +173,14 @@ func (c *pipelineCheck) group(n *lower.PipelineNode) {
 // upstream checks that a task output can be used from node n: the task exists, has the
 // output, and runs beside n or beside a group holding n. path is the reference's (its
 // task and output fields are path.task and path.output). It returns the output's type.
-func (c *pipelineCheck) upstream(n *lower.PipelineNode, path, task, output string) (string, bool) {
+func (c *pipelineCheck) upstream(n *model.PipelineNode, path, task, output string) (string, bool) {
 	p := c.tree.ByName[task]
 	tpath := path + ".task"
 	switch {
 	case p == nil:
 		c.errorf(tpath, "no task %q in the pipeline (have %s)", task, strings.Join(c.taskNames(), ", "))
 		return "", false
-	case p.Kind != lower.NodeStep:
+	case p.Kind != model.NodeStep:
 		c.errorf(tpath, "%s is a group; name one of its tasks", task)
 		return "", false
 	case output == "":
@@ -199,7 +200,7 @@ func (c *pipelineCheck) upstream(n *lower.PipelineNode, path, task, output strin
 		return "", false
 	}
 	if !n.Within(p.Parent) {
-		if p.Parent.Kind == lower.NodeExit {
+		if p.Parent.Kind == model.NodeExit {
 			c.errorf(tpath, "%s is one of the steps the exit task watches: the exit task runs whether they succeeded or failed, and cannot use their outputs", task)
 			return "", false
 		}
@@ -210,26 +211,26 @@ func (c *pipelineCheck) upstream(n *lower.PipelineNode, path, task, output strin
 }
 
 // nodeName names a group as the user knows it.
-func nodeName(n *lower.PipelineNode) string {
+func nodeName(n *model.PipelineNode) string {
 	switch n.Kind {
-	case lower.NodeRoot:
+	case model.NodeRoot:
 		return "the pipeline"
-	case lower.NodeExit:
+	case model.NodeExit:
 		return "the group of the steps the exit task watches"
-	case lower.NodeBranch:
+	case model.NodeBranch:
 		return fmt.Sprintf("branch %d of %s", slices.Index(n.Parent.Children, n)+1, n.Parent.Name)
 	}
 	return n.Name
 }
 
 // isExitTask reports whether n is the pipeline's exit task.
-func (c *pipelineCheck) isExitTask(n *lower.PipelineNode) bool {
+func (c *pipelineCheck) isExitTask(n *model.PipelineNode) bool {
 	return n != nil && n.Task != nil && n.Name == c.pl.ExitTask && n.Parent == c.tree.Root
 }
 
 // waitsForExitTask reports, at path, a task in the exit handler that would wait for the
 // exit task, which runs after all of them.
-func (c *pipelineCheck) waitsForExitTask(n, p *lower.PipelineNode, path string) bool {
+func (c *pipelineCheck) waitsForExitTask(n, p *model.PipelineNode, path string) bool {
 	if !c.isExitTask(p) || c.isExitTask(n) {
 		return false
 	}
@@ -242,7 +243,7 @@ func (c *pipelineCheck) taskNames() []string {
 }
 
 // condition checks what a condition compares.
-func (c *pipelineCheck) condition(n *lower.PipelineNode, path string, cond *model.Condition) {
+func (c *pipelineCheck) condition(n *model.PipelineNode, path string, cond *model.Condition) {
 	var typ string
 	switch {
 	case cond.Parameter != "" && cond.Task != "":
@@ -289,7 +290,7 @@ func (c *pipelineCheck) condition(n *lower.PipelineNode, path string, cond *mode
 }
 
 // loop checks a loop's items and that its item is used.
-func (c *pipelineCheck) loop(n *lower.PipelineNode) {
+func (c *pipelineCheck) loop(n *model.PipelineNode) {
 	l := n.Task.Loop
 	path := n.Path + ".loop"
 	sources := 0
@@ -304,7 +305,7 @@ func (c *pipelineCheck) loop(n *lower.PipelineNode) {
 	case l.Items != nil && len(l.Items) == 0:
 		c.errorf(path+".items", "a loop over no items never runs")
 	case l.Items != nil:
-		if typ, other := lower.ValuesType(l.Items); other >= 0 && l.ItemType == "" {
+		if typ, other := model.ValuesType(l.Items); other >= 0 && l.ItemType == "" {
 			c.errorf(fmt.Sprintf("%s.items[%d]", path, other), "the items are of one type, and this one is %s where the first is %s: make them alike, or set loop.itemType", an(model.ValueType(l.Items[other])), an(typ))
 		}
 	case l.Parameter != "":
@@ -320,7 +321,7 @@ func (c *pipelineCheck) loop(n *lower.PipelineNode) {
 		}
 	}
 	used := false
-	c.walk(n, func(x *lower.PipelineNode) {
+	c.walk(n, func(x *model.PipelineNode) {
 		if x.Task != nil {
 			for _, b := range x.Task.Inputs {
 				if b.Item == n.Name {
@@ -335,7 +336,7 @@ func (c *pipelineCheck) loop(n *lower.PipelineNode) {
 }
 
 // after checks a task's explicit ordering.
-func (c *pipelineCheck) after(n *lower.PipelineNode) {
+func (c *pipelineCheck) after(n *model.PipelineNode) {
 	for i, a := range n.Task.After {
 		p := c.tree.ByName[a]
 		ipath := fmt.Sprintf("%s.after[%d]", n.Path, i)
@@ -345,7 +346,7 @@ func (c *pipelineCheck) after(n *lower.PipelineNode) {
 		case p == n || p.Within(n):
 			c.errorf(ipath, "a task cannot wait for itself")
 		case c.waitsForExitTask(n, p, ipath):
-		case !n.Within(p.Parent) && p.Parent.Kind == lower.NodeExit:
+		case !n.Within(p.Parent) && p.Parent.Kind == model.NodeExit:
 			c.errorf(ipath, "%s is one of the steps the exit task watches: the exit task already runs after them", a)
 		case !n.Within(p.Parent):
 			c.errorf(ipath, "%s runs inside %s: only tasks in it can wait for it", a, nodeName(p.Parent))
@@ -360,7 +361,7 @@ func (c *pipelineCheck) outputs() {
 		path := c.path + "." + model.Path("outputs", name)
 		n := c.tree.ByName[ref.Task]
 		switch {
-		case n == nil || n.Kind != lower.NodeStep:
+		case n == nil || n.Kind != model.NodeStep:
 			c.errorf(path+".task", "no step %q in the pipeline (have %s)", ref.Task, strings.Join(c.taskNames(), ", "))
 		case n.Parent != c.tree.Root:
 			c.errorf(path+".task", "%s runs inside %s: a pipeline's outputs come from its top-level steps", ref.Task, nodeName(n.Parent))
@@ -374,23 +375,23 @@ func (c *pipelineCheck) outputs() {
 
 // cycles reports tasks that wait for each other, naming the cycle.
 func (c *pipelineCheck) cycles() {
-	reported := map[*lower.PipelineNode]bool{}
-	var groups []*lower.PipelineNode
+	reported := map[*model.PipelineNode]bool{}
+	var groups []*model.PipelineNode
 	groups = append(groups, c.tree.Root)
-	c.walk(c.tree.Root, func(n *lower.PipelineNode) {
+	c.walk(c.tree.Root, func(n *model.PipelineNode) {
 		if n.IsGroup() {
 			groups = append(groups, n)
 		}
 	})
 	for _, g := range groups {
-		deps := map[*lower.PipelineNode][]*lower.PipelineNode{}
+		deps := map[*model.PipelineNode][]*model.PipelineNode{}
 		for _, n := range g.Children {
-			deps[n] = lower.Dependencies(c.pl, c.tree, n)
+			deps[n] = c.tree.Dependencies(n)
 		}
-		state := map[*lower.PipelineNode]int{}
-		var stack []*lower.PipelineNode
-		var visit func(n *lower.PipelineNode) bool
-		visit = func(n *lower.PipelineNode) bool {
+		state := map[*model.PipelineNode]int{}
+		var stack []*model.PipelineNode
+		var visit func(n *model.PipelineNode) bool
+		visit = func(n *model.PipelineNode) bool {
 			state[n] = 1
 			stack = append(stack, n)
 			for _, d := range deps[n] {
@@ -399,7 +400,7 @@ func (c *pipelineCheck) cycles() {
 					cycle := append(slices.Clone(stack[i:]), d)
 					// A task of the exit handler waiting for the exit task is reported
 					// where it does so.
-					throughExit := slices.ContainsFunc(cycle, func(x *lower.PipelineNode) bool { return x.Kind == lower.NodeExit })
+					throughExit := slices.ContainsFunc(cycle, func(x *model.PipelineNode) bool { return x.Kind == model.NodeExit })
 					if !reported[d] && !throughExit {
 						var names []string
 						for _, x := range cycle {

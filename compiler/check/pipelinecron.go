@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	// Time zones are checked against the Go release's database, not the machine's, so
 	// that every machine gives the same answer.
 	_ "time/tzdata"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/robfig/cron/v3"
+
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // schedule checks a pipeline's schedule: its cron, time zone and run parameters, and
@@ -30,8 +31,8 @@ func (c *pipelineCheck) schedule() {
 		c.errorf(path+".timeZone", "%v", err)
 	}
 	c.scheduleImage(path)
-	if len(c.name) > lower.MaxScheduleName {
-		c.errorf(path, "the schedule's CronJob is named after the pipeline, and Kubernetes takes at most %d characters there (%s has %d)", lower.MaxScheduleName, c.name, len(c.name))
+	if len(c.name) > names.MaxScheduleName {
+		c.errorf(path, "the schedule's CronJob is named after the pipeline, and Kubernetes takes at most %d characters there (%s has %d)", names.MaxScheduleName, c.name, len(c.name))
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Parameters)) {
 		p, ok := c.pl.Parameters[name]
@@ -61,7 +62,7 @@ func (c *pipelineCheck) scheduleImage(path string) {
 		return
 	}
 	which := "defaults.pipelines.scheduleImage"
-	if img == lower.DefaultScheduleImage {
+	if img == model.DefaultScheduleImage {
 		which = "the default of defaults.pipelines.scheduleImage"
 	}
 	e := judgeImage(img, allowed)
@@ -87,107 +88,37 @@ func checkTimeZone(tz string) error {
 	return nil
 }
 
-// cronField is one field of a cron expression and its range.
-type cronField struct {
-	name     string
-	min, max int
-	names    []string
-}
+// cronJobFields name the five fields of a Kubernetes CronJob's schedule, for messages.
+var cronJobFields = [...]string{"minute", "hour", "day of month", "month", "day of week"}
 
-// cronJobFields are the fields of a Kubernetes CronJob's schedule: the standard five,
-// as github.com/robfig/cron/v3's ParseStandard, which Kubernetes uses, reads them.
-var cronJobFields = []cronField{
-	{"minute", 0, 59, nil},
-	{"hour", 0, 23, nil},
-	{"day of month", 1, 31, nil},
-	{"month", 1, 12, []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
-	{"day of week", 0, 6, []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
-}
-
-// parseCronJobSchedule reports whether Kubernetes accepts a CronJob's schedule: five
-// fields or a descriptor. A time zone in the schedule (TZ= or CRON_TZ=) is refused, as
-// Kubernetes refuses it: it goes in timeZone.
+// parseCronJobSchedule reports whether Kubernetes accepts a CronJob's schedule. The API
+// server reads it with github.com/robfig/cron/v3's ParseStandard (five fields or a
+// descriptor such as @daily or @every 2h), as this does, and refuses a time zone in it
+// (TZ= or CRON_TZ=): that goes in timeZone. The error names the field that is wrong.
 func parseCronJobSchedule(spec string) error {
+	// Checked before parsing, as Kubernetes does; the parser also panics on some TZ= forms.
 	if strings.Contains(spec, "TZ") {
 		return fmt.Errorf("set the time zone in schedule.timeZone, not in cron")
 	}
+	_, err := cron.ParseStandard(spec)
+	if err == nil {
+		return nil
+	}
 	if strings.HasPrefix(spec, "@") {
-		switch spec {
-		case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly":
-			return nil
-		}
-		return fmt.Errorf("unknown descriptor %s (have @yearly, @monthly, @weekly, @daily and @hourly)", spec)
+		return fmt.Errorf("%v (Kubernetes reads @yearly, @monthly, @weekly, @daily, @hourly and @every <duration>)", err)
 	}
 	fields := strings.Fields(spec)
 	if len(fields) != len(cronJobFields) {
 		return fmt.Errorf("want 5 fields (minute hour day-of-month month day-of-week), found %d", len(fields))
 	}
+	// The parser reads each field apart from the others: parse them one at a time, the
+	// others any value, to name the one it refuses.
 	for i, f := range fields {
-		if err := cronJobFields[i].parse(f); err != nil {
-			return fmt.Errorf("%s field %q: %v", cronJobFields[i].name, f, err)
+		alone := []string{"*", "*", "*", "*", "*"}
+		alone[i] = f
+		if _, ferr := cron.ParseStandard(strings.Join(alone, " ")); ferr != nil {
+			return fmt.Errorf("%s field %q: %v", cronJobFields[i], f, ferr)
 		}
 	}
-	return nil
-}
-
-func (f cronField) parse(field string) error {
-	for _, expr := range strings.Split(field, ",") {
-		if expr == "" {
-			continue
-		}
-		rangeAndStep := strings.Split(expr, "/")
-		if len(rangeAndStep) > 2 {
-			return fmt.Errorf("too many slashes")
-		}
-		lowHigh := strings.Split(rangeAndStep[0], "-")
-		start, end := f.min, f.max
-		if lowHigh[0] != "*" && lowHigh[0] != "?" {
-			var err error
-			if start, err = f.value(lowHigh[0]); err != nil {
-				return err
-			}
-			switch len(lowHigh) {
-			case 1:
-				end = start
-			case 2:
-				if end, err = f.value(lowHigh[1]); err != nil {
-					return err
-				}
-			default:
-				return fmt.Errorf("too many hyphens")
-			}
-		}
-		if len(rangeAndStep) == 2 {
-			step, err := strconv.Atoi(rangeAndStep[1])
-			if err != nil || step <= 0 {
-				return fmt.Errorf("the step must be a positive number")
-			}
-			if len(lowHigh) == 1 {
-				end = f.max
-			}
-		}
-		switch {
-		case start < f.min:
-			return fmt.Errorf("%d is below %d", start, f.min)
-		case end > f.max:
-			return fmt.Errorf("%d is above %d", end, f.max)
-		case start > end:
-			return fmt.Errorf("the range starts after it ends")
-		}
-	}
-	return nil
-}
-
-func (f cronField) value(s string) (int, error) {
-	if i := slices.Index(f.names, strings.ToLower(s)); i >= 0 {
-		return i + f.min, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a number", s)
-	}
-	if n < 0 {
-		return 0, fmt.Errorf("negative numbers are not allowed")
-	}
-	return n, nil
+	return err
 }

@@ -9,12 +9,11 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
 // step checks a pipeline step and returns what its container requests.
-func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
+func (c *pipelineCheck) step(n *model.PipelineNode) usage {
 	t := n.Task
 	if t.Image == "" {
 		c.errorf(n.Path, "set image for a step, or tasks for a group of steps")
@@ -51,7 +50,7 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 			c.errorf(n.Path+"."+model.Path("volumes", name), "mount one of secret, configMap or claim")
 		}
 	}
-	if t.Timeout != "" && lower.DurationSeconds(t.Timeout) < 1 {
+	if t.Timeout != "" && model.DurationSeconds(t.Timeout) < 1 {
 		c.errorf(n.Path+".timeout", "must be a second or more")
 	}
 	if t.Resources == nil {
@@ -65,7 +64,7 @@ func (c *pipelineCheck) step(n *lower.PipelineNode) usage {
 // fits checks that what a step requests fits the tenant's quota by itself: a pipeline's
 // steps run now and then, one or a few at a time, so they are not added to what always
 // runs, but a step larger than the whole quota could never start.
-func (c *pipelineCheck) fits(n *lower.PipelineNode, u usage) {
+func (c *pipelineCheck) fits(n *model.PipelineNode, u usage) {
 	q := c.quota
 	if q == nil {
 		return
@@ -85,7 +84,7 @@ func (c *pipelineCheck) fits(n *lower.PipelineNode, u usage) {
 
 // input checks an input's binding: one source, that exists upstream, of a type the
 // step can take.
-func (c *pipelineCheck) input(n *lower.PipelineNode, name string, b model.Binding) {
+func (c *pipelineCheck) input(n *model.PipelineNode, name string, b model.Binding) {
 	path := n.Path + "." + model.Path("inputs", name)
 	if b.Sources() != 1 {
 		c.errorf(path, "bind the input to one source: parameter, task and output, value, or item")
@@ -113,11 +112,11 @@ func (c *pipelineCheck) input(n *lower.PipelineNode, name string, b model.Bindin
 		from, artifact = typ, !model.IsParameterType(typ)
 	case b.Item != "":
 		l := c.tree.ByName[b.Item]
-		if l == nil || l.Kind != lower.NodeLoop || !n.Within(l) {
+		if l == nil || l.Kind != model.NodeLoop || !n.Within(l) {
 			c.errorf(path+".item", "%q is not a loop this step runs in", b.Item)
 			return
 		}
-		from = lower.LoopItemType(c.pl, c.tree, l)
+		from = c.tree.LoopItemType(l)
 		if b.Field != "" {
 			lp := l.Task.Loop
 			switch {
@@ -128,14 +127,14 @@ func (c *pipelineCheck) input(n *lower.PipelineNode, name string, b model.Bindin
 				c.errorf(path+".field", "field picks a key of a struct item; the items of loop %s are %ss", b.Item, from)
 				return
 			}
-			values, missing, ok := lower.LoopFieldValues(c.pl, l, b.Field)
+			values, missing, ok := c.tree.LoopFieldValues(l, b.Field)
 			from = model.TypeString
 			if ok {
 				if missing >= 0 {
 					c.errorf(path+".field", "item %d of loop %s has no field %q", missing, b.Item, b.Field)
 					return
 				}
-				typ, other := lower.ValuesType(values)
+				typ, other := model.ValuesType(values)
 				if other >= 0 && b.Type == "" {
 					c.errorf(path+".field", "field %s is %s in item 0 of loop %s and %s in item %d: set type on this input", b.Field, an(typ), b.Item, an(model.ValueType(values[other])), other)
 					return
@@ -190,17 +189,17 @@ var runtimePlaceholders = []string{
 
 // placeholders checks that a string's placeholders are well formed and name the step's
 // inputs and outputs.
-func (c *pipelineCheck) placeholders(n *lower.PipelineNode, path, s string) {
+func (c *pipelineCheck) placeholders(n *model.PipelineNode, path, s string) {
 	for _, m := range braces.FindAllString(s, -1) {
 		if slices.Contains(runtimePlaceholders, m) {
 			continue
 		}
-		ph := lower.Placeholders(m)
-		if len(ph) != 1 || "{{"+ph[0][0]+"."+ph[0][1]+ph[0][2]+"}}" != m {
+		ph := model.Placeholders(m)
+		if len(ph) != 1 || placeholderText(ph[0]) != m {
 			c.errorf(path, "%s is not a placeholder: write {{inputs.NAME}} or {{outputs.NAME}} (a parameter's value or file, an artifact's local path), {{inputs.NAME.uri}} or {{outputs.NAME.uri}} (an artifact's URI)%s", m, placeholderHint(m))
 			continue
 		}
-		dir, name, uri := ph[0][0], ph[0][1], ph[0][2] != ""
+		dir, name, uri := ph[0].Dir, ph[0].Name, ph[0].URI
 		var artifact bool
 		if dir == "inputs" {
 			b, ok := n.Task.Inputs[name]
@@ -208,7 +207,7 @@ func (c *pipelineCheck) placeholders(n *lower.PipelineNode, path, s string) {
 				c.errorf(path, "{{inputs.%s}}: the step has no input %s (has %s)", name, name, keyList(n.Task.Inputs))
 				continue
 			}
-			artifact, _ = lower.InputType(c.pl, c.tree, b)
+			artifact, _ = c.tree.InputType(b)
 		} else {
 			typ, ok := n.Task.Outputs[name]
 			if !ok {
@@ -221,6 +220,15 @@ func (c *pipelineCheck) placeholders(n *lower.PipelineNode, path, s string) {
 			c.errorf(path, "{{%s.%s.uri}}: only artifacts have a URI; %s is a parameter", dir, name, name)
 		}
 	}
+}
+
+// placeholderText is a placeholder as written.
+func placeholderText(ph model.Placeholder) string {
+	s := "{{" + ph.Dir + "." + ph.Name
+	if ph.URI {
+		s += ".uri"
+	}
+	return s + "}}"
 }
 
 // placeholderHint says what is likely wrong with something that is not a placeholder.

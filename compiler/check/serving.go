@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
@@ -67,7 +66,7 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 	if r.dnsLabel(path, name, "serving endpoint name", maxEndpointName) && (name[0] < 'a' || name[0] > 'z') {
 		r.errorf(path, "serving endpoint name %q must start with a letter (KServe names are DNS-1035 labels)", name)
 	}
-	mode := lower.ServingMode(p, ep)
+	mode := p.ServingMode(ep)
 	serverless := mode == "serverless"
 	r.labels(path+".labels", ep.Labels)
 	r.annotations(path+".annotations", ep.Annotations)
@@ -174,7 +173,7 @@ func (r *reporter) servedModel(path string, m *model.ServedModel, runtimes runti
 	if m.RuntimeVersion != "" {
 		r.imageTag(path+".runtimeVersion", m.RuntimeVersion)
 	}
-	proto := lower.ServingProtocol(m)
+	proto := m.ProtocolVersion()
 	what := m.Format
 	if m.Version != "" {
 		what += " " + m.Version

@@ -9,8 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // maxNotebookName is the longest notebook name the notebook controller can run: its
@@ -99,7 +99,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	for _, declared := range slices.Sorted(maps.Keys(d.Pipelines)) {
 		// A pipeline's steps run now and then, one or a few at a time: each must fit the
 		// quota by itself, without counting what always runs.
-		r.pipeline(p, declared, d.Pipelines[declared], quota)
+		r.pipeline(p, declared, d.PipelineTree(declared), quota)
 	}
 	r.uniqueNames("pipelines", slices.Collect(maps.Keys(d.Pipelines)))
 	r.objectCollisions(p, d, targets)
@@ -134,7 +134,7 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 
 	r.catalogImage(p, path+".image", nb.Image)
 
-	cpu, memory := lower.NotebookRequests(p, nb)
+	cpu, memory := p.NotebookRequests(nb)
 	if q, ok := r.quantity(path+".resources.cpu", cpu); ok {
 		u.cpu = q
 	}
@@ -154,10 +154,10 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 		r.errorf(path+".resources.gpu", "%d GPUs is more than the platform allows a notebook (policy.limits.notebook.gpu: %d)", u.gpu, *lim.GPU)
 	}
 
-	if lower.WorkspaceEnabled(nb) {
-		claim := lower.WorkspaceClaimName(name)
+	if nb.WorkspaceEnabled() {
+		claim := names.WorkspaceClaimName(name)
 		r.dnsLabel(path+".workspace", claim, "workspace claim name", 63)
-		if q, ok := r.quantity(path+".workspace.size", lower.WorkspaceSize(p, nb)); ok {
+		if q, ok := r.quantity(path+".workspace.size", p.WorkspaceSize(nb)); ok {
 			u.storage.Add(q)
 		}
 		u.claims++
@@ -171,7 +171,7 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 		case dv.ExistingClaim == "" && dv.Size == "":
 			r.errorf(vpath, "set size for a new claim, or existingClaim to mount one that exists")
 		case dv.Size != "":
-			r.dnsLabel(vpath, lower.DataVolumeClaimName(name, key), "data volume claim name", 63)
+			r.dnsLabel(vpath, names.DataVolumeClaimName(name, key), "data volume claim name", 63)
 			if q, ok := r.quantity(vpath+".size", dv.Size); ok {
 				u.storage.Add(q)
 			}

@@ -8,13 +8,13 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // trainingTarget is one way the clusters that run the tenant run training jobs.
 type trainingTarget struct {
-	lower.TrainingTarget
+	model.TrainingTarget
 	// clusters run the tenant this way, sorted.
 	clusters []string
 }
@@ -24,7 +24,7 @@ type trainingTarget struct {
 func (r *reporter) trainingTargets(p *model.Platform) []trainingTarget {
 	var out []trainingTarget
 	for _, c := range r.clusters {
-		t := lower.TrainingTargetOf(p, c)
+		t := p.TrainingTarget(c)
 		i := slices.IndexFunc(out, func(x trainingTarget) bool { return x.TrainingTarget == t })
 		if i < 0 {
 			out = append(out, trainingTarget{TrainingTarget: t})
@@ -33,7 +33,7 @@ func (r *reporter) trainingTargets(p *model.Platform) []trainingTarget {
 		out[i].clusters = append(out[i].clusters, c.Name)
 	}
 	if len(out) == 0 {
-		out = append(out, trainingTarget{TrainingTarget: lower.TrainingTarget{Backend: p.Defaults.Training.Backend, Scheduler: p.Defaults.Training.Scheduler}})
+		out = append(out, trainingTarget{TrainingTarget: p.DefaultTrainingTarget()})
 	}
 	return out
 }
@@ -53,9 +53,9 @@ func (r *reporter) standaloneJob(p *model.Platform, declared string, job model.T
 	name := model.NormalizeName(declared)
 	if r.dns1035(path, name, "training job name") {
 		for _, t := range targets {
-			if limit := lower.MaxTrainingJobName(p, t.TrainingTarget, job); len(name) > limit && len(t.clusters) > 0 {
+			if limit := names.MaxTrainingJobName(p, t.TrainingTarget, job); len(name) > limit && len(t.clusters) > 0 {
 				r.errorf(path, "training job name %q is %d characters long; %s derives pod names from it, so at most %d fit (%s)",
-					name, len(name), lower.BackendName(t.Backend), limit, t.where())
+					name, len(name), names.BackendName(t.Backend), limit, t.where())
 			}
 		}
 	}
@@ -101,7 +101,7 @@ func (r *reporter) trainingJob(p *model.Platform, path string, job model.Trainin
 			r.errorf(path+".suspend", "Kueue suspends and resumes queued jobs itself; with suspend here Flux would suspend the job again each time Kueue admits it (%s): remove suspend", t.where())
 		}
 		var u usage
-		for _, g := range lower.TrainingPods(t.TrainingTarget, job) {
+		for _, g := range names.TrainingPods(t.TrainingTarget, job) {
 			u.add(nodeRequests(g.Resources).times(g.Count))
 		}
 		worst = maxUsage(worst, u)
@@ -126,7 +126,7 @@ func (r *reporter) trainingShape(path string, job model.TrainingJob) {
 	if job.Launcher != nil && fw != "mpi" {
 		r.errorf(path+".launcher", "only MPI jobs have a launcher; remove it")
 	}
-	if job.Port != nil && !lower.HasPort(fw) {
+	if job.Port != nil && !names.Operator(fw).HasPort() {
 		r.errorf(path+".port", "%s jobs talk over SSH and take no port; remove it", fw)
 	}
 	if e := job.Elastic; e != nil {
@@ -152,8 +152,8 @@ func (r *reporter) trainingGaps(p *model.Platform, path string, job model.Traini
 		if len(t.clusters) == 0 {
 			continue
 		}
-		for _, g := range lower.TrainingGaps(p, t.TrainingTarget, job) {
-			k := key{g.Field, g.Reason}
+		for _, g := range trainingGapsOn(p, t.TrainingTarget, job) {
+			k := key{g.field, g.reason}
 			if _, seen := where[k]; !seen {
 				order = append(order, k)
 			}

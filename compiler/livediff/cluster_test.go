@@ -180,7 +180,7 @@ func TestStagesOnARealAPIServer(t *testing.T) {
 		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &applyPlan{applies: []apply{{by: applier{"gadgets", lower.TenantFluxName}}}}
+			p := &applyPlan{applies: []apply{{by: applier{"gadgets", names.TenantFluxName}}}}
 			for _, o := range tc.objs {
 				p.applies[0].items = append(p.applies[0].items, item{tenant: "gadgets", obj: o})
 			}
@@ -191,7 +191,7 @@ func TestStagesOnARealAPIServer(t *testing.T) {
 			var created []string
 			for _, o := range s.head["gadgets"] {
 				created = append(created, o.ID())
-				if labels := o.Content["metadata"].(map[string]any)["labels"].(map[string]any); labels[fluxGroup+"/name"] != lower.TenantFluxName || labels[fluxGroup+"/namespace"] != "gadgets" {
+				if labels := o.Content["metadata"].(map[string]any)["labels"].(map[string]any); labels[fluxGroup+"/name"] != names.TenantFluxName || labels[fluxGroup+"/namespace"] != "gadgets" {
 					t.Errorf("%s is created without Flux's owner labels: %v", o.ID(), labels)
 				}
 			}
@@ -231,7 +231,7 @@ func TestSecretDataIsMasked(t *testing.T) {
 	if err := c.CreateNamespace(ctx, "vault"); err != nil {
 		t.Fatal(err)
 	}
-	by := applier{"vault", lower.TenantFluxName}
+	by := applier{"vault", names.TenantFluxName}
 	k := realClient(t, c)
 	live := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "vault", Labels: map[string]string{fluxGroup + "/name": by.name, fluxGroup + "/namespace": by.namespace}},
@@ -290,7 +290,7 @@ func TestSecretDataIsMasked(t *testing.T) {
 func TestPreviewOfTheQuickstart(t *testing.T) {
 	c := cluster(t)
 	ctx := context.Background()
-	if err := c.CreateNamespace(ctx, lower.FluxNamespace); err != nil {
+	if err := c.CreateNamespace(ctx, names.FluxNamespace); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -329,10 +329,10 @@ func TestPreviewOfTheQuickstart(t *testing.T) {
 	// render: Flux prunes those with its labels (the Secret's values masked), and keeps
 	// the one marked not to be pruned and the one another owner's labels now claim.
 	k := realClient(t, c)
-	owner := map[string]string{fluxGroup + "/name": lower.TenantFluxName, fluxGroup + "/namespace": "vision"}
+	owner := map[string]string{fluxGroup + "/name": names.TenantFluxName, fluxGroup + "/namespace": "vision"}
 	var inv kustomizev1.ResourceInventory
 	for _, a := range p.applies {
-		if a.by == (applier{"vision", lower.TenantFluxName}) {
+		if a.by == (applier{"vision", names.TenantFluxName}) {
 			for _, it := range a.items {
 				inv.Entries = append(inv.Entries, kustomizev1.ResourceRef{ID: objMetadata(it.obj).String(), Version: strings.TrimPrefix(it.obj.APIVersion(), it.obj.Group()+"/")})
 			}
@@ -357,7 +357,7 @@ func TestPreviewOfTheQuickstart(t *testing.T) {
 	id := object.ObjMetadata{Namespace: "vision", Name: token.Name, GroupKind: schema.GroupKind{Kind: "Secret"}}
 	inv.Entries = append(inv.Entries, kustomizev1.ResourceRef{ID: id.String(), Version: "v1"})
 	var kust kustomizev1.Kustomization
-	if err := k.Get(ctx, client.ObjectKey{Namespace: "vision", Name: lower.TenantFluxName}, &kust); err != nil {
+	if err := k.Get(ctx, client.ObjectKey{Namespace: "vision", Name: names.TenantFluxName}, &kust); err != nil {
 		t.Fatal(err)
 	}
 	kust.Status.Inventory = &inv

@@ -13,7 +13,7 @@ import (
 type applier struct{ namespace, name string }
 
 // platformApplier is the Kustomization that applies every tenant's platform objects.
-var platformApplier = applier{lower.FluxNamespace, lower.PlatformFluxName}
+var platformApplier = applier{names.FluxNamespace, names.PlatformFluxName}
 
 // item is one rendered object and the tenant it belongs to ("" for the cluster's own).
 type item struct {
@@ -62,7 +62,7 @@ func plan(res *compiler.Result, only []string) *applyPlan {
 		}
 		p.applies = []apply{all}
 	} else {
-		p.platformURL = lower.PlatformArtifact(res.Platform.Flux, c.Name)
+		p.platformURL = names.PlatformArtifact(res.Platform.Flux, c.Name)
 		boot, platform := apply{}, apply{by: platformApplier}
 		for _, o := range c.Bootstrap {
 			boot.items = append(boot.items, item{obj: o})
@@ -73,7 +73,7 @@ func plan(res *compiler.Result, only []string) *applyPlan {
 			for _, o := range t.Platform {
 				platform.items = append(platform.items, item{tenant: t.Name, obj: o})
 			}
-			own := apply{by: applier{t.Name, lower.TenantFluxName}}
+			own := apply{by: applier{t.Name, names.TenantFluxName}}
 			for _, o := range t.Workloads {
 				own.items = append(own.items, item{tenant: t.Name, obj: o})
 			}

@@ -27,7 +27,7 @@ func (l *live) checkCluster(ctx context.Context, p *applyPlan) error {
 		return nil
 	}
 	var repo sourcev1.OCIRepository
-	err := l.client.Get(ctx, client.ObjectKey{Namespace: lower.FluxNamespace, Name: lower.PlatformFluxName}, &repo)
+	err := l.client.Get(ctx, client.ObjectKey{Namespace: names.FluxNamespace, Name: names.PlatformFluxName}, &repo)
 	switch {
 	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
 		return nil // not bootstrapped yet: everything is new
@@ -166,7 +166,7 @@ func (l *live) appliers(ctx context.Context) ([]inventoried, error) {
 	var out []inventoried
 	for _, k := range list.Items {
 		by := applier{k.Namespace, k.Name}
-		if by != platformApplier && by.name != lower.TenantFluxName || !k.Spec.Prune || k.Status.Inventory == nil {
+		if by != platformApplier && by.name != names.TenantFluxName || !k.Spec.Prune || k.Status.Inventory == nil {
 			continue
 		}
 		a := inventoried{by: by}

@@ -1,38 +1,10 @@
 package lower
 
 import (
-	"strings"
-
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
-
-// Names of the Flux wiring mlc renders.
-const (
-	// FluxNamespace is where Flux runs and the platform's own source and Kustomization live.
-	FluxNamespace = "flux-system"
-	// PlatformFluxName names the platform's OCIRepository and Kustomization.
-	PlatformFluxName = "mlc-platform"
-	// TenantFluxName names each tenant's OCIRepository and Kustomization, in its namespace.
-	TenantFluxName = "mlc-tenant"
-	// ReconcilerName is the service account Flux impersonates to apply a tenant's objects.
-	ReconcilerName = "mlc-reconciler"
-)
-
-// PlatformArtifact and TenantArtifact are where a cluster's artifacts are pushed, below the
-// Flux repository.
-func PlatformArtifact(f *model.Flux, cluster string) string {
-	return strings.TrimSuffix(f.Repository, "/") + "/" + cluster + "/platform"
-}
-
-// TenantArtifact is the OCI repository of a tenant's artifact for a cluster.
-func TenantArtifact(f *model.Flux, cluster, tenant string) string {
-	return strings.TrimSuffix(f.Repository, "/") + "/" + cluster + "/tenants/" + tenant
-}
-
-// FluxControllerAccount is the service account Flux installs kustomize-controller with,
-// bound to cluster-admin.
-const FluxControllerAccount = "kustomize-controller"
 
 // FluxBootstrap is what a cluster needs once, to follow the platform artifact: its
 // OCIRepository and Kustomization in flux-system, applied with Flux's own rights. The
@@ -41,8 +13,8 @@ const FluxControllerAccount = "kustomize-controller"
 // account, which may not create namespaces or profiles.
 func FluxBootstrap(f *model.Flux, cluster string) []manifest.Object {
 	return []manifest.Object{
-		ociRepository(f, PlatformFluxName, FluxNamespace, PlatformArtifact(f, cluster), f.TagFor(cluster)),
-		fluxKustomization(f, PlatformFluxName, FluxNamespace, map[string]any{"serviceAccountName": FluxControllerAccount}),
+		ociRepository(f, names.PlatformFluxName, names.FluxNamespace, names.PlatformArtifact(f, cluster), f.TagFor(cluster)),
+		fluxKustomization(f, names.PlatformFluxName, names.FluxNamespace, map[string]any{"serviceAccountName": names.FluxControllerAccount}),
 	}
 }
 
@@ -55,9 +27,9 @@ func FluxBootstrap(f *model.Flux, cluster string) []manifest.Object {
 func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []manifest.Object) []manifest.Object {
 	ns := t.Name
 	spec := map[string]any{
-		"serviceAccountName": ReconcilerName,
+		"serviceAccountName": names.ReconcilerName,
 		"targetNamespace":    ns,
-		"dependsOn":          []any{map[string]any{"name": PlatformFluxName, "namespace": FluxNamespace}},
+		"dependsOn":          []any{map[string]any{"name": names.PlatformFluxName, "namespace": names.FluxNamespace}},
 		"healthCheckExprs":   healthCheckExprs(),
 	}
 	var checks []any
@@ -95,7 +67,7 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 			Content: map[string]any{
 				"apiVersion": "v1",
 				"kind":       "ServiceAccount",
-				"metadata":   map[string]any{"name": ReconcilerName, "namespace": ns},
+				"metadata":   map[string]any{"name": names.ReconcilerName, "namespace": ns},
 			},
 		},
 		{
@@ -103,13 +75,13 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 			Content: map[string]any{
 				"apiVersion": "rbac.authorization.k8s.io/v1",
 				"kind":       "RoleBinding",
-				"metadata":   map[string]any{"name": ReconcilerName, "namespace": ns},
+				"metadata":   map[string]any{"name": names.ReconcilerName, "namespace": ns},
 				"roleRef":    map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": f.TenantRole},
-				"subjects":   []any{map[string]any{"kind": "ServiceAccount", "name": ReconcilerName, "namespace": ns}},
+				"subjects":   []any{map[string]any{"kind": "ServiceAccount", "name": names.ReconcilerName, "namespace": ns}},
 			},
 		},
-		ociRepository(f, TenantFluxName, ns, TenantArtifact(f, cluster, ns), f.TagFor(cluster)),
-		fluxKustomization(f, TenantFluxName, ns, spec),
+		ociRepository(f, names.TenantFluxName, ns, names.TenantArtifact(f, cluster, ns), f.TagFor(cluster)),
+		fluxKustomization(f, names.TenantFluxName, ns, spec),
 	}
 }
 

@@ -1,10 +1,9 @@
 package lower
 
 import (
-	"strings"
-
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // Katib's names and the conditions it reads a trial's outcome from (its defaults for
@@ -36,10 +35,10 @@ type trialRun struct {
 // job's first: the Training Operator's master (the master or chief replica, else worker
 // 0, or MPI's launcher) and, for a TrainJob, the first pod of the replicated job that
 // runs the training code.
-func katibTrial(target TrainingTarget, job model.TrainingJob) trialRun {
+func katibTrial(target model.TrainingTarget, job model.TrainingJob) trialRun {
 	if target.Backend == model.BackendTrainingOperator {
 		t := trialRun{
-			primaryContainer: operatorContainer(job.Framework),
+			primaryContainer: names.Operator(job.Framework).Container,
 			primaryPodLabels: map[string]string{jobRoleLabel: "master"},
 			success:          operatorSucceeded,
 			failure:          operatorFailed,
@@ -61,17 +60,9 @@ func katibTrial(target TrainingTarget, job model.TrainingJob) trialRun {
 	}
 }
 
-// KatibTrialResource is how Katib's configuration names the kind of job's trials
-// (init.controller.trialResources): Kind.version.group.
-func KatibTrialResource(target TrainingTarget, job model.TrainingJob) string {
-	apiVersion, kind := TrainingKind(target.Backend, job.Framework)
-	group, version, _ := strings.Cut(apiVersion, "/")
-	return kind + "." + version + "." + group
-}
-
 // experiment compiles an experiment to a Katib Experiment (kubeflow.org/v1beta1) whose
 // trial template is the compiled trial job.
-func experiment(p *model.Platform, target TrainingTarget, ns, declared string, exp model.Experiment) manifest.Object {
+func experiment(p *model.Platform, target model.TrainingTarget, ns, declared string, exp model.Experiment) manifest.Object {
 	name := model.NormalizeName(declared)
 	objective := map[string]any{"type": exp.Objective.Type, "objectiveMetricName": exp.Objective.Metric}
 	if exp.Objective.Goal != nil {
@@ -124,7 +115,7 @@ func experiment(p *model.Platform, target TrainingTarget, ns, declared string, e
 // trialTemplate is the compiled trial job, without the name and namespace Katib gives
 // each trial, and what Katib needs to run it. Each parameter is a trial parameter of the
 // same name, so ${trialParameters.<name>} in the trial takes its value.
-func trialTemplate(p *model.Platform, target TrainingTarget, exp model.Experiment) map[string]any {
+func trialTemplate(p *model.Platform, target model.TrainingTarget, exp model.Experiment) map[string]any {
 	job := trainingJob(p, target, "", "", exp.Trial)
 	meta := job["metadata"].(map[string]any)
 	delete(meta, "name")

@@ -26,9 +26,9 @@ type PipelineIR struct {
 // source is where a value comes from, seen from anywhere in the pipeline.
 type source struct {
 	param    string
-	producer *PipelineNode
+	producer *model.PipelineNode
 	output   string
-	loop     *PipelineNode
+	loop     *model.PipelineNode
 	field    string
 }
 
@@ -43,14 +43,14 @@ type groupInput struct {
 type irBuilder struct {
 	plat       *model.Platform
 	pipe       model.Pipeline
-	tree       *PipelineTree
+	tree       *model.PipelineTree
 	components map[string]any
 	executors  map[string]any
 	k8s        map[string]any
 	// inputs are, per group, the values passed into it by channel name.
-	inputs map[*PipelineNode]map[string]groupInput
+	inputs map[*model.PipelineNode]map[string]groupInput
 	// tasks are the task specs of every node, filled as the DAGs are built.
-	tasks map[*PipelineNode]map[string]any
+	tasks map[*model.PipelineNode]map[string]any
 	// channels name every value that can be passed into a group, uniquely.
 	channels map[channelKey]string
 }
@@ -59,17 +59,19 @@ type irBuilder struct {
 // step's output or a loop's item.
 type channelKey struct {
 	param    string
-	producer *PipelineNode
+	producer *model.PipelineNode
 	output   string
-	loop     *PipelineNode
+	loop     *model.PipelineNode
 }
 
-// CompilePipeline compiles a pipeline to the KFP v2 IR. name is the pipeline's object name.
-func CompilePipeline(p *model.Platform, name string, pl model.Pipeline) PipelineIR {
+// CompilePipeline compiles a pipeline, arranged as its tree, to the KFP v2 IR. name is
+// the pipeline's object name.
+func CompilePipeline(p *model.Platform, name string, tree *model.PipelineTree) PipelineIR {
+	pl := *tree.Pipeline
 	b := &irBuilder{
-		plat: p, pipe: pl, tree: BuildPipelineTree("", pl),
+		plat: p, pipe: pl, tree: tree,
 		components: map[string]any{}, executors: map[string]any{}, k8s: map[string]any{},
-		inputs: map[*PipelineNode]map[string]groupInput{}, tasks: map[*PipelineNode]map[string]any{},
+		inputs: map[*model.PipelineNode]map[string]groupInput{}, tasks: map[*model.PipelineNode]map[string]any{},
 	}
 	b.channels = ChannelNames(pl, b.tree)
 	root := b.root()
@@ -155,14 +157,14 @@ func (b *irBuilder) pipelineOutputs() (map[string]any, map[string]any) {
 
 // dag builds the task specs of a group's children, depth first, so that every value a
 // nested task needs is declared as an input of each group it passes through.
-func (b *irBuilder) dag(g *PipelineNode) {
+func (b *irBuilder) dag(g *model.PipelineNode) {
 	for _, n := range g.Children {
 		spec := map[string]any{
 			"componentRef": map[string]any{"name": "comp-" + n.IRName},
 			"taskInfo":     map[string]any{"name": n.IRName},
 		}
 		b.tasks[n] = spec
-		if n.Kind == NodeStep {
+		if n.Kind == model.NodeStep {
 			b.step(n, spec)
 		} else {
 			b.group(n, spec)
@@ -176,7 +178,7 @@ func (b *irBuilder) dag(g *PipelineNode) {
 }
 
 // dagTasks returns the task specs of a group's children by IR name.
-func (b *irBuilder) dagTasks(g *PipelineNode) map[string]any {
+func (b *irBuilder) dagTasks(g *model.PipelineNode) map[string]any {
 	out := map[string]any{}
 	for _, n := range g.Children {
 		out[n.IRName] = b.tasks[n]
@@ -185,8 +187,8 @@ func (b *irBuilder) dagTasks(g *PipelineNode) map[string]any {
 }
 
 // group builds a group's component and task: its condition or loop, and its DAG.
-func (b *irBuilder) group(n *PipelineNode, spec map[string]any) {
-	if n.Kind == NodeLoop {
+func (b *irBuilder) group(n *model.PipelineNode, spec map[string]any) {
+	if n.Kind == model.NodeLoop {
 		b.loop(n, spec)
 	}
 	if len(n.Conditions) > 0 {
@@ -206,7 +208,7 @@ func (b *irBuilder) group(n *PipelineNode, spec map[string]any) {
 }
 
 // groupDefinitions declares the values passed into a group.
-func (b *irBuilder) groupDefinitions(n *PipelineNode) map[string]any {
+func (b *irBuilder) groupDefinitions(n *model.PipelineNode) map[string]any {
 	defs := map[string]any{}
 	for ch, in := range b.inputs[n] {
 		if in.artifact {
@@ -219,7 +221,7 @@ func (b *irBuilder) groupDefinitions(n *PipelineNode) map[string]any {
 }
 
 // bindGroupInputs binds the values passed into a group in the DAG that holds it.
-func (b *irBuilder) bindGroupInputs(n *PipelineNode, spec map[string]any) {
+func (b *irBuilder) bindGroupInputs(n *model.PipelineNode, spec map[string]any) {
 	ins := map[string]any{}
 	for _, ch := range slices.Sorted(maps.Keys(b.inputs[n])) {
 		in := b.inputs[n][ch]
@@ -238,7 +240,7 @@ func (b *irBuilder) bindGroupInputs(n *PipelineNode, spec map[string]any) {
 }
 
 // declare makes a value an input of group g under a channel name.
-func (b *irBuilder) declare(g *PipelineNode, ch string, in groupInput) {
+func (b *irBuilder) declare(g *model.PipelineNode, ch string, in groupInput) {
 	if b.inputs[g] == nil {
 		b.inputs[g] = map[string]groupInput{}
 	}
@@ -249,7 +251,7 @@ func (b *irBuilder) declare(g *PipelineNode, ch string, in groupInput) {
 
 // resolve returns how a task of scope's DAG reads a value, declaring it as an input of
 // every group between the scope and where the value is.
-func (b *irBuilder) resolve(scope *PipelineNode, src source, artifact bool, typ string) map[string]any {
+func (b *irBuilder) resolve(scope *model.PipelineNode, src source, artifact bool, typ string) map[string]any {
 	switch {
 	case src.param != "":
 		if scope == b.tree.Root {
@@ -293,7 +295,7 @@ func (b *irBuilder) channel(src source) string {
 // get the same name (mlc allows '-' in parameter names and writes '_' in task names as
 // '-'), the later ones in this order (step outputs, parameters, loop items, each in
 // declaration-path order) with -2, -3, ... added: a name no other value has.
-func ChannelNames(pl model.Pipeline, tree *PipelineTree) map[channelKey]string {
+func ChannelNames(pl model.Pipeline, tree *model.PipelineTree) map[channelKey]string {
 	type want struct {
 		key  channelKey
 		base string
@@ -304,18 +306,18 @@ func ChannelNames(pl model.Pipeline, tree *PipelineTree) map[channelKey]string {
 		wants = append(wants, want{k, name})
 		base[k] = name
 	}
-	var steps, loops []*PipelineNode
+	var steps, loops []*model.PipelineNode
 	groups := 0
-	rawItem := map[*PipelineNode]int{}
-	var walk func(n *PipelineNode)
-	walk = func(n *PipelineNode) {
+	rawItem := map[*model.PipelineNode]int{}
+	var walk func(n *model.PipelineNode)
+	walk = func(n *model.PipelineNode) {
 		for _, c := range n.Children {
-			if c.Kind == NodeStep {
+			if c.Kind == model.NodeStep {
 				steps = append(steps, c)
 			} else {
 				// Groups are numbered as the SDK numbers them, depth first; a loop over a
 				// constant list numbers its item first.
-				if c.Kind == NodeLoop {
+				if c.Kind == model.NodeLoop {
 					loops = append(loops, c)
 					if l := c.Task.Loop; l.Parameter == "" && l.Task == "" {
 						groups++

@@ -17,7 +17,7 @@ import (
 
 // loop sets a loop group's iterator: over a constant list, a list parameter or a list
 // output, with the item passed in as an input of the group.
-func (b *irBuilder) loop(n *PipelineNode, spec map[string]any) {
+func (b *irBuilder) loop(n *model.PipelineNode, spec map[string]any) {
 	l := n.Task.Loop
 	item := b.channel(source{loop: n})
 	iter := map[string]any{"itemInput": item}
@@ -35,7 +35,7 @@ func (b *irBuilder) loop(n *PipelineNode, spec map[string]any) {
 	default:
 		iter["items"] = map[string]any{"raw": pythonJSON(l.Items)}
 	}
-	b.declare(n, item, groupInput{typ: LoopItemType(b.pipe, b.tree, n), src: source{loop: n}})
+	b.declare(n, item, groupInput{typ: b.tree.LoopItemType(n), src: source{loop: n}})
 	spec["parameterIterator"] = iter
 	if l.Parallelism != nil {
 		spec["iteratorPolicy"] = map[string]any{"parallelismLimit": *l.Parallelism}
@@ -43,7 +43,7 @@ func (b *irBuilder) loop(n *PipelineNode, spec map[string]any) {
 }
 
 // itemType is the type of a loop's items.
-func (b *irBuilder) itemType(n *PipelineNode) string { return LoopItemType(b.pipe, b.tree, n) }
+func (b *irBuilder) itemType(n *model.PipelineNode) string { return b.tree.LoopItemType(n) }
 
 // pythonJSON writes a list as Python's json.dumps(items, sort_keys=True) does, which is
 // how the SDK writes a loop's constant items: ", " and ": " between elements, keys
@@ -127,7 +127,7 @@ func writePython(b *strings.Builder, v any) {
 }
 
 // condition writes one condition as the SDK's CEL expression over the group's inputs.
-func (b *irBuilder) condition(n *PipelineNode, c BranchCondition) string {
+func (b *irBuilder) condition(n *model.PipelineNode, c model.BranchCondition) string {
 	var src source
 	var typ string
 	if c.Parameter != "" {
@@ -209,7 +209,7 @@ func (b *irBuilder) resources(r *model.PipelineResources) map[string]any {
 	memory("resourceMemoryRequest", "memoryRequest", r.Memory)
 	memory("resourceMemoryLimit", "memoryLimit", memLimit)
 	if r.GPU > 0 {
-		_, g, _ := GPUType(b.plat, r.GPUType)
+		_, g, _ := b.plat.GPUType(r.GPUType)
 		count := strconv.FormatInt(r.GPU, 10)
 		out["accelerator"] = map[string]any{
 			"resourceType": g.ResourceName(), "resourceCount": count,
@@ -221,7 +221,7 @@ func (b *irBuilder) resources(r *model.PipelineResources) map[string]any {
 
 // kubernetes is a step's KubernetesExecutorConfig: secrets, config maps and claims,
 // node selection and its deadline.
-func (b *irBuilder) kubernetes(n *PipelineNode) map[string]any {
+func (b *irBuilder) kubernetes(n *model.PipelineNode) map[string]any {
 	t := n.Task
 	k := map[string]any{}
 	nameParam := func(name string) map[string]any {
@@ -257,7 +257,7 @@ func (b *irBuilder) kubernetes(n *PipelineNode) map[string]any {
 	selector := maps.Clone(t.NodeSelector)
 	tols := slices.Clone(t.Tolerations)
 	if r := t.Resources; r != nil && r.GPU > 0 {
-		_, g, _ := GPUType(b.plat, r.GPUType)
+		_, g, _ := b.plat.GPUType(r.GPUType)
 		if len(g.NodeSelector) > 0 && selector == nil {
 			selector = map[string]string{}
 		}
@@ -275,7 +275,7 @@ func (b *irBuilder) kubernetes(n *PipelineNode) map[string]any {
 		k["tolerations"] = tolerations(tols)
 	}
 	if t.Timeout != "" {
-		k["activeDeadlineSeconds"] = strconv.FormatInt(DurationSeconds(t.Timeout), 10)
+		k["activeDeadlineSeconds"] = strconv.FormatInt(model.DurationSeconds(t.Timeout), 10)
 	}
 	return k
 }
@@ -283,16 +283,6 @@ func (b *irBuilder) kubernetes(n *PipelineNode) map[string]any {
 func appendList(m map[string]any, key string, v any) {
 	l, _ := m[key].([]any)
 	m[key] = append(l, v)
-}
-
-// Operator returns a condition's operator and operand.
-func (c BranchCondition) Operator() (string, json.RawMessage) {
-	for _, op := range model.ConditionOperators {
-		if v, ok := c.Ops[op]; ok {
-			return op, v
-		}
-	}
-	return "==", json.RawMessage(`""`)
 }
 
 // celString writes s as a CEL string literal between quote (' or "): the SDK writes a

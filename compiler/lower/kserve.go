@@ -21,28 +21,6 @@ const (
 // from v0.14 on accepts (v0.16+ also call them Knative and Standard).
 var deploymentModes = map[string]string{"serverless": "Serverless", "raw": "RawDeployment"}
 
-// ServingMode returns an endpoint's mode, the platform's default when it names none.
-func ServingMode(p *model.Platform, ep model.ServingEndpoint) string {
-	if ep.Mode != "" {
-		return ep.Mode
-	}
-	return p.Defaults.Serving.Mode
-}
-
-// ServingProtocol returns the protocol an endpoint's model is served with: the declared
-// one, or the one its format needs (KServe's own default is v1, which no built-in runtime
-// serves MLflow or ONNX models with; Triton models are v2).
-func ServingProtocol(m *model.ServedModel) string {
-	if m.Protocol != "" {
-		return m.Protocol
-	}
-	switch m.Format {
-	case "mlflow", "onnx", "triton":
-		return "v2"
-	}
-	return "v1"
-}
-
 // kserveDefaultProtocol is the protocol KServe assumes when a model declares none.
 func kserveDefaultProtocol(format string) string {
 	if format == "triton" {
@@ -74,7 +52,7 @@ func inferenceService(p *model.Platform, ns, declared string, ep model.ServingEn
 		if m.RuntimeVersion != "" {
 			mdl["runtimeVersion"] = m.RuntimeVersion
 		}
-		if proto := ServingProtocol(m); m.Protocol != "" || proto != kserveDefaultProtocol(m.Format) {
+		if proto := m.ProtocolVersion(); m.Protocol != "" || proto != kserveDefaultProtocol(m.Format) {
 			mdl["protocolVersion"] = proto
 		}
 		if len(m.Args) > 0 {
@@ -106,7 +84,7 @@ func inferenceService(p *model.Platform, ns, declared string, ep model.ServingEn
 	}
 	annotations := map[string]string{}
 	maps.Copy(annotations, ep.Annotations)
-	annotations[deploymentModeAnnotation] = deploymentModes[ServingMode(p, ep)]
+	annotations[deploymentModeAnnotation] = deploymentModes[p.ServingMode(ep)]
 	return manifest.Object{
 		Source: model.Path("servingEndpoints", declared),
 		Content: map[string]any{
@@ -174,7 +152,7 @@ func gpuScheduling(p *model.Platform, r model.Resources) (limits map[string]any,
 	if r.GPU == 0 {
 		return nil, scheduling
 	}
-	_, g, _ := GPUType(p, r.GPUType)
+	_, g, _ := p.GPUType(r.GPUType)
 	if len(g.NodeSelector) > 0 {
 		scheduling["nodeSelector"] = stringMap(g.NodeSelector)
 	}

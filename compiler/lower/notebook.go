@@ -11,20 +11,17 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // Annotations and values of Kubeflow's notebook controller and web app.
 const (
-	serverTypeAnnotation = "notebooks.kubeflow.org/server-type"
-	creatorAnnotation    = "notebooks.kubeflow.org/creator"
-	rewriteURIAnnotation = "notebooks.kubeflow.org/http-rewrite-uri"
-	headersSetAnnotation = "notebooks.kubeflow.org/http-headers-request-set"
-	stoppedAnnotation    = "kubeflow-resource-stopped"
-	fluxPruneAnnotation  = "kustomize.toolkit.fluxcd.io/prune"
-	// WorkspaceMountPath is where a notebook's workspace is mounted, as the spawner does.
-	WorkspaceMountPath = "/home/jovyan"
-	// SHMMountPath is where a notebook's memory-backed shared memory is mounted.
-	SHMMountPath           = "/dev/shm"
+	serverTypeAnnotation   = "notebooks.kubeflow.org/server-type"
+	creatorAnnotation      = "notebooks.kubeflow.org/creator"
+	rewriteURIAnnotation   = "notebooks.kubeflow.org/http-rewrite-uri"
+	headersSetAnnotation   = "notebooks.kubeflow.org/http-headers-request-set"
+	stoppedAnnotation      = "kubeflow-resource-stopped"
+	fluxPruneAnnotation    = "kustomize.toolkit.fluxcd.io/prune"
 	notebookServiceAccount = "default-editor"
 	// stoppedSince is the value of the stop annotation. The controller only checks that
 	// the annotation is there; a fixed time keeps the output the same from day to day.
@@ -33,68 +30,6 @@ const (
 
 // serverTypes maps a notebook type to the web app's server-type annotation value.
 var serverTypes = map[string]string{"jupyterlab": "jupyter", "vscode": "group-one", "rstudio": "group-two"}
-
-// ResolveImage returns the full reference of an image: the catalog's entry for a name in
-// the platform's image catalog, otherwise the image as written.
-func ResolveImage(p *model.Platform, image string) string {
-	if ref, ok := p.Defaults.ImageCatalog[image]; ok {
-		return ref
-	}
-	return image
-}
-
-// WorkspaceClaimName is the name of a notebook's workspace claim, as the spawner names it.
-func WorkspaceClaimName(notebook string) string { return notebook + "-workspace" }
-
-// DataVolumeClaimName is the name of a new claim for a notebook's data volume.
-func DataVolumeClaimName(notebook, volume string) string {
-	return notebook + "-datavol-" + model.NormalizeName(volume)
-}
-
-// NotebookRequests returns a notebook's cpu and memory requests with platform defaults applied.
-func NotebookRequests(p *model.Platform, nb model.Notebook) (cpu, memory string) {
-	cpu, memory = string(nb.Resources.CPU), nb.Resources.Memory
-	if cpu == "" {
-		cpu = string(p.Defaults.Notebook.CPU)
-	}
-	if memory == "" {
-		memory = p.Defaults.Notebook.Memory
-	}
-	return cpu, memory
-}
-
-// GPUType returns the name and definition of a requested GPU type: the named one, or
-// the platform's default. A platform that declares no GPU types has NVIDIA GPUs, and one
-// that declares a single type needs no default.
-func GPUType(p *model.Platform, requested string) (string, model.GPUType, bool) {
-	name := requested
-	if name == "" {
-		name = p.Defaults.GPUType
-	}
-	if name == "" && len(p.Defaults.GPUTypes) == 0 {
-		return "nvidia", model.GPUType{Vendor: "nvidia"}, true
-	}
-	if name == "" && len(p.Defaults.GPUTypes) == 1 {
-		for n, g := range p.Defaults.GPUTypes {
-			return n, g, true
-		}
-	}
-	g, ok := p.Defaults.GPUTypes[name]
-	return name, g, ok
-}
-
-// WorkspaceEnabled reports whether the notebook has a workspace volume.
-func WorkspaceEnabled(nb model.Notebook) bool {
-	return nb.Workspace.Enabled == nil || *nb.Workspace.Enabled
-}
-
-// WorkspaceSize returns the size of the notebook's workspace claim.
-func WorkspaceSize(p *model.Platform, nb model.Notebook) string {
-	if nb.Workspace.Size != "" {
-		return nb.Workspace.Size
-	}
-	return p.Defaults.Notebook.WorkspaceSize
-}
 
 // notebook compiles a notebook server to its Notebook and the claims of its new volumes.
 func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Notebook) []manifest.Object {
@@ -112,27 +47,27 @@ func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Note
 		volumes = append(volumes, vol)
 		mounts = append(mounts, mount)
 	}
-	if WorkspaceEnabled(nb) {
-		claim := WorkspaceClaimName(name)
+	if nb.WorkspaceEnabled() {
+		claim := names.WorkspaceClaimName(name)
 		ws := nb.Workspace
-		objs = append(objs, claimObject(p, claim, t.Name, source+".workspace", WorkspaceSize(p, nb), ws.StorageClass, ws.AccessMode, ws.KeepOnDelete == nil || *ws.KeepOnDelete))
-		addVolume(claim, claim, WorkspaceMountPath, false)
+		objs = append(objs, claimObject(p, claim, t.Name, source+".workspace", p.WorkspaceSize(nb), ws.StorageClass, ws.AccessMode, ws.KeepOnDelete == nil || *ws.KeepOnDelete))
+		addVolume(claim, claim, names.WorkspaceMountPath, false)
 	}
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
 		dv := nb.DataVolumes[key]
 		claim := dv.ExistingClaim
 		if claim == "" {
-			claim = DataVolumeClaimName(name, key)
+			claim = names.DataVolumeClaimName(name, key)
 			objs = append(objs, claimObject(p, claim, t.Name, source+"."+model.Path("dataVolumes", key), dv.Size, dv.StorageClass, dv.AccessMode, dv.KeepOnDelete))
 		}
 		addVolume(claim, claim, dv.MountPath, dv.ReadOnly)
 	}
 	if nb.SHM {
 		volumes = append(volumes, map[string]any{"name": "dshm", "emptyDir": map[string]any{"medium": "Memory"}})
-		mounts = append(mounts, map[string]any{"name": "dshm", "mountPath": SHMMountPath})
+		mounts = append(mounts, map[string]any{"name": "dshm", "mountPath": names.SHMMountPath})
 	}
 
-	cpu, memory := NotebookRequests(p, nb)
+	cpu, memory := p.NotebookRequests(nb)
 	factor := p.Defaults.Notebook.LimitFactor
 	requests := map[string]any{"cpu": cpu, "memory": memory}
 	limits := map[string]any{"cpu": scaleQuantity(cpu, factor), "memory": scaleQuantity(memory, factor)}
@@ -141,7 +76,7 @@ func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Note
 	maps.Copy(limits, gpuLimits)
 	container := map[string]any{
 		"name":            name,
-		"image":           ResolveImage(p, nb.Image),
+		"image":           p.ResolveImage(nb.Image),
 		"imagePullPolicy": nb.ImagePullPolicy,
 		"resources":       map[string]any{"requests": requests, "limits": limits},
 	}

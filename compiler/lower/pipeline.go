@@ -23,10 +23,11 @@ var EditPipelineIR func(*PipelineIR)
 // pipelineObjects compiles a pipeline to a Pipeline, a PipelineVersion named after the
 // hash of its spec (KFP refuses changes to a version's spec, so a changed pipeline is a
 // new version), and, with a schedule, a CronJob that starts runs of that version.
-func pipelineObjects(p *model.Platform, ns, declared string, pl model.Pipeline) (objs []manifest.Object) {
+func pipelineObjects(p *model.Platform, ns, declared string, tree *model.PipelineTree) (objs []manifest.Object) {
+	pl := *tree.Pipeline
 	name := model.NormalizeName(declared)
 	src := model.Path("pipelines", declared)
-	ir := CompilePipeline(p, name, pl)
+	ir := CompilePipeline(p, name, tree)
 	if EditPipelineIR != nil {
 		EditPipelineIR(&ir)
 	}

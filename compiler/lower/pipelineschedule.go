@@ -30,14 +30,8 @@ const (
 	// scheduleAccount is the profile's service account that may read the namespace's
 	// pipelines and create runs in it (kubeflow-edit).
 	scheduleAccount = "default-editor"
-	// DefaultScheduleImage is the default of defaults.pipelines.scheduleImage (in
-	// schemas/platform.cue).
-	DefaultScheduleImage = "docker.io/library/python:3.13-slim"
 	// PipelineLabel names the pipeline an object belongs to, as KFP labels versions.
 	PipelineLabel = "pipelines.kubeflow.org/pipeline"
-	// MaxScheduleName is the longest CronJob name Kubernetes accepts: the 63 characters
-	// of a label value, less the 11 of the suffix its jobs get.
-	MaxScheduleName = 52
 )
 
 // scheduleCronJob is a CronJob that starts a run of the pipeline version at each tick of

@@ -27,12 +27,12 @@ type Output struct {
 // lowered once per distinct target, so it holds only settings that matter to lowering.
 type Target struct {
 	// Training is how the cluster runs training jobs and experiments' trials.
-	Training TrainingTarget
+	Training model.TrainingTarget
 }
 
 // TargetOf returns the lowering target of a cluster.
 func TargetOf(p *model.Platform, c model.Cluster) Target {
-	return Target{Training: TrainingTargetOf(p, c)}
+	return Target{Training: p.TrainingTarget(c)}
 }
 
 // Tenant compiles a tenant's declarations for clusters of one target.
@@ -65,7 +65,7 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		out.Workloads = append(out.Workloads, experiment(p, target.Training, t.Name, name, d.Experiments[name]))
 	}
 	for _, name := range sortedKeys(d.Pipelines) {
-		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, d.Pipelines[name])...)
+		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, d.PipelineTree(name))...)
 	}
 	manifest.Sort(out.Platform)
 	manifest.Sort(out.Workloads)

@@ -187,6 +187,9 @@ type Declarations struct {
 	Training    map[string]TrainingJob     `json:"trainingJobs"`
 	Experiments map[string]Experiment      `json:"experiments"`
 	Pipelines   map[string]Pipeline        `json:"pipelines"`
+
+	// pipelineTrees are the pipelines' trees, by declared name, built on first use.
+	pipelineTrees map[string]*PipelineTree
 }
 
 // Tenant is one team's Kubeflow profile.

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 )
 
@@ -55,6 +56,25 @@ func ValueType(v json.RawMessage) string {
 		return "float"
 	}
 	return "int"
+}
+
+// ValuesType is the type of a list of values: "" for none, float for ints and floats;
+// when the values have other types that differ, it returns the first's type and the
+// index of the first value of another.
+func ValuesType(values []json.RawMessage) (typ string, other int) {
+	for i, v := range values {
+		t := ValueType(v)
+		switch {
+		case i == 0 || typ == "":
+			typ = t
+		case t == typ || t == "":
+		case (t == TypeInt && typ == TypeFloat) || (t == TypeFloat && typ == TypeInt):
+			typ = TypeFloat
+		default:
+			return ValueType(values[0]), i
+		}
+	}
+	return typ, -1
 }
 
 // PipelineTask is a step (Image set) or a group of steps (Tasks or Branches set).
@@ -151,6 +171,17 @@ func (c *Condition) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Operator returns the condition's operator and operand: the first it has of
+// ConditionOperators, else == "".
+func (c *Condition) Operator() (string, json.RawMessage) {
+	for _, op := range ConditionOperators {
+		if v, ok := c.Ops[op]; ok {
+			return op, v
+		}
+	}
+	return "==", json.RawMessage(`""`)
+}
+
 // Loop runs a group once per item.
 type Loop struct {
 	Items       []json.RawMessage `json:"items"`
@@ -223,4 +254,58 @@ func IsParameterType(t string) bool {
 		return true
 	}
 	return false
+}
+
+// placeholderPattern matches mlc's short placeholders in a step's command and args:
+// {{inputs.<name>}}, {{outputs.<name>}}, and either with .uri for an artifact's URI.
+var placeholderPattern = regexp.MustCompile(`\{\{(inputs|outputs)\.([A-Za-z_][A-Za-z0-9_-]*)(\.uri)?\}\}`)
+
+// Placeholder is one of mlc's short placeholders in a step's command or args.
+type Placeholder struct {
+	// Dir is "inputs" or "outputs".
+	Dir, Name string
+	// URI is set for the .uri form.
+	URI bool
+}
+
+// Placeholders returns the short placeholders in s.
+func Placeholders(s string) []Placeholder {
+	var out []Placeholder
+	for _, m := range placeholderPattern.FindAllStringSubmatch(s, -1) {
+		out = append(out, Placeholder{Dir: m[1], Name: m[2], URI: m[3] != ""})
+	}
+	return out
+}
+
+// ReplacePlaceholders returns s with each short placeholder replaced by what replace
+// returns for it; a placeholder replace returns ok false for is left as written.
+func ReplacePlaceholders(s string, replace func(Placeholder) (string, bool)) string {
+	return placeholderPattern.ReplaceAllStringFunc(s, func(m string) string {
+		g := placeholderPattern.FindStringSubmatch(m)
+		if out, ok := replace(Placeholder{Dir: g[1], Name: g[2], URI: g[3] != ""}); ok {
+			return out
+		}
+		return m
+	})
+}
+
+// DurationSeconds parses a duration of the schemas' #Duration form, such as "1h30m",
+// into seconds; 0 when it does not parse.
+func DurationSeconds(d string) int64 {
+	var total, n int64
+	for _, c := range d {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n*10 + int64(c-'0')
+		case c == 's':
+			total, n = total+n, 0
+		case c == 'm':
+			total, n = total+n*60, 0
+		case c == 'h':
+			total, n = total+n*3600, 0
+		default:
+			return 0
+		}
+	}
+	return total
 }

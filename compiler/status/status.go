@@ -29,7 +29,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // Platform is the name shown for the platform's artifact, beside the tenants' names.
@@ -199,7 +199,7 @@ func (r *Reader) Read(ctx context.Context, also, only []string) (*Report, error)
 			snap[res.Resource+"/"+o.GetNamespace()+"/"+o.GetName()] = o
 		}
 	}
-	platform, err := snap.unit(Platform, lower.FluxNamespace, lower.PlatformFluxName)
+	platform, err := snap.unit(Platform, names.FluxNamespace, names.PlatformFluxName)
 	if err != nil {
 		return nil, err
 	}
@@ -210,14 +210,14 @@ func (r *Reader) Read(ctx context.Context, also, only []string) (*Report, error)
 	// The tenants the platform's last apply created...
 	if platform.Found {
 		for _, id := range platform.inventory {
-			if id.GroupKind.Group == kustomizev1.GroupVersion.Group && id.GroupKind.Kind == kustomizev1.KustomizationKind && id.Name == lower.TenantFluxName {
+			if id.GroupKind.Group == kustomizev1.GroupVersion.Group && id.GroupKind.Kind == kustomizev1.KustomizationKind && id.Name == names.TenantFluxName {
 				tenants[id.Namespace] = true
 			}
 		}
 	}
 	// ... and any left in the cluster, such as one the platform failed to prune.
 	for key := range snap {
-		if p := strings.Split(key, "/"); p[0] == kustomizations.Resource && p[2] == lower.TenantFluxName {
+		if p := strings.Split(key, "/"); p[0] == kustomizations.Resource && p[2] == names.TenantFluxName {
 			tenants[p[1]] = true
 		}
 	}
@@ -237,7 +237,7 @@ func (r *Reader) Read(ctx context.Context, also, only []string) (*Report, error)
 	}
 	rep := &Report{Units: []Unit{platform.Unit}}
 	for _, t := range slices.Sorted(maps.Keys(tenants)) {
-		u, err := snap.unit(t, t, lower.TenantFluxName)
+		u, err := snap.unit(t, t, names.TenantFluxName)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package lower
+package names
 
 import (
 	"maps"
@@ -63,7 +63,7 @@ func NotebookObjects(tenant, name string, nb model.Notebook) []Derived {
 		Derived{Kind: "Pod", Name: name + "-0", By: "the notebook's StatefulSet"},
 		Derived{Kind: "Service", Name: name, By: controller},
 		Derived{Kind: "VirtualService", Name: "notebook-" + tenant + "-" + name, By: controller})
-	if WorkspaceEnabled(nb) {
+	if nb.WorkspaceEnabled() {
 		out = append(out, Derived{Kind: "PersistentVolumeClaim", Name: WorkspaceClaimName(name), By: "mlc (the workspace)"})
 	}
 	if len(nb.DataVolumes) == 0 {
@@ -90,7 +90,7 @@ func EndpointObjects(p *model.Platform, name string, ep model.ServingEndpoint) [
 	if ep.Explainer != nil {
 		components = append(components, "explainer")
 	}
-	if ServingMode(p, ep) == "raw" {
+	if p.ServingMode(ep) == "raw" {
 		for _, c := range components {
 			by := kserve + " (the " + c + ")"
 			out = append(out, Derived{Kind: "Deployment", Name: name + "-" + c, By: by}, Derived{Kind: "Service", Name: name + "-" + c, By: by})
@@ -117,7 +117,7 @@ func EndpointObjects(p *model.Platform, name string, ep model.ServingEndpoint) [
 // replicated job (and MPI's hostfile and SSH key); on the Training Operator a pod, and
 // but for MPI a Service, per replica, named <job>-<replica type>-<index>, and MPI's
 // launcher objects.
-func TrainingObjects(p *model.Platform, target TrainingTarget, name string, job model.TrainingJob) []Derived {
+func TrainingObjects(p *model.Platform, target model.TrainingTarget, name string, job model.TrainingJob) []Derived {
 	_, kind := TrainingKind(target.Backend, job.Framework)
 	out := []Derived{{Kind: kind, Name: name, By: "mlc"}}
 	if target.Backend != model.BackendTrainingOperator {
@@ -134,16 +134,16 @@ func TrainingObjects(p *model.Platform, target TrainingTarget, name string, job 
 		return out
 	}
 	const operator = "the Training Operator"
-	for _, r := range operatorReplicas(job) {
-		typ := strings.ToLower(r.typ)
-		if r.launcher {
+	for _, r := range OperatorReplicas(job) {
+		typ := strings.ToLower(r.Type)
+		if r.Launcher {
 			out = append(out, Derived{Kind: "Pod", Name: name + "-" + typ, By: operator + " (the MPI launcher)"}, Derived{Kind: "ConfigMap", Name: name + "-config", By: operator + " (the MPI hostfile)"})
 			for _, k := range []string{"ServiceAccount", "Role", "RoleBinding"} {
 				out = append(out, Derived{Kind: k, Name: name + "-" + typ, By: operator + " (the MPI launcher)"})
 			}
 			continue
 		}
-		for i := range r.most(job) {
+		for i := range r.Most(job) {
 			pod := name + "-" + typ + "-" + strconv.FormatInt(i, 10)
 			out = append(out, Derived{Kind: "Pod", Name: pod, By: operator})
 			if job.Framework != "mpi" {
@@ -158,7 +158,7 @@ func TrainingObjects(p *model.Platform, target TrainingTarget, name string, job 
 // Deployment and Service (and claim, to
 // resume from a volume) named <experiment>-<algorithm>, and its trials with their jobs,
 // named <experiment>-<8 random characters>.
-func ExperimentObjects(target TrainingTarget, name string, exp model.Experiment) []Derived {
+func ExperimentObjects(target model.TrainingTarget, name string, exp model.Experiment) []Derived {
 	const katib = "Katib"
 	suggestion := name + "-" + exp.Algorithm
 	_, trialKind := TrainingKind(target.Backend, exp.Trial.Framework)

@@ -1,4 +1,4 @@
-package lower
+package names
 
 import (
 	"regexp"
@@ -19,8 +19,8 @@ func TestDerivedObjects(t *testing.T) {
 			DefaultRuntimes: map[string]string{"pytorch": "torch-distributed", "mpi": "deepspeed"},
 		},
 	}}
-	trainer := TrainingTarget{Backend: model.BackendTrainer}
-	operator := TrainingTarget{Backend: model.BackendTrainingOperator}
+	trainer := model.TrainingTarget{Backend: model.BackendTrainer}
+	operator := model.TrainingTarget{Backend: model.BackendTrainingOperator}
 	ps := int64(1)
 	sklearn := &model.ServedModel{Format: "sklearn"}
 	cases := []struct {
