@@ -27,8 +27,8 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/cache/cachetest"
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/diff"
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/compiler/names"
 	"github.com/mlc-gitops/mlc/internal/e2etest"
 )
 

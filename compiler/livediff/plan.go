@@ -4,8 +4,8 @@ import (
 	"slices"
 
 	"github.com/mlc-gitops/mlc/compiler"
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // applier is the Kustomization that applies an object; the zero value is none: the

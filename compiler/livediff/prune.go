@@ -16,8 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // checkCluster refuses a cluster whose Flux follows another cluster's platform artifact:
