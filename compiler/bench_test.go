@@ -163,19 +163,12 @@ func render(b *testing.B, dir string, opts compiler.Options) *compiler.Result {
 func renderDir(b *testing.B, dir string, opts compiler.Options, out string) *compiler.Result {
 	opts.Encode = true
 	opts.DeferYAML = true
-	// As mlc render -o DIR: the tree written before is looked at while the repository
-	// compiles, and the tenants whose folders it holds are not read.
 	var writeOpts []emit.WriteOption
-	var prestat *emit.Prestat
 	if !opts.NoCache {
 		writeOpts = append(writeOpts, emit.WithIndex(filepath.Join(opts.CacheDir, "trees", "bench")))
-		prestat = emit.StartPrestat(out, writeOpts...)
-		defer prestat.Stop()
-		writeOpts = append(writeOpts, emit.WithPrestat(prestat))
-		opts.Omit = prestat.Holds
 	}
 	res := compile(b, dir, opts)
-	tree, err := emit.BuildOver(res, prestat)
+	tree, err := emit.Build(res)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -512,109 +512,6 @@ func TestFileIndexSeesEdits(t *testing.T) {
 	}
 }
 
-// TestDeferredYAMLIsReadOnlyWhenWritten: a render over the tree it wrote before reads
-// the YAML of cached tenants only for files it must write, and writes the same tree as
-// a cold render.
-func TestDeferredYAMLIsReadOnlyWhenWritten(t *testing.T) {
-	repo := t.TempDir()
-	if err := synth.Write(repo, synth.ForWorkloads(3, 10)); err != nil {
-		t.Fatal(err)
-	}
-	cacheDir, out := t.TempDir(), t.TempDir()
-	index := filepath.Join(t.TempDir(), "tree-index")
-	render := func() (*emit.Tree, *compiler.Result) {
-		t.Helper()
-		res, err := compiler.Compile(context.Background(), repo, compiler.Options{CacheDir: cacheDir, Encode: true, DeferYAML: true})
-		if err != nil || res.Diagnostics.HasErrors() {
-			t.Fatalf("%v %v", err, res.Diagnostics)
-		}
-		tree, err := emit.BuildDeferred(res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tree.WriteDir(out, emit.WithIndex(index)); err != nil {
-			t.Fatal(err)
-		}
-		return tree, res
-	}
-	unread := func(tree *emit.Tree) int {
-		n := 0
-		for _, f := range tree.Files {
-			if f.Data == nil {
-				n++
-			}
-		}
-		return n
-	}
-	same := func(step string) {
-		t.Helper()
-		want, _ := compileTree(t, repo, compiler.Options{NoCache: true})
-		for _, f := range want.Files {
-			b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(f.Path)))
-			if err != nil || !bytes.Equal(b, f.Data) {
-				t.Fatalf("%s: %s differs from a cold render's (%v)", step, f.Path, err)
-			}
-		}
-	}
-	render()
-	same("cold")
-	// The index vouches only for stats taken over a second before it was written: the
-	// files are read, but compared with the sums of the objects' YAML, which stays unread.
-	time.Sleep(1100 * time.Millisecond)
-	tree, res := render()
-	objects := 0
-	for _, ts := range res.Stats.Tenants {
-		objects += ts.Objects
-	}
-	if unread(tree) != objects {
-		t.Errorf("first warm render: %d files unread, want every object's (%d)", unread(tree), objects)
-	}
-	time.Sleep(1100 * time.Millisecond)
-	tenant := filepath.Join(repo, "tenants", synth.TenantName(1))
-	appendFile(t, filepath.Join(tenant, "tenant.cue"), "// a comment\n")
-	tree, res = render()
-	objects = 0
-	for _, c := range res.Clusters {
-		for _, tn := range c.Tenants {
-			if tn.Name != synth.TenantName(1) {
-				objects += len(tn.Platform) + len(tn.Workloads)
-			}
-		}
-	}
-	if res.Stats.Evaluated != 1 || unread(tree) != objects {
-		t.Errorf("one tenant changed: %d evaluated, %d files unread, want 1 and the other tenants' %d objects", res.Stats.Evaluated, unread(tree), objects)
-	}
-	same("a comment")
-	// A real change in another tenant: its files are written, the rest stays unread.
-	time.Sleep(1100 * time.Millisecond)
-	notebooks := filepath.Join(repo, "tenants", synth.TenantName(2), "notebooks.cue")
-	b, err := os.ReadFile(notebooks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(notebooks, bytes.Replace(b, []byte("cpu: 2,"), []byte("cpu: 3,"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tree, _ = render()
-	same("a notebook's CPU")
-	if unread(tree) == 0 {
-		t.Errorf("a real change: every file was read")
-	}
-	// A cached file edited by hand is written again: its stat changed.
-	var victim string
-	for _, f := range tree.Files {
-		if f.Data == nil {
-			victim = filepath.Join(out, filepath.FromSlash(f.Path))
-			break
-		}
-	}
-	if err := os.WriteFile(victim, []byte("edited: by hand\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	render()
-	same("a file edited by hand")
-}
-
 // TestBootstrapKnownValid: a cluster's Flux bootstrap, compiled from the platform files
 // alone, is validated once by an mlc and then known valid, until it changes; the output
 // is the same either way.
@@ -733,54 +630,37 @@ func yamlOf(t *testing.T, out lower.Output) string {
 	return b.String()
 }
 
-// TestRenderOverHeldFolders renders as mlc render -o DIR does: the tenants whose folders
-// the tree written before holds under their key are omitted from the compilation and
-// laid out from the tree's index. The directory is byte for byte a cold render's after
-// nothing changed, after one tenant changed, after files and a whole folder of omitted
-// tenants were edited or removed by hand, and when the index holds nothing.
-func TestRenderOverHeldFolders(t *testing.T) {
+// TestRenderOverEditedTree renders as mlc render -o DIR does, over the tree written
+// before with its index. The directory is byte for byte a cold render's after nothing
+// changed, after one tenant changed, after files and a whole folder were edited or
+// removed by hand, and without an index.
+func TestRenderOverEditedTree(t *testing.T) {
 	repo := t.TempDir()
 	if err := synth.Write(repo, synth.Spec{Tenants: 5, Notebooks: 2, Endpoints: 1, TrainingJobs: 1, Pipelines: 1, Clusters: 2}); err != nil {
 		t.Fatal(err)
 	}
 	cacheDir, out := t.TempDir(), t.TempDir()
 	index := filepath.Join(t.TempDir(), "tree-index")
-	render := func(step string, wantOmitted int) {
+	render := func(step string) {
 		t.Helper()
-		opts := []emit.WriteOption{emit.WithIndex(index)}
-		p := emit.StartPrestat(out, opts...)
-		defer p.Stop()
-		res, err := compiler.Compile(context.Background(), repo, compiler.Options{CacheDir: cacheDir, Encode: true, DeferYAML: true, Omit: p.Holds})
+		res, err := compiler.Compile(context.Background(), repo, compiler.Options{CacheDir: cacheDir})
 		if err != nil || res.Diagnostics.HasErrors() {
 			t.Fatalf("%s: %v %v", step, err, res.Diagnostics)
 		}
-		omitted := map[string]bool{}
-		for _, c := range res.Clusters {
-			for _, tn := range c.Tenants {
-				if tn.Omitted {
-					omitted[tn.Name] = true
-				}
-			}
-		}
-		if len(omitted) != wantOmitted {
-			t.Errorf("%s: %d tenants omitted, want %d", step, len(omitted), wantOmitted)
-		}
-		tree, err := emit.BuildOver(res, p)
+		tree, err := emit.Build(res)
 		if err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
-		if err := tree.WriteDir(out, append(opts, emit.WithPrestat(p))...); err != nil {
+		if err := tree.WriteDir(out, emit.WithIndex(index)); err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
 		sameAsCold(t, step, repo, out)
 	}
-	render("cold", 0)
-	render("warm", 5)
-	time.Sleep(1100 * time.Millisecond) // the index trusts stats older than itself
-	render("warm, stats recorded", 5)
+	render("cold")
+	render("warm")
 	appendFile(t, filepath.Join(repo, "tenants", synth.TenantName(2), "tenant.cue"), "\n// a comment\n")
-	render("one tenant changed", 4)
-	render("warm again", 5)
+	render("one tenant changed")
+	render("warm again")
 
 	cluster := "cluster-0"
 	workloads := filepath.Join(out, cluster, emit.TenantsDir, synth.TenantName(1))
@@ -795,13 +675,13 @@ func TestRenderOverHeldFolders(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(out, cluster, emit.TenantsDir, synth.TenantName(4))); err != nil {
 		t.Fatal(err)
 	}
-	render("files of omitted tenants edited and removed", 5)
+	render("files edited and removed")
 	if err := os.RemoveAll(out); err != nil {
 		t.Fatal(err)
 	}
-	render("the whole tree removed", 0) // no tree, nothing held
+	render("the whole tree removed")
 	if err := os.Remove(index); err != nil {
 		t.Fatal(err)
 	}
-	render("no index", 0)
+	render("no index")
 }
