@@ -453,21 +453,18 @@ func (w *dirWriter) rebuild(sub string, idx []int) error {
 	if err := carryOver(target, tmp, sub, ours); err != nil {
 		return err
 	}
-	for _, i := range idx {
-		d := filepath.Dir(filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(w.files[i].Path, sub+"/"))))
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
+	// A worker writes one folder at a time: files made in one folder at once queue on
+	// the folder's lock in the kernel.
+	var folders [][]int // the files of each folder, together in the tree
+	for k, i := range idx {
+		if k == 0 || path.Dir(w.files[i].Path) != path.Dir(w.files[idx[k-1]].Path) {
+			folders = append(folders, nil)
 		}
+		folders[len(folders)-1] = append(folders[len(folders)-1], i)
 	}
-	errs := make([]error, len(idx))
-	parallel(len(idx), w.workers, func(k int) {
-		f := w.files[idx[k]]
-		rel := filepath.FromSlash(strings.TrimPrefix(f.Path, sub+"/"))
-		to := filepath.Join(tmp, rel)
-		if w.same[idx[k]] && os.Link(filepath.Join(target, rel), to) == nil {
-			return
-		}
-		errs[k] = os.WriteFile(to, f.Data, 0o644)
+	errs := make([]error, len(folders))
+	parallel(len(folders), w.workers, func(d int) {
+		errs[d] = w.writeFolder(sub, target, tmp, folders[d])
 	})
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -477,6 +474,26 @@ func (w *dirWriter) rebuild(sub string, idx []int) error {
 		mode = st.Mode().Perm()
 	}
 	return os.Chmod(tmp, mode)
+}
+
+// writeFolder writes the idx-th files of the tree, all in one folder under sub, into
+// tmp, the folder staged for target: a file dir holds already is hard-linked from
+// target.
+func (w *dirWriter) writeFolder(sub, target, tmp string, idx []int) error {
+	rel := func(i int) string { return filepath.FromSlash(strings.TrimPrefix(w.files[i].Path, sub+"/")) }
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(tmp, rel(idx[0]))), 0o755); err != nil {
+		return err
+	}
+	for _, i := range idx {
+		to := filepath.Join(tmp, rel(i))
+		if w.same[i] && os.Link(filepath.Join(target, rel(i)), to) == nil {
+			continue
+		}
+		if err := os.WriteFile(to, w.files[i].Data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // saveIndex writes the next index to p, unless it records what the old one does: then
