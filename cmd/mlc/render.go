@@ -68,7 +68,7 @@ Nothing is written when the repository has errors: they are reported as by 'mlc 
 Compiled tenants are cached (in $MLC_CACHE_DIR, or mlc/render in the user's cache
 directory), keyed by a hash of the tenant's files, the platform files, the selected
 clusters and the mlc build: a tenant none of these changed for is not evaluated again
-(nor are its files read, when their recorded stat vouches for them), and the output is
+(nor are its files read, when their stat is the one recorded), and the output is
 the same bytes. A tenant evaluated again validates only the objects that changed since
 it was last cached. --no-cache compiles every tenant afresh. --stats prints each
 tenant's time, object count and whether it came from the cache, slowest first, on

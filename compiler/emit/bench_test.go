@@ -96,7 +96,7 @@ func benchTree(b *testing.B, edit bool) *Tree {
 func benchAhead() time.Time { return time.Now().Add(10 * time.Second) }
 
 // benchSettled writes the tree into a new directory with an index until the index
-// vouches for every file, and returns the directory and the index's path.
+// trusts the stat of every file, and returns the directory and the index's path.
 func benchSettled(b *testing.B, tree *Tree) (out, index string) {
 	b.Helper()
 	out, index = b.TempDir(), filepath.Join(b.TempDir(), "index")
@@ -107,7 +107,7 @@ func benchSettled(b *testing.B, tree *Tree) (out, index string) {
 		}
 	}
 	if reads != 0 {
-		b.Skipf("the index left %d files to read: stats vouch for nothing here", reads)
+		b.Skipf("the index left %d files to read: no stat is trusted here", reads)
 	}
 	return out, index
 }

@@ -50,7 +50,7 @@ func writeCounting(t *testing.T, tree *Tree, dir, index string, clock func() tim
 	return reads
 }
 
-// settled writes the tree into dir until its index vouches for every file: the first
+// settled writes the tree into dir until its index trusts every file's stat: the first
 // write records nothing of the files it wrote, the second reads them all.
 func settled(t *testing.T, tree *Tree, dir, index string) {
 	t.Helper()
@@ -162,8 +162,8 @@ func TestIndexSkipsReadingUnchangedFiles(t *testing.T) {
 	if _, err := os.Stat(index); err != nil {
 		t.Fatalf("no index: %v", err)
 	}
-	// The files mlc wrote are read once: their stat, taken after writing them, vouches
-	// for nothing.
+	// The files mlc wrote are read once: their stat, taken after writing them, is not
+	// trusted.
 	if got := writeCounting(t, tree, out, index, ahead); got != n {
 		t.Errorf("second write read %d files, want %d", got, n)
 	}
@@ -180,7 +180,7 @@ func TestIndexSkipsReadingUnchangedFiles(t *testing.T) {
 	}
 	checkTree(t, tree, out)
 
-	// Files the index vouches for, whose new bytes have another sum, are written unread.
+	// Files the index trusts, whose new bytes have another sum, are written unread.
 	changed := &Tree{}
 	for _, f := range tree.Files {
 		changed.Files = append(changed.Files, File{f.Path, bytes.ReplaceAll(f.Data, []byte("prod"), []byte("PROD"))})

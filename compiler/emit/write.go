@@ -139,26 +139,25 @@ func (t *Tree) WriteDir(dir string, opts ...WriteOption) error {
 	return nil
 }
 
-// prepareDir makes the output directory dir if need be, finishes a swap a killed
-// WriteDir left there (Recover), and returns its absolute path with links resolved.
+// prepareDir makes the output directory dir if need be, and returns its absolute path
+// with links resolved, after finishing a swap a killed WriteDir left there (Recover).
 func prepareDir(dir string) (string, error) {
-	// dir itself may be a link, or lie under one (out -> /mnt/out): the user named it.
-	// Below it mlc follows no link to a folder (folderCheck).
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", err
-	}
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return "", fmt.Errorf("%s exists and is not a directory", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	if err := Recover(dir); err != nil {
+	// dir itself may be a link, or lie under one (out -> /mnt/out): the user named it.
+	// Below it mlc follows no link to a folder (folderCheck).
+	real, err := filepath.EvalSymlinks(dir)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
+	if err != nil {
 		return "", err
 	}
-	return filepath.Abs(dir)
+	return real, Recover(real)
 }
 
 // ioWorkers is how many files are compared or written at once: the work is mostly system
@@ -198,7 +197,7 @@ func (w *dirWriter) path(rel string) string { return filepath.Join(w.dir, filepa
 func (w *dirWriter) isOurs(rel string) bool { return w.allOurs || w.ours[rel] }
 
 // readOurs finds the files mlc wrote in dir before: those the ManifestFile lists, or the
-// tree's when the index vouches that the ManifestFile lists exactly them.
+// tree's when the index tells that the ManifestFile lists exactly them.
 func (w *dirWriter) readOurs() error {
 	paths := make([]string, len(w.files))
 	for i, f := range w.files {
@@ -277,11 +276,17 @@ func (w *dirWriter) checkPaths() error {
 		if !there || w.isOurs(f.Path) {
 			continue
 		}
-		if p := w.path(f.Path); exists(p) {
+		if p := w.path(f.Path); isThere(p) {
 			return fmt.Errorf("%s: mlc did not write this file and will not overwrite it; move it, or render to another directory", p)
 		}
 	}
 	return folders.folders(maps.Keys(w.ours))
+}
+
+// isThere tells whether there is a file, folder or link at p.
+func isThere(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
 }
 
 // compare finds which files of the tree dir holds already, on several workers.
@@ -291,8 +296,8 @@ func (w *dirWriter) compare() {
 	parallel(len(w.files), w.workers, w.compareFile)
 }
 
-// compareFile tells whether dir holds the i-th file, by its stat when the old index
-// vouches for it, else by reading it.
+// compareFile tells whether dir holds the i-th file: by its stat, when the old index
+// recorded it and trusts it, else by reading it.
 func (w *dirWriter) compareFile(i int) {
 	f := &w.files[i]
 	if !w.isOurs(f.Path) {
