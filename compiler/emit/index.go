@@ -3,6 +3,7 @@ package emit
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
@@ -50,7 +51,13 @@ func writeIndex(p, dir string, x *statindex.Index) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(p, append(indexHead(dir), b...), 0o600)
+	return atomicfile.WriteWith(p, 0o600, func(w io.Writer) error {
+		if _, err := w.Write(indexHead(dir)); err != nil {
+			return err
+		}
+		_, err := w.Write(b)
+		return err
+	})
 }
 
 // removeIndex removes the index file p, if there is one.

@@ -304,15 +304,12 @@ func (w *dirWriter) compareFile(i int) {
 		return
 	}
 	p := w.path(f.Path)
-	var sum statindex.Sum
-	if w.next != nil {
-		sum = sha256.Sum256(f.Data)
-	}
 	if w.old != nil {
 		st, ok := statindex.Lstat(p)
 		if ok && st.Mode.IsRegular() && st.Mode.Perm() == w.perm {
 			if old, ok := w.old.Lookup(f.Path, st); ok {
 				// The file holds the bytes of the old sum: the tree's, or others.
+				sum := sha256.Sum256(f.Data)
 				if w.same[i] = old == sum; w.same[i] {
 					w.entries[i] = &statindex.Entry{Stat: st, Sum: sum}
 				}
@@ -323,7 +320,7 @@ func (w *dirWriter) compareFile(i int) {
 	w.reads.Add(1)
 	st, same := sameFile(p, f.Data, w.perm)
 	if w.same[i] = same; same && w.next != nil {
-		w.entries[i] = &statindex.Entry{Stat: st, Sum: sum}
+		w.entries[i] = &statindex.Entry{Stat: st, Sum: sha256.Sum256(f.Data)}
 	}
 }
 
