@@ -7,15 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler"
-	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/emit"
-	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/synth"
 )
 
@@ -450,7 +447,7 @@ func TestStatIndexSeesEdits(t *testing.T) {
 		change    func()
 		evaluated int
 		// read are the tenant files read (the platform files are read every time).
-		read int
+		read int64
 	}{
 		{"nothing", func() {}, 0, 0},
 		{"same size and time", func() {
@@ -515,4 +512,60 @@ func TestBootstrapKnownValid(t *testing.T) {
 	if _, res := rendered(t, repo, cached); res.Stats.PlatformValidated == 0 {
 		t.Errorf("a changed bootstrap was not validated")
 	}
+}
+
+// TestRenderOverEditedTree renders as mlc render -o DIR does, over the tree written
+// before with its index. The directory is byte for byte a cold render's after nothing
+// changed, after one tenant changed, after files and a whole folder were edited or
+// removed by hand, and without an index.
+func TestRenderOverEditedTree(t *testing.T) {
+	repo := t.TempDir()
+	if err := synth.Write(repo, synth.Spec{Tenants: 5, Notebooks: 2, Endpoints: 1, TrainingJobs: 1, Pipelines: 1, Clusters: 2}); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir, out := t.TempDir(), t.TempDir()
+	index := filepath.Join(t.TempDir(), "tree-index")
+	render := func(step string) {
+		t.Helper()
+		res, err := compiler.Compile(context.Background(), repo, compiler.Options{CacheDir: cacheDir})
+		if err != nil || res.Diagnostics.HasErrors() {
+			t.Fatalf("%s: %v %v", step, err, res.Diagnostics)
+		}
+		tree, err := emit.Build(res)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if err := tree.WriteDir(out, emit.WithIndex(index)); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		sameAsCold(t, step, repo, out)
+	}
+	render("cold")
+	render("warm")
+	appendFile(t, filepath.Join(repo, "tenants", synth.TenantName(2), "tenant.cue"), "\n// a comment\n")
+	render("one tenant changed")
+	render("warm again")
+
+	cluster := "cluster-0"
+	workloads := filepath.Join(out, cluster, emit.TenantsDir, synth.TenantName(1))
+	names, err := os.ReadDir(workloads)
+	if err != nil || len(names) < 3 {
+		t.Fatalf("%s: %v %v", workloads, names, err)
+	}
+	if err := os.WriteFile(filepath.Join(workloads, names[len(names)-1].Name()), []byte("edited: by hand\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, filepath.Join(out, cluster, emit.PlatformDir, synth.TenantName(3), emit.KustomizationFile), "# edited\n")
+	if err := os.RemoveAll(filepath.Join(out, cluster, emit.TenantsDir, synth.TenantName(4))); err != nil {
+		t.Fatal(err)
+	}
+	render("files edited and removed")
+	if err := os.RemoveAll(out); err != nil {
+		t.Fatal(err)
+	}
+	render("the whole tree removed")
+	if err := os.Remove(index); err != nil {
+		t.Fatal(err)
+	}
+	render("no index")
 }

@@ -68,9 +68,8 @@ Nothing is written when the repository has errors: they are reported as by 'mlc 
 Compiled tenants are cached (in $MLC_CACHE_DIR, or mlc/render in the user's cache
 directory), keyed by a hash of the tenant's files, the platform files, the selected
 clusters and the mlc build: a tenant none of these changed for is not evaluated again
-(nor are its files read, when their recorded stat vouches for them), and the output is
-the same bytes. Over a tree mlc wrote, a cached tenant whose folders it wrote from the
-same inputs is not even read from the cache: its files are known by their hashes. A tenant evaluated again validates only the objects that changed since
+(nor are its files read, when their stat is the one recorded), and the output is
+the same bytes. A tenant evaluated again validates only the objects that changed since
 it was last cached. --no-cache compiles every tenant afresh. --stats prints each
 tenant's time, object count and whether it came from the cache, slowest first, on
 standard error.`,
@@ -121,23 +120,11 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	}
 	defer tuneGC()()
 	opts := f.cache.apply(f.options())
-	opts.Encode = true // the tree is written: encode on the workers, keep the YAML cached
-	// Over the tree it wrote before, a render knows unchanged files by their hash: the
-	// YAML of cached tenants is read only for the files that must be written.
-	opts.DeferYAML = f.output != "-"
 	var writeOpts []emit.WriteOption
-	var prestat *emit.Prestat
 	if f.output != "-" && !opts.NoCache {
 		if p, err := treeIndexPath(opts.CacheDir, f.output); err == nil {
 			writeOpts = append(writeOpts, emit.WithIndex(p))
 		}
-		// While the repository compiles, the files of the tree written before are
-		// looked at, for WriteDir to know which are unchanged.
-		prestat = emit.StartPrestat(f.output, writeOpts...)
-		defer prestat.Stop()
-		writeOpts = append(writeOpts, emit.WithPrestat(prestat))
-		// Nor are the objects of the tenants whose folders it holds read.
-		opts.Omit = prestat.Holds
 	}
 	res, err := compiler.Compile(cmd.Context(), dir, opts)
 	if err != nil {
@@ -156,12 +143,7 @@ func runRender(cmd *cobra.Command, dir string, f renderFlags) error {
 	}
 	printNotes(cmd, res, f.quiet)
 	region := trace.StartRegion(cmd.Context(), "build")
-	var tree *emit.Tree
-	if opts.DeferYAML {
-		tree, err = emit.BuildOver(res, prestat)
-	} else {
-		tree, err = emit.Build(res)
-	}
+	tree, err := emit.Build(res)
 	region.End()
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package emit
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
-	"github.com/mlc-gitops/mlc/internal/filestat"
 )
 
 // benchTenants is the size of the synthetic fleet benchmarked: one cluster of that many
@@ -43,11 +41,10 @@ var (
 	}
 )
 
-// benchResult is a compiled fleet of that many tenants whose objects' YAML (about 2 KB
-// each) is deferred, as a warm render's cached tenants are; with edit, one object of the
-// middle tenant has other bytes. Only the sums are there (benchTrees gives the file that
-// differs its bytes, the one file a write reads), unless loaded, where the YAML is.
-func benchResult(tenants int, edit, loaded bool) *compiler.Result {
+// benchResult is a compiled fleet of that many tenants whose objects carry their YAML
+// (about 2 KB each), as a render's do; with edit, one object of the middle tenant has
+// other bytes.
+func benchResult(tenants int, edit bool) *compiler.Result {
 	objects := func(tenant string, kinds [][2]string, edited bool) []manifest.Object {
 		objs := make([]manifest.Object, len(kinds))
 		for i, k := range kinds {
@@ -55,13 +52,9 @@ func benchResult(tenants int, edit, loaded bool) *compiler.Result {
 			if strings.Contains(name, "%s") {
 				name = fmt.Sprintf(name, tenant)
 			}
-			yaml := benchYAML(k[0], name, tenant, edited && i == benchEdited)
 			objs[i] = manifest.Object{
-				Content:  map[string]any{"apiVersion": "v1", "kind": k[0], "metadata": map[string]any{"name": name, "namespace": tenant}},
-				Deferred: &manifest.DeferredYAML{Sum: sha256.Sum256([]byte(yaml))},
-			}
-			if loaded {
-				objs[i].Encoded = []byte(yaml)
+				Content: map[string]any{"apiVersion": "v1", "kind": k[0], "metadata": map[string]any{"name": name, "namespace": tenant}},
+				Encoded: []byte(benchYAML(k[0], name, tenant, edited && i == benchEdited)),
 			}
 		}
 		return objs
@@ -89,71 +82,57 @@ func benchYAML(kind, name, namespace string, edited bool) string {
 	return s
 }
 
-// benchTrees returns the fleet's tree and the tree with one tenant's file edited. The
-// edited file has its bytes in both; the others only their sums.
-func benchTrees(b *testing.B) (base, edited *Tree) {
+// benchTree builds the fleet's tree, with one tenant's file edited or not.
+func benchTree(b *testing.B, edit bool) *Tree {
 	b.Helper()
-	var err error
-	if base, err = BuildDeferred(benchResult(benchTenants, false, false)); err != nil {
-		b.Fatal(err)
-	}
-	if edited, err = BuildDeferred(benchResult(benchTenants, true, false)); err != nil {
-		b.Fatal(err)
-	}
-	tenant := fmt.Sprintf("team-%05d", benchTenants/2)
-	k := benchWorkloadKinds[benchEdited]
-	p := "cluster-0/" + TenantsDir + "/" + tenant + "/" + strings.ToLower(k[0]) + "_" + k[1] + ".yaml"
-	found := 0
-	for _, t := range []*Tree{base, edited} {
-		for i := range t.Files {
-			if t.Files[i].Path == p {
-				t.Files[i].Data = []byte(benchYAML(k[0], k[1], tenant, t == edited))
-				found++
-			}
-		}
-	}
-	if found != 2 {
-		b.Fatalf("%s: not in the trees", p)
-	}
-	return base, edited
-}
-
-// benchSettled writes the fleet's tree into a new directory with an index until the
-// index vouches for every file (its clock runs ahead, so that the files are settled at
-// once), and returns the directory and the index's path.
-func benchSettled(b *testing.B, tree *Tree) (out, index string) {
-	b.Helper()
-	if !filestat.Supported {
-		b.Skip("no stat index here")
-	}
-	b.Cleanup(func() { now = time.Now })
-	now = func() time.Time { return time.Now().Add(10 * time.Second) }
-	loaded, err := BuildDeferred(benchResult(benchTenants, false, true))
+	t, err := Build(benchResult(benchTenants, edit))
 	if err != nil {
 		b.Fatal(err)
 	}
+	return t
+}
+
+// benchAhead is a clock far enough ahead for the index to trust every file written.
+func benchAhead() time.Time { return time.Now().Add(10 * time.Second) }
+
+// benchSettled writes the tree into a new directory with an index until the index
+// trusts the stat of every file, and returns the directory and the index's path.
+func benchSettled(b *testing.B, tree *Tree) (out, index string) {
+	b.Helper()
 	out, index = b.TempDir(), filepath.Join(b.TempDir(), "index")
-	for range 2 {
-		if err := loaded.WriteDir(out, WithIndex(index)); err != nil {
+	var reads int
+	for range 3 {
+		if err := tree.WriteDir(out, WithIndex(index), withClock(benchAhead), withReads(&reads)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	before := fileReads.Load()
-	if err := tree.WriteDir(out, WithIndex(index)); err != nil {
-		b.Fatal(err)
-	}
-	if n := fileReads.Load() - before; n != 0 {
-		b.Fatalf("the settled index left %d files to read", n)
+	if reads != 0 {
+		b.Skipf("the index left %d files to read: no stat is trusted here", reads)
 	}
 	return out, index
 }
 
-// BenchmarkBuildDeferred lays out the fleet's tree, the objects' YAML deferred.
-func BenchmarkBuildDeferred(b *testing.B) {
-	res := benchResult(benchTenants, false, false)
+// BenchmarkBuild lays out the fleet's tree.
+func BenchmarkBuild(b *testing.B) {
+	res := benchResult(benchTenants, false)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := BuildDeferred(res); err != nil {
+		if _, err := Build(res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWriteDirNew writes the fleet's tree into an empty directory, as a cold
+// render does.
+func BenchmarkWriteDirNew(b *testing.B) {
+	tree := benchTree(b, false)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		out := filepath.Join(b.TempDir(), "out")
+		b.StartTimer()
+		if err := tree.WriteDir(out, WithIndex(filepath.Join(b.TempDir(), "index"))); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -162,31 +141,31 @@ func BenchmarkBuildDeferred(b *testing.B) {
 // BenchmarkWriteDirUnchanged writes the fleet's tree over itself with a settled index:
 // no file is read or written, every one is known unchanged by its stat.
 func BenchmarkWriteDirUnchanged(b *testing.B) {
-	tree, _ := benchTrees(b)
+	tree := benchTree(b, false)
 	out, index := benchSettled(b, tree)
 	b.ReportAllocs()
-	before := fileReads.Load()
 	for b.Loop() {
-		if err := tree.WriteDir(out, WithIndex(index)); err != nil {
+		var reads int
+		if err := tree.WriteDir(out, WithIndex(index), withClock(benchAhead), withReads(&reads)); err != nil {
 			b.Fatal(err)
 		}
-	}
-	if n := fileReads.Load() - before; n != 0 {
-		b.Fatalf("%d files read", n)
+		if reads != 0 {
+			b.Fatalf("%d files read", reads)
+		}
 	}
 }
 
 // BenchmarkWriteDirOneFileChanged writes, in turn, the fleet's tree and the tree with one
-// tenant's file edited over the other, with a settled index: the file is read, replaced,
-// and the index written again.
+// tenant's file edited over the other, with a settled index: the tenant's folder is
+// staged anew, and the index written again.
 func BenchmarkWriteDirOneFileChanged(b *testing.B) {
-	base, edited := benchTrees(b)
+	base, edited := benchTree(b, false), benchTree(b, true)
 	out, index := benchSettled(b, base)
 	trees := [2]*Tree{edited, base}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if err := trees[i%2].WriteDir(out, WithIndex(index)); err != nil {
+		if err := trees[i%2].WriteDir(out, WithIndex(index), withClock(benchAhead)); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -195,51 +174,14 @@ func BenchmarkWriteDirOneFileChanged(b *testing.B) {
 
 // BenchmarkReadIndex reads the settled index of the fleet's tree.
 func BenchmarkReadIndex(b *testing.B) {
-	tree, _ := benchTrees(b)
-	out, index := benchSettled(b, tree)
+	out, index := benchSettled(b, benchTree(b, false))
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if readIndex(index, abs) == nil {
-			b.Fatal("no index")
-		}
-	}
-}
-
-// BenchmarkWriteDirUnchangedPrestat is BenchmarkWriteDirUnchanged with the files looked
-// at ahead (StartPrestat), as while the tree is compiled: only WriteDir is timed.
-func BenchmarkWriteDirUnchangedPrestat(b *testing.B) {
-	tree, _ := benchTrees(b)
-	out, index := benchSettled(b, tree)
-	b.ReportAllocs()
-	before := fileReads.Load()
-	for b.Loop() {
-		b.StopTimer()
-		p := StartPrestat(out, WithIndex(index))
-		<-p.ready
-		p.check.pending.Wait()
-		b.StartTimer()
-		if err := tree.WriteDir(out, WithIndex(index), WithPrestat(p)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if n := fileReads.Load() - before; n != 0 {
-		b.Fatalf("%d files read", n)
-	}
-}
-
-// BenchmarkPrestat is the look ahead of BenchmarkWriteDirUnchangedPrestat, by itself.
-func BenchmarkPrestat(b *testing.B) {
-	tree, _ := benchTrees(b)
-	out, index := benchSettled(b, tree)
-	b.ReportAllocs()
-	for b.Loop() {
-		p := StartPrestat(out, WithIndex(index))
-		<-p.done
-		if p.x == nil {
+		if x, _ := readIndex(index, abs); x == nil {
 			b.Fatal("no index")
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strings"
 )
 
 // folderCheck looks at the folders of paths in an output directory, each once, and
@@ -20,9 +19,6 @@ import (
 type folderCheck struct {
 	dir    string
 	exists map[string]bool // by folder, slash-separated: a folder is there
-	// ahead, when not nil, is a check of the same directory made before, under the same
-	// lock: a folder it found real is not looked at again.
-	ahead *folderCheck
 }
 
 func newFolderCheck(dir string) *folderCheck {
@@ -34,9 +30,6 @@ func newFolderCheck(dir string) *folderCheck {
 func (c *folderCheck) folder(rel string) (bool, error) {
 	if exists, seen := c.exists[rel]; seen {
 		return exists, nil
-	}
-	if c.ahead != nil && c.ahead.exists[rel] {
-		return true, nil
 	}
 	parent, err := c.folder(path.Dir(rel))
 	if err != nil || !parent {
@@ -82,9 +75,4 @@ func (c *folderCheck) seen(rel string) bool {
 // linkError is the refusal of a symlink at p, where mlc needs a folder of its own.
 func linkError(p string) error {
 	return fmt.Errorf("%s is a symlink: mlc does not write through links; remove it", p)
-}
-
-// inFolder tells whether the slash-separated path p is right in folder.
-func inFolder(p, folder string) bool {
-	return len(p) > len(folder) && p[len(folder)] == '/' && p[:len(folder)] == folder && !strings.Contains(p[len(folder)+1:], "/")
 }

@@ -3,44 +3,30 @@ package emit
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/synth"
 )
 
 // TestParallelEmissionIsSequential: the folders are encoded by several workers, and
 // objects that carry their YAML are not encoded again; neither shows in the tree.
 func TestParallelEmissionIsSequential(t *testing.T) {
+	t.Parallel()
 	repo := t.TempDir()
 	if err := synth.Write(repo, synth.Spec{Tenants: 9, Notebooks: 2, Endpoints: 2, TrainingJobs: 2, Experiments: 1, Clusters: 2}); err != nil {
 		t.Fatal(err)
 	}
-	compile := func(encode bool) *compiler.Result {
-		opts := compiler.Options{NoCache: true}
-		if encode { // with a cache, of which this is the first use: every tenant is encoded
-			opts = compiler.Options{CacheDir: t.TempDir(), Encode: true}
-		}
-		res, err := compiler.Compile(context.Background(), repo, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Diagnostics.HasErrors() {
-			t.Fatal(res.Diagnostics.Error())
-		}
-		return res
+	plain, err := compiler.Compile(context.Background(), repo, compiler.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
 	}
-	plain, encoded := compile(false), compile(true)
-	for _, c := range encoded.Clusters {
-		for _, tn := range c.Tenants {
-			for _, o := range append(tn.Platform, tn.Workloads...) {
-				if o.Encoded == nil {
-					t.Fatalf("%s %s: compiled with Encode but has no YAML", o.Kind(), o.Name())
-				}
-			}
-		}
+	if plain.Diagnostics.HasErrors() {
+		t.Fatal(plain.Diagnostics.Error())
 	}
-	want, err := build(plain, nil, 1)
+	want, err := build(plain, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,10 +39,10 @@ func TestParallelEmissionIsSequential(t *testing.T) {
 		workers int
 	}{
 		{"parallel", plain, 4},
-		{"encoded while compiling", encoded, 1},
-		{"encoded while compiling, parallel", encoded, 3},
+		{"carrying their YAML", encoded(t, plain), 1},
+		{"carrying their YAML, parallel", encoded(t, plain), 3},
 	} {
-		got, err := build(tc.res, nil, tc.workers)
+		got, err := build(tc.res, tc.workers)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,4 +55,32 @@ func TestParallelEmissionIsSequential(t *testing.T) {
 			}
 		}
 	}
+}
+
+// encoded returns a copy of res whose objects carry their YAML, and no Content: a
+// folder of them can only be laid out from the YAML they carry.
+func encoded(t *testing.T, res *compiler.Result) *compiler.Result {
+	t.Helper()
+	encode := func(objs []manifest.Object) []manifest.Object {
+		objs = slices.Clone(objs)
+		for i := range objs {
+			if err := objs[i].Encode(); err != nil {
+				t.Fatal(err)
+			}
+			id := objs[i].Identity()
+			objs[i].Content, objs[i].Ident = nil, &id
+		}
+		return objs
+	}
+	out := &compiler.Result{Clusters: slices.Clone(res.Clusters)}
+	for i := range out.Clusters {
+		c := &out.Clusters[i]
+		c.Bootstrap = encode(c.Bootstrap)
+		c.Tenants = slices.Clone(c.Tenants)
+		for k := range c.Tenants {
+			c.Tenants[k].Platform = encode(c.Tenants[k].Platform)
+			c.Tenants[k].Workloads = encode(c.Tenants[k].Workloads)
+		}
+	}
+	return out
 }

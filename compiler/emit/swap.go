@@ -251,8 +251,8 @@ func isDir(p string) bool {
 // WriteDir committed (or undoes it, if it cannot be finished), or removes what it staged
 // when it did not commit: dir then holds one whole tree, and no swap folder. Without a
 // swap folder, which is all it looks at then, it does nothing. WriteDir runs it first; a
-// caller that looks at dir before WriteDir does (StartPrestat) runs it before that,
-// holding the directory's lock (package dirlock) against other writers.
+// caller that looks at dir before WriteDir does runs it before that, holding the
+// directory's lock (package dirlock) against other writers.
 func Recover(dir string) error {
 	folder := filepath.Join(dir, SwapFolder)
 	st, err := os.Lstat(folder)

@@ -26,7 +26,7 @@ func TestBuildLayout(t *testing.T) {
 		{Name: "b", Tenants: []compiler.Tenant{{Name: "t3", Output: lower.Output{Workloads: []manifest.Object{obj("Notebook", "x")}}}}},
 		{Name: "c"},
 	}}
-	tree, err := build(res, nil, 2)
+	tree, err := build(res, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,18 +59,6 @@ func TestBuildLayout(t *testing.T) {
 	}
 }
 
-// TestJoinName: joinName is path.Join.
-func TestJoinName(t *testing.T) {
-	for _, tc := range [][2]string{
-		{"a/b", "c.yaml"}, {"a", "c"}, {"", "c"}, {".", "c"}, {"/", "c"}, {"a", ""},
-		{"a", "."}, {"a", ".."}, {"a", "b/c"}, {"a", "../c"}, {"a", "b//c"}, {"a", "..c"}, {"a", "..."}, {"a/", "c"}, {"a/b/", "c.d"},
-	} {
-		if got, want := joinName(tc[0], tc[1]), path.Join(tc[0], tc[1]); got != want {
-			t.Errorf("joinName(%q, %q) = %q, want %q", tc[0], tc[1], got, want)
-		}
-	}
-}
-
 // TestBuildPathsOfAwkwardNames: a file name that is not one clean element of a path
 // (which no valid object has) is joined as path.Join does and listed as it is, and its
 // neighbours keep their paths.
@@ -82,7 +70,7 @@ func TestBuildPathsOfAwkwardNames(t *testing.T) {
 		objs = append(objs, o)
 	}
 	res := &compiler.Result{Clusters: []compiler.Cluster{{Name: "k", Tenants: []compiler.Tenant{{Name: "t", Output: lower.Output{Workloads: objs}}}}}}
-	tree, err := build(res, nil, 1)
+	tree, err := build(res, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
