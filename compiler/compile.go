@@ -127,15 +127,7 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 
 	inc.keyTenants(plat, sel.clusters)
 	results := inc.lookup(sel.tenants, opts.Workers)
-	var mu sync.Mutex
-	err = ev.Tenants(ctx, load.Options{Workers: opts.Workers, Tenants: misses(sel.tenants, results)}, func(inst *load.Instance) {
-		r := compileTenant(plat, sel.clusters, inst, inc.knownValid(inst.Tenant.Name))
-		inc.store(r)
-		mu.Lock()
-		results[r.name] = r
-		mu.Unlock()
-	})
-	if err != nil {
+	if err := compileMisses(ctx, ev, plat, sel, opts.Workers, inc, results); err != nil {
 		return nil, err
 	}
 	inc.save(results)
@@ -205,6 +197,22 @@ func selectFor(plat *model.Platform, opts Options, tenants []string) (selection,
 		}
 	}
 	return sel, checkPlacement(plat, opts, sel.tenants)
+}
+
+// compileMisses compiles the selected tenants without a result yet, adding theirs.
+func compileMisses(ctx context.Context, ev *load.Evaluator, plat *model.Platform, sel selection, workers int, inc *incremental, results map[string]tenantResult) error {
+	todo := misses(sel.tenants, results)
+	if len(todo) == 0 {
+		return nil // an empty selection would be every tenant
+	}
+	var mu sync.Mutex
+	return ev.Tenants(ctx, load.Options{Workers: workers, Tenants: todo}, func(inst *load.Instance) {
+		r := compileTenant(plat, sel.clusters, inst, inc.knownValid(inst.Tenant.Name))
+		inc.store(r)
+		mu.Lock()
+		results[r.name] = r
+		mu.Unlock()
+	})
 }
 
 // misses returns the tenants without a result yet, in order.

@@ -17,14 +17,10 @@ import (
 func TestObjectsAreSlim(t *testing.T) {
 	repo := filepath.Join("..", "examples", "quickstart")
 	want, cold := rendered(t, repo, compiler.Options{NoCache: true})
-	trees := map[string]string{}
-	for o := range objects(cold) {
-		tree, err := o.Tree()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := json.Marshal(tree)
-		trees[o.ID()] = string(b)
+	trees := map[string]string{} // by cluster and identity
+	for c, o := range clusterObjects(cold) {
+		b, _ := json.Marshal(tree(t, o))
+		trees[c+" "+o.ID()] = string(b)
 	}
 	cacheDir := t.TempDir()
 	for _, step := range []struct {
@@ -36,16 +32,12 @@ func TestObjectsAreSlim(t *testing.T) {
 			t.Errorf("%s: same tree %v, %d tenants evaluated, want %d", step.name, got == want, res.Stats.Evaluated, step.evaluated)
 		}
 		n := 0
-		for o := range objects(res) {
+		for c, o := range clusterObjects(res) {
 			n++
 			if o.Encoded == nil || o.Content != nil || o.Ident == nil {
 				t.Errorf("%s: %s is not slim: YAML %v, %d keys of Content", step.name, o.ID(), o.Encoded != nil, len(o.Content))
 			}
-			tree, err := o.Tree()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b, _ := json.Marshal(tree); string(b) != trees[o.ID()] {
+			if b, _ := json.Marshal(tree(t, o)); string(b) != trees[c+" "+o.ID()] {
 				t.Errorf("%s: the tree of %s differs from the compiled one's", step.name, o.ID())
 			}
 		}
@@ -55,17 +47,27 @@ func TestObjectsAreSlim(t *testing.T) {
 	}
 }
 
-// objects yields every tenant object of a compilation.
-func objects(res *compiler.Result) iter.Seq[manifest.Object] {
-	return func(yield func(manifest.Object) bool) {
+// clusterObjects yields every tenant object of a compilation with its cluster's name.
+func clusterObjects(res *compiler.Result) iter.Seq2[string, manifest.Object] {
+	return func(yield func(string, manifest.Object) bool) {
 		for _, c := range res.Clusters {
 			for _, tn := range c.Tenants {
 				for _, o := range append(slices.Clone(tn.Platform), tn.Workloads...) {
-					if !yield(o) {
+					if !yield(c.Name, o) {
 						return
 					}
 				}
 			}
 		}
 	}
+}
+
+// tree returns a compiled object's content (see manifest.Object.Tree).
+func tree(t testing.TB, o manifest.Object) map[string]any {
+	t.Helper()
+	tr, err := o.Tree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
 }

@@ -100,7 +100,7 @@ func TestKServeFidelity(t *testing.T) {
 			var got map[string]any
 			for _, o := range res.Clusters[0].Tenants[0].Workloads {
 				if o.Kind() == "InferenceService" {
-					b, err := yaml.Marshal(o.Content)
+					b, err := yaml.Marshal(tree(t, o))
 					if err != nil {
 						t.Fatal(err)
 					}

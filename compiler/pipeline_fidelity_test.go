@@ -88,7 +88,7 @@ func TestPipelineFidelity(t *testing.T) {
 			if len(docs) > 1 {
 				for _, o := range workloads {
 					if o.Kind() == "PipelineVersion" {
-						ps := irRoundTrip(t, o.Content["spec"].(map[string]any)["platformSpec"].(map[string]any))
+						ps := irRoundTrip(t, tree(t, o)["spec"].(map[string]any)["platformSpec"].(map[string]any))
 						var wantPS map[string]any
 						_ = yaml.Unmarshal([]byte(docs[1]), &wantPS)
 						b, _ := json.Marshal(ps)

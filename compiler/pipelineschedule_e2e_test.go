@@ -56,7 +56,7 @@ func TestScheduleStartsARun(t *testing.T) {
 	const ns = "vision"
 	cronObject := renderedObject(t, res, "CronJob", "nightly")
 	var cron batchv1.CronJob
-	if b, err := json.Marshal(cronObject.Content); err != nil || json.Unmarshal(b, &cron) != nil {
+	if b, err := json.Marshal(tree(t, cronObject)); err != nil || json.Unmarshal(b, &cron) != nil {
 		t.Fatal("the rendered CronJob does not decode")
 	}
 	container := cron.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
@@ -88,7 +88,7 @@ func TestScheduleStartsARun(t *testing.T) {
 	}
 	uids := map[string]string{}
 	for _, o := range objects {
-		created, err := c.Create(ctx, &unstructured.Unstructured{Object: o.Content}, false)
+		created, err := c.Create(ctx, &unstructured.Unstructured{Object: tree(t, o)}, false)
 		if err != nil {
 			t.Fatalf("the API server refuses the rendered %s %s: %v", o.Kind(), o.Name(), err)
 		}
@@ -185,7 +185,7 @@ func TestScheduleStartsARun(t *testing.T) {
 	})
 
 	t.Run("a missing version fails", func(t *testing.T) {
-		api, err := c.Resource(&unstructured.Unstructured{Object: objects[1].Content})
+		api, err := c.Resource(&unstructured.Unstructured{Object: tree(t, objects[1])})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -257,7 +257,7 @@ func TestEnvReferencesEverywhere(t *testing.T) {
 	} {
 		t.Run(tc.kind+"/"+tc.name+"/"+tc.cluster+"/"+tc.variable, func(t *testing.T) {
 			obj := clusterObject(t, res, tc.cluster, tc.kind, tc.name)
-			got := envVarOf(t, at(t, obj.Content, tc.env...), tc.variable)
+			got := envVarOf(t, at(t, tree(t, obj), tc.env...), tc.variable)
 			tc.want["name"] = tc.variable
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
@@ -266,7 +266,7 @@ func TestEnvReferencesEverywhere(t *testing.T) {
 	}
 
 	// A pipeline step's references are KFP's Kubernetes settings of its executor.
-	executors := at(t, pipelineVersion(t, res).Content, "spec", "platformSpec", "platforms", "kubernetes", "deploymentSpec", "executors")
+	executors := at(t, tree(t, pipelineVersion(t, res)), "spec", "platformSpec", "platforms", "kubernetes", "deploymentSpec", "executors")
 	for _, tc := range []struct {
 		executor, field string
 		want            map[string]any
@@ -489,7 +489,7 @@ func TestLiteralCredentialsAsWarnings(t *testing.T) {
 		"platform.cue": platform,
 		secNb:          with(t, secNotebooks, `HF_TOKEN: secret: {name: "hf", key: "token"}`, `HF_TOKEN: "hf_abc123"`),
 	}))
-	env := at(t, clusterObject(t, res, "prod", "Notebook", "dev").Content, "spec", "template", "spec", "containers", 0, "env")
+	env := at(t, tree(t, clusterObject(t, res, "prod", "Notebook", "dev")), "spec", "template", "spec", "containers", 0, "env")
 	if got := envVarOf(t, env, "HF_TOKEN"); got["value"] != "hf_abc123" {
 		t.Errorf("HF_TOKEN is %v, want the value as written", got)
 	}

@@ -406,7 +406,7 @@ func TestTrainingFidelity(t *testing.T) {
 			var got map[string]any
 			for _, o := range res.Clusters[0].Tenants[0].Workloads {
 				if o.Kind() == want["kind"] {
-					got = roundTrip(t, o.Content)
+					got = roundTrip(t, tree(t, o))
 				}
 			}
 			if got == nil {

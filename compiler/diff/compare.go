@@ -69,13 +69,13 @@ func index(tenants map[string][]manifest.Object) side {
 	return s
 }
 
-// plain returns the object's content as plain values (see decode), from its YAML when
-// it carries it, else from Content.
+// plain returns the object's content as plain values (see decode).
 func plain(o manifest.Object) (map[string]any, error) {
-	if o.Encoded != nil {
-		return o.Tree()
+	tree, err := o.Tree()
+	if err != nil {
+		return nil, err
 	}
-	b, err := canonical(o.Content)
+	b, err := canonical(tree)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", o.Kind(), o.Name(), err)
 	}

@@ -51,7 +51,8 @@ func EncodeAll(objs []Object) error {
 }
 
 // Tree returns the object as a tree of JSON values: Content, or, for an object slimmed
-// to its YAML (Slim), the YAML decoded, numbers as json.Number.
+// to its YAML (Slim), the YAML decoded, integers as int64 and other numbers as float64
+// (as unstructured objects hold them).
 func (o Object) Tree() (map[string]any, error) {
 	if o.Content != nil {
 		return o.Content, nil
@@ -69,5 +70,27 @@ func (o Object) Tree() (map[string]any, error) {
 	if err := d.Decode(&tree); err != nil {
 		return nil, fmt.Errorf("manifest: %s %s: %w", o.Kind(), o.Name(), err)
 	}
-	return tree, nil
+	return numbers(tree).(map[string]any), nil
+}
+
+// numbers replaces, in place, the json.Number values of a decoded tree with int64 or
+// float64 values.
+func numbers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = numbers(e)
+		}
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return n
+		}
+		f, _ := v.Float64()
+		return f
+	}
+	return v
 }
