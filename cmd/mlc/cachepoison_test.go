@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/cache"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
 )
 
 // compiledKeys compiles repo for clusters (all when none) with the cache in dir, as
@@ -191,8 +192,12 @@ func TestPushReadsNoCache(t *testing.T) {
 	}
 	for i := range e.Outputs["prod"].Workloads {
 		o := &e.Outputs["prod"].Workloads[i]
-		o.Content["metadata"].(map[string]any)["labels"] = map[string]any{"forged": "yes"}
-		o.Encoded = nil
+		tree, err := o.Tree()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree["metadata"].(map[string]any)["labels"] = map[string]any{"forged": "yes"}
+		*o = manifest.Object{Content: tree, Source: o.Source}
 		if err := o.Encode(); err != nil {
 			t.Fatal(err)
 		}

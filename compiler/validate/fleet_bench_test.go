@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/synth"
 	"github.com/mlc-gitops/mlc/compiler/validate"
 )
@@ -54,14 +55,14 @@ func fleetObjects(b testing.TB) []map[string]any {
 	var objs []map[string]any
 	for _, c := range res.Clusters {
 		for _, o := range c.Bootstrap {
-			objs = append(objs, o.Content)
+			objs = append(objs, treeOf(b, o))
 		}
 		for _, t := range c.Tenants {
 			for _, o := range t.Platform {
-				objs = append(objs, o.Content)
+				objs = append(objs, treeOf(b, o))
 			}
 			for _, o := range t.Workloads {
-				objs = append(objs, o.Content)
+				objs = append(objs, treeOf(b, o))
 			}
 		}
 	}
@@ -104,4 +105,14 @@ func BenchmarkBuildFleetSchemas(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// treeOf returns a compiled object's content, as the compiler's YAML gives it back.
+func treeOf(tb testing.TB, o manifest.Object) map[string]any {
+	tb.Helper()
+	tree, err := o.Tree()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tree
 }

@@ -94,7 +94,7 @@ func pipelineVersionsOf(t testing.TB, repo string) []map[string]any {
 		for _, tn := range c.Tenants {
 			for _, o := range tn.Workloads {
 				if o.Kind() == "PipelineVersion" {
-					out = append(out, o.Content)
+					out = append(out, treeOf(t, o))
 				}
 			}
 		}
