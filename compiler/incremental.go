@@ -53,6 +53,10 @@ type incremental struct {
 	clusters map[string][]string
 	// last has, by tenant, the key stored last for it in this repository.
 	last map[string]cache.Key
+	// early are the entries under the last keys, read while the platform is evaluated:
+	// after a small change most keys are the last ones. Wait for them with earlyDone.
+	early     map[string]*cache.Entry
+	earlyDone sync.WaitGroup
 }
 
 // clock is what the compilation takes the time from, for the stat index; tests set it.
@@ -98,9 +102,27 @@ func startIncremental(opts Options, repo *load.Repository) *incremental {
 	if !inc.writeOnly {
 		prior = inc.loadFiles()
 		inc.loadLast()
+		inc.readEarly()
 	}
 	inc.sumFiles(prior)
 	return inc
+}
+
+// readEarly reads, in the background, the entries under the tenants' last keys.
+func (inc *incremental) readEarly() {
+	tenants := slices.Collect(maps.Keys(inc.last))
+	entries := make([]*cache.Entry, len(tenants))
+	inc.earlyDone.Go(func() {
+		parallel(len(tenants), runtime.GOMAXPROCS(0), func(i int) {
+			entries[i], _ = inc.c.Load(inc.last[tenants[i]], tenants[i])
+		})
+		inc.early = make(map[string]*cache.Entry, len(tenants))
+		for i, t := range tenants {
+			if entries[i] != nil {
+				inc.early[t] = entries[i]
+			}
+		}
+	})
 }
 
 // sumFiles takes the SHA-256 of every file of the repository: from prior when it
@@ -233,6 +255,7 @@ func (inc *incremental) lookup(tenants []string, workers int) map[string]tenantR
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0) // reading entries is mostly system calls
 	}
+	inc.earlyDone.Wait()
 	found := make([]*tenantResult, len(tenants))
 	parallel(len(tenants), workers, func(i int) {
 		start := time.Now()
@@ -241,7 +264,10 @@ func (inc *incremental) lookup(tenants []string, workers int) map[string]tenantR
 		if !ok {
 			return
 		}
-		e, ok := inc.c.Load(k, t)
+		e, ok := inc.early[t]
+		if !ok || inc.last[t] != k {
+			e, ok = inc.c.Load(k, t)
+		}
 		if !ok || !belongs(t, inc.clusters[t], e.Outputs) {
 			return
 		}
