@@ -3,7 +3,6 @@ package compiler_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,28 +10,14 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/cache"
+	"github.com/mlc-gitops/mlc/compiler/cache/cachetest"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 )
 
 // tenantKeys returns the key each tenant of the repository at repo was last stored
-// under in the cache in dir: package compiler's "last" record, JSON named by the
-// SHA-256 of the repository's absolute path.
+// under in the cache in dir.
 func tenantKeys(t *testing.T, dir, repo string) map[string]cache.Key {
-	t.Helper()
-	abs, err := filepath.Abs(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256([]byte(abs))
-	b, err := os.ReadFile(filepath.Join(dir, "last", hex.EncodeToString(sum[:16])))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := map[string]cache.Key{}
-	if err := json.Unmarshal(b, &keys); err != nil {
-		t.Fatal(err)
-	}
-	return keys
+	return cachetest.LastKeys(t, dir, repo)
 }
 
 // entryPath is where package cache keeps the entry under k in dir.

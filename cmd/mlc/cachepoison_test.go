@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +9,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/cache"
+	"github.com/mlc-gitops/mlc/compiler/cache/cachetest"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 )
 
@@ -23,22 +21,7 @@ func compiledKeys(t *testing.T, repo, dir string, clusters ...string) map[string
 	if err != nil || res.Diagnostics.HasErrors() {
 		t.Fatalf("%v %v", err, res.Diagnostics)
 	}
-	abs, err := filepath.Abs(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The key each tenant was stored under last: package compiler's "last" record, JSON
-	// named by the SHA-256 of the repository's absolute path.
-	sum := sha256.Sum256([]byte(abs))
-	b, err := os.ReadFile(filepath.Join(dir, "last", hex.EncodeToString(sum[:16])))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := map[string]cache.Key{}
-	if err := json.Unmarshal(b, &keys); err != nil {
-		t.Fatal(err)
-	}
-	return keys
+	return cachetest.LastKeys(t, dir, repo)
 }
 
 // entryFile is where package cache keeps the entry under k in dir.

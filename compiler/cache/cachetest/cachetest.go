@@ -2,8 +2,12 @@
 package cachetest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
@@ -20,4 +24,25 @@ func Run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	os.Setenv(cache.EnvDir, dir)
 	return m.Run()
+}
+
+// LastKeys returns the key each tenant of the repository at repo was last stored under
+// in the cache in dir: the compiler's "last" record, JSON named by the SHA-256 of the
+// repository's absolute path (see compiler/incremental.go).
+func LastKeys(t testing.TB, dir, repo string) map[string]cache.Key {
+	t.Helper()
+	abs, err := filepath.Abs(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(abs))
+	b, err := os.ReadFile(filepath.Join(dir, "last", hex.EncodeToString(sum[:16])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]cache.Key{}
+	if err := json.Unmarshal(b, &keys); err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
