@@ -90,8 +90,7 @@ func verbatimJSON(s string) bool {
 }
 
 // verifyTrialJob, set by tests only, makes trialJob build every job from the
-// text too, and trialKind read every kind from the text too, and report
-// whether the map was used and whether both give the same: for a job, the
+// text too, and report whether the map was used and whether both give the
 // same errors and, after normalize, the same job.
 var verifyTrialJob func(step string, mapOK, same bool)
 

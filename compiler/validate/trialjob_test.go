@@ -13,8 +13,7 @@ import (
 
 // TestTrialJobSound checks that building a trial's job from the template's
 // map gives what Katib's substitution on the JSON text gives: the same
-// errors, and after normalization the same job; and that the trial's kind
-// read from the map is the one read from the text. It runs on the fleet's
+// errors, and after normalization the same job. It runs on the fleet's
 // Experiments, the upstream Katib examples, their generic variants, and
 // variants aimed at the substitution (odd parameter names and values,
 // placeholders in keys or split across strings, large integers, keys that
