@@ -22,9 +22,6 @@ func UpstreamObjects(t testing.TB) []map[string]any {
 // SetVerifyKatib sets verifyKatib for the tests of package validate_test.
 func SetVerifyKatib(f func(typedOK bool, err error, same bool)) { verifyKatib = f }
 
-// SetVerifyTrialJob sets verifyTrialJob for the tests of package validate_test.
-func SetVerifyTrialJob(f func(step string, mapOK, same bool)) { verifyTrialJob = f }
-
 // SetVerifyMeta sets verifyMeta for the tests of package validate_test.
 func SetVerifyMeta(f func(step string, same bool)) { verifyMeta = f }
 

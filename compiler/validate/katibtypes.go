@@ -60,9 +60,6 @@ type katibAlgorithm struct {
 type katibTrialTemplate struct {
 	Retain    bool            `json:"retain,omitempty"`
 	TrialSpec json.RawMessage `json:"trialSpec,omitempty"`
-	// trialSpec is what TrialSpec encodes, when decodeKatibSpec read a map:
-	// TrialSpec is then nil until trialSpecJSON sets it.
-	trialSpec map[string]any
 	ConfigMap *struct {
 		ConfigMapName      string `json:"configMapName,omitempty"`
 		ConfigMapNamespace string `json:"configMapNamespace,omitempty"`
@@ -97,26 +94,12 @@ type katibMetrics struct {
 	} `json:"collector,omitempty"`
 }
 
-// hasTrialSpec reports whether the template has a trial spec.
-func (t *katibTrialTemplate) hasTrialSpec() bool {
-	return t.trialSpec != nil || len(t.TrialSpec) > 0
-}
-
-// trialSpecJSON returns the trial spec's JSON encoding.
-func (t *katibTrialTemplate) trialSpecJSON() json.RawMessage {
-	if t.TrialSpec == nil && t.trialSpec != nil {
-		// A map of plain values, so it encodes.
-		t.TrialSpec, _ = json.Marshal(t.trialSpec)
-	}
-	return t.TrialSpec
-}
-
 // trialKind is the kind of the trial spec as Katib reads it: from its JSON, where
 // encoding/json takes any key that folds to "kind", the last one winning.
 func (t *katibTrialTemplate) trialKind() string {
 	var head struct {
 		Kind string `json:"kind"`
 	}
-	_ = json.Unmarshal(t.trialSpecJSON(), &head)
+	_ = json.Unmarshal(t.TrialSpec, &head)
 	return head.Kind
 }
