@@ -24,6 +24,3 @@ func SetVerifyKatib(f func(typedOK bool, err error, same bool)) { verifyKatib = 
 
 // SetVerifyMeta sets verifyMeta for the tests of package validate_test.
 func SetVerifyMeta(f func(step string, same bool)) { verifyMeta = f }
-
-// SetVerifyCRDMeta sets verifyCRDMeta for the tests of package validate_test.
-func SetVerifyCRDMeta(f func(step string, fast, same bool)) { verifyCRDMeta = f }
