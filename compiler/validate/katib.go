@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -93,32 +92,15 @@ func (v *Validator) validateExperiment(u map[string]any) errorList {
 	return errs
 }
 
-// verifyKatib, set by tests only, makes decodeKatibSpec decode every spec from
-// JSON too and report it with decodeTyped's verdict and whether both decoded
-// the same value.
-var verifyKatib func(typedOK bool, err error, same bool)
-
-// decodeKatibSpec decodes an Experiment's spec as Katib's webhook does, from
-// its JSON encoding with unknown fields refused, or from the map where
-// decodeTyped can tell that this gives the same.
+// decodeKatibSpec decodes an Experiment's spec as Katib's webhook does: from its
+// JSON encoding, with unknown fields refused.
 func decodeKatibSpec(v any) (katibSpec, error) {
-	var spec katibSpec
-	typed := decodeTyped(v, reflect.ValueOf(&spec).Elem())
-	if typed && verifyKatib == nil {
-		return spec, nil
-	}
 	raw, _ := json.Marshal(v)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	var slow katibSpec
-	err := dec.Decode(&slow)
-	if verifyKatib != nil {
-		verifyKatib(typed, err, reflect.DeepEqual(spec, slow))
-		if typed {
-			return spec, nil
-		}
-	}
-	return slow, err
+	var spec katibSpec
+	err := dec.Decode(&spec)
+	return spec, err
 }
 
 // checkKatibCounts checks the trial counts, with Katib's default of 3 parallel trials.
