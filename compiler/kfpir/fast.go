@@ -11,26 +11,13 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// ValidSpecs reports whether ValidateDocuments certainly accepts the
-// encoding/json encodings of pipelineSpec and platformSpec, without encoding
-// or decoding them. A nil platformSpec stands for no PlatformSpec (a nil map
-// is encoded as null, which is no document).
-//
-// The specs are walked, as trees of nil, bool, string, int, int64, float64,
-// []any and map[string]any, against the messages ValidateDocuments decodes
-// into, by protojson's rules: fields by JSON or proto name, once each; null
-// for unset; numbers as JSON numbers or strings; enums by name or number;
-// oneofs; maps; google.protobuf.Struct, Value, ListValue and Duration. The
-// deploymentSpec and the Kubernetes executors are walked again as the typed
-// messages ValidateDocuments decodes them into after their round trip through
-// google.protobuf.Struct, which turns every number into a float64.
-//
-// False means only "not known to be valid": what the walk does not model
-// (other Go types, non-finite floats, other well-known types, integers beyond
-// 2^53 where a float64 cannot hold them exactly, non-canonical forms of
-// numbers and durations, invalid UTF-8 in map keys, very deep trees) answers
-// false, and the caller is to run ValidateDocuments, which alone says what is
-// wrong.
+// ValidSpecs reports whether ValidateDocuments certainly accepts the encoding/json
+// encodings of pipelineSpec and platformSpec (nil: no PlatformSpec), without encoding
+// them or decoding them with protojson into dynamic messages: the specs are walked
+// against the messages by protojson's rules, the deploymentSpec and the Kubernetes
+// executors again as they come out of google.protobuf.Struct. False means only "not
+// known valid" (an error, or something the walk does not model); the caller then runs
+// ValidateDocuments, which says what is wrong. TestValidSpecsSound compares the two.
 func ValidSpecs(pipelineSpec, platformSpec any) bool {
 	f := loadFast()
 	if f == nil {

@@ -13,26 +13,10 @@ import (
 	yaml "go.yaml.in/yaml/v2"
 )
 
-// This file is a YAML encoder for the trees the compiler builds. Its output is, byte for
-// byte, what yaml.Marshal of go.yaml.in/yaml/v2 gives for the same value; it is only
-// cheaper. It writes itself what it can decide exactly: maps with string keys, slices,
-// strings, bools, numbers, json.Number and nil (the types in value); ASCII keys and
-// strings; collections indented less than 80 columns. Anything else is handed to
-// yaml.v2: a non-ASCII string value on its own when splicing its encoding in is provably
-// exact (see delegated), otherwise the whole object.
-//
-// The facts it relies on, all from yaml.v2's encoder and emitter (v2.4.x):
-//   - a mapping is indented two spaces under its key; a sequence that is a mapping value
-//     is not indented ("key:\n- a"); the first entry of a collection in a sequence item
-//     shares the line of its "- "; empty collections are written "{}" and "[]";
-//   - map keys are sorted with yaml.v2's own order (see keyLess);
-//   - a string is asked for in literal style when it holds a line break, in plain style
-//     when yaml.v2 would read the plain form back as the same string, and double-quoted
-//     otherwise; the emitter then demotes plain to single-quoted, and single-quoted or
-//     literal to double-quoted, after analysing the string (see analyzeASCII);
-//   - plain and quoted scalars that are not keys are wrapped at a space once the line is
-//     longer than 80 columns; continuation lines and literal blocks are indented two
-//     spaces deeper than the collection holding the scalar.
+// The encoder below writes what yaml.Marshal of go.yaml.in/yaml/v2 writes for the
+// JSON-like trees the compiler builds, without yaml.v2's reflection and emitter, which made most
+// of encoding's cost. Whatever it cannot vouch for byte for byte it leaves to yaml.v2
+// (see document); yaml_test.go compares the two, fuzzed.
 
 const (
 	bestWidth    = 80  // yaml.v2's line width

@@ -22,15 +22,10 @@ type coreKind struct {
 	namespaced bool
 	nameFn     apivalidation.ValidateNameFunc
 	hasStatus  bool // status is reset on create
-	// decode strictly decodes the object, u or its JSON encoding raw (nil
-	// when u holds plain values only), and runs the kind's own checks.
+	// decode strictly decodes the object's JSON encoding raw (u's, when raw is
+	// nil), as the API server decodes a request body, and runs the kind's own checks.
 	decode func(raw []byte, u map[string]any) (meta *metav1.ObjectMeta, checks field.ErrorList, strict []error, err error)
 }
-
-// verifyTyped, set by tests only, makes decode run the strict JSON decoding
-// on every built-in object and report it with decodeTyped's verdict and
-// whether both decoded the same value.
-var verifyTyped func(kind string, typedOK bool, strict []error, err error, same bool)
 
 // newCore describes a built-in kind whose Go type is T.
 func newCore[T any](namespaced bool, nameFn apivalidation.ValidateNameFunc, hasStatus bool, check func(*T) field.ErrorList) *coreKind {
@@ -39,29 +34,16 @@ func newCore[T any](namespaced bool, nameFn apivalidation.ValidateNameFunc, hasS
 		nameFn:     nameFn,
 		hasStatus:  hasStatus,
 		decode: func(raw []byte, u map[string]any) (*metav1.ObjectMeta, field.ErrorList, []error, error) {
-			obj := new(T)
-			var strict []error
-			// Plain objects are decoded from the map where decodeTyped can
-			// tell the result; otherwise from JSON, which words the errors.
-			typed := raw == nil && decodeTyped(u, reflect.ValueOf(obj).Elem())
-			if !typed || verifyTyped != nil {
+			if raw == nil {
 				var err error
-				if raw == nil {
-					if raw, err = json.Marshal(u); err != nil {
-						return nil, nil, nil, encodeError{err}
-					}
+				if raw, err = json.Marshal(u); err != nil {
+					return nil, nil, nil, encodeError{err}
 				}
-				slow := new(T)
-				strict, err = kjson.UnmarshalStrict(raw, slow)
-				if verifyTyped != nil {
-					verifyTyped(reflect.TypeFor[T]().Name(), typed, strict, err, reflect.DeepEqual(obj, slow))
-				}
-				if !typed {
-					if err != nil {
-						return nil, nil, strict, err
-					}
-					obj = slow
-				}
+			}
+			obj := new(T)
+			strict, err := kjson.UnmarshalStrict(raw, obj)
+			if err != nil {
+				return nil, nil, strict, err
 			}
 			meta := any(obj).(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
 			var checks field.ErrorList

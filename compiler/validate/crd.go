@@ -270,7 +270,7 @@ func (e *crdEntry) validate(version string, u map[string]any, shared bool) error
 
 	// Decoding: metadata strictly, then pruning of unknown fields, nulls
 	// and unknown fields in embedded objects' metadata.
-	meta, metaUnknown, simpleMeta, err := getObjectMeta(u)
+	meta, _, metaUnknown, err := schemaobjectmeta.GetObjectMetaWithOptions(u, schemaobjectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
 	if err != nil {
 		errs.add("metadata", "Invalid value: "+err.Error())
 		return errs
@@ -301,7 +301,7 @@ func (e *crdEntry) validate(version string, u map[string]any, shared bool) error
 	}
 	if meta == nil {
 		meta = &metav1.ObjectMeta{} // reported below as a missing name
-	} else if err := setObjectMeta(u, meta, simpleMeta); err != nil {
+	} else if err := schemaobjectmeta.SetObjectMeta(u, meta); err != nil {
 		errs.add("metadata", "Invalid value: "+err.Error())
 		return errs
 	}

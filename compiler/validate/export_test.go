@@ -2,11 +2,6 @@ package validate
 
 import "testing"
 
-// SetVerifyTyped sets verifyTyped for the tests of package validate_test.
-func SetVerifyTyped(f func(kind string, typedOK bool, strict []error, err error, same bool)) {
-	verifyTyped = f
-}
-
 // Mutations is mutations, for the tests of package validate_test.
 func Mutations(obj map[string]any) []map[string]any { return mutations(obj) }
 
@@ -19,14 +14,5 @@ func UpstreamObjects(t testing.TB) []map[string]any {
 	return out
 }
 
-// SetVerifyKatib sets verifyKatib for the tests of package validate_test.
-func SetVerifyKatib(f func(typedOK bool, err error, same bool)) { verifyKatib = f }
-
-// SetVerifyTrialJob sets verifyTrialJob for the tests of package validate_test.
-func SetVerifyTrialJob(f func(step string, mapOK, same bool)) { verifyTrialJob = f }
-
 // SetVerifyMeta sets verifyMeta for the tests of package validate_test.
 func SetVerifyMeta(f func(step string, same bool)) { verifyMeta = f }
-
-// SetVerifyCRDMeta sets verifyCRDMeta for the tests of package validate_test.
-func SetVerifyCRDMeta(f func(step string, fast, same bool)) { verifyCRDMeta = f }

@@ -15,28 +15,13 @@ import (
 	"k8s.io/kube-openapi/pkg/validation/strfmt"
 )
 
-// fastSchema answers one question cheaply: would kube-openapi's SchemaValidator
-// (what apiservervalidation.ValidateCustomResource runs on create) find no error
-// in a value? It is built once per CRD version from the schema that the API
-// server's validator is converted from, read as that conversion presents it to
-// kube-openapi (TestFastSchemaBuiltAsConverted compares the two on every
-// embedded schema), and walks the value without allocating.
-//
-// It is a sound shortcut, not a second implementation: ok returns true only
-// when every check kube-openapi would run on the value passes. Whenever it meets
-// a schema feature it does not model (dependencies, pattern properties,
-// tuples, uniqueItems, multipleOf, oneOf or not over more than required
-// lists, ...) or a value
-// it cannot judge exactly, it returns false, and the caller runs kube-openapi,
-// which produces the errors, with their messages, exactly as before. Since
-// rendered objects are almost always valid, kube-openapi's per-call validator
-// construction is skipped for nearly all of them.
-//
-// The checks mirror k8s.io/kube-openapi/pkg/validation/validate: schema.go
-// (which validators apply to which kinds of value), type.go, validator.go
-// (enum, number, string), formats.go, slice_validator.go, object_validator.go
-// and schema_props.go (anyOf, allOf). The values are those normalize produces:
-// nil, bool, string, int64, float64, []any and map[string]any.
+// fastSchema tells, without allocating, that kube-openapi's SchemaValidator (what
+// apiservervalidation.ValidateCustomResource runs on create) would find no error in a
+// value, so that its costly per-call set-up is skipped for the valid objects mlc
+// renders. It mirrors k8s.io/kube-openapi/pkg/validation/validate; false means "not
+// known valid" (a schema feature or value it does not model, or an error), and the
+// caller runs kube-openapi, which words the errors. TestFastSchemaSound compares the
+// two; TestFastSchemaBuiltAsConverted the schemas they read.
 type fastSchema struct {
 	// unsupported: the schema uses something ok does not model; any value
 	// met here makes ok return false.

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -94,61 +92,15 @@ func (v *Validator) validateExperiment(u map[string]any) errorList {
 	return errs
 }
 
-// verifyKatib, set by tests only, makes decodeKatibSpec decode every spec from
-// JSON too and report it with decodeTyped's verdict and whether both decoded
-// the same value.
-var verifyKatib func(typedOK bool, err error, same bool)
-
-// decodeKatibSpec decodes an Experiment's spec as Katib's webhook does, from
-// its JSON encoding with unknown fields refused, or from the map where
-// decodeTyped can tell that this gives the same. Then a trial spec that is a
-// map is kept as such, and encoded only if needed (trialSpecJSON).
+// decodeKatibSpec decodes an Experiment's spec as Katib's webhook does: from its
+// JSON encoding, with unknown fields refused.
 func decodeKatibSpec(v any) (katibSpec, error) {
-	var spec katibSpec
-	src, trialSpec := withoutTrialSpec(v)
-	typed := decodeTyped(src, reflect.ValueOf(&spec).Elem())
-	if typed && trialSpec != nil {
-		spec.TrialTemplate.trialSpec = trialSpec
-	}
-	if typed && verifyKatib == nil {
-		return spec, nil
-	}
 	raw, _ := json.Marshal(v)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	var slow katibSpec
-	err := dec.Decode(&slow)
-	if verifyKatib != nil {
-		fast := spec
-		if t := spec.TrialTemplate; t != nil && t.trialSpec != nil {
-			encoded := *t
-			encoded.TrialSpec, encoded.trialSpec = encoded.trialSpecJSON(), nil
-			fast.TrialTemplate = &encoded
-		}
-		verifyKatib(typed, err, reflect.DeepEqual(fast, slow))
-		if typed {
-			return spec, nil
-		}
-	}
-	return slow, err
-}
-
-// withoutTrialSpec returns the spec v without spec.trialTemplate.trialSpec,
-// and that trial spec, when it is a map; otherwise v itself and nil. Decoded
-// into a json.RawMessage, a map is its JSON encoding, which checkTrialTemplate
-// mostly does without.
-func withoutTrialSpec(v any) (any, map[string]any) {
-	spec, _ := v.(map[string]any)
-	tt, _ := spec["trialTemplate"].(map[string]any)
-	ts, _ := tt["trialSpec"].(map[string]any)
-	if ts == nil {
-		return v, nil
-	}
-	tt = maps.Clone(tt)
-	delete(tt, "trialSpec")
-	spec = maps.Clone(spec)
-	spec["trialTemplate"] = tt
-	return spec, ts
+	var spec katibSpec
+	err := dec.Decode(&spec)
+	return spec, err
 }
 
 // checkKatibCounts checks the trial counts, with Katib's default of 3 parallel trials.
@@ -288,10 +240,10 @@ func (v *Validator) checkTrialTemplate(spec katibSpec, name, namespace string) e
 		errs.add(path+".primaryContainerName", "Required value: must be specified")
 	}
 	switch {
-	case !t.hasTrialSpec() && t.ConfigMap == nil:
+	case len(t.TrialSpec) == 0 && t.ConfigMap == nil:
 		errs.add(path+".trialSpec", "Required value: spec.trialTemplate.trialSpec or spec.trialTemplate.configMap must be specified")
 		return errs
-	case t.hasTrialSpec() && t.ConfigMap != nil:
+	case len(t.TrialSpec) > 0 && t.ConfigMap != nil:
 		errs.add(path, "Invalid value: only one of spec.trialTemplate.trialSpec or spec.trialTemplate.configMap can be specified")
 		return errs
 	case t.ConfigMap != nil:

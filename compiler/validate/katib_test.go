@@ -70,6 +70,15 @@ func TestExperimentAsKatibAdmits(t *testing.T) {
 			want:  []FieldError{{"spec.trialTemplate.trialParameters[0].reference", `Invalid value: "learning-rate": parameter reference does not exist`}},
 		},
 		{
+			name:  "a parameter value that JSON escapes, substituted into the template's text",
+			edits: []string{`"min": "0.01"`, `"min": "a\"b\\c<&>"`},
+		},
+		{
+			name:  "a placeholder in a key of the template",
+			edits: []string{`"replicas": 1,`, `"replicas": 1, "x${trialParameters.lr}": 1,`},
+			want:  []FieldError{{"spec.trialTemplate.trialSpec.spec.pytorchReplicaSpecs.Master.x0.01", "unknown field"}},
+		},
+		{
 			name:  "a trial job its CRD refuses",
 			edits: []string{`"replicas": 1,`, `"replicas": 1, "restart": "Never",`},
 			want:  []FieldError{{"spec.trialTemplate.trialSpec.spec.pytorchReplicaSpecs.Master.restart", "unknown field"}},

@@ -2,8 +2,6 @@ package validate
 
 import (
 	"encoding/json"
-	"strings"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -62,9 +60,6 @@ type katibAlgorithm struct {
 type katibTrialTemplate struct {
 	Retain    bool            `json:"retain,omitempty"`
 	TrialSpec json.RawMessage `json:"trialSpec,omitempty"`
-	// trialSpec is what TrialSpec encodes, when decodeKatibSpec read a map:
-	// TrialSpec is then nil until trialSpecJSON sets it.
-	trialSpec map[string]any
 	ConfigMap *struct {
 		ConfigMapName      string `json:"configMapName,omitempty"`
 		ConfigMapNamespace string `json:"configMapNamespace,omitempty"`
@@ -99,60 +94,12 @@ type katibMetrics struct {
 	} `json:"collector,omitempty"`
 }
 
-// hasTrialSpec reports whether the template has a trial spec.
-func (t *katibTrialTemplate) hasTrialSpec() bool {
-	return t.trialSpec != nil || len(t.TrialSpec) > 0
-}
-
-// trialSpecJSON returns the trial spec's JSON encoding.
-func (t *katibTrialTemplate) trialSpecJSON() json.RawMessage {
-	if t.TrialSpec == nil && t.trialSpec != nil {
-		// A map of plain values, so it encodes.
-		t.TrialSpec, _ = json.Marshal(t.trialSpec)
-	}
-	return t.TrialSpec
-}
-
-// trialKind is the kind of the trial spec as Katib reads it: encoding/json
-// sets it from each key that equals "kind" under its case folding, the last
-// one winning, and leaves it empty for a value not a string.
+// trialKind is the kind of the trial spec as Katib reads it: from its JSON, where
+// encoding/json takes any key that folds to "kind", the last one winning.
 func (t *katibTrialTemplate) trialKind() string {
-	fast := t.trialSpec != nil && onlyKindKey(t.trialSpec)
-	var kind string
-	if fast {
-		kind, _ = t.trialSpec["kind"].(string)
-		if verifyTrialJob == nil {
-			return kind
-		}
-	}
 	var head struct {
 		Kind string `json:"kind"`
 	}
-	_ = json.Unmarshal(t.trialSpecJSON(), &head)
-	if verifyTrialJob != nil {
-		verifyTrialJob("kind", fast, kind == head.Kind)
-		if fast {
-			return kind
-		}
-	}
+	_ = json.Unmarshal(t.TrialSpec, &head)
 	return head.Kind
-}
-
-// onlyKindKey reports whether no key of m but "kind" itself could be taken
-// for "kind": all others are ASCII and differ from it in more than case.
-func onlyKindKey(m map[string]any) bool {
-	for k := range m {
-		if k == "kind" {
-			continue
-		}
-		for i := range len(k) {
-			if k[i] >= utf8.RuneSelf {
-				return false
-			}
-		}
-		if strings.EqualFold(k, "kind") {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,7 @@
 package validate_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -79,4 +80,19 @@ func TestMetaNameCheckSound(t *testing.T) {
 		t.Error(u)
 	}
 	t.Logf("%d objects; %d metadata checked without the declarative checks, %d names re-checked alone", len(objs), total["declarative"], total["name"])
+}
+
+// jsonCopy is a deep copy of obj, with the numbers mlc's objects hold.
+func jsonCopy(obj map[string]any) map[string]any {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		panic(err)
+	}
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	var c map[string]any
+	if err := d.Decode(&c); err != nil {
+		panic(err)
+	}
+	return c
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestPlainCopyMatchesRoundTrip requires plainCopy to give exactly what the
-// JSON round trip gives, or to decline.
+// TestPlainCopyMatchesRoundTrip requires plainCopy and plainShared to give
+// exactly what the JSON round trip gives, or to decline.
 func TestPlainCopyMatchesRoundTrip(t *testing.T) {
 	values := []any{
 		nil, "", "héllo", "\xff", true, false,
@@ -34,12 +34,18 @@ func TestPlainCopyMatchesRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%#v: copy %#v, round trip %#v", v, got, want)
 		}
+		if shared, _, ok := plainShared(obj); !ok || !reflect.DeepEqual(shared, want) {
+			t.Errorf("%#v: shared %#v (%v), round trip %#v", v, shared, ok, want)
+		}
 	}
 	for _, d := range readExamples(t) {
 		_, want, errs := roundTrip(d.obj)
 		got, ok := plainCopy(d.obj)
 		if !ok || errs != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: copy (%v) differs from the round trip (%v)", d.name, ok, errs)
+		}
+		if shared, _, ok := plainShared(d.obj); !ok || !reflect.DeepEqual(shared, want) {
+			t.Errorf("%s: shared (%v) differs from the round trip", d.name, ok)
 		}
 	}
 }

@@ -4,17 +4,12 @@ import (
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 )
 
-// structNode mirrors one node of a CRD version's structural schema, with what
-// the API server's decoding steps look at, so that an object can be checked
-// for "this step would do nothing" without allocating. The steps are those of
-// package k8s.io/apiextensions-apiserver/pkg/apiserver/schema: pruning
-// (pruning.PruneWithOptions), dropping nulls
-// (defaulting.PruneNonNullableNullsWithoutDefaults), defaulting
-// (defaulting.Default), embedded resources (objectmeta.CoerceWithOptions and
-// objectmeta.Validate) and list types (listtype.ValidateListSetsAndMaps).
-// Each check below follows its function line by line; where a check says the
-// step would do something, or cannot tell, crd.go runs the step itself, so
-// the results, errors included, are the API server's.
+// structNode is one node of a CRD version's structural schema, with what the API
+// server's structural steps look at (pruning, dropping nulls, defaulting, embedded
+// resources, list types), so that crd.go can tell without allocating that a step would
+// change nothing and find nothing, and skip it with the copy of the object it needs.
+// Each check follows its step's function; where it cannot tell, the step runs.
+// TestFastSchemaSound runs every step and compares.
 type structNode struct {
 	props map[string]*structNode
 	// hasAdditional: additionalProperties is set (a schema or a bool);
