@@ -328,20 +328,26 @@ func TestStatusAgainstAPIServer(t *testing.T) {
 	t.Run("wait until applied", func(t *testing.T) {
 		f.healthyCluster()
 		f.updateStatus(ociRepo("nlp", "mlc-tenant", reg+"/tenants/nlp", d1))
-		go func() {
-			time.Sleep(time.Second)
-			f.updateStatus(ociRepo("nlp", "mlc-tenant", reg+"/tenants/nlp", d2))
-			time.Sleep(500 * time.Millisecond)
-			f.updateStatus(kustomization("nlp", "mlc-tenant", []string{"nlp_tokenizers_kubeflow.org_Notebook"}, d2, d2, metav1.ConditionTrue, meta.ReconciliationSucceededReason, "Applied revision: prod@"+d2))
-		}()
+		// The rollout goes on each time the waiter reports what it waits for: the
+		// source fetches d2, then the Kustomization applies it.
+		steps := []func(){
+			func() { f.updateStatus(ociRepo("nlp", "mlc-tenant", reg+"/tenants/nlp", d2)) },
+			func() {
+				f.updateStatus(kustomization("nlp", "mlc-tenant", []string{"nlp_tokenizers_kubeflow.org_Notebook"}, d2, d2, metav1.ConditionTrue, meta.ReconciliationSucceededReason, "Applied revision: prod@"+d2))
+			},
+		}
 		ctx, cancel := context.WithTimeout(f.ctx, 30*time.Second)
 		defer cancel()
 		var seen []string
 		_, problems, err := reader.Wait(ctx, status.WaitOptions{
-			Expected: pushed(d1, d1, d2), Interval: 200 * time.Millisecond,
+			Expected: pushed(d1, d1, d2), Interval: 50 * time.Millisecond,
 			Progress: func(_ *status.Report, ps []status.Problem) {
 				for _, p := range ps {
 					seen = append(seen, p.String())
+				}
+				if len(ps) > 0 && len(steps) > 0 {
+					steps[0]()
+					steps = steps[1:]
 				}
 			},
 		})
