@@ -48,6 +48,10 @@ var tenantClusterKinds = map[[2]string]bool{
 // in the tenant's folder), in the tenant's namespace; or, among the platform's objects
 // (platform), the tenant's own Profile or Namespace.
 func ownedBy(tenant string, o manifest.Object, platform bool) bool {
+	// What is written is the YAML: it must say what the entry says the object is.
+	if id, ok := manifest.IdentOfYAML(o.Encoded); !ok || id != o.Identity() {
+		return false
+	}
 	namespaced, known := validator.Namespaced(o.APIVersion(), o.Kind())
 	if !known || len(validation.IsDNS1123Subdomain(o.Name())) > 0 {
 		return false

@@ -41,13 +41,23 @@ func object(apiVersion, kind, namespace, name string) manifest.Object {
 	if namespace != "" {
 		meta["namespace"] = namespace
 	}
-	return manifest.Object{Source: "tenant", Content: map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": meta}}
+	o := manifest.Object{Source: "tenant", Content: map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": meta}}
+	if err := o.Encode(); err != nil {
+		panic(err)
+	}
+	return o.Slim() // as the cache gives objects
+}
+
+// lying returns o, slimmed, with an identity its YAML does not declare.
+func lying(o manifest.Object, id manifest.Ident) manifest.Object {
+	o.Ident = &id
+	return o
 }
 
 // TestBelongs: what a tenant compiles to belongs to it; an object outside its namespace,
 // a cluster-scoped object other than its own Namespace and Profile, an object of a kind
-// mlc does not know, a name that is no DNS subdomain, or an output for a cluster that
-// does not run it does not.
+// mlc does not know, a name that is no DNS subdomain, YAML that says otherwise than the
+// entry's identity, or an output for a cluster that does not run it does not.
 func TestBelongs(t *testing.T) {
 	all := compiledOutputs(t)
 	for tenant, outputs := range all {
@@ -73,6 +83,9 @@ func TestBelongs(t *testing.T) {
 		"unknown kind":                      {object("v1", "Pod", "vision", "x"), false, false},
 		"name leaving the folder":           {object("v1", "ConfigMap", "vision", "../../nlp/x"), false, false},
 		"name with upper case":              {object("v1", "ConfigMap", "vision", "X"), false, false},
+		"YAML in another namespace":         {lying(object("v1", "ConfigMap", "nlp", "x"), manifest.Ident{APIVersion: "v1", Kind: "ConfigMap", Name: "x", Namespace: "vision"}), false, false},
+		"YAML of another kind":              {lying(object("v1", "Secret", "vision", "x"), manifest.Ident{APIVersion: "v1", Kind: "ConfigMap", Name: "x", Namespace: "vision"}), false, false},
+		"YAML of two documents":             {lying(manifest.Object{Encoded: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: vision\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  namespace: nlp\n")}, manifest.Ident{APIVersion: "v1", Kind: "ConfigMap", Name: "x", Namespace: "vision"}), false, false},
 	} {
 		changed := map[string]*lower.Output{}
 		for cl, out := range vision {

@@ -110,6 +110,9 @@ func TestEncodeCompiledObjects(t *testing.T) {
 			if !bytes.Equal(o.Encoded, want) {
 				t.Fatalf("%s: %s differs from yaml.v2\n--- yaml.v2\n%s\n--- got\n%s", name, o.ID(), want, o.Encoded)
 			}
+			if id, ok := manifest.IdentOfYAML(o.Encoded); !ok || id != o.Identity() {
+				t.Errorf("%s: %s: its YAML reads as %+v, %v", name, o.ID(), id, ok)
+			}
 			if got, err := (manifest.Object{Content: tree}).YAML(); err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("%s: %s: the encoder gives %q, %v", name, o.ID(), got, err)
 			}
