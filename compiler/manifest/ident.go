@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -12,27 +13,24 @@ import (
 // those, or a key given twice.
 func IdentOfYAML(b []byte) (Ident, bool) {
 	var id Ident
-	top := map[string]bool{}
-	meta := map[string]bool{}
+	var top, meta []string // the keys seen
 	inMeta := false
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
-		s := string(line)
 		switch {
-		case strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") || strings.HasPrefix(strings.TrimLeft(s, " "), "#"):
-			return Ident{}, false
-		case s == "" || s[0] == '-':
-			continue
-		case s[0] == ' ':
-			if !inMeta || strings.HasPrefix(s, "   ") || s[2] == '-' {
+		case len(line) == 0 || line[0] == '-' && !bytes.HasPrefix(line, []byte("---")):
+			continue // a list item at the top
+		case line[0] == ' ':
+			// Only the metadata block's own keys matter; deeper lines cannot change them.
+			if !inMeta || len(line) < 3 || line[2] == ' ' || line[2] == '-' {
 				continue
 			}
-			key, val, _ := strings.Cut(s[2:], ":")
-			if !plainKey(key) || meta[key] {
+			key, val, _ := strings.Cut(string(line[2:]), ":")
+			if !plainKey(key) || slices.Contains(meta, key) {
 				return Ident{}, false
 			}
-			meta[key] = true
+			meta = append(meta, key)
 			switch key {
 			case "name":
 				id.Name = strings.TrimPrefix(val, " ")
@@ -41,11 +39,11 @@ func IdentOfYAML(b []byte) (Ident, bool) {
 			}
 			continue
 		}
-		key, val, _ := strings.Cut(s, ":")
-		if !plainKey(key) || top[key] {
-			return Ident{}, false
+		key, val, _ := strings.Cut(string(line), ":")
+		if !plainKey(key) || slices.Contains(top, key) {
+			return Ident{}, false // also a document marker or a comment
 		}
-		top[key] = true
+		top = append(top, key)
 		val = strings.TrimPrefix(val, " ")
 		inMeta = key == "metadata" && val == ""
 		switch key {
@@ -60,12 +58,12 @@ func IdentOfYAML(b []byte) (Ident, bool) {
 			return Ident{}, false
 		}
 	}
-	return id, top["apiVersion"] && top["kind"] && meta["name"]
+	return id, slices.Contains(top, "apiVersion") && slices.Contains(top, "kind") && slices.Contains(meta, "name")
 }
 
 // plainKey tells whether a key is written plain: not quoted, no flow or anchor syntax.
 func plainKey(k string) bool {
-	return k != "" && !strings.ContainsAny(k[:1], `"'{[&*!|>?%@`+"`") && !strings.ContainsAny(k, " \t")
+	return k != "" && !strings.ContainsAny(k[:1], `"'{[&*!|>?%@#.-`+"`") && !strings.ContainsAny(k, " \t")
 }
 
 // plainValue tells whether a scalar is written plain, as names and versions are.
