@@ -18,6 +18,7 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/internal/parallel"
 	"github.com/mlc-gitops/mlc/internal/statindex"
 )
 
@@ -113,7 +114,7 @@ func (inc *incremental) readEarly() {
 	tenants := slices.Collect(maps.Keys(inc.last))
 	entries := make([]*cache.Entry, len(tenants))
 	inc.earlyDone.Go(func() {
-		parallel(len(tenants), runtime.GOMAXPROCS(0), func(i int) {
+		parallel.For(len(tenants), runtime.GOMAXPROCS(0), func(i int) {
 			entries[i], _ = inc.c.Load(inc.last[tenants[i]], tenants[i])
 		})
 		inc.early = make(map[string]*cache.Entry, len(tenants))
@@ -137,7 +138,7 @@ func (inc *incremental) sumFiles(prior *statindex.Index) {
 	}
 	out := make([]summed, len(files))
 	inc.files = statindex.New(clock()) // before any file is looked at
-	parallel(len(files), 2*runtime.GOMAXPROCS(0), func(i int) {
+	parallel.For(len(files), 2*runtime.GOMAXPROCS(0), func(i int) {
 		s := &out[i]
 		st, ok := statindex.Lstat(filepath.Join(inc.repo.Root, filepath.FromSlash(files[i])))
 		s.st, s.indexed = st, ok && st.Mode.IsRegular() // a link's stat says nothing of its target
@@ -257,7 +258,7 @@ func (inc *incremental) lookup(tenants []string, workers int) map[string]tenantR
 	}
 	inc.earlyDone.Wait()
 	found := make([]*tenantResult, len(tenants))
-	parallel(len(tenants), workers, func(i int) {
+	parallel.For(len(tenants), workers, func(i int) {
 		start := time.Now()
 		t := tenants[i]
 		k, ok := inc.keys[t]
@@ -384,22 +385,4 @@ func (inc *incremental) loadLast() {
 	if b, ok := inc.c.LoadRecord(lastRecord, inc.repo.Root); ok {
 		_ = json.Unmarshal(b, &inc.last)
 	}
-}
-
-// parallel calls f(0) … f(n-1) on at most workers goroutines.
-func parallel(n, workers int, f func(int)) {
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for i := range jobs {
-				f(i)
-			}
-		})
-	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
 }

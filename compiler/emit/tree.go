@@ -15,6 +15,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/internal/parallel"
 )
 
 // File is one file of a rendered tree.
@@ -132,7 +133,7 @@ func build(res *compiler.Result, workers int) (*Tree, error) {
 		layouts[i] = layOut(&res.Clusters[i])
 		all = append(all, layouts[i].folders...)
 	}
-	parallel(len(all), workers, func(i int) { all[i].encode() })
+	parallel.For(len(all), workers, func(i int) { all[i].encode() })
 	for _, f := range all {
 		if f.err != nil {
 			return nil, f.err

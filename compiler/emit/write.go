@@ -14,10 +14,10 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/mlc-gitops/mlc/internal/parallel"
 	"github.com/mlc-gitops/mlc/internal/statindex"
 )
 
@@ -293,7 +293,7 @@ func isThere(p string) bool {
 func (w *dirWriter) compare() {
 	w.same = make([]bool, len(w.files))
 	w.entries = make([]*statindex.Entry, len(w.files))
-	parallel(len(w.files), w.workers, w.compareFile)
+	parallel.For(len(w.files), w.workers, w.compareFile)
 }
 
 // compareFile tells whether dir holds the i-th file: by its stat, when the old index
@@ -465,7 +465,7 @@ func (w *dirWriter) rebuild(sub string, idx []int) error {
 		folders[len(folders)-1] = append(folders[len(folders)-1], i)
 	}
 	errs := make([]error, len(folders))
-	parallel(len(folders), w.workers, func(d int) {
+	parallel.For(len(folders), w.workers, func(d int) {
 		errs[d] = w.writeFolder(sub, target, tmp, folders[d])
 	})
 	if err := errors.Join(errs...); err != nil {
@@ -533,20 +533,6 @@ func commonDir(paths []string) string {
 		return "."
 	}
 	return strings.Join(common, "/")
-}
-
-// parallel calls f(0) … f(n-1) on at most workers goroutines.
-func parallel(n, workers int, f func(int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range max(1, min(workers, n)) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // carryOver copies into tmp every file, folder and symlink under target (the tree's

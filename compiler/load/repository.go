@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
+	"github.com/mlc-gitops/mlc/internal/parallel"
 )
 
 // TenantsDir is the directory that holds one directory per tenant.
@@ -105,7 +106,7 @@ func Find(dir string) (*Repository, error) {
 	deeper := make([][]string, len(dirs))
 	// strays are the entries of each tenant folder mlc would silently skip.
 	strays := make([]diag.List, len(dirs))
-	parallel(0, len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
+	parallel.For(len(dirs), 2*runtime.GOMAXPROCS(0), func(i int) {
 		rel := TenantsDir + "/" + dirs[i]
 		tenants[i] = TenantDir{Name: dirs[i], Dir: rel}
 		var entries []os.DirEntry
@@ -113,7 +114,7 @@ func Find(dir string) (*Repository, error) {
 		tenants[i].Files = cueFiles(rel, entries)
 		deeper[i] = nestedCUEFiles(root, rel, entries)
 		strays[i] = strayEntries(root, rel, entries)
-	}).Wait()
+	})
 	// The tenants are those with files, kept in place.
 	repo.Tenants = tenants[:0]
 	for i := range tenants {

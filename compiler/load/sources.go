@@ -169,19 +169,3 @@ func refused(err error) bool {
 	var r *RefusedFileError
 	return errors.As(err, &r)
 }
-
-// parallel calls f(from) … f(to-1) on at most workers goroutines and returns what
-// waits for them.
-func parallel(from, to, workers int, f func(int)) *sync.WaitGroup {
-	var next atomic.Int64
-	next.Store(int64(from))
-	var wg sync.WaitGroup
-	for range min(workers, to-from) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < to; i = int(next.Add(1)) - 1 {
-				f(i)
-			}
-		})
-	}
-	return &wg
-}
