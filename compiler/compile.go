@@ -372,7 +372,7 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 			l.Errorf(locate(o.Source), o.Source, "the compiled %s %s cannot be written as YAML: %v", o.Kind(), o.Name(), err)
 			continue
 		}
-		if v.known[sha256.Sum256(o.Encoded)] {
+		if len(v.known) > 0 && v.known[sha256.Sum256(o.Encoded)] {
 			v.skipped++
 			continue
 		}

@@ -103,15 +103,21 @@ func startIncremental(opts Options, repo *load.Repository) *incremental {
 	if !inc.writeOnly {
 		prior = inc.loadFiles()
 		inc.loadLast()
-		inc.readEarly()
+		inc.readEarly(opts.Tenants)
 	}
 	inc.sumFiles(prior)
 	return inc
 }
 
-// readEarly reads, in the background, the entries under the tenants' last keys.
-func (inc *incremental) readEarly() {
-	tenants := slices.Collect(maps.Keys(inc.last))
+// readEarly reads, in the background, the entries under the last keys of the tenants
+// (those selected, when any are).
+func (inc *incremental) readEarly(selected []string) {
+	var tenants []string
+	for t := range inc.last {
+		if len(selected) == 0 || slices.Contains(selected, t) {
+			tenants = append(tenants, t)
+		}
+	}
 	entries := make([]*cache.Entry, len(tenants))
 	inc.earlyDone.Go(func() {
 		parallel.For(len(tenants), runtime.GOMAXPROCS(0), func(i int) {
@@ -293,7 +299,8 @@ func (inc *incremental) knownValid(tenant string) map[[sha256.Size]byte]bool {
 	if !ok || prev == inc.keys[tenant] {
 		return nil
 	}
-	e, ok := inc.c.Load(prev, tenant)
+	inc.earlyDone.Wait()
+	e, ok := inc.early[tenant] // the entry under prev, read while the platform was evaluated
 	if !ok || e.Version != inc.c.Version() {
 		return nil
 	}
