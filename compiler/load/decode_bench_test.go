@@ -15,15 +15,8 @@ func BenchmarkDecodeTenant(b *testing.B) {
 	if err := synth.Write(dir, synth.ForWorkloads(1, 10)); err != nil {
 		b.Fatal(err)
 	}
-	repo, err := Find(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ev, err := NewEvaluator(repo, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	err = ev.Tenants(context.Background(), Options{Workers: 1}, func(inst *Instance) {
+	ev := evaluatorOf(b, dir)
+	err := ev.Tenants(context.Background(), Options{Workers: 1}, func(inst *Instance) {
 		if inst.Diagnostics.HasErrors() {
 			b.Fatal(inst.Diagnostics)
 		}

@@ -73,17 +73,10 @@ func TestDecodeTenantIsJSON(t *testing.T) {
 		"pipelines":  writeRepo(t, files),
 	} {
 		t.Run(name, func(t *testing.T) {
-			repo, err := Find(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ev, err := NewEvaluator(repo, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ev := evaluatorOf(t, dir)
 			var mu sync.Mutex
 			n := 0
-			err = ev.Tenants(context.Background(), Options{}, func(inst *Instance) {
+			err := ev.Tenants(context.Background(), Options{}, func(inst *Instance) {
 				mu.Lock()
 				defer mu.Unlock()
 				if inst.Diagnostics.HasErrors() {

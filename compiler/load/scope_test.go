@@ -22,21 +22,14 @@ type evaluation struct {
 }
 
 // evaluateAll evaluates every tenant of the repository at dir, in the platform's scope
-// files where allowed or, with together, always with them.
+// where allowed or, with together, always together with the platform files.
 func evaluateAll(t *testing.T, dir string, together bool) map[string]evaluation {
 	t.Helper()
-	repo, err := Find(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := NewEvaluator(repo, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := evaluatorOf(t, dir)
 	ev.fullOnly = together
 	var mu sync.Mutex
 	out := map[string]evaluation{}
-	err = ev.Tenants(context.Background(), Options{}, func(inst *Instance) {
+	err := ev.Tenants(context.Background(), Options{}, func(inst *Instance) {
 		e := evaluation{diags: inst.Diagnostics.Error(), scoped: inst.scoped}
 		if !inst.Diagnostics.HasErrors() {
 			if err := inst.DecodeTenant(&e.decls); err != nil {

@@ -28,21 +28,14 @@ type sharded struct {
 // declarations, or whole when size is 0.
 func evaluateInShards(t *testing.T, dir string, size, repeat int) map[string]sharded {
 	t.Helper()
-	repo, err := Find(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := NewEvaluator(repo, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := evaluatorOf(t, dir)
 	ev.shardSize, ev.shardRepeat = size, repeat
 	if size == 0 {
 		ev.shardSize = 1 << 30
 	}
 	var mu sync.Mutex
 	out := map[string]sharded{}
-	err = ev.Tenants(context.Background(), Options{}, func(inst *Instance) {
+	err := ev.Tenants(context.Background(), Options{}, func(inst *Instance) {
 		s := sharded{shards: 1, located: map[string]diag.Position{}}
 		if inst.shards != nil {
 			s.shards = inst.shards.plan.count

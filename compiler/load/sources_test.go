@@ -22,14 +22,7 @@ func TestRefusedTenantFile(t *testing.T) {
 	if err := os.Symlink("missing.cue", filepath.Join(dir, "tenants/a/broken.cue")); err != nil {
 		t.Skip(err)
 	}
-	repo, err := Find(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := NewEvaluator(repo, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := evaluatorOf(t, dir)
 	ev.Platform(func(inst *Instance) {
 		if inst.Diagnostics.HasErrors() {
 			t.Errorf("platform: %v", inst.Diagnostics)
@@ -101,4 +94,18 @@ func evaluateTenants(t *testing.T, ev *Evaluator, tenants []string) map[string]s
 		t.Fatal(err)
 	}
 	return got
+}
+
+// evaluatorOf finds the repository at dir and makes its evaluator, which must succeed.
+func evaluatorOf(tb testing.TB, dir string) *Evaluator {
+	tb.Helper()
+	repo, err := Find(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ev, err := NewEvaluator(repo, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
 }
