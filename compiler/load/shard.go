@@ -317,14 +317,6 @@ func (p *shardPlan) onlyIn(sf shardField) (s int, ok bool) {
 	return s, s >= 0
 }
 
-// shards returns how many shards the plan has: 1 for a nil plan, the whole instance.
-func (p *shardPlan) shards() int {
-	if p == nil {
-		return 1
-	}
-	return p.count
-}
-
 // apply makes the files hold shard s's declarations, until restore is called; for a
 // nil plan, it does nothing.
 func (p *shardPlan) apply(s int) (restore func()) {
