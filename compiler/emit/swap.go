@@ -192,7 +192,9 @@ func (s *swap) forward() error {
 			}
 		}
 		if op.kind == opRemove {
-			removeEmptyParents(s.dir, filepath.Dir(target))
+			if err := s.removeEmptyFolders(filepath.Dir(target)); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
@@ -224,6 +226,24 @@ func (s *swap) backward() error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// removeEmptyFolders removes dir and the folders above it, up to the output directory,
+// while they are empty. A folder already gone is passed over, not taken for the end: a
+// kill between two removals leaves the upper folders for Recover to remove.
+func (s *swap) removeEmptyFolders(dir string) error {
+	for dir != s.dir && strings.HasPrefix(dir, s.dir+string(filepath.Separator)) {
+		if exists(dir) {
+			if err := s.step(); err != nil {
+				return err
+			}
+			if os.Remove(dir) != nil {
+				return nil // not empty: a file the user keeps, or one of the tree
+			}
+		}
+		dir = filepath.Dir(dir)
 	}
 	return nil
 }

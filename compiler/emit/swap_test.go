@@ -33,6 +33,7 @@ func swapTrees() (old, new *Tree) {
 		"b/sub/w.yaml", "w: 1\n",
 		"c/kustomization.yaml", "resources: [sub]\n",
 		"c/sub/v.yaml", "v: 1\n",
+		"c/sub/deep/er/u.yaml", "u: 1\n",
 	)
 	new = files(
 		"a/kustomization.yaml", "resources: [tenants]\n",
@@ -129,7 +130,7 @@ func swapReference(t *testing.T) (before, after string, steps int) {
 			t.Errorf("%s was not kept:\n%s", rel, after)
 		}
 	}
-	for _, gone := range []string{"a/tenants/t2/", "c/sub/"} {
+	for _, gone := range []string{"a/tenants/t2/", "c/sub/", "c/sub/deep/er/"} {
 		if strings.Contains(after, filepath.FromSlash(gone)) {
 			t.Errorf("the folder %s, which held only files mlc wrote, is left:\n%s", gone, after)
 		}

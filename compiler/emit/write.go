@@ -608,15 +608,6 @@ func carryOver(target, tmp, top string, ours func(rel string) bool) error {
 	return nil
 }
 
-func removeEmptyParents(root, dir string) {
-	for dir != root && strings.HasPrefix(dir, root) {
-		if os.Remove(dir) != nil {
-			return
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
 // filePerm returns the mode os.WriteFile(..., 0o644) gives a new file in dir: 0o644 less
 // the process's umask, found by creating one.
 func filePerm(dir string) (fs.FileMode, error) {
