@@ -18,10 +18,12 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/check"
 	"github.com/mlc-gitops/mlc/compiler/diag"
+	"github.com/mlc-gitops/mlc/compiler/kubeflow"
 	"github.com/mlc-gitops/mlc/compiler/load"
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 	"github.com/mlc-gitops/mlc/compiler/validate"
 	"github.com/mlc-gitops/mlc/internal/credential"
 )
@@ -64,6 +66,8 @@ type Cluster struct {
 	// Bootstrap are the objects a cluster's Flux needs once to follow the platform
 	// artifact; empty when the platform declares no Flux wiring.
 	Bootstrap []manifest.Object
+	// Kubeflow is the Kubeflow the cluster installs; nil when the platform declares none.
+	Kubeflow *Install
 }
 
 // Tenant is one tenant's compiled objects, and its notes (see lower.Output). Every
@@ -114,7 +118,7 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{}
-	plat, fluxPos := compilePlatform(ev, repo.TenantNames(), &res.Diagnostics)
+	plat, at := compilePlatform(ev, repo.TenantNames(), &res.Diagnostics)
 	if res.Diagnostics.HasErrors() {
 		res.Diagnostics = res.Diagnostics.Sort()
 		return res, nil
@@ -123,11 +127,16 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	installs, diags := buildInstalls(plat, sel, repo.Root, at.locate, kubeflow.Fetcher(kubeflowCacheDir(opts.CacheDir)))
+	if res.Diagnostics = append(res.Diagnostics, diags...); diags.HasErrors() {
+		res.Diagnostics = res.Diagnostics.Sort()
+		return res, nil
+	}
 	res.Platform, res.Stats.Platform = plat, time.Since(start)
 
-	inc.keyTenants(plat, sel.clusters)
+	inc.keyTenants(plat, sel.clusters, installs)
 	results := inc.lookup(sel.tenants, opts.Workers)
-	if err := compileMisses(ctx, ev, plat, sel, opts.Workers, inc, results); err != nil {
+	if err := compileMisses(ctx, ev, plat, sel, installs, opts.Workers, inc, results); err != nil {
 		return nil, err
 	}
 	inc.save(results)
@@ -137,8 +146,10 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	}
 	res.Stats.add(sel.tenants, results)
 	if !res.Diagnostics.HasErrors() {
-		res.Clusters = assemble(plat, sel, results)
-		res.Diagnostics = append(res.Diagnostics, bootstrap(plat, res.Clusters, fluxPos, inc, &res.Stats)...)
+		if res.Clusters, err = assemble(plat, sel, installs, results); err != nil {
+			return nil, err
+		}
+		res.Diagnostics = append(res.Diagnostics, bootstrap(plat, res.Clusters, installs, at.flux, inc, &res.Stats)...)
 	}
 	if res.Diagnostics.HasErrors() {
 		res.Clusters = nil
@@ -150,9 +161,15 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 
 // compilePlatform evaluates and checks the platform files, adding their problems to
 // diags; it returns the platform and where its Flux wiring is declared.
-func compilePlatform(ev *load.Evaluator, tenants []string, diags *diag.List) (*model.Platform, diag.Position) {
+// platformPositions place problems found after the platform is evaluated.
+type platformPositions struct {
+	flux   diag.Position
+	locate func(path string) diag.Position
+}
+
+func compilePlatform(ev *load.Evaluator, tenants []string, diags *diag.List) (*model.Platform, platformPositions) {
 	var plat model.Platform
-	var fluxPos diag.Position
+	at := platformPositions{locate: func(string) diag.Position { return diag.Position{} }}
 	ev.Platform(func(inst *load.Instance) {
 		*diags = append(*diags, inst.Diagnostics...)
 		if inst.Diagnostics.HasErrors() {
@@ -163,9 +180,9 @@ func compilePlatform(ev *load.Evaluator, tenants []string, diags *diag.List) (*m
 			return
 		}
 		*diags = append(*diags, check.Platform(&plat, tenants, inst.Locate)...)
-		fluxPos = inst.Locate("flux")
+		at.flux, at.locate = inst.Locate("flux"), inst.Locate
 	})
-	return &plat, fluxPos
+	return &plat, at
 }
 
 // selection is what a compilation compiles: the selected clusters, and the tenants they
@@ -200,14 +217,14 @@ func selectFor(plat *model.Platform, opts Options, tenants []string) (selection,
 }
 
 // compileMisses compiles the selected tenants without a result yet, adding theirs.
-func compileMisses(ctx context.Context, ev *load.Evaluator, plat *model.Platform, sel selection, workers int, inc *incremental, results map[string]tenantResult) error {
+func compileMisses(ctx context.Context, ev *load.Evaluator, plat *model.Platform, sel selection, installs map[string]*kubeflow.Installed, workers int, inc *incremental, results map[string]tenantResult) error {
 	todo := misses(sel.tenants, results)
 	if len(todo) == 0 {
 		return nil // an empty selection would be every tenant
 	}
 	var mu sync.Mutex
 	return ev.Tenants(ctx, load.Options{Workers: workers, Tenants: todo}, func(inst *load.Instance) {
-		r := compileTenant(plat, sel.clusters, inst, inc.knownValid(inst.Tenant.Name))
+		r := compileTenant(plat, sel.clusters, installs, inst, inc.knownValid(inst.Tenant.Name))
 		inc.store(r)
 		mu.Lock()
 		results[r.name] = r
@@ -227,10 +244,16 @@ func misses(tenants []string, results map[string]tenantResult) []string {
 }
 
 // assemble places each tenant's output in the clusters that run it.
-func assemble(plat *model.Platform, sel selection, results map[string]tenantResult) []Cluster {
+func assemble(plat *model.Platform, sel selection, installs map[string]*kubeflow.Installed, results map[string]tenantResult) ([]Cluster, error) {
 	var clusters []Cluster
 	for _, name := range slices.Sorted(maps.Keys(sel.clusters)) {
 		c := Cluster{Name: name}
+		if in := installs[name]; in != nil {
+			var err error
+			if c.Kubeflow, err = compileInstall(plat, in); err != nil {
+				return nil, err
+			}
+		}
 		for _, t := range sel.tenants {
 			if out := results[t].outputs[name]; out != nil {
 				c.Tenants = append(c.Tenants, Tenant{Name: t, Output: *out})
@@ -238,18 +261,22 @@ func assemble(plat *model.Platform, sel selection, results map[string]tenantResu
 		}
 		clusters = append(clusters, c)
 	}
-	return clusters
+	return clusters, nil
 }
 
 // bootstrap gives each cluster the objects its Flux needs to follow the platform
 // artifact, validated (unless the cache knows them valid), and returns their problems.
-func bootstrap(plat *model.Platform, clusters []Cluster, at diag.Position, inc *incremental, stats *Stats) diag.List {
+func bootstrap(plat *model.Platform, clusters []Cluster, installs map[string]*kubeflow.Installed, at diag.Position, inc *incremental, stats *Stats) diag.List {
 	if plat.Flux == nil {
 		return nil
 	}
 	var l diag.List
 	for i := range clusters {
 		objs := lower.FluxBootstrap(plat.Flux, clusters[i].Name)
+		if in := installs[clusters[i].Name]; in != nil {
+			addNeeds(objs, names.PlatformFluxName, in.PlatformNeeds())
+			objs = append(objs, kubeflow.Bootstrap(plat.Flux, clusters[i].Name)...)
+		}
 		_ = manifest.EncodeAll(objs)
 		v := objectValidator{known: inc.platformKnownValid(objs)}
 		diags := v.validate(objs, func(string) diag.Position { return at })
@@ -283,7 +310,7 @@ type tenantResult struct {
 // each problem can be placed at the user's line. The tenant is lowered once for each
 // distinct target among the clusters that run it; its objects are encoded to YAML,
 // validated (but those in known, by the SHA-256 of their YAML) and slimmed.
-func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst *load.Instance, known map[[sha256.Size]byte]bool) (r tenantResult) {
+func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, installs map[string]*kubeflow.Installed, inst *load.Instance, known map[[sha256.Size]byte]bool) (r tenantResult) {
 	start, evaluated := time.Now(), inst.Elapsed
 	r = tenantResult{name: inst.Tenant.Name, diags: inst.Diagnostics}
 	defer func() {
@@ -327,6 +354,9 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		}
 		if plat.Flux != nil {
 			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
+			if in := installs[name]; in != nil {
+				addNeeds(flux, names.TenantFluxName, in.TenantNeeds(objectContents(out.Workloads)))
+			}
 			r.diags = append(r.diags, v.validateAll(locate, flux)...)
 			withFlux := *out
 			withFlux.Platform = append(slices.Clone(out.Platform), flux...)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
+	"github.com/mlc-gitops/mlc/compiler/kubeflow"
 	"github.com/mlc-gitops/mlc/compiler/load"
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
@@ -206,7 +207,7 @@ func (inc *incremental) reader() load.ReadFunc {
 }
 
 // keyTenants computes the tenants' keys for the selected clusters.
-func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]model.Cluster) {
+func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]model.Cluster, installs map[string]*kubeflow.Installed) {
 	if inc == nil || inc.c.Version() == "" {
 		return
 	}
@@ -231,6 +232,7 @@ func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]mod
 			if c := selected[name]; c.Runs(t.Name) {
 				h.String(name)
 				h.String(fmt.Sprintf("%+v", lower.TargetOf(plat, c)))
+				h.String(installDigest(installs[name]))
 				inc.clusters[t.Name] = append(inc.clusters[t.Name], name)
 			}
 		}

@@ -9,16 +9,19 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/emit"
 	"github.com/mlc-gitops/mlc/compiler/gitrev"
+	"github.com/mlc-gitops/mlc/compiler/kubeflow"
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
-// Artifact is one artifact of a rendered repository: a cluster's platform folder, or one
-// of its tenant folders.
+// Artifact is one artifact of a rendered repository: a cluster's platform folder, its
+// Kubeflow components folder, or one of its tenant folders.
 type Artifact struct {
 	Cluster string
-	// Tenant is empty for the platform artifact.
+	// Tenant is empty for the platform and components artifacts.
 	Tenant string
+	// Components is true for the artifact of the Kubeflow the cluster installs.
+	Components bool
 	// Repository is where the artifact is pushed, without the oci:// scheme.
 	Repository string
 	Files      []File
@@ -29,14 +32,17 @@ type Artifact struct {
 
 // Name is how the artifact is shown: "prod/platform" or "prod/tenants/vision".
 func (a Artifact) Name() string {
+	if a.Components {
+		return a.Cluster + "/" + emit.ComponentsDir
+	}
 	if a.Tenant == "" {
 		return a.Cluster + "/" + emit.PlatformDir
 	}
 	return a.Cluster + "/" + emit.TenantsDir + "/" + a.Tenant
 }
 
-// Collect splits a rendered tree into artifacts: per cluster, its platform folder and
-// each tenant's folder, each with the kustomization.yaml at its root that Flux builds.
+// Collect splits a rendered tree into artifacts: per cluster, its platform folder, its
+// components folder and each tenant's folder, each with the kustomization.yaml at its root that Flux builds.
 func Collect(tree *emit.Tree, flux *model.Flux) []Artifact {
 	var out []Artifact
 	index := map[string]int{}
@@ -52,6 +58,9 @@ func Collect(tree *emit.Tree, flux *model.Flux) []Artifact {
 			a = Artifact{Cluster: parts[0], Tenant: parts[2], Repository: trimScheme(names.TenantArtifact(flux, parts[0], parts[2]))}
 			a.Inputs = []string{"cue.mod/**", "*.cue", path.Join("tenants", parts[2], "**")}
 			rel = parts[3]
+		case len(parts) >= 3 && parts[1] == emit.ComponentsDir:
+			a = Artifact{Cluster: parts[0], Components: true, Repository: trimScheme(kubeflow.Artifact(flux, parts[0]))}
+			rel = strings.Join(parts[2:], "/")
 		default:
 			continue
 		}

@@ -9,11 +9,13 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v2"
 
 	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/kubeflow"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/internal/parallel"
 )
@@ -44,12 +46,17 @@ const (
 	TenantsDir  = "tenants"
 	// BootstrapDir holds what the cluster's Flux needs once to follow the platform artifact.
 	BootstrapDir = "flux-system"
+	// ComponentsDir holds the Kubeflow the cluster installs: a folder per unit, and one
+	// (kubeflow.FluxDir) of their Flux Kustomizations.
+	ComponentsDir = kubeflow.Dir
 )
 
 // Build lays out a compiled repository as a tree:
 //
 //	<cluster>/kustomization.yaml
 //	<cluster>/flux-system/{kustomization.yaml, ...}      (with Flux wiring)
+//	<cluster>/components/flux/{kustomization.yaml, ...}  (with Kubeflow and Flux wiring)
+//	<cluster>/components/<unit>/{kustomization.yaml, <kind>_<namespace>_<name>.yaml, ...}
 //	<cluster>/platform/kustomization.yaml
 //	<cluster>/platform/<tenant>/{kustomization.yaml, profile_<tenant>.yaml, ...}
 //	<cluster>/tenants/<tenant>/{kustomization.yaml, notebook_<name>.yaml, ...}
@@ -65,6 +72,9 @@ func Build(res *compiler.Result) (*Tree, error) {
 type folder struct {
 	dir  string
 	objs []manifest.Object
+	// qualified names files by namespace too: a Kubeflow unit has objects of one kind
+	// and name in several namespaces.
+	qualified bool
 	// files are its kustomization, then one per object; filled by encode.
 	files []File
 	err   error
@@ -73,13 +83,16 @@ type folder struct {
 func (f *folder) encode() {
 	f.files = make([]File, 1+len(f.objs))
 	names := make([]string, len(f.objs))
+	seen := map[string]int{}
 	for i, o := range f.objs {
 		b, err := o.YAML()
 		if err != nil {
 			f.err = fmt.Errorf("encoding %s %s: %w", o.Kind(), o.Name(), err)
 			return
 		}
-		names[i] = o.FileName()
+		if names[i] = o.FileName(); f.qualified {
+			names[i] = qualifiedFileName(o, seen)
+		}
 		f.files[1+i] = File{Path: path.Join(f.dir, names[i]), Data: b}
 	}
 	f.files[0] = File{Path: path.Join(f.dir, KustomizationFile), Data: kustomization(names)}
@@ -103,6 +116,18 @@ func layOut(c *compiler.Cluster) *clusterLayout {
 	if len(c.Bootstrap) > 0 {
 		l.root = append(l.root, BootstrapDir)
 		l.folders = append(l.folders, &folder{dir: path.Join(c.Name, BootstrapDir), objs: c.Bootstrap})
+	}
+	if in := c.Kubeflow; in != nil {
+		if len(in.Flux) > 0 {
+			dir := path.Join(ComponentsDir, kubeflow.FluxDir)
+			l.root = append(l.root, dir)
+			l.folders = append(l.folders, &folder{dir: path.Join(c.Name, dir), objs: in.Flux})
+		}
+		for _, u := range in.Units {
+			dir := path.Join(ComponentsDir, u.Name)
+			l.root = append(l.root, dir)
+			l.folders = append(l.folders, &folder{dir: path.Join(c.Name, dir), objs: u.Objects, qualified: true})
+		}
 	}
 	l.platformAt = len(l.folders)
 	var workloads []*folder
@@ -250,4 +275,26 @@ func kustomizationYAML(resources []string) []byte {
 		panic(err) // strings always encode
 	}
 	return b
+}
+
+// qualifiedFileName is an object's file name in a Kubeflow unit's folder:
+// kind_namespace_name.yaml (kind_name.yaml when cluster-scoped), lower case, with
+// characters a file name should not hold replaced, and a number added when two objects
+// of different groups would share it. seen counts the names given.
+func qualifiedFileName(o manifest.Object, seen map[string]int) string {
+	name := strings.ToLower(o.Kind())
+	if ns := o.Namespace(); ns != "" {
+		name += "_" + ns
+	}
+	name += "_" + strings.Map(func(r rune) rune {
+		if r == ':' || r == '/' || r == '\\' || r == '*' {
+			return '-'
+		}
+		return r
+	}, o.Name())
+	seen[name]++
+	if n := seen[name]; n > 1 {
+		name += "-" + strconv.Itoa(n)
+	}
+	return name + ".yaml"
 }

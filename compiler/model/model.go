@@ -9,6 +9,7 @@ type Platform struct {
 	Defaults Defaults           `json:"defaults"`
 	Policy   Policy             `json:"policy"`
 	Flux     *Flux              `json:"flux"`
+	Kubeflow *Kubeflow          `json:"kubeflow"`
 }
 
 // Flux is how clusters pull and apply what mlc pushes.
@@ -39,6 +40,8 @@ type Cluster struct {
 	GPUTypes []string `json:"gpuTypes"`
 	// Training overrides the platform's training defaults for this cluster.
 	Training ClusterTraining `json:"training"`
+	// Kubeflow overrides the platform's Kubeflow for this cluster.
+	Kubeflow *Kubeflow `json:"kubeflow"`
 }
 
 // HasGPUType reports whether the cluster has GPUs of the named type.

@@ -1,0 +1,113 @@
+package kubeflow
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/yaml"
+)
+
+// Source is where a release's manifests are read from: a checkout of kubeflow/manifests
+// at the release's tag, and local mirrors of the remote bases its kustomizations name.
+type Source struct {
+	// Dir is the checkout's root, which holds applications/, common/ and example/.
+	Dir     string
+	Mirrors []Mirror
+}
+
+// Part is what a component is built from: kustomize folders of the release and the
+// kustomize components applied over them, relative to the source's root, and the
+// patches that carry its settings.
+type Part struct {
+	Name       string
+	Resources  []string
+	Components []string
+	Images     []types.Image
+	Patches    []types.Patch
+}
+
+// Built is a component's objects, as kustomize built them, and the files the build read.
+type Built struct {
+	Name    string
+	Objects []map[string]any
+	Files   []FileSum
+}
+
+// buildMu serializes kustomize builds: kustomize keeps its OpenAPI schema in a global
+// that builds set and read.
+var buildMu sync.Mutex
+
+// Build builds a part of a release from src with kustomize, in memory.
+func Build(src Source, p Part) (*Built, error) {
+	fs := newBuildFS(src.Mirrors)
+	k := map[string]any{
+		"apiVersion": "kustomize.config.k8s.io/v1beta1",
+		"kind":       "Kustomization",
+	}
+	// The generated kustomization is two folders below the root.
+	var res, comps []string
+	for _, r := range p.Resources {
+		res = append(res, "../../"+r)
+	}
+	for _, c := range p.Components {
+		comps = append(comps, "../../"+c)
+	}
+	k["resources"] = res
+	if len(comps) > 0 {
+		k["components"] = comps
+	}
+	if len(p.Images) > 0 {
+		k["images"] = p.Images
+	}
+	if len(p.Patches) > 0 {
+		k["patches"] = p.Patches
+	}
+	data, err := yaml.Marshal(k)
+	if err != nil {
+		return nil, err
+	}
+	root := filepath.Join(src.Dir, generatedFolder, p.Name)
+	fs.add(root+"/kustomization.yaml", data)
+
+	opts := krusty.MakeDefaultOptions()
+	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
+	buildMu.Lock()
+	m, err := quietly(func() (resmap.ResMap, error) { return krusty.MakeKustomizer(opts).Run(fs, root) })
+	buildMu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("building %s: %w", p.Name, err)
+	}
+	b := &Built{Name: p.Name, Files: fs.files()}
+	for _, r := range m.Resources() {
+		obj, err := r.Map()
+		if err != nil {
+			return nil, fmt.Errorf("building %s: %s: %w", p.Name, r.CurId(), err)
+		}
+		b.Objects = append(b.Objects, obj)
+	}
+	return b, nil
+}
+
+// quietly runs a kustomize build without its warnings: kustomize writes upstream's
+// deprecated fields to the standard error and the log, which are upstream's to fix,
+// not the user's. Builds run one at a time (buildMu), and nothing else of mlc writes
+// there while they run.
+func quietly(build func() (resmap.ResMap, error)) (resmap.ResMap, error) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return build()
+	}
+	defer null.Close()
+	stderr, logs := os.Stderr, log.Writer()
+	os.Stderr = null
+	log.SetOutput(io.Discard)
+	defer func() { os.Stderr = stderr; log.SetOutput(logs) }()
+	return build()
+}

@@ -1,0 +1,274 @@
+package kubeflow
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/json"
+)
+
+// providers index what the units of an install provide that objects depend on, so that
+// each unit can be applied after the units it needs: the CRDs of the custom resources
+// it holds, the namespaces its objects live in, the cluster roles and issuers it names,
+// and the admission webhooks that would intercept its objects (or the pods its
+// workloads make), which must be serving before those objects are applied.
+type providers struct {
+	crd         map[schema.GroupKind]string
+	plural      map[schema.GroupKind]string
+	namespace   map[string]string
+	nsLabels    map[string]map[string]string
+	clusterRole map[string]string
+	issuer      map[string]string // "ClusterIssuer/<name>" or "Issuer/<ns>/<name>"
+	webhooks    []webhook
+}
+
+// webhook is one webhook of a Mutating or ValidatingWebhookConfiguration.
+type webhook struct {
+	unit              string
+	rules             []webhookRule
+	namespaceSelector labels.Selector
+	objectSelector    labels.Selector
+}
+
+type webhookRule struct {
+	APIGroups  []string `json:"apiGroups"`
+	Resources  []string `json:"resources"`
+	Operations []string `json:"operations"`
+}
+
+func newProviders() *providers {
+	return &providers{
+		crd: map[schema.GroupKind]string{}, plural: map[schema.GroupKind]string{},
+		namespace: map[string]string{}, nsLabels: map[string]map[string]string{},
+		clusterRole: map[string]string{}, issuer: map[string]string{},
+	}
+}
+
+// add indexes what a unit's objects provide.
+func (p *providers) add(unit string, objs []map[string]any) error {
+	for _, o := range objs {
+		kind, _ := o["kind"].(string)
+		name, ns := meta(o, "name"), meta(o, "namespace")
+		switch kind {
+		case "CustomResourceDefinition":
+			group, _ := dig(o, "spec", "group").(string)
+			k, _ := dig(o, "spec", "names", "kind").(string)
+			pl, _ := dig(o, "spec", "names", "plural").(string)
+			gk := schema.GroupKind{Group: group, Kind: k}
+			p.crd[gk], p.plural[gk] = unit, pl
+		case "Namespace":
+			p.namespace[name] = unit
+			p.nsLabels[name] = stringMap(dig(o, "metadata", "labels"))
+		case "ClusterRole":
+			p.clusterRole[name] = unit
+		case "ClusterIssuer":
+			p.issuer["ClusterIssuer/"+name] = unit
+		case "Issuer":
+			p.issuer["Issuer/"+ns+"/"+name] = unit
+		case "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration":
+			hooks, _ := o["webhooks"].([]any)
+			for _, h := range hooks {
+				w, err := parseWebhook(unit, h)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", kind, name, err)
+				}
+				p.webhooks = append(p.webhooks, w)
+			}
+		}
+	}
+	return nil
+}
+
+func parseWebhook(unit string, h any) (webhook, error) {
+	var raw struct {
+		Rules             []webhookRule         `json:"rules"`
+		NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector"`
+		ObjectSelector    *metav1.LabelSelector `json:"objectSelector"`
+	}
+	b, err := json.Marshal(h)
+	if err == nil {
+		err = json.Unmarshal(b, &raw)
+	}
+	if err != nil {
+		return webhook{}, err
+	}
+	w := webhook{unit: unit, rules: raw.Rules, namespaceSelector: labels.Everything(), objectSelector: labels.Everything()}
+	if raw.NamespaceSelector != nil {
+		if w.namespaceSelector, err = metav1.LabelSelectorAsSelector(raw.NamespaceSelector); err != nil {
+			return webhook{}, err
+		}
+	}
+	if raw.ObjectSelector != nil {
+		if w.objectSelector, err = metav1.LabelSelectorAsSelector(raw.ObjectSelector); err != nil {
+			return webhook{}, err
+		}
+	}
+	return w, nil
+}
+
+// needs returns the units the objects need, but unit itself, sorted.
+func (p *providers) needs(unit string, objs []map[string]any) []string {
+	set := map[string]bool{}
+	need := func(u string) {
+		if u != "" && u != unit {
+			set[u] = true
+		}
+	}
+	for _, o := range objs {
+		gk := groupKind(o)
+		need(p.crd[gk])
+		ns := meta(o, "namespace")
+		need(p.namespace[ns])
+		switch gk.Kind {
+		case "RoleBinding", "ClusterRoleBinding":
+			if k, _ := dig(o, "roleRef", "kind").(string); k == "ClusterRole" {
+				n, _ := dig(o, "roleRef", "name").(string)
+				need(p.clusterRole[n])
+			}
+		case "Certificate":
+			k, _ := dig(o, "spec", "issuerRef", "kind").(string)
+			n, _ := dig(o, "spec", "issuerRef", "name").(string)
+			if k == "ClusterIssuer" {
+				need(p.issuer["ClusterIssuer/"+n])
+			} else {
+				need(p.issuer["Issuer/"+ns+"/"+n])
+			}
+		}
+		for _, w := range p.intercepting(gk, ns, o) {
+			need(w)
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// intercepting returns the units whose webhooks intercept the creation of o, or of the
+// pods its pod template makes.
+func (p *providers) intercepting(gk schema.GroupKind, ns string, o map[string]any) []string {
+	var out []string
+	objLabels := labels.Set(stringMap(dig(o, "metadata", "labels")))
+	resource := p.resourceOf(gk)
+	podLabels, makesPods := podTemplateLabels(o)
+	for _, w := range p.webhooks {
+		if w.matches(gk.Group, resource, ns, objLabels, p.nsLabels) ||
+			makesPods && w.matches("", "pods", ns, podLabels, p.nsLabels) {
+			out = append(out, w.unit)
+		}
+	}
+	return out
+}
+
+func (w webhook) matches(group, resource, ns string, objLabels labels.Set, nsLabels map[string]map[string]string) bool {
+	if !w.objectSelector.Matches(objLabels) {
+		return false
+	}
+	if ns != "" && !w.namespaceSelector.Empty() && !w.namespaceSelector.Matches(labels.Set(nsLabels[ns])) {
+		return false
+	}
+	for _, r := range w.rules {
+		if matchAny(r.APIGroups, group) && matchAny(r.Resources, resource) && createOp(r.Operations) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchAny(list []string, s string) bool {
+	return slices.Contains(list, "*") || slices.Contains(list, s)
+}
+
+func createOp(ops []string) bool { return matchAny(ops, "CREATE") || matchAny(ops, "UPDATE") }
+
+// resourceOf returns the plural resource of a kind: a CRD's, or the guess Kubernetes
+// makes for its own kinds.
+func (p *providers) resourceOf(gk schema.GroupKind) string {
+	if pl, ok := p.plural[gk]; ok {
+		return pl
+	}
+	k := strings.ToLower(gk.Kind)
+	switch {
+	case strings.HasSuffix(k, "y") && !strings.HasSuffix(k, "ey"):
+		return k[:len(k)-1] + "ies"
+	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "ch"):
+		return k + "es"
+	}
+	return k + "s"
+}
+
+// podTemplateLabels returns the labels of the pods a workload makes.
+func podTemplateLabels(o map[string]any) (labels.Set, bool) {
+	switch o["kind"] {
+	case "Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet":
+		return labels.Set(stringMap(dig(o, "spec", "template", "metadata", "labels"))), true
+	}
+	return nil, false
+}
+
+// order returns the units in an order that applies each after those it needs, or an
+// error naming a cycle.
+func order(units []string, needs map[string][]string) ([]string, error) {
+	state := map[string]int{} // 1 visiting, 2 done
+	var out []string
+	var visit func(u string, path []string) error
+	visit = func(u string, path []string) error {
+		switch state[u] {
+		case 1:
+			i := slices.Index(path, u)
+			return fmt.Errorf("the components need each other: %s", strings.Join(append(path[i:], u), " → "))
+		case 2:
+			return nil
+		}
+		state[u] = 1
+		for _, n := range needs[u] {
+			if err := visit(n, append(path, u)); err != nil {
+				return err
+			}
+		}
+		state[u] = 2
+		out = append(out, u)
+		return nil
+	}
+	for _, u := range units {
+		if err := visit(u, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func groupKind(o map[string]any) schema.GroupKind {
+	av, _ := o["apiVersion"].(string)
+	k, _ := o["kind"].(string)
+	return schema.FromAPIVersionAndKind(av, k).GroupKind()
+}
+
+func meta(o map[string]any, key string) string {
+	s, _ := dig(o, "metadata", key).(string)
+	return s
+}
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func stringMap(v any) map[string]string {
+	m, _ := v.(map[string]any)
+	out := make(map[string]string, len(m))
+	for k, s := range m {
+		if str, ok := s.(string); ok {
+			out[k] = str
+		}
+	}
+	return out
+}

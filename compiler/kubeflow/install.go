@@ -1,0 +1,125 @@
+package kubeflow
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/types"
+
+	"github.com/mlc-gitops/mlc/compiler/model"
+)
+
+// Plan is what a cluster installs, resolved from its platform.cue settings: the release,
+// where its manifests are, and the units to build, each with the parts it is built from.
+type Plan struct {
+	Release *Release
+	Source  Source
+	Parts   []Part
+	// Secrets are the encrypted Secrets that replace upstream's default credentials, by
+	// "<namespace>/<name>": files, absolute.
+	Secrets map[string]SecretFile
+	// DecryptionSecret is the Secret, in flux-system, that Flux decrypts them with.
+	DecryptionSecret string
+}
+
+// Components that are off unless platform.cue turns them on: upstream's example install
+// leaves them out.
+var offByDefault = map[string]bool{"trainingOperator": true, "modelRegistry": true}
+
+// NewPlan resolves a cluster's Kubeflow settings. repo is the repository's root, which
+// relative source folders and mirrors are relative to; fetch gives the folder of a git
+// source (see Fetch).
+func NewPlan(k *model.Kubeflow, repo string, fetch func(model.KubeflowGit) (string, error)) (*Plan, error) {
+	if k.Release == "" {
+		return nil, fmt.Errorf("kubeflow.release: the kubeflow/manifests release to install is not set")
+	}
+	rel, err := Lookup(k.Release)
+	if err != nil {
+		return nil, fmt.Errorf("kubeflow.release: %w", err)
+	}
+	p := &Plan{Release: rel, Secrets: map[string]SecretFile{}, DecryptionSecret: k.DecryptionSecret}
+	if p.DecryptionSecret == "" {
+		p.DecryptionSecret = DefaultDecryptionSecret
+	}
+	for key, file := range k.Secrets {
+		p.Secrets[key] = SecretFile{Path: inRepo(repo, file), Shown: file}
+	}
+	switch src := k.Source; {
+	case src.Git != nil && src.Path != "":
+		return nil, fmt.Errorf("kubeflow.source: set git or path, not both")
+	case src.Path != "":
+		p.Source.Dir = inRepo(repo, src.Path)
+	case src.Git != nil:
+		g := *src.Git
+		if g.Tag == "" {
+			g.Tag = k.Release
+		}
+		if p.Source.Dir, err = fetch(g); err != nil {
+			return nil, fmt.Errorf("kubeflow.source.git: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("kubeflow.source: where to read kubeflow/manifests %s from is not set: a git url or a path", k.Release)
+	}
+	for _, remote := range slices.Sorted(maps.Keys(k.Source.Mirrors)) {
+		p.Source.Mirrors = append(p.Source.Mirrors, Mirror{Remote: remote, Dir: inRepo(repo, k.Source.Mirrors[remote])})
+	}
+	for name := range k.Components {
+		if !slices.Contains(rel.Components(), name) {
+			return nil, fmt.Errorf("kubeflow.components.%s: Kubeflow %s has no such component", name, rel.Version)
+		}
+	}
+	images := imagesOf(k.Images)
+	for _, u := range rel.Units {
+		if !enabled(k, u.Component) {
+			continue
+		}
+		part := Part{Name: u.Name, Resources: u.Resources, Components: u.Components, Images: append(slices.Clone(u.Images), images...)}
+		if u.Name == "pipelines" && k.Pipelines.Definitions == "database" {
+			part.Resources = []string{pipelinesDatabase}
+			part.Images = images
+		}
+		p.Parts = append(p.Parts, part)
+	}
+	return p, nil
+}
+
+// enabled tells whether a component is on: "core" always is.
+func enabled(k *model.Kubeflow, component string) bool {
+	if on, set := k.Components[component]; set {
+		return on
+	}
+	return component == "core" || !offByDefault[component]
+}
+
+// inRepo returns p, relative to the repository when not absolute.
+func inRepo(repo, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(repo, filepath.FromSlash(p))
+}
+
+// imagesOf returns the image settings as kustomize images, sorted by name.
+func imagesOf(m map[string]model.KubeflowImage) []types.Image {
+	var out []types.Image
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		i := m[name]
+		out = append(out, types.Image{Name: name, NewName: i.NewName, NewTag: i.NewTag, Digest: i.Digest})
+	}
+	return out
+}
+
+// sortedUnique returns the strings sorted, without repeats.
+func sortedUnique(s []string) []string {
+	sort.Strings(s)
+	return slices.Compact(s)
+}
+
+// unitID is "kubeflow-<unit>": the name of a unit's Flux Kustomization.
+func unitID(unit string) string { return "kubeflow-" + unit }
+
+var _ = strings.Cut

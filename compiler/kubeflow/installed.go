@@ -1,0 +1,261 @@
+package kubeflow
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Installed is a cluster's Kubeflow, built: its units in the order they apply, each
+// with its objects and the units it needs.
+type Installed struct {
+	Release string
+	Units   []BuiltUnit
+	// DecryptionSecret is the Secret Flux decrypts the units' Passthrough Secrets with.
+	DecryptionSecret string
+	// providers index what the units provide, for Needs.
+	providers *providers
+}
+
+// BuiltUnit is one unit of an install, built.
+type BuiltUnit struct {
+	Name    string
+	Objects []map[string]any
+	// Needs are the units to apply, and be ready, first.
+	Needs []string
+	// Passthrough are the encrypted Secrets that replace upstream's default credentials.
+	Passthrough []Passthrough
+	// Files are the files its build read.
+	Files []FileSum
+}
+
+// Build builds every unit of the plan, checks what they hold, and orders them.
+func (p *Plan) Build() (*Installed, error) {
+	built := make([]*Built, len(p.Parts))
+	for i, part := range p.Parts {
+		b, err := Build(p.Source, part)
+		if err != nil {
+			return nil, err
+		}
+		built[i] = b
+	}
+	return p.assemble(built)
+}
+
+// assemble checks and orders built units.
+func (p *Plan) assemble(built []*Built) (*Installed, error) {
+	in := &Installed{Release: p.Release.Version, DecryptionSecret: p.DecryptionSecret, providers: newProviders()}
+	var problems []error
+	used := map[string]bool{}
+	passthrough := map[string][]Passthrough{}
+	for _, b := range built {
+		keepAggregatedRules(b.Objects)
+		qualifyImages(b.Objects)
+		pass, errs := replaceSecrets(b, p.Secrets, used)
+		passthrough[b.Name] = pass
+		problems = append(problems, errs...)
+		problems = append(problems, checkImages(b.Name, b.Objects)...)
+		if err := in.providers.add(b.Name, b.Objects); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", b.Name, err))
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(p.Secrets)) {
+		if !used[key] {
+			problems = append(problems, fmt.Errorf("kubeflow.secrets: %q: no Secret of the install holds default credentials under that name", key))
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, err
+	}
+	names := make([]string, len(built))
+	needs := map[string][]string{}
+	byName := map[string]*Built{}
+	for i, b := range built {
+		names[i] = b.Name
+		byName[b.Name] = b
+		needs[b.Name] = in.providers.needs(b.Name, b.Objects)
+	}
+	ordered, err := order(names, needs)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ordered {
+		b := byName[n]
+		in.Units = append(in.Units, BuiltUnit{Name: n, Objects: b.Objects, Needs: needs[n], Passthrough: passthrough[n], Files: b.Files})
+	}
+	return in, nil
+}
+
+// Needs returns the units that objects applied after the install need (a tenant's, or
+// the platform's), sorted.
+func (in *Installed) needsOf(objs []map[string]any) []string {
+	return in.providers.needs("", objs)
+}
+
+// keepAggregatedRules drops the rules of aggregated ClusterRoles: Kubernetes fills them
+// from the roles that aggregate in, and Flux, applying the empty list it was given,
+// would take them away again at each reconciliation (fluxcd/flux2#2472).
+func keepAggregatedRules(objs []map[string]any) {
+	for _, o := range objs {
+		if o["kind"] == "ClusterRole" && o["aggregationRule"] != nil {
+			delete(o, "rules")
+		}
+	}
+}
+
+// checkImages refuses an image that cannot be pulled as written: a placeholder, or one
+// with no registry, tag or digest.
+func checkImages(unit string, objs []map[string]any) []error {
+	var errs []error
+	for _, o := range objs {
+		for _, c := range images(o) {
+			img := c["image"].(string)
+			if why := unpullable(img); why != "" {
+				errs = append(errs, fmt.Errorf("kubeflow.images: %s: %s %s: image %q %s: set kubeflow: images: %q",
+					unit, o["kind"], qualified(o), img, why, imageName(img)))
+			}
+		}
+	}
+	return errs
+}
+
+// qualifyImages writes Docker Hub's short names in full (mysql:8.4 is
+// docker.io/library/mysql:8.4): the same image, which a runtime that refuses short
+// names pulls too.
+func qualifyImages(objs []map[string]any) {
+	for _, o := range objs {
+		for _, c := range images(o) {
+			c["image"] = qualifiedImage(c["image"].(string))
+		}
+	}
+}
+
+func qualified(o map[string]any) string {
+	if ns := meta(o, "namespace"); ns != "" {
+		return ns + "/" + meta(o, "name")
+	}
+	return meta(o, "name")
+}
+
+// images returns the containers of a workload's pod template, whose "image" fields
+// callers read and set.
+func images(o map[string]any) []map[string]any {
+	spec := dig(o, "spec", "template", "spec")
+	if o["kind"] == "CronJob" {
+		spec = dig(o, "spec", "jobTemplate", "spec", "template", "spec")
+	}
+	var out []map[string]any
+	for _, field := range []string{"initContainers", "containers"} {
+		list, _ := dig(spec, field).([]any)
+		for _, c := range list {
+			if m, ok := c.(map[string]any); ok {
+				if _, ok := m["image"].(string); ok {
+					out = append(out, m)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// qualifiedImage is an image reference with Docker Hub's registry written out.
+func qualifiedImage(img string) string {
+	first, _, hasSlash := strings.Cut(img, "/")
+	switch {
+	case !hasSlash:
+		return "docker.io/library/" + img
+	case !strings.ContainsAny(first, ".:") && first != "localhost":
+		return "docker.io/" + img
+	}
+	return img
+}
+
+// unpullable says why an image reference cannot be pulled as written, or "".
+func unpullable(img string) string {
+	name, digest, hasDigest := strings.Cut(img, "@")
+	tag := ""
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		name, tag = name[:i], name[i+1:]
+	}
+	host, _, hasHost := strings.Cut(name, "/")
+	switch {
+	case !hasHost || !strings.ContainsAny(host, ".:") && host != "localhost":
+		return "names no registry"
+	case host == "domain.local" || strings.HasSuffix(host, ".local"):
+		return "is a placeholder"
+	case hasDigest && !strings.HasPrefix(digest, "sha256:"):
+		return "has a malformed digest"
+	case !hasDigest && (tag == "" || tag == "latest"):
+		return "names no tag or digest"
+	case slices.Contains([]string{"dummy", "local", "placeholder"}, tag):
+		return "is a placeholder"
+	}
+	return ""
+}
+
+// imageName is an image reference without its tag or digest.
+func imageName(img string) string {
+	name, _, _ := strings.Cut(img, "@")
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		name = name[:i]
+	}
+	return name
+}
+
+// credentialKeys returns the keys of a Secret that hold a value: a Secret an upstream
+// install ships with values is a default credential, the same on every install. Secrets
+// its controllers fill at run time (webhook certificates) ship empty.
+func credentialKeys(o map[string]any) []string {
+	var keys []string
+	for _, field := range []string{"data", "stringData"} {
+		m, _ := o[field].(map[string]any)
+		for k, v := range m {
+			if s, _ := v.(string); s != "" {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TenantNeeds returns the units a tenant's workloads need (sorted): those that provide
+// the CRDs of their kinds, and the webhooks that intercept them.
+func (in *Installed) TenantNeeds(objs []map[string]any) []string {
+	return in.providers.needs("", objs)
+}
+
+// PlatformNeeds returns the units the platform's own objects (tenants' namespaces,
+// profiles and access) need: Kubeflow's roles and profiles, and Istio.
+func (in *Installed) PlatformNeeds() []string {
+	var out []string
+	for _, unit := range []string{
+		in.providers.clusterRole["kubeflow-edit"],
+		in.providers.crd[schema.GroupKind{Group: "kubeflow.org", Kind: "Profile"}],
+		in.providers.crd[schema.GroupKind{Group: "security.istio.io", Kind: "AuthorizationPolicy"}],
+	} {
+		if unit != "" {
+			out = append(out, unit)
+		}
+	}
+	return sortedUnique(out)
+}
+
+// Digest sums what tenants compile against: which unit provides each kind and
+// intercepts which resources. A tenant's output depends on it through its Flux
+// dependencies.
+func (in *Installed) Digest() string {
+	var lines []string
+	for gk, u := range in.providers.crd {
+		lines = append(lines, "crd "+gk.String()+" "+u)
+	}
+	for _, w := range in.providers.webhooks {
+		lines = append(lines, fmt.Sprintf("webhook %s %v %v %v", w.unit, w.rules, w.namespaceSelector, w.objectSelector))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,152 @@
+package kubeflow
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// SecretFile is a file of the repository: its path, and the path as platform.cue writes it.
+type SecretFile struct{ Path, Shown string }
+
+// DefaultDecryptionSecret is the Secret, in flux-system, that holds the key Flux decrypts
+// the platform's SOPS-encrypted Secrets with, unless kubeflow.decryptionSecret names another.
+const DefaultDecryptionSecret = "sops-keys"
+
+// Passthrough is a file mlc publishes exactly as the repository holds it: a Secret
+// encrypted with SOPS, whose message authentication code any re-encoding would break.
+type Passthrough struct {
+	APIVersion, Kind, Namespace, Name string
+	Data                              []byte
+}
+
+// generatedSuffix matches the hash kustomize's secretGenerator appends to a name.
+var generatedSuffix = regexp.MustCompile(`-[a-z0-9]{10}$`)
+
+// replaceSecrets replaces, in a unit, each Secret carrying upstream's default credentials
+// with the encrypted Secret the platform declares for it (kubeflow.secrets, by
+// "<namespace>/<name>", the name as upstream writes it: for a generated Secret, without
+// kustomize's hash), and renames the references to a generated one. It returns the
+// files to publish as they are, and the Secrets left with default credentials.
+func replaceSecrets(b *Built, secrets map[string]SecretFile, used map[string]bool) ([]Passthrough, []error) {
+	var pass []Passthrough
+	var errs []error
+	kept := b.Objects[:0]
+	for _, o := range b.Objects {
+		keys := credentialKeys(o)
+		if o["kind"] != "Secret" || len(keys) == 0 {
+			kept = append(kept, o)
+			continue
+		}
+		ns, name := meta(o, "namespace"), meta(o, "name")
+		key := ns + "/" + generatedSuffix.ReplaceAllString(name, "")
+		file, ok := secrets[key]
+		if !ok {
+			file, ok = secrets[ns+"/"+name]
+			key = ns + "/" + name
+		}
+		if !ok {
+			errs = append(errs, fmt.Errorf("kubeflow.secrets: %s: Secret %s/%s holds upstream's default credentials (%s), which mlc does not publish: declare it encrypted with SOPS, kubeflow: secrets: %q: \"<file>\", or turn the component off",
+				b.Name, ns, name, strings.Join(keys, ", "), key))
+			kept = append(kept, o)
+			continue
+		}
+		used[key] = true
+		p, err := readEncryptedSecret(file.Path, file.Shown, ns)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("kubeflow.secrets: %s: %w", key, err))
+			continue
+		}
+		if p.Name != name {
+			renameSecret(b.Objects, name, p.Name)
+		}
+		pass = append(pass, p)
+	}
+	b.Objects = kept
+	return pass, errs
+}
+
+// readEncryptedSecret reads a Secret manifest encrypted with SOPS and checks that it
+// is one: SOPS's metadata is there, and every value is encrypted.
+func readEncryptedSecret(path, file, namespace string) (Passthrough, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Passthrough{}, fmt.Errorf("%s: no such file", file)
+	}
+	if err != nil {
+		return Passthrough{}, err
+	}
+	var s struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+		Data       map[string]any `json:"data"`
+		StringData map[string]any `json:"stringData"`
+		SOPS       *struct {
+			MAC string `json:"mac"`
+		} `json:"sops"`
+	}
+	if err := yaml.Unmarshal(data, &s); err != nil {
+		return Passthrough{}, fmt.Errorf("%s: not a Secret manifest: %v", file, err)
+	}
+	switch {
+	case s.APIVersion != "v1" || s.Kind != "Secret" || s.Metadata.Name == "":
+		return Passthrough{}, fmt.Errorf("%s: not a Secret (apiVersion v1, kind Secret, metadata.name)", file)
+	case s.Metadata.Namespace != namespace:
+		return Passthrough{}, fmt.Errorf("%s: metadata.namespace is %q; the Secret it replaces is in %q", file, s.Metadata.Namespace, namespace)
+	case s.SOPS == nil || s.SOPS.MAC == "":
+		return Passthrough{}, fmt.Errorf("%s: not encrypted with SOPS (no sops metadata): encrypt it with `sops --encrypt --encrypted-regex '^(data|stringData)$' --in-place %s`", file, file)
+	}
+	var plain []string
+	for field, m := range map[string]map[string]any{"data": s.Data, "stringData": s.StringData} {
+		for k, v := range m {
+			if str, _ := v.(string); !strings.HasPrefix(str, "ENC[") {
+				plain = append(plain, field+"."+k)
+			}
+		}
+	}
+	if len(plain) > 0 {
+		slices.Sort(plain)
+		return Passthrough{}, fmt.Errorf("%s: %s not encrypted: mlc never publishes a plaintext Secret", file, strings.Join(plain, ", "))
+	}
+	return Passthrough{APIVersion: "v1", Kind: "Secret", Namespace: namespace, Name: s.Metadata.Name, Data: data}, nil
+}
+
+// renameSecret makes the pod templates of objs that name Secret from name it to.
+func renameSecret(objs []map[string]any, from, to string) {
+	var walk func(v any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for _, field := range []string{"secretName"} {
+				if t[field] == from {
+					t[field] = to
+				}
+			}
+			for _, ref := range []string{"secretKeyRef", "secretRef"} {
+				if r, ok := t[ref].(map[string]any); ok && r["name"] == from {
+					r["name"] = to
+				}
+			}
+			for _, c := range t {
+				walk(c)
+			}
+		case []any:
+			for _, c := range t {
+				walk(c)
+			}
+		}
+	}
+	for _, o := range objs {
+		walk(o["spec"])
+	}
+}
