@@ -2,12 +2,13 @@ package compiler_test
 
 import (
 	"context"
-	"github.com/mlc-gitops/mlc/compiler"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler"
 )
 
 // baseRepo is a small valid repository; each bad-input case changes some of its files.

@@ -127,7 +127,7 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	installs, diags := buildInstalls(plat, sel, repo.Root, at.locate, kubeflow.Fetcher(kubeflowCacheDir(opts.CacheDir)))
+	installs, diags := buildInstalls(plat, sel, repo.Root, at.locate, kubeflow.Fetcher(kubeflowCacheDir(opts.CacheDir)), inc)
 	if res.Diagnostics = append(res.Diagnostics, diags...); diags.HasErrors() {
 		res.Diagnostics = res.Diagnostics.Sort()
 		return res, nil
@@ -217,7 +217,7 @@ func selectFor(plat *model.Platform, opts Options, tenants []string) (selection,
 }
 
 // compileMisses compiles the selected tenants without a result yet, adding theirs.
-func compileMisses(ctx context.Context, ev *load.Evaluator, plat *model.Platform, sel selection, installs map[string]*kubeflow.Installed, workers int, inc *incremental, results map[string]tenantResult) error {
+func compileMisses(ctx context.Context, ev *load.Evaluator, plat *model.Platform, sel selection, installs map[string]*clusterInstall, workers int, inc *incremental, results map[string]tenantResult) error {
 	todo := misses(sel.tenants, results)
 	if len(todo) == 0 {
 		return nil // an empty selection would be every tenant
@@ -244,15 +244,12 @@ func misses(tenants []string, results map[string]tenantResult) []string {
 }
 
 // assemble places each tenant's output in the clusters that run it.
-func assemble(plat *model.Platform, sel selection, installs map[string]*kubeflow.Installed, results map[string]tenantResult) ([]Cluster, error) {
+func assemble(plat *model.Platform, sel selection, installs map[string]*clusterInstall, results map[string]tenantResult) ([]Cluster, error) {
 	var clusters []Cluster
 	for _, name := range slices.Sorted(maps.Keys(sel.clusters)) {
 		c := Cluster{Name: name}
-		if in := installs[name]; in != nil {
-			var err error
-			if c.Kubeflow, err = compileInstall(plat, in); err != nil {
-				return nil, err
-			}
+		if ci := installs[name]; ci != nil {
+			c.Kubeflow = ci.compiled
 		}
 		for _, t := range sel.tenants {
 			if out := results[t].outputs[name]; out != nil {
@@ -266,15 +263,15 @@ func assemble(plat *model.Platform, sel selection, installs map[string]*kubeflow
 
 // bootstrap gives each cluster the objects its Flux needs to follow the platform
 // artifact, validated (unless the cache knows them valid), and returns their problems.
-func bootstrap(plat *model.Platform, clusters []Cluster, installs map[string]*kubeflow.Installed, at diag.Position, inc *incremental, stats *Stats) diag.List {
+func bootstrap(plat *model.Platform, clusters []Cluster, installs map[string]*clusterInstall, at diag.Position, inc *incremental, stats *Stats) diag.List {
 	if plat.Flux == nil {
 		return nil
 	}
 	var l diag.List
 	for i := range clusters {
 		objs := lower.FluxBootstrap(plat.Flux, clusters[i].Name)
-		if in := installs[clusters[i].Name]; in != nil {
-			addNeeds(objs, names.PlatformFluxName, in.PlatformNeeds())
+		if ci := installs[clusters[i].Name]; ci != nil {
+			addNeeds(objs, names.PlatformFluxName, ci.in.PlatformNeeds())
 			objs = append(objs, kubeflow.Bootstrap(plat.Flux, clusters[i].Name)...)
 		}
 		_ = manifest.EncodeAll(objs)
@@ -310,7 +307,7 @@ type tenantResult struct {
 // each problem can be placed at the user's line. The tenant is lowered once for each
 // distinct target among the clusters that run it; its objects are encoded to YAML,
 // validated (but those in known, by the SHA-256 of their YAML) and slimmed.
-func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, installs map[string]*kubeflow.Installed, inst *load.Instance, known map[[sha256.Size]byte]bool) (r tenantResult) {
+func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, installs map[string]*clusterInstall, inst *load.Instance, known map[[sha256.Size]byte]bool) (r tenantResult) {
 	start, evaluated := time.Now(), inst.Elapsed
 	r = tenantResult{name: inst.Tenant.Name, diags: inst.Diagnostics}
 	defer func() {
@@ -354,8 +351,8 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		}
 		if plat.Flux != nil {
 			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
-			if in := installs[name]; in != nil {
-				addNeeds(flux, names.TenantFluxName, in.TenantNeeds(objectContents(out.Workloads)))
+			if ci := installs[name]; ci != nil {
+				addNeeds(flux, names.TenantFluxName, ci.in.TenantNeeds(objectContents(out.Workloads)))
 			}
 			r.diags = append(r.diags, v.validateAll(locate, flux)...)
 			withFlux := *out

@@ -6,12 +6,13 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"github.com/mlc-gitops/mlc/compiler"
-	"github.com/mlc-gitops/mlc/compiler/validate"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/validate"
 
 	"github.com/mlc-gitops/mlc/compiler/emit"
 )

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
-	"github.com/mlc-gitops/mlc/compiler/kubeflow"
 	"github.com/mlc-gitops/mlc/compiler/load"
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
@@ -207,7 +206,7 @@ func (inc *incremental) reader() load.ReadFunc {
 }
 
 // keyTenants computes the tenants' keys for the selected clusters.
-func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]model.Cluster, installs map[string]*kubeflow.Installed) {
+func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]model.Cluster, installs map[string]*clusterInstall) {
 	if inc == nil || inc.c.Version() == "" {
 		return
 	}

@@ -2,18 +2,23 @@ package compiler
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/kubeflow"
+	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/internal/parallel"
 )
 
 // Install is the Kubeflow a cluster installs, compiled: its units in the order they
@@ -31,12 +36,20 @@ type InstallUnit struct {
 	Objects []manifest.Object
 }
 
-// installs builds the Kubeflow of each selected cluster that declares one, once for
-// clusters whose settings are the same; problems are placed at the kubeflow field.
-func buildInstalls(plat *model.Platform, sel selection, repoDir string, locate func(string) diag.Position, fetch func(model.KubeflowGit) (string, error)) (map[string]*kubeflow.Installed, diag.List) {
+// clusterInstall is a cluster's Kubeflow: what tenants are wired against, and the
+// objects that install it.
+type clusterInstall struct {
+	in       *kubeflow.Installed
+	compiled *Install
+}
+
+// buildInstalls builds the Kubeflow of each selected cluster that declares one, once for
+// clusters whose settings are the same, or takes it from the cache when nothing it was
+// built from changed; problems are placed at the kubeflow field.
+func buildInstalls(plat *model.Platform, sel selection, repoDir string, locate func(string) diag.Position, fetch func(model.KubeflowGit) (string, error), inc *incremental) (map[string]*clusterInstall, diag.List) {
 	var l diag.List
-	out := map[string]*kubeflow.Installed{}
-	built := map[string]*kubeflow.Installed{} // by the plan's settings
+	out := map[string]*clusterInstall{}
+	built := map[string]*clusterInstall{} // by the plan's settings
 	failed := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(sel.clusters)) {
 		k := plat.KubeflowFor(name)
@@ -52,20 +65,137 @@ func buildInstalls(plat *model.Platform, sel selection, repoDir string, locate f
 			addInstallError(&l, locate, field, name, err)
 			continue
 		}
-		key := fmt.Sprintf("%+v", *plan)
-		if in, ok := built[key]; ok || failed[key] {
-			out[name] = in
+		key := planKey(plan, plat.Flux)
+		if ci, ok := built[key]; ok || failed[key] {
+			out[name] = ci
 			continue
 		}
-		in, err := plan.Build()
+		ci, err := inc.install(key, plan, plat.Flux)
 		if err != nil {
 			failed[key] = true
 			addInstallError(&l, locate, field, name, err)
 			continue
 		}
-		built[key], out[name] = in, in
+		built[key], out[name] = ci, ci
 	}
 	return out, l
+}
+
+// planKey sums what an install is built from, but the content of the files it reads.
+func planKey(plan *kubeflow.Plan, flux *model.Flux) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%+v\n%+v", *plan, flux)))
+	return hex.EncodeToString(h[:])
+}
+
+// installRecord is what the cache keeps about an install, by its plan's key: the files
+// its build read, and its summary.
+type installRecord struct {
+	Version string             `json:"version"`
+	Units   []string           `json:"units"`
+	Files   []kubeflow.FileSum `json:"files"`
+	Summary kubeflow.Summary   `json:"summary"`
+}
+
+// installEntry is the name entries of installs are stored under, where a tenant's
+// name would be: no tenant has it.
+const installEntry = "kubeflow install"
+
+// install returns the install of a plan: from the cache when the files its last build
+// read hold what they held, else built, compiled and stored.
+func (inc *incremental) install(key string, plan *kubeflow.Plan, flux *model.Flux) (*clusterInstall, error) {
+	if ci := inc.cachedInstall(key); ci != nil {
+		return ci, nil
+	}
+	in, err := plan.Build()
+	if err != nil {
+		return nil, err
+	}
+	compiled, err := compileInstall(flux, in)
+	if err != nil {
+		return nil, err
+	}
+	inc.storeInstall(key, in, compiled)
+	return &clusterInstall{in: in, compiled: compiled}, nil
+}
+
+func (inc *incremental) cachedInstall(key string) *clusterInstall {
+	if inc == nil || inc.writeOnly || inc.c.Version() == "" {
+		return nil
+	}
+	b, ok := inc.c.LoadRecord("kubeflow", key)
+	var rec installRecord
+	if !ok || json.Unmarshal(b, &rec) != nil || rec.Version != inc.c.Version() {
+		return nil
+	}
+	content, ok := contentKey(key, rec.Files)
+	if !ok {
+		return nil
+	}
+	e, ok := inc.c.Load(content, installEntry)
+	if !ok {
+		return nil
+	}
+	in, err := kubeflow.FromSummary(rec.Summary)
+	if err != nil {
+		return nil
+	}
+	compiled := &Install{Release: rec.Summary.Release}
+	if f := e.Outputs[""]; f != nil {
+		compiled.Flux = f.Workloads
+	}
+	for _, u := range rec.Units {
+		o := e.Outputs[u]
+		if o == nil {
+			return nil
+		}
+		compiled.Units = append(compiled.Units, InstallUnit{Name: u, Objects: o.Workloads})
+	}
+	return &clusterInstall{in: in, compiled: compiled}
+}
+
+func (inc *incremental) storeInstall(key string, in *kubeflow.Installed, compiled *Install) {
+	if inc == nil || inc.c.Version() == "" {
+		return
+	}
+	rec := installRecord{Version: inc.c.Version(), Summary: in.Summary()}
+	outputs := map[string]*lower.Output{"": {Workloads: compiled.Flux}}
+	for i, u := range in.Units {
+		rec.Units = append(rec.Units, u.Name)
+		rec.Files = append(rec.Files, u.Files...)
+		outputs[u.Name] = &lower.Output{Workloads: compiled.Units[i].Objects}
+	}
+	content, ok := contentKey(key, rec.Files)
+	if !ok {
+		return
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return
+	}
+	if inc.c.Store(content, installEntry, &cache.Entry{Outputs: outputs}) == nil {
+		_ = inc.c.StoreRecord("kubeflow", key, b)
+	}
+}
+
+// contentKey sums an install's plan key with what the files its build read hold now;
+// false when one of them cannot be read or no longer holds what it held.
+func contentKey(key string, files []kubeflow.FileSum) (cache.Key, bool) {
+	ok := atomic.Bool{}
+	ok.Store(true)
+	parallel.For(len(files), 0, func(i int) {
+		data, err := os.ReadFile(files[i].Path)
+		if err != nil || sha256.Sum256(data) != files[i].Sum {
+			ok.Store(false)
+		}
+	})
+	h := cache.NewHasher()
+	h.String("mlc kubeflow install")
+	h.String(key)
+	for _, f := range files {
+		h.String(f.Path)
+		h.Bytes(f.Sum[:])
+	}
+	return h.Key(), ok.Load()
 }
 
 // addInstallError reports an install's problems, one diagnostic each, at the field the
@@ -86,7 +216,7 @@ func addInstallError(l *diag.List, locate func(string) diag.Position, field, clu
 
 // compileInstall makes a cluster's install into objects: the units' objects, encoded,
 // and, with Flux wiring, their Kustomizations.
-func compileInstall(plat *model.Platform, in *kubeflow.Installed) (*Install, error) {
+func compileInstall(flux *model.Flux, in *kubeflow.Installed) (*Install, error) {
 	ins := &Install{Release: in.Release}
 	for _, u := range in.Units {
 		objs := make([]manifest.Object, len(u.Objects))
@@ -103,8 +233,8 @@ func compileInstall(plat *model.Platform, in *kubeflow.Installed) (*Install, err
 		}
 		ins.Units = append(ins.Units, InstallUnit{Name: u.Name, Objects: objs})
 	}
-	if plat.Flux != nil {
-		ins.Flux = in.FluxUnits(plat.Flux)
+	if flux != nil {
+		ins.Flux = in.FluxUnits(flux)
 		if err := manifest.EncodeAll(ins.Flux); err != nil {
 			return nil, err
 		}
@@ -115,12 +245,12 @@ func compileInstall(plat *model.Platform, in *kubeflow.Installed) (*Install, err
 
 // installDigest is what of a cluster's install its tenants compile against: the units
 // that provide what tenant objects need. It is part of their cache keys.
-func installDigest(in *kubeflow.Installed) string {
-	if in == nil {
+func installDigest(ci *clusterInstall) string {
+	if ci == nil {
 		return ""
 	}
 	h := sha256.New()
-	h.Write([]byte(in.Digest()))
+	h.Write([]byte(ci.in.Digest()))
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
 

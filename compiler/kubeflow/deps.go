@@ -33,6 +33,8 @@ type webhook struct {
 	rules             []webhookRule
 	namespaceSelector labels.Selector
 	objectSelector    labels.Selector
+	// rawNamespace and rawObject are the selectors as written, for Summary.
+	rawNamespace, rawObject *metav1.LabelSelector
 }
 
 type webhookRule struct {
@@ -97,7 +99,8 @@ func parseWebhook(unit string, h any) (webhook, error) {
 	if err != nil {
 		return webhook{}, err
 	}
-	w := webhook{unit: unit, rules: raw.Rules, namespaceSelector: labels.Everything(), objectSelector: labels.Everything()}
+	w := webhook{unit: unit, rules: raw.Rules, namespaceSelector: labels.Everything(), objectSelector: labels.Everything(),
+		rawNamespace: raw.NamespaceSelector, rawObject: raw.ObjectSelector}
 	if raw.NamespaceSelector != nil {
 		if w.namespaceSelector, err = metav1.LabelSelectorAsSelector(raw.NamespaceSelector); err != nil {
 			return webhook{}, err

@@ -1,0 +1,87 @@
+package kubeflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Summary is what of an install the objects applied after it are compiled against:
+// which unit provides what they need. A cached install keeps it, so that tenants can be
+// wired to the units they need without the install being built again.
+type Summary struct {
+	Release     string                       `json:"release"`
+	CRDs        map[string]string            `json:"crds"`    // "<kind>.<group>" → unit
+	Plurals     map[string]string            `json:"plurals"` // "<kind>.<group>" → resource
+	Namespaces  map[string]string            `json:"namespaces"`
+	NSLabels    map[string]map[string]string `json:"namespaceLabels"`
+	ClusterRole map[string]string            `json:"clusterRoles"`
+	Issuers     map[string]string            `json:"issuers"`
+	Webhooks    []summaryWebhook             `json:"webhooks"`
+}
+
+type summaryWebhook struct {
+	Unit              string                `json:"unit"`
+	Rules             []webhookRule         `json:"rules"`
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+	ObjectSelector    *metav1.LabelSelector `json:"objectSelector,omitempty"`
+}
+
+// Summary returns the install's summary.
+func (in *Installed) Summary() Summary {
+	p := in.providers
+	s := Summary{Release: in.Release, CRDs: map[string]string{}, Plurals: map[string]string{},
+		Namespaces: p.namespace, NSLabels: p.nsLabels, ClusterRole: p.clusterRole, Issuers: p.issuer}
+	for gk, u := range p.crd {
+		s.CRDs[gk.String()] = u
+	}
+	for gk, pl := range p.plural {
+		s.Plurals[gk.String()] = pl
+	}
+	for _, w := range p.webhooks {
+		s.Webhooks = append(s.Webhooks, summaryWebhook{Unit: w.unit, Rules: w.rules, NamespaceSelector: w.rawNamespace, ObjectSelector: w.rawObject})
+	}
+	return s
+}
+
+// FromSummary gives back an install from its summary: it answers Needs, TenantNeeds,
+// PlatformNeeds and Digest as the built install did, and has no units.
+func FromSummary(s Summary) (*Installed, error) {
+	p := newProviders()
+	p.namespace, p.nsLabels, p.clusterRole, p.issuer = orEmpty(s.Namespaces), s.NSLabels, orEmpty(s.ClusterRole), orEmpty(s.Issuers)
+	if p.nsLabels == nil {
+		p.nsLabels = map[string]map[string]string{}
+	}
+	for k, u := range s.CRDs {
+		p.crd[parseGroupKind(k)] = u
+	}
+	for k, pl := range s.Plurals {
+		p.plural[parseGroupKind(k)] = pl
+	}
+	for _, w := range s.Webhooks {
+		hook := map[string]any{}
+		b, _ := json.Marshal(w)
+		_ = json.Unmarshal(b, &hook)
+		parsed, err := parseWebhook(w.Unit, hook)
+		if err != nil {
+			return nil, fmt.Errorf("a cached Kubeflow install: %w", err)
+		}
+		p.webhooks = append(p.webhooks, parsed)
+	}
+	return &Installed{Release: s.Release, providers: p}, nil
+}
+
+func parseGroupKind(s string) schema.GroupKind {
+	kind, group, _ := strings.Cut(s, ".")
+	return schema.GroupKind{Group: group, Kind: kind}
+}
+
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
