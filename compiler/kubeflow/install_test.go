@@ -4,13 +4,18 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
-// sharedManifests is kubeflow/manifests v1.11.0 as upstream publishes it, beside the
-// checkout (../shared); tests that need it skip without it.
+// sharedManifests is the folder of kubeflow/manifests v1.11.0 as upstream publishes it,
+// beside the checkout (../shared); tests that need it skip without it.
 func sharedManifests(t testing.TB) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
@@ -21,8 +26,15 @@ func sharedManifests(t testing.TB) string {
 	return dir
 }
 
-// sharedSettings are the settings of a platform that installs v1.11.0 from the shared
-// copy, with its remote bases mirrored there as remotes.tsv lists them.
+// exampleRepo is the repository of examples/kubeflow, whose platform.cue reads the
+// shared copy and holds SOPS-encrypted Secrets for upstream's default credentials.
+func exampleRepo() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "examples", "kubeflow")
+}
+
+// sharedSettings are the settings of examples/kubeflow: v1.11.0 from the shared copy,
+// its remote bases mirrored there as remotes.tsv lists them, and its Secrets.
 func sharedSettings(dir string) *model.Kubeflow {
 	return &model.Kubeflow{
 		Release: "v1.11.0",
@@ -34,23 +46,292 @@ func sharedSettings(dir string) *model.Kubeflow {
 				"https://github.com/kubernetes-sigs/jobset/releases/download/v0.10.1/manifests.yaml": filepath.Join(dir, "remote/jobset@v0.10.1"),
 			},
 		},
+		Secrets: map[string]string{
+			"auth/dex-passwords":                 "secrets/dex-passwords.sops.yaml",
+			"auth/dex-oidc-client":               "secrets/dex-oidc-client.sops.yaml",
+			"oauth2-proxy/oauth2-proxy":          "secrets/oauth2-proxy.sops.yaml",
+			"kubeflow/mysql-secret":              "secrets/mysql-secret.sops.yaml",
+			"kubeflow/mlpipeline-minio-artifact": "secrets/mlpipeline-minio-artifact.sops.yaml",
+			"kubeflow/katib-mysql-secrets":       "secrets/katib-mysql-secrets.sops.yaml",
+		},
 	}
 }
 
-func noFetch(model.KubeflowGit) (string, error) { panic("no git source here") }
+func noFetch(model.KubeflowGit) (string, error) { panic("no git source in these tests") }
 
-func TestProtoInstall(t *testing.T) {
-	dir := sharedManifests(t)
-	k := sharedSettings(dir)
-	p, err := NewPlan(k, "/nonexistent", noFetch)
+// defaultInstall is the default install of v1.11.0, built once for the tests.
+var defaultInstall = sync.OnceValues(func() (*Installed, error) {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "kubeflow-manifests")
+	p, err := NewPlan(sharedSettings(dir), exampleRepo(), noFetch)
+	if err != nil {
+		return nil, err
+	}
+	return p.Build()
+})
+
+func buildDefault(t *testing.T) *Installed {
+	t.Helper()
+	sharedManifests(t)
+	in, err := defaultInstall()
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := p.Build()
-	t.Logf("err: %v", err)
-	if in != nil {
-		for _, u := range in.Units {
-			t.Logf("%s (%d) needs %v", u.Name, len(u.Objects), u.Needs)
+	return in
+}
+
+func identities(objs []map[string]any) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = strings.Join([]string{groupKind(o).String(), meta(o, "namespace"), meta(o, "name")}, "/")
+	}
+	return out
+}
+
+// TestUnitsAddUpToUpstreamExample: the units of a default install, with pipelines kept
+// in KFP's database as upstream's example keeps them, hold exactly the objects of
+// `kustomize build example` of the release; with pipelines as Kubernetes objects (mlc's
+// default), exactly the CRDs, webhooks and certificate of that mode more.
+func TestUnitsAddUpToUpstreamExample(t *testing.T) {
+	dir := sharedManifests(t)
+	src := Source{Dir: filepath.Join(dir, "v1.11.0")}
+	for remote, local := range sharedSettings(dir).Source.Mirrors {
+		src.Mirrors = append(src.Mirrors, Mirror{Remote: remote, Dir: local})
+	}
+	example, err := Build(src, Part{Name: "example", Resources: []string{"example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := identities(example.Objects)
+	if len(want) != 653 {
+		t.Fatalf("upstream's example builds to %d objects, want 653 (PROVENANCE.md)", len(want))
+	}
+	for _, mode := range []string{"database", "kubernetes"} {
+		k := sharedSettings(dir)
+		k.Pipelines.Definitions = mode
+		plan, err := NewPlan(k, exampleRepo(), noFetch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, part := range plan.Parts {
+			b, err := Build(plan.Source, part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, identities(b.Objects)...)
+		}
+		var missing, extra []string
+		for _, id := range want {
+			if !slices.Contains(got, id) {
+				missing = append(missing, id)
+			}
+		}
+		for _, id := range got {
+			if !slices.Contains(want, id) {
+				extra = append(extra, id)
+			}
+		}
+		wantExtra := []string(nil)
+		if mode == "kubernetes" {
+			wantExtra = []string{
+				"CustomResourceDefinition.apiextensions.k8s.io//pipelines.pipelines.kubeflow.org",
+				"CustomResourceDefinition.apiextensions.k8s.io//pipelineversions.pipelines.kubeflow.org",
+				"ValidatingWebhookConfiguration.admissionregistration.k8s.io//pipelineversions.pipelines.kubeflow.org",
+				"MutatingWebhookConfiguration.admissionregistration.k8s.io//pipelineversions.pipelines.kubeflow.org",
+				"Issuer.cert-manager.io/kubeflow/kfp-api-webhook-selfsigned-issuer",
+				"Certificate.cert-manager.io/kubeflow/kfp-api-webhook-cert",
+			}
+		}
+		slices.Sort(extra)
+		slices.Sort(wantExtra)
+		if len(missing) > 0 || !slices.Equal(extra, wantExtra) {
+			t.Errorf("pipelines in %s: against upstream's example, missing %v, extra %v (want extra %v)", mode, missing, extra, wantExtra)
+		}
+		if len(got) != len(slices.Compact(slices.Sorted(slices.Values(got)))) {
+			t.Errorf("pipelines in %s: an object is in two units", mode)
 		}
 	}
 }
+
+// TestUnitsApplyInOrder: each unit comes after the units it needs, and every custom
+// resource, namespaced object and Certificate finds its CRD, namespace and issuer in its
+// own unit or one it needs, directly or not.
+func TestUnitsApplyInOrder(t *testing.T) {
+	in := buildDefault(t)
+	pos := map[string]int{}
+	for i, u := range in.Units {
+		pos[u.Name] = i
+	}
+	closure := func(unit string) map[string]bool {
+		seen := map[string]bool{unit: true}
+		var walk func(string)
+		walk = func(u string) {
+			for _, n := range in.Units[pos[u]].Needs {
+				if !seen[n] {
+					seen[n] = true
+					walk(n)
+				}
+			}
+		}
+		walk(unit)
+		return seen
+	}
+	for _, u := range in.Units {
+		for _, n := range u.Needs {
+			if pos[n] >= pos[u.Name] {
+				t.Errorf("%s comes before %s, which it needs", u.Name, n)
+			}
+		}
+		reach := closure(u.Name)
+		for _, o := range u.Objects {
+			gk := groupKind(o)
+			if p, ok := in.providers.crd[gk]; ok && !reach[p] {
+				t.Errorf("%s: %s needs the CRD of unit %s, which it does not wait for", u.Name, gk, p)
+			}
+			if p, ok := in.providers.namespace[meta(o, "namespace")]; ok && !reach[p] {
+				t.Errorf("%s: %s lives in a namespace of unit %s, which it does not wait for", u.Name, gk, p)
+			}
+		}
+	}
+	for unit, needs := range map[string][]string{
+		"kubeflow-issuer": {"cert-manager"},
+		"knative-serving": {"istio"},
+		"katib":           {"cert-manager", "kubeflow-namespace"},
+		"pipelines":       {"kubeflow-namespace"},
+		"profiles":        {"kubeflow-namespace"},
+	} {
+		for _, n := range needs {
+			if !slices.Contains(in.Units[pos[unit]].Needs, n) {
+				t.Errorf("%s does not need %s: needs %v", unit, n, in.Units[pos[unit]].Needs)
+			}
+		}
+	}
+	if got := in.PlatformNeeds(); !slices.Equal(got, []string{"istio", "kubeflow-roles", "profiles"}) {
+		t.Errorf("the platform needs %v", got)
+	}
+	notebook := map[string]any{"apiVersion": "kubeflow.org/v1", "kind": "Notebook", "metadata": map[string]any{"name": "n", "namespace": "team"}}
+	job := map[string]any{"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob", "metadata": map[string]any{"name": "j", "namespace": "team"}}
+	if got := in.TenantNeeds([]map[string]any{notebook, job}); !slices.Contains(got, "notebook-controller") || !slices.Contains(got, "trainer") {
+		t.Errorf("a tenant with a notebook and a TrainJob needs %v", got)
+	}
+}
+
+// TestInstallObjects: what mlc publishes differs from upstream's where it must: the
+// rules of aggregated roles are left to Kubernetes, Docker Hub images are written in
+// full, KFP's placeholder image is the real one, and the Secrets with default
+// credentials are the encrypted ones, byte for byte.
+func TestInstallObjects(t *testing.T) {
+	in := buildDefault(t)
+	secrets := 0
+	for _, u := range in.Units {
+		for _, o := range u.Objects {
+			if o["kind"] == "ClusterRole" && o["aggregationRule"] != nil {
+				if _, ok := o["rules"]; ok {
+					t.Errorf("%s: aggregated ClusterRole %s carries rules", u.Name, meta(o, "name"))
+				}
+			}
+			for _, c := range images(o) {
+				img := c["image"].(string)
+				if why := unpullable(img); why != "" {
+					t.Errorf("%s: %s", img, why)
+				}
+				if strings.HasPrefix(img, "mysql:") {
+					t.Errorf("short image name left: %s", img)
+				}
+			}
+			if o["kind"] == "Secret" && len(credentialKeys(o)) > 0 {
+				t.Errorf("%s: Secret %s with default credentials published", u.Name, qualified(o))
+			}
+		}
+		for _, p := range u.Passthrough {
+			want, err := os.ReadFile(filepath.Join(exampleRepo(), "secrets", p.Name+".sops.yaml"))
+			if err != nil || string(want) != string(p.Data) {
+				t.Errorf("%s: Secret %s/%s is not the encrypted file byte for byte (%v)", u.Name, p.Namespace, p.Name, err)
+			}
+			secrets++
+		}
+	}
+	if secrets != 6 {
+		t.Errorf("%d encrypted Secrets published, want 6", secrets)
+	}
+	// oauth2-proxy's Secret is generated with a hashed name, which its Deployment names.
+	for _, u := range in.Units {
+		if u.Name != "oauth2-proxy" {
+			continue
+		}
+		for _, o := range u.Objects {
+			if o["kind"] == "Deployment" && !strings.Contains(yamlOf(t, o), "secretName: oauth2-proxy\n") && !strings.Contains(yamlOf(t, o), "name: oauth2-proxy\n") {
+				t.Errorf("oauth2-proxy's Deployment does not name the replaced Secret:\n%s", yamlOf(t, o))
+			}
+		}
+	}
+}
+
+// TestDefaultCredentialsRefused: without replacements, every Secret upstream ships with
+// credentials is an error naming the key to declare it under.
+func TestDefaultCredentialsRefused(t *testing.T) {
+	dir := sharedManifests(t)
+	k := sharedSettings(dir)
+	k.Secrets = nil
+	k.Components = map[string]bool{"pipelines": false, "katib": false, "dex": false} // fewer units to build
+	p, err := NewPlan(k, exampleRepo(), noFetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Build()
+	if err == nil || !strings.Contains(err.Error(), `"oauth2-proxy/oauth2-proxy": "<file>"`) {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "mysql") {
+		t.Errorf("a component turned off is checked: %v", err)
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*model.Kubeflow)
+		want string
+	}{
+		{"no release", func(k *model.Kubeflow) { k.Release = "" }, "kubeflow.release: the kubeflow/manifests release to install is not set"},
+		{"unknown release", func(k *model.Kubeflow) { k.Release = "v1.9.0" }, "kubeflow.release: mlc does not know Kubeflow v1.9.0; it knows v1.11.0"},
+		{"no source", func(k *model.Kubeflow) { k.Source = model.KubeflowSource{} }, "kubeflow.source: where to read"},
+		{"both sources", func(k *model.Kubeflow) {
+			k.Source.Git = &model.KubeflowGit{URL: "https://github.com/kubeflow/manifests"}
+		}, "kubeflow.source: set git or path, not both"},
+		{"unknown component", func(k *model.Kubeflow) { k.Components = map[string]bool{"ray": true} }, "kubeflow.components.ray: Kubeflow v1.11.0 has no such component"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := sharedSettings("/shared")
+			tc.edit(k)
+			_, err := NewPlan(k, "/repo", noFetch)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestComponentsOnAndOff(t *testing.T) {
+	k := sharedSettings("/shared")
+	k.Components = map[string]bool{"trainingOperator": true, "spark": false}
+	p, err := NewPlan(k, "/repo", noFetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units []string
+	for _, part := range p.Parts {
+		units = append(units, part.Name)
+	}
+	for unit, want := range map[string]bool{"training-operator": true, "spark-operator": false, "model-registry": false, "kubeflow-roles": true, "trainer": true} {
+		if slices.Contains(units, unit) != want {
+			t.Errorf("unit %s built: %v, want %v (%v)", unit, !want, want, units)
+		}
+	}
+	if i := slices.IndexFunc(p.Parts, func(p Part) bool { return p.Name == "pipelines" }); p.Parts[i].Resources[0] != pipelinesK8sNative {
+		t.Errorf("pipelines are built from %v", p.Parts[i].Resources)
+	}
+}
+
+var _ = schema.GroupKind{}

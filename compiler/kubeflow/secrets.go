@@ -47,9 +47,10 @@ func replaceSecrets(b *Built, secrets map[string]SecretFile, used map[string]boo
 		ns, name := meta(o, "namespace"), meta(o, "name")
 		key := ns + "/" + generatedSuffix.ReplaceAllString(name, "")
 		file, ok := secrets[key]
-		if !ok {
-			file, ok = secrets[ns+"/"+name]
-			key = ns + "/" + name
+		if exact := ns + "/" + name; !ok {
+			if file, ok = secrets[exact]; ok {
+				key = exact
+			}
 		}
 		if !ok {
 			errs = append(errs, fmt.Errorf("kubeflow.secrets: %s: Secret %s/%s holds upstream's default credentials (%s), which mlc does not publish: declare it encrypted with SOPS, kubeflow: secrets: %q: \"<file>\", or turn the component off",

@@ -1,0 +1,110 @@
+package kubeflow
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+func yamlOf(t *testing.T, o map[string]any) string {
+	t.Helper()
+	b, err := yaml.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestMirrorOf(t *testing.T) {
+	mirrors := []Mirror{
+		{Remote: "https://github.com/argoproj/argo-workflows/manifests/<path>?ref=v3.7.3", Dir: "/m/argo/manifests/<path>"},
+		{Remote: "https://github.com/kubernetes-sigs/jobset/releases/download/v0.10.1/manifests.yaml", Dir: "/m/jobset"},
+	}
+	for ref, want := range map[string]string{
+		"https://github.com/argoproj/argo-workflows/manifests/base/crds/minimal?ref=v3.7.3":  "/m/argo/manifests/base/crds/minimal",
+		"https://github.com/kubernetes-sigs/jobset/releases/download/v0.10.1/manifests.yaml": "/m/jobset",
+		"https://github.com/argoproj/argo-workflows/manifests/base?ref=v3.7.2":               "", // another tag
+		"https://github.com/argoproj/argo-workflows/manifests/../../x?ref=v3.7.3":            "", // leaves the mirror
+		"https://github.com/argoproj/argo-workflows/manifests/?ref=v3.7.3":                   "",
+		"../base": "",
+	} {
+		got, ok := mirrorOf(mirrors, ref)
+		if got != want || ok != (want != "") {
+			t.Errorf("mirrorOf(%q) = %q, %v; want %q", ref, got, ok, want)
+		}
+	}
+}
+
+func TestUnpullable(t *testing.T) {
+	for img, want := range map[string]string{
+		"ghcr.io/kubeflow/kfp-api-server:2.15.0": "",
+		"docker.io/library/mysql:8.4":            "",
+		"quay.io/x/y@sha256:0123":                "",
+		"localhost:5000/x:1":                     "",
+		"domain.local/apiserver:local":           "is a placeholder",
+		"ghcr.io/kubeflow/kfp-api-server:dummy":  "is a placeholder",
+		"mysql:8.4":                              "names no registry",
+		"ghcr.io/kubeflow/x":                     "names no tag or digest",
+		"ghcr.io/kubeflow/x:latest":              "names no tag or digest",
+		"ghcr.io/kubeflow/x@md5:00":              "has a malformed digest",
+	} {
+		if got := unpullable(img); got != want {
+			t.Errorf("unpullable(%q) = %q, want %q", img, got, want)
+		}
+	}
+	for img, want := range map[string]string{
+		"mysql:8.4":                        "docker.io/library/mysql:8.4",
+		"kserve/kserve-controller:v0.15.2": "docker.io/kserve/kserve-controller:v0.15.2",
+		"ghcr.io/x/y:1":                    "ghcr.io/x/y:1",
+		"localhost/x:1":                    "localhost/x:1",
+	} {
+		if got := qualifiedImage(img); got != want {
+			t.Errorf("qualifiedImage(%q) = %q, want %q", img, got, want)
+		}
+	}
+}
+
+// TestEncryptedSecretChecks: a replacement Secret must be a Secret of the replaced one's
+// namespace, encrypted with SOPS in every value.
+func TestEncryptedSecretChecks(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(exampleRepo(), "secrets", "mysql-secret.sops.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := strings.Replace(string(good), "username: ENC[", "username: root\n    x: ENC[", 1)
+	noSOPS := string(good)[:strings.Index(string(good), "sops:")]
+	for _, tc := range []struct {
+		name, data, namespace, want string
+	}{
+		{"encrypted", string(good), "kubeflow", ""},
+		{"a plaintext value", plain, "kubeflow", "stringData.username not encrypted: mlc never publishes a plaintext Secret"},
+		{"no sops metadata", noSOPS, "kubeflow", "not encrypted with SOPS"},
+		{"another namespace", string(good), "auth", `metadata.namespace is "kubeflow"; the Secret it replaces is in "auth"`},
+		{"not a Secret", strings.Replace(string(good), "kind: Secret", "kind: ConfigMap", 1), "kubeflow", "not a Secret"},
+		{"not YAML", "{", "kubeflow", "not a Secret manifest"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "s.sops.yaml")
+			if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p, err := readEncryptedSecret(path, "secrets/s.sops.yaml", tc.namespace)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatal(err)
+			case tc.want == "" && string(p.Data) != tc.data:
+				t.Error("the file is not passed through byte for byte")
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("err = %v, want %q", err, tc.want)
+			case tc.want != "" && !strings.HasPrefix(err.Error(), "secrets/s.sops.yaml"):
+				t.Errorf("err = %v does not name the file as platform.cue writes it", err)
+			}
+		})
+	}
+	if _, err := readEncryptedSecret("/nonexistent", "secrets/x.yaml", "kubeflow"); err == nil || err.Error() != "secrets/x.yaml: no such file" {
+		t.Errorf("err = %v", err)
+	}
+}
