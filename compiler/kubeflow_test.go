@@ -1,0 +1,129 @@
+package compiler_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/emit"
+)
+
+// kubeflowExample is examples/kubeflow, which installs Kubeflow v1.11.0 from the copy
+// of kubeflow/manifests beside the checkout; tests that need it skip without it.
+func kubeflowExample(t testing.TB) string {
+	t.Helper()
+	if _, err := os.Stat("../../shared/kubeflow-manifests/v1.11.0/example"); err != nil {
+		t.Skip("no ../shared/kubeflow-manifests beside the checkout")
+	}
+	return "../examples/kubeflow"
+}
+
+func treeFile(tree *emit.Tree, path string) string {
+	for _, f := range tree.Files {
+		if f.Path == path {
+			return string(f.Data)
+		}
+	}
+	return ""
+}
+
+// TestKubeflowExample renders examples/kubeflow: each unit in its folder under a Flux
+// Kustomization of its own, the platform and the tenant waiting for the units they
+// need; and from the cache, the same bytes.
+func TestKubeflowExample(t *testing.T) {
+	dir := kubeflowExample(t)
+	cacheDir := t.TempDir()
+	cold := renderTree(t, dir, compiler.Options{CacheDir: cacheDir})
+	for _, unit := range []string{"cert-manager", "istio", "pipelines", "katib", "trainer", "profiles", "kubeflow-roles"} {
+		k := treeFile(cold, "prod/components/"+unit+"/kustomization.yaml")
+		if k == "" {
+			t.Errorf("no folder for unit %s", unit)
+		}
+		flux := treeFile(cold, "prod/components/flux/kustomization_kubeflow-"+unit+".yaml")
+		if !strings.Contains(flux, "path: ./"+unit+"\n") || !strings.Contains(flux, "wait: true") {
+			t.Errorf("unit %s's Flux Kustomization:\n%s", unit, flux)
+		}
+	}
+	if f := treeFile(cold, "prod/components/flux/kustomization_kubeflow-katib.yaml"); !strings.Contains(f, "name: kubeflow-cert-manager") || !strings.Contains(f, "provider: sops") {
+		t.Errorf("katib waits for cert-manager and decrypts its database Secret:\n%s", f)
+	}
+	if f := treeFile(cold, "prod/components/katib/secret_kubeflow_katib-mysql-secrets.yaml"); !strings.Contains(f, "ENC[AES256_GCM") {
+		t.Errorf("katib's Secret is not the encrypted one:\n%s", f)
+	}
+	boot := treeFile(cold, "prod/flux-system/kustomization_mlc-platform.yaml")
+	for _, unit := range []string{"istio", "kubeflow-roles", "profiles"} {
+		if !strings.Contains(boot, "name: kubeflow-"+unit+"\n") {
+			t.Errorf("mlc-platform does not wait for %s:\n%s", unit, boot)
+		}
+	}
+	if f := treeFile(cold, "prod/flux-system/ocirepository_mlc-components.yaml"); !strings.Contains(f, "url: oci://registry.example.com/ml-platform/prod/components") {
+		t.Errorf("the components source:\n%s", f)
+	}
+	tenant := treeFile(cold, "prod/platform/research/kustomization_mlc-tenant.yaml")
+	for _, unit := range []string{"notebook-controller", "trainer"} {
+		if !strings.Contains(tenant, "name: kubeflow-"+unit+"\n") {
+			t.Errorf("the tenant does not wait for %s:\n%s", unit, tenant)
+		}
+	}
+	if strings.Contains(tenant, "kubeflow-katib") {
+		t.Errorf("the tenant, which runs no experiment, waits for Katib:\n%s", tenant)
+	}
+
+	warm := renderTree(t, dir, compiler.Options{CacheDir: cacheDir})
+	if len(warm.Files) != len(cold.Files) {
+		t.Fatalf("from the cache, %d files; built, %d", len(warm.Files), len(cold.Files))
+	}
+	for i := range cold.Files {
+		if warm.Files[i].Path != cold.Files[i].Path || !bytes.Equal(warm.Files[i].Data, cold.Files[i].Data) {
+			t.Fatalf("from the cache, %s differs", warm.Files[i].Path)
+		}
+	}
+}
+
+// TestKubeflowBadSettings: a wrong Kubeflow setting is an error at its line of
+// platform.cue, and nothing is compiled.
+func TestKubeflowBadSettings(t *testing.T) {
+	example := kubeflowExample(t)
+	for _, tc := range []struct {
+		name, from, to, want string
+	}{
+		{"unknown release", `release: "v1.11.0"`, `release: "v1.10.9"`, `platform.cue:8:11: kubeflow.release: cluster prod: mlc does not know Kubeflow v1.10.9`},
+		{"unknown component", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tcomponents: ray: true", `kubeflow.components.ray`},
+		{"missing secret", `"secrets/katib-mysql-secrets.sops.yaml"`, `"secrets/gone.sops.yaml"`, `kubeflow.secrets: cluster prod: kubeflow/katib-mysql-secrets: secrets/gone.sops.yaml: no such file`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
+				t.Fatal(err)
+			}
+			platform := filepath.Join(dir, "platform.cue")
+			b, _ := os.ReadFile(platform)
+			src := strings.ReplaceAll(string(b), "../../../shared", mustAbs(t, "../../shared"))
+			if !strings.Contains(src, tc.from) {
+				t.Fatalf("platform.cue has no %q", tc.from)
+			}
+			if err := os.WriteFile(platform, []byte(strings.Replace(src, tc.from, tc.to, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Diagnostics.HasErrors() || len(res.Clusters) > 0 || !strings.Contains(res.Diagnostics.Error(), tc.want) {
+				t.Errorf("diagnostics:\n%s\nwant %q", res.Diagnostics.Error(), tc.want)
+			}
+		})
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
