@@ -60,7 +60,7 @@ func buildInstalls(plat *model.Platform, sel selection, repoDir string, locate f
 		if plat.Clusters[name].Kubeflow != nil {
 			field = "clusters." + name + ".kubeflow"
 		}
-		plan, err := kubeflow.NewPlan(k, repoDir, fetch)
+		plan, err := kubeflow.NewPlan(k, kubeflow.Settings{TrialResources: plat.Defaults.Katib.TrialResources}, repoDir, fetch)
 		if err != nil {
 			addInstallError(&l, locate, field, name, err)
 			continue
@@ -83,7 +83,14 @@ func buildInstalls(plat *model.Platform, sel selection, repoDir string, locate f
 
 // planKey sums what an install is built from, but the content of the files it reads.
 func planKey(plan *kubeflow.Plan, flux *model.Flux) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("%+v\n%+v", *plan, flux)))
+	b, err := json.Marshal(struct {
+		Plan *kubeflow.Plan
+		Flux *model.Flux
+	}{plan, flux})
+	if err != nil {
+		panic(err) // plain data
+	}
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
 

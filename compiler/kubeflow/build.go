@@ -31,6 +31,10 @@ type Part struct {
 	Components []string
 	Images     []types.Image
 	Patches    []types.Patch
+	// ConfigMaps merge generated files into the release's generated ConfigMaps; Files
+	// are those files, by name, beside the generated kustomization.
+	ConfigMaps []types.ConfigMapArgs
+	Files      map[string][]byte
 }
 
 // Built is a component's objects, as kustomize built them, and the files the build read.
@@ -69,12 +73,18 @@ func Build(src Source, p Part) (*Built, error) {
 	if len(p.Patches) > 0 {
 		k["patches"] = p.Patches
 	}
+	if len(p.ConfigMaps) > 0 {
+		k["configMapGenerator"] = p.ConfigMaps
+	}
 	data, err := yaml.Marshal(k)
 	if err != nil {
 		return nil, err
 	}
 	root := filepath.Join(src.Dir, generatedFolder, p.Name)
 	fs.add(root+"/kustomization.yaml", data)
+	for name, b := range p.Files {
+		fs.add(root+"/"+name, b)
+	}
 
 	opts := krusty.MakeDefaultOptions()
 	opts.LoadRestrictions = types.LoadRestrictionsRootOnly

@@ -29,6 +29,9 @@ type Unit struct {
 	Components []string
 	// Images sets images the release leaves as placeholders.
 	Images []types.Image
+	// KatibConfig is the file of Katib's configuration the unit's katib-config
+	// ConfigMap is generated from, when it has one.
+	KatibConfig string
 }
 
 // Releases are the kubeflow/manifests releases mlc can build, by version.
@@ -100,7 +103,8 @@ var v1_11_0 = &Release{
 		{Name: "kubeflow-roles", Component: "core", Resources: []string{"common/kubeflow-roles/base"}},
 		{Name: "pipelines", Component: "pipelines", Resources: []string{pipelinesK8sNative},
 			Images: []types.Image{{Name: "domain.local/apiserver", NewName: "ghcr.io/kubeflow/kfp-api-server", NewTag: "2.15.0"}}},
-		{Name: "katib", Component: "katib", Resources: []string{"applications/katib/upstream/installs/katib-with-kubeflow"}},
+		{Name: "katib", Component: "katib", Resources: []string{"applications/katib/upstream/installs/katib-with-kubeflow"},
+			KatibConfig: "applications/katib/upstream/installs/katib-cert-manager/katib-config.yaml"},
 		{Name: "central-dashboard", Component: "centralDashboard", Resources: []string{"applications/centraldashboard/overlays/oauth2-proxy"}},
 		{Name: "poddefaults", Component: "podDefaults", Resources: []string{"applications/admission-webhook/upstream/overlays/cert-manager"}},
 		{Name: "jupyter-web-app", Component: "notebooks", Resources: []string{"applications/jupyter/jupyter-web-app/upstream/overlays/istio"}},

@@ -3,12 +3,14 @@ package kubeflow
 import (
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/yaml"
 
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
@@ -26,6 +28,13 @@ type Plan struct {
 	DecryptionSecret string
 }
 
+// Settings are the platform's settings, beside its kubeflow field, that mlc checks
+// tenants against and installs, so that what it checks is what the cluster runs.
+type Settings struct {
+	// TrialResources are the kinds Katib runs trials of (defaults.katib.trialResources).
+	TrialResources []string
+}
+
 // Components that are off unless platform.cue turns them on: upstream's example install
 // leaves them out.
 var offByDefault = map[string]bool{"trainingOperator": true, "modelRegistry": true}
@@ -33,7 +42,7 @@ var offByDefault = map[string]bool{"trainingOperator": true, "modelRegistry": tr
 // NewPlan resolves a cluster's Kubeflow settings. repo is the repository's root, which
 // relative source folders and mirrors are relative to; fetch gives the folder of a git
 // source (see Fetch).
-func NewPlan(k *model.Kubeflow, repo string, fetch func(model.KubeflowGit) (string, error)) (*Plan, error) {
+func NewPlan(k *model.Kubeflow, settings Settings, repo string, fetch func(model.KubeflowGit) (string, error)) (*Plan, error) {
 	if k.Release == "" {
 		return nil, fmt.Errorf("kubeflow.release: the kubeflow/manifests release to install is not set")
 	}
@@ -82,6 +91,11 @@ func NewPlan(k *model.Kubeflow, repo string, fetch func(model.KubeflowGit) (stri
 			part.Resources = []string{pipelinesDatabase}
 			part.Images = images
 		}
+		if u.KatibConfig != "" {
+			if err := katibConfig(&part, filepath.Join(p.Source.Dir, filepath.FromSlash(u.KatibConfig)), settings.TrialResources); err != nil {
+				return nil, err
+			}
+		}
 		p.Parts = append(p.Parts, part)
 	}
 	return p, nil
@@ -123,3 +137,32 @@ func sortedUnique(s []string) []string {
 func unitID(unit string) string { return "kubeflow-" + unit }
 
 var _ = strings.Cut
+
+// katibConfig makes Katib's configuration, the release's own file, list the trial
+// kinds the platform declares: mlc checks experiments against that list.
+func katibConfig(part *Part, file string, trialResources []string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("kubeflow.source: Katib's configuration: %w", err)
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		return fmt.Errorf("kubeflow.source: %s: %w", file, err)
+	}
+	controller, _ := dig(cfg, "init", "controller").(map[string]any)
+	if controller == nil {
+		return fmt.Errorf("kubeflow.source: %s: no init.controller", file)
+	}
+	controller["trialResources"] = trialResources
+	if b, err = yaml.Marshal(cfg); err != nil {
+		return err
+	}
+	const name = "katib-config.yaml"
+	part.Files = map[string][]byte{name: b}
+	part.ConfigMaps = append(part.ConfigMaps, types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{
+		Namespace: "kubeflow", Name: "katib-config", Behavior: "merge",
+		KvPairSources: types.KvPairSources{FileSources: []string{name}},
+		Options:       &types.GeneratorOptions{DisableNameSuffixHash: true},
+	}})
+	return nil
+}

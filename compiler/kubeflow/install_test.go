@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
-
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
@@ -57,13 +55,19 @@ func sharedSettings(dir string) *model.Kubeflow {
 	}
 }
 
+// testSettings are the platform defaults mlc ships (platform/defaults.cue).
+var testSettings = Settings{TrialResources: []string{
+	"TrainJob.v1alpha1.trainer.kubeflow.org", "Job.v1.batch", "TFJob.v1.kubeflow.org",
+	"PyTorchJob.v1.kubeflow.org", "MPIJob.v1.kubeflow.org", "XGBoostJob.v1.kubeflow.org", "JAXJob.v1.kubeflow.org",
+}}
+
 func noFetch(model.KubeflowGit) (string, error) { panic("no git source in these tests") }
 
 // defaultInstall is the default install of v1.11.0, built once for the tests.
 var defaultInstall = sync.OnceValues(func() (*Installed, error) {
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "kubeflow-manifests")
-	p, err := NewPlan(sharedSettings(dir), exampleRepo(), noFetch)
+	p, err := NewPlan(sharedSettings(dir), testSettings, exampleRepo(), noFetch)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +113,7 @@ func TestUnitsAddUpToUpstreamExample(t *testing.T) {
 	for _, mode := range []string{"database", "kubernetes"} {
 		k := sharedSettings(dir)
 		k.Pipelines.Definitions = mode
-		plan, err := NewPlan(k, exampleRepo(), noFetch)
+		plan, err := NewPlan(k, testSettings, exampleRepo(), noFetch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +279,7 @@ func TestDefaultCredentialsRefused(t *testing.T) {
 	k := sharedSettings(dir)
 	k.Secrets = nil
 	k.Components = map[string]bool{"pipelines": false, "katib": false, "dex": false} // fewer units to build
-	p, err := NewPlan(k, exampleRepo(), noFetch)
+	p, err := NewPlan(k, testSettings, exampleRepo(), noFetch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +309,7 @@ func TestPlanErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			k := sharedSettings("/shared")
 			tc.edit(k)
-			_, err := NewPlan(k, "/repo", noFetch)
+			_, err := NewPlan(k, testSettings, "/repo", noFetch)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
@@ -314,9 +318,9 @@ func TestPlanErrors(t *testing.T) {
 }
 
 func TestComponentsOnAndOff(t *testing.T) {
-	k := sharedSettings("/shared")
+	k := sharedSettings(sharedManifests(t))
 	k.Components = map[string]bool{"trainingOperator": true, "spark": false}
-	p, err := NewPlan(k, "/repo", noFetch)
+	p, err := NewPlan(k, testSettings, "/repo", noFetch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,4 +338,26 @@ func TestComponentsOnAndOff(t *testing.T) {
 	}
 }
 
-var _ = schema.GroupKind{}
+// TestKatibConfigFromPlatform: Katib's configuration lists the trial kinds the
+// platform declares, the kinds mlc checks experiments against.
+func TestKatibConfigFromPlatform(t *testing.T) {
+	in := buildDefault(t)
+	for _, u := range in.Units {
+		for _, o := range u.Objects {
+			if o["kind"] != "ConfigMap" || meta(o, "name") != "katib-config" {
+				continue
+			}
+			cfg := dig(o, "data", "katib-config.yaml").(string)
+			for _, kind := range testSettings.TrialResources {
+				if !strings.Contains(cfg, "- "+kind+"\n") {
+					t.Errorf("katib-config does not list %s:\n%s", kind, cfg)
+				}
+			}
+			if !strings.Contains(cfg, "metricsCollectors") {
+				t.Errorf("katib-config lost the rest of upstream's configuration:\n%s", cfg)
+			}
+			return
+		}
+	}
+	t.Fatal("no katib-config ConfigMap")
+}
