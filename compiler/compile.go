@@ -349,6 +349,9 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 			out = &o
 			byTarget[target] = out
 		}
+		if ci := installs[name]; ci != nil {
+			r.diags = append(r.diags, checkInstalled(name, ci.in, out.Workloads, locate)...)
+		}
 		if plat.Flux != nil {
 			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
 			if ci := installs[name]; ci != nil {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
+	"github.com/mlc-gitops/mlc/compiler/check"
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/kubeflow"
 	"github.com/mlc-gitops/mlc/compiler/lower"
@@ -301,4 +302,19 @@ func kubeflowCacheDir(cacheDir string) string {
 		cacheDir = d
 	}
 	return filepath.Join(filepath.Dir(cacheDir), "kubeflow")
+}
+
+// checkInstalled reports the tenant objects a cluster's install cannot run, at the
+// declarations they come from.
+func checkInstalled(cluster string, in *kubeflow.Installed, objs []manifest.Object, locate check.Locator) diag.List {
+	var l diag.List
+	for _, o := range objs {
+		if o.Content == nil {
+			continue
+		}
+		if msg := in.CheckWorkload(o.Content); msg != "" {
+			l.Errorf(locate(o.Source), o.Source, "cluster %s: %s", cluster, msg)
+		}
+	}
+	return l
 }

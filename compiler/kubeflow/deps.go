@@ -25,6 +25,10 @@ type providers struct {
 	clusterRole map[string]string
 	issuer      map[string]string // "ClusterIssuer/<name>" or "Issuer/<ns>/<name>"
 	webhooks    []webhook
+	// trainingRuntimes are the names of the ClusterTrainingRuntimes; servingRuntimes the
+	// model formats each ClusterServingRuntime selects itself for.
+	trainingRuntimes []string
+	servingRuntimes  map[string][]string
 }
 
 // webhook is one webhook of a Mutating or ValidatingWebhookConfiguration.
@@ -47,7 +51,7 @@ func newProviders() *providers {
 	return &providers{
 		crd: map[schema.GroupKind]string{}, plural: map[schema.GroupKind]string{},
 		namespace: map[string]string{}, nsLabels: map[string]map[string]string{},
-		clusterRole: map[string]string{}, issuer: map[string]string{},
+		clusterRole: map[string]string{}, issuer: map[string]string{}, servingRuntimes: map[string][]string{},
 	}
 }
 
@@ -68,6 +72,10 @@ func (p *providers) add(unit string, objs []map[string]any) error {
 			p.nsLabels[name] = stringMap(dig(o, "metadata", "labels"))
 		case "ClusterRole":
 			p.clusterRole[name] = unit
+		case "ClusterTrainingRuntime":
+			p.trainingRuntimes = append(p.trainingRuntimes, name)
+		case "ClusterServingRuntime":
+			p.servingRuntimes[name] = autoSelectedFormats(o)
 		case "ClusterIssuer":
 			p.issuer["ClusterIssuer/"+name] = unit
 		case "Issuer":
@@ -274,4 +282,22 @@ func stringMap(v any) map[string]string {
 		}
 	}
 	return out
+}
+
+// autoSelectedFormats returns the model formats a serving runtime is chosen for when an
+// InferenceService names no runtime.
+func autoSelectedFormats(o map[string]any) []string {
+	formats := []string{}
+	if disabled, _ := dig(o, "spec", "disabled").(bool); disabled {
+		return formats
+	}
+	list, _ := dig(o, "spec", "supportedModelFormats").([]any)
+	for _, f := range list {
+		name, _ := dig(f, "name").(string)
+		if auto, set := dig(f, "autoSelect").(bool); name != "" && (!set || auto) {
+			formats = append(formats, name)
+		}
+	}
+	slices.Sort(formats)
+	return slices.Compact(formats)
 }

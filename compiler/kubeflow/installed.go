@@ -259,3 +259,50 @@ func (in *Installed) Digest() string {
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
 }
+
+// CheckWorkload says what in a tenant's object the install cannot run, or "": a TrainJob
+// whose ClusterTrainingRuntime the cluster does not install, an InferenceService whose
+// model format no installed ClusterServingRuntime serves (one naming its own runtime is
+// the tenant's to answer for).
+func (in *Installed) CheckWorkload(o map[string]any) string {
+	p := in.providers
+	switch groupKind(o) {
+	case schema.GroupKind{Group: "trainer.kubeflow.org", Kind: "TrainJob"}:
+		if kind, _ := dig(o, "spec", "runtimeRef", "kind").(string); kind != "" && kind != "ClusterTrainingRuntime" {
+			return ""
+		}
+		name, _ := dig(o, "spec", "runtimeRef", "name").(string)
+		if !slices.Contains(p.trainingRuntimes, name) {
+			return fmt.Sprintf("Kubeflow %s installs no training runtime %q (it installs %s)", in.Release, name, list(p.trainingRuntimes))
+		}
+	case schema.GroupKind{Group: "serving.kserve.io", Kind: "InferenceService"}:
+		model, _ := dig(o, "spec", "predictor", "model").(map[string]any)
+		format, _ := dig(model, "modelFormat", "name").(string)
+		runtime, _ := model["runtime"].(string)
+		if model == nil || format == "" {
+			return ""
+		}
+		if runtime != "" {
+			// A runtime of upstream's name must be installed; another is the tenant's own.
+			if _, ok := p.servingRuntimes[runtime]; ok || !strings.HasPrefix(runtime, "kserve-") {
+				return ""
+			}
+			return fmt.Sprintf("Kubeflow %s installs no serving runtime %q", in.Release, runtime)
+		}
+		for _, formats := range p.servingRuntimes {
+			if slices.Contains(formats, format) {
+				return ""
+			}
+		}
+		return fmt.Sprintf("Kubeflow %s installs no serving runtime that serves %s models", in.Release, format)
+	}
+	return ""
+}
+
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	s := slices.Sorted(slices.Values(names))
+	return strings.Join(s, ", ")
+}

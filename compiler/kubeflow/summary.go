@@ -13,14 +13,16 @@ import (
 // which unit provides what they need. A cached install keeps it, so that tenants can be
 // wired to the units they need without the install being built again.
 type Summary struct {
-	Release     string                       `json:"release"`
-	CRDs        map[string]string            `json:"crds"`    // "<kind>.<group>" → unit
-	Plurals     map[string]string            `json:"plurals"` // "<kind>.<group>" → resource
-	Namespaces  map[string]string            `json:"namespaces"`
-	NSLabels    map[string]map[string]string `json:"namespaceLabels"`
-	ClusterRole map[string]string            `json:"clusterRoles"`
-	Issuers     map[string]string            `json:"issuers"`
-	Webhooks    []summaryWebhook             `json:"webhooks"`
+	Release          string                       `json:"release"`
+	CRDs             map[string]string            `json:"crds"`    // "<kind>.<group>" → unit
+	Plurals          map[string]string            `json:"plurals"` // "<kind>.<group>" → resource
+	Namespaces       map[string]string            `json:"namespaces"`
+	NSLabels         map[string]map[string]string `json:"namespaceLabels"`
+	ClusterRole      map[string]string            `json:"clusterRoles"`
+	Issuers          map[string]string            `json:"issuers"`
+	Webhooks         []summaryWebhook             `json:"webhooks"`
+	TrainingRuntimes []string                     `json:"trainingRuntimes"`
+	ServingRuntimes  map[string][]string          `json:"servingRuntimes"`
 }
 
 type summaryWebhook struct {
@@ -34,7 +36,8 @@ type summaryWebhook struct {
 func (in *Installed) Summary() Summary {
 	p := in.providers
 	s := Summary{Release: in.Release, CRDs: map[string]string{}, Plurals: map[string]string{},
-		Namespaces: p.namespace, NSLabels: p.nsLabels, ClusterRole: p.clusterRole, Issuers: p.issuer}
+		Namespaces: p.namespace, NSLabels: p.nsLabels, ClusterRole: p.clusterRole, Issuers: p.issuer,
+		TrainingRuntimes: p.trainingRuntimes, ServingRuntimes: p.servingRuntimes}
 	for gk, u := range p.crd {
 		s.CRDs[gk.String()] = u
 	}
@@ -52,6 +55,10 @@ func (in *Installed) Summary() Summary {
 func FromSummary(s Summary) (*Installed, error) {
 	p := newProviders()
 	p.namespace, p.nsLabels, p.clusterRole, p.issuer = orEmpty(s.Namespaces), s.NSLabels, orEmpty(s.ClusterRole), orEmpty(s.Issuers)
+	p.trainingRuntimes = s.TrainingRuntimes
+	if s.ServingRuntimes != nil {
+		p.servingRuntimes = s.ServingRuntimes
+	}
 	if p.nsLabels == nil {
 		p.nsLabels = map[string]map[string]string{}
 	}
