@@ -93,7 +93,9 @@ func TestPlatformGlueChecks(t *testing.T) {
 		{name: "the defaults"},
 		{
 			name: "default limits over the default requests",
-			edit: func(p *model.Platform) { p.Defaults.ContainerDefaults.Limits = model.ContainerLimits{CPU: "1", Memory: "128Mi"} },
+			edit: func(p *model.Platform) {
+				p.Defaults.ContainerDefaults.Limits = model.ContainerLimits{CPU: "1", Memory: "128Mi"}
+			},
 		},
 		{
 			name: "a default limit under the default request",
