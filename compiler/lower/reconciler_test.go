@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +38,20 @@ func everyDeclaration() *model.Declarations {
 	pl.Schedule = &model.PipelineSchedule{Cron: "0 2 * * *", Enabled: true}
 	d.Pipelines = map[string]model.Pipeline{"nightly": pl}
 	return d
+}
+
+// TestEveryDeclaration keeps everyDeclaration whole: it declares something of every
+// kind model.Declarations holds, so that TestTenantKinds sees a kind a new declaration
+// lowers to.
+func TestEveryDeclaration(t *testing.T) {
+	t.Parallel()
+	v := reflect.ValueOf(*everyDeclaration())
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.IsExported() && v.Field(i).IsZero() {
+			t.Errorf("everyDeclaration declares no %s: add one, so that TestTenantKinds sees what it lowers to", f.Name)
+		}
+	}
 }
 
 // loweredKinds lowers every declaration, on Kubeflow Trainer and for every framework on
