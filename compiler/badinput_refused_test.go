@@ -91,11 +91,11 @@ func refusedLaterCases(t testing.TB) []struct {
 			message: `".." is not a repository name`,
 		},
 		{
-			name:    "a PodDefault named as the one Kubeflow Pipelines keeps in every namespace",
+			name:    "a PodDefault named as the one mlc writes for Kubeflow Pipelines",
 			changes: map[string]string{nb: baseRepo[nb] + "podDefaults: \"access-ml-pipeline\": env: KF_PIPELINES_SA_TOKEN_PATH: \"/tmp/token\"\n"},
 			pos:     nb + ":7:14",
 			path:    "podDefaults.\"access-ml-pipeline\"",
-			message: "Kubeflow Pipelines keeps PodDefault access-ml-pipeline in every profile namespace, and this one would replace it: choose another name",
+			message: "mlc writes PodDefault access-ml-pipeline, the token for Kubeflow Pipelines' API, in the namespace of every tenant with pipelines or a notebook selecting it, and this one would replace it: choose another name",
 		},
 		{
 			name: "a PodDefault named as one the platform shares",
@@ -160,8 +160,7 @@ notebooks: dev: {
 		{
 			name: "a data volume where Kubeflow Pipelines' PodDefault mounts its token",
 			changes: map[string]string{
-				"platform.cue": baseRepo["platform.cue"] + "defaults: sharedPodDefaults: [\"access-ml-pipeline\"]\n",
-				nb:             "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tpodDefaults: [\"access-ml-pipeline\"]\n\tdataVolumes: kfp: {mountPath: \"/var/run/secrets/kubeflow\", size: \"1Gi\"}\n}\n",
+				nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tpodDefaults: [\"access-ml-pipeline\"]\n\tdataVolumes: kfp: {mountPath: \"/var/run/secrets/kubeflow\", size: \"1Gi\"}\n}\n",
 			},
 			pos:     nb + ":6:32",
 			path:    "notebooks.dev.dataVolumes.kfp.mountPath",
@@ -410,6 +409,30 @@ notebooks: "a-datavol-b": image: "jupyter-scipy"
 			pos:     nb + ":4:12",
 			path:    `notebooks."a-datavol-b"`,
 			message: "PersistentVolumeClaim a-datavol-b-workspace of notebook a-datavol-b and of notebook a (" + nb + ":3:12) would be one object: mlc (the workspace) makes one, mlc (data volume b-workspace) the other",
+		},
+		{
+			name: "a quota under the default requests of containers",
+			changes: map[string]string{
+				nb:                          "",
+				"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tquota: {cpu: \"50m\", memory: \"32Gi\", gpu: 2}\n}\n",
+			},
+			pos:     "tenants/team-a/tenant.cue:5:15",
+			path:    "tenant.quota.cpu",
+			message: "the quota of 50m CPU is under the 100m that every container requesting none gets in the namespace (the platform's defaults.containerDefaults.cpu)",
+		},
+		{
+			name:    "a default limit under the default request",
+			changes: map[string]string{"platform.cue": baseRepo["platform.cue"] + "defaults: containerDefaults: limits: memory: \"64Mi\"\n"},
+			pos:     "platform.cue:8:46",
+			path:    "defaults.containerDefaults.limits.memory",
+			message: "the default limit (64Mi) is under the default request (defaults.containerDefaults.memory: 128Mi): the API server refuses such a LimitRange",
+		},
+		{
+			name:    "a registry Secret that tenants would share",
+			changes: map[string]string{"platform.cue": baseRepo["platform.cue"] + "flux: {repository: \"oci://registry.example.com/ml\", pullSecret: \"registry\"}\n"},
+			pos:     "platform.cue:8:65",
+			path:    "flux.pullSecret",
+			message: "the platform's registry Secret registry stays in flux-system, since tenants' contributors can read the Secrets of their namespace: set flux.tenantPullSecret",
 		},
 	}
 }

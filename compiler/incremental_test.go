@@ -502,7 +502,7 @@ func TestBootstrapKnownValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed := strings.Replace(string(b), `pullSecret: "registry-credentials"`, `pullSecret: "registry-login"`, 1)
+	changed := strings.Replace(string(b), `pullSecret:       "registry-credentials"`, `pullSecret:       "registry-login"`, 1)
 	if changed == string(b) {
 		t.Fatalf("no Flux pull secret in %s", platform)
 	}

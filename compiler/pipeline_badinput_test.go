@@ -155,7 +155,7 @@ func TestBadPipelineInput(t *testing.T) {
 			name: "a step over the tenant's quota",
 			file: pipelineFile(`	tasks: train: {image: "ghcr.io/acme/train:1", resources: {cpu: 16, memory: "8Gi"}}
 `),
-			pos: pl + ":4:65", path: "pipelines.nightly.tasks.train.resources.cpu", message: "step train alone requests 16 CPU, more than the tenant's whole quota of 8 (tenant.quota.cpu)",
+			pos: pl + ":4:65", path: "pipelines.nightly.tasks.train.resources.cpu", message: "step train's pod requests 16100m CPU: the step's 16, and 100m for Argo's wait container beside it (defaults.containerDefaults.cpu), more than the tenant's whole quota of 8 (tenant.quota.cpu)",
 		},
 		{
 			name: "a step over the quota's memory, beside a small one",
@@ -164,7 +164,7 @@ func TestBadPipelineInput(t *testing.T) {
 		big: {image: "ghcr.io/acme/a:1", resources: {cpu: 1, memory: "40Gi"}}
 	}
 `),
-			pos: pl + ":6:64", path: "pipelines.nightly.tasks.big.resources.memory", message: "step big alone requests 40Gi memory, more than the tenant's whole quota of 32Gi (tenant.quota.memory)",
+			pos: pl + ":6:64", path: "pipelines.nightly.tasks.big.resources.memory", message: "step big's pod requests 41088Mi memory: the step's 40Gi, and 128Mi for Argo's wait container beside it (defaults.containerDefaults.memory), more than the tenant's whole quota of 32Gi (tenant.quota.memory)",
 		},
 		{
 			name: "a step named as the exit handler",

@@ -177,8 +177,19 @@ func TestNotebookChecks(t *testing.T) {
 		},
 		{
 			name: "a PodDefault no one declares",
+			edit: edit(func(nb *model.Notebook) { nb.PodDefaults = []string{"team-s3"} }),
+			want: []wantDiag{{"notebooks.dev.podDefaults[0]", `no PodDefault "team-s3"`}},
+		},
+		{
+			name: "the PodDefault mlc writes",
 			edit: edit(func(nb *model.Notebook) { nb.PodDefaults = []string{"access-ml-pipeline"} }),
-			want: []wantDiag{{"notebooks.dev.podDefaults[0]", `no PodDefault "access-ml-pipeline"`}},
+		},
+		{
+			name: "a PodDefault named as the one mlc writes",
+			edit: func(_ *model.Platform, d *model.Declarations) {
+				d.PodDefaults = map[string]model.PodDefault{"access-ml-pipeline": {}}
+			},
+			want: []wantDiag{{`podDefaults."access-ml-pipeline"`, "mlc writes PodDefault access-ml-pipeline"}},
 		},
 		{
 			name: "two notebooks of one Kubernetes name",

@@ -35,8 +35,8 @@ func (m mount) system() bool { return m.field == "" }
 // in every container.
 var serviceAccountMount = mount{path: "/var/run/secrets/kubernetes.io/serviceaccount", what: "Kubernetes' token of the pod's service account"}
 
-// kfpTokenMount is where Kubeflow Pipelines' PodDefault access-ml-pipeline mounts the
-// token a notebook calls KFP's API with.
+// kfpTokenMount is where the PodDefault access-ml-pipeline mlc writes mounts the token a
+// notebook calls Kubeflow Pipelines' API with.
 var kfpTokenMount = mount{path: "/var/run/secrets/kubeflow/pipelines", what: "Kubeflow Pipelines' token (PodDefault access-ml-pipeline)"}
 
 // kfpMounts are the directories Kubeflow Pipelines' launcher mounts into each step's
@@ -114,7 +114,7 @@ func (r *reporter) notebookMounts(path string, nb model.Notebook, pds map[string
 	if nb.SHM {
 		ms = append(ms, mount{path: names.SHMMountPath, what: "the notebook's shared memory (shm)", hint: "mount this volume elsewhere, or set shm: false"})
 	}
-	if slices.Contains(nb.PodDefaults, "access-ml-pipeline") {
+	if slices.Contains(nb.PodDefaults, names.KFPPodDefault) {
 		ms = append(ms, kfpTokenMount)
 	}
 	if nb.WorkspaceEnabled() {

@@ -12,8 +12,8 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
 
-// step checks a pipeline step and returns what its container requests.
-func (c *pipelineCheck) step(n *model.PipelineNode) usage {
+// step checks a pipeline step and returns what its pod requests.
+func (c *pipelineCheck) step(n *model.PipelineNode) stepPod {
 	t := n.Task
 	if t.Image == "" {
 		c.errorf(n.Path, "set image for a step, or tasks for a group of steps")
@@ -54,31 +54,42 @@ func (c *pipelineCheck) step(n *model.PipelineNode) usage {
 		c.errorf(n.Path+".timeout", "must be a second or more")
 	}
 	if t.Resources == nil {
-		return usage{}
+		return newStepPod(c.plat, nil)
 	}
 	res := &model.TrainingResources{CPU: t.Resources.CPU, Memory: t.Resources.Memory, GPU: t.Resources.GPU, GPUType: t.Resources.GPUType, Limits: t.Resources.Limits}
 	c.trainingResources(c.plat, n.Path+".resources", res, &quota{})
-	return nodeRequests(res)
+	return newStepPod(c.plat, res)
 }
 
-// fits checks that what a step requests fits the tenant's quota by itself: a pipeline's
-// steps run now and then, one or a few at a time, so they are not added to what always
-// runs, but a step larger than the whole quota could never start.
-func (c *pipelineCheck) fits(n *model.PipelineNode, u usage) {
+// fits checks that what a step's pod requests fits the tenant's quota by itself: a
+// pipeline's steps run now and then, one or a few at a time, so they are not added to
+// what always runs, but a step larger than the whole quota could never start. The pod
+// holds Argo's wait container beside the step's, with the namespace's default requests
+// (defaults.containerDefaults), as has the step for what it leaves unset.
+func (c *pipelineCheck) fits(n *model.PipelineNode, s stepPod) {
 	q := c.quota
 	if q == nil {
 		return
 	}
 	path := n.Path + ".resources"
-	quantity := func(field, name string, got resource.Quantity, limit *resource.Quantity) {
-		if limit != nil && got.Cmp(*limit) > 0 {
-			c.errorf(path+"."+field, "step %s alone requests %s %s, more than the tenant's whole quota of %s (tenant.quota.%s): it could never start", n.Name, got.String(), name, limit.String(), field)
+	quantity := func(field, noun string, own bool, step, pod resource.Quantity, limit *resource.Quantity) {
+		if limit == nil || pod.Cmp(*limit) <= 0 {
+			return
 		}
+		wait := pod.DeepCopy()
+		wait.Sub(step)
+		if own {
+			c.errorf(path+"."+field, "step %s's pod requests %s %s: the step's %s, and %s for Argo's wait container beside it (defaults.containerDefaults.%s), more than the tenant's whole quota of %s (tenant.quota.%s): it could never start",
+				n.Name, pod.String(), noun, step.String(), wait.String(), field, limit.String(), field)
+			return
+		}
+		c.errorf(n.Path, "step %s's pod requests %s %s: the step sets none and gets %s, and Argo's wait container beside it as much (defaults.containerDefaults.%s), more than the tenant's whole quota of %s (tenant.quota.%s): it could never start",
+			n.Name, pod.String(), noun, step.String(), field, limit.String(), field)
 	}
-	quantity("cpu", "CPU", u.cpu, q.cpu)
-	quantity("memory", "memory", u.memory, q.memory)
-	if q.gpu != nil && u.gpu > *q.gpu {
-		c.errorf(path+".gpu", "step %s alone requests %d GPUs, more than the tenant's whole quota of %d (tenant.quota.gpu): it could never start", n.Name, u.gpu, *q.gpu)
+	quantity("cpu", "CPU", s.ownCPU, s.step.cpu, s.pod.cpu, q.cpu)
+	quantity("memory", "memory", s.ownMemory, s.step.memory, s.pod.memory, q.memory)
+	if q.gpu != nil && s.pod.gpu > *q.gpu {
+		c.errorf(path+".gpu", "step %s alone requests %d GPUs, more than the tenant's whole quota of %d (tenant.quota.gpu): it could never start", n.Name, s.pod.gpu, *q.gpu)
 	}
 }
 

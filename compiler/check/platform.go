@@ -8,6 +8,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/diag"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // Platform checks the platform settings against the tenants the repository has.
@@ -60,6 +61,9 @@ func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
 		r.quantity("policy.limits.notebook.memory", lim.Memory)
 	}
 	r.platformSecrets(p)
+	r.sharedPodDefaults(p)
+	r.containerDefaults(p)
+	r.fluxCredentials(p.Flux)
 	return r.diags
 }
 
@@ -69,4 +73,22 @@ func keyList[V any](m map[string]V) string {
 		return "none"
 	}
 	return strings.Join(keys, ", ")
+}
+
+// fluxCredentials checks how the clusters' Flux signs in to the registry. A tenant's
+// contributors can read the Secrets of its namespace, so the platform's credential is
+// never used there: tenants' OCIRepositories sign in with the cloud provider's identity,
+// or with a Secret of their own namespace that can pull that tenant's artifacts only.
+func (r *reporter) fluxCredentials(f *model.Flux) {
+	switch {
+	case f == nil:
+	case f.Provider != "" && (f.PullSecret != "" || f.TenantPullSecret != ""):
+		field := "flux.pullSecret"
+		if f.PullSecret == "" {
+			field = "flux.tenantPullSecret"
+		}
+		r.errorf(field, "Flux signs in with a Secret and ignores flux.provider (%s) when an OCIRepository names both: keep one", f.Provider)
+	case f.PullSecret != "" && f.TenantPullSecret == "":
+		r.errorf("flux.pullSecret", "the platform's registry Secret %s stays in %s, since tenants' contributors can read the Secrets of their namespace: set flux.tenantPullSecret, a Secret in each tenant's namespace whose credential pulls that tenant's artifacts only (<repository>/<cluster>/tenants/<tenant>), or flux.provider instead", f.PullSecret, names.FluxNamespace)
+	}
 }

@@ -44,6 +44,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	r.reservedName(t.Name, p.Policy.ReservedNamespaces)
 	r.tenantMetadata(t)
 	quota := r.newQuota(t.Quota)
+	r.defaultsFit(p, quota)
 	quota.counted = make([]charged, 0, len(d.Notebooks)+len(d.Serving)+len(d.Training)+len(d.Experiments))
 
 	podDefaults := r.podDefaults(p, d.PodDefaults)
@@ -179,8 +180,8 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 		}
 	}
 	for i, pd := range nb.PodDefaults {
-		if !podDefaults[model.NormalizeName(pd)] && !slices.Contains(p.Defaults.SharedPodDefaults, pd) {
-			r.errorf(fmt.Sprintf("%s.podDefaults[%d]", path, i), "no PodDefault %q: declare it in podDefaults, or list it in the platform's defaults.sharedPodDefaults", pd)
+		if !podDefaults[model.NormalizeName(pd)] && !slices.Contains(p.Defaults.SharedPodDefaults, pd) && pd != names.KFPPodDefault {
+			r.errorf(fmt.Sprintf("%s.podDefaults[%d]", path, i), "no PodDefault %q: declare it in podDefaults, or list it in the platform's defaults.sharedPodDefaults (mlc writes %s itself)", pd, names.KFPPodDefault)
 		}
 	}
 	r.notebookObjectNames(path, name, nb)

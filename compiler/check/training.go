@@ -79,7 +79,7 @@ func (r *reporter) trainingJob(p *model.Platform, path string, job model.Trainin
 	r.trainingMounts(p, path, job, targets)
 	needsRequests := q.cpu != nil || q.memory != nil
 	if job.Resources == nil && needsRequests {
-		r.errorf(path, "set resources (cpu and memory per node): the tenant's quota limits them, and the API server refuses pods without requests in its namespace")
+		r.errorf(path, "set resources (cpu and memory per node): the tenant's quota limits them, and mlc counts what each node requests against it (a node that requests none gets only defaults.containerDefaults)")
 	}
 	r.trainingResources(p, path+".resources", job.Resources, q)
 	if job.Framework == "mpi" && needsRequests && (job.Launcher == nil || job.Launcher.Resources == nil) && anyOperator(targets) {

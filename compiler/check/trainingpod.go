@@ -40,10 +40,10 @@ func (r *reporter) trainingResources(p *model.Platform, path string, res *model.
 	cpu, cpuOK := quantityOf(r, path+".cpu", string(res.CPU))
 	memory, memOK := quantityOf(r, path+".memory", res.Memory)
 	if q.cpu != nil && res.CPU == "" {
-		r.errorf(path, "set cpu: the tenant's quota limits CPU, and the API server refuses pods without a CPU request in its namespace")
+		r.errorf(path, "set cpu: the tenant's quota limits CPU, and mlc counts what each training pod requests against it (a pod that requests none gets only defaults.containerDefaults.cpu)")
 	}
 	if q.memory != nil && res.Memory == "" {
-		r.errorf(path, "set memory: the tenant's quota limits memory, and the API server refuses pods without a memory request in its namespace")
+		r.errorf(path, "set memory: the tenant's quota limits memory, and mlc counts what each training pod requests against it (a pod that requests none gets only defaults.containerDefaults.memory)")
 	}
 	if res.GPU > 0 {
 		r.gpu(p, path, res.GPUType)

@@ -16,7 +16,9 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/kubeflow"
+	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/compiler/names"
 	"github.com/mlc-gitops/mlc/internal/parallel"
 )
 
@@ -60,6 +62,7 @@ const (
 //	<cluster>/platform/kustomization.yaml
 //	<cluster>/platform/<tenant>/{kustomization.yaml, profile_<tenant>.yaml, ...}
 //	<cluster>/tenants/<tenant>/{kustomization.yaml, notebook_<name>.yaml, ...}
+//	<cluster>/tenants/<tenant>/pipelines/{kustomization.yaml, pipeline_<name>.yaml, ...}
 //
 // `kustomize build <cluster>` gives the cluster's objects in the order of Stream. An
 // object's file holds its YAML (manifest.Object.YAML: the one it carries, or encoded
@@ -137,9 +140,17 @@ func layOut(c *compiler.Cluster) *clusterLayout {
 			l.platform = append(l.platform, tn.Name)
 			l.folders = append(l.folders, &folder{dir: path.Join(c.Name, PlatformDir, tn.Name), objs: tn.Platform})
 		}
-		if len(tn.Workloads) > 0 {
+		// A tenant's Pipelines are a folder of their own in its artifact, which Flux
+		// applies before the rest (lower.AppliedFirst); the cluster's kustomization
+		// lists it first too.
+		first, rest := splitFirst(tn.Workloads)
+		if len(first) > 0 {
+			tenantDirs = append(tenantDirs, path.Join(TenantsDir, tn.Name, names.PipelinesDir))
+			workloads = append(workloads, &folder{dir: path.Join(c.Name, TenantsDir, tn.Name, names.PipelinesDir), objs: first})
+		}
+		if len(rest) > 0 || len(first) > 0 {
 			tenantDirs = append(tenantDirs, path.Join(TenantsDir, tn.Name))
-			workloads = append(workloads, &folder{dir: path.Join(c.Name, TenantsDir, tn.Name), objs: tn.Workloads})
+			workloads = append(workloads, &folder{dir: path.Join(c.Name, TenantsDir, tn.Name), objs: rest})
 		}
 	}
 	if len(l.platform) > 0 {
@@ -148,6 +159,22 @@ func layOut(c *compiler.Cluster) *clusterLayout {
 	l.root = append(l.root, tenantDirs...)
 	l.folders = append(l.folders, workloads...)
 	return l
+}
+
+// splitFirst splits a tenant's workloads into those applied first and the rest, in
+// their order; without any applied first, rest is objs itself.
+func splitFirst(objs []manifest.Object) (first, rest []manifest.Object) {
+	if !slices.ContainsFunc(objs, lower.AppliedFirst) {
+		return nil, objs
+	}
+	for _, o := range objs {
+		if lower.AppliedFirst(o) {
+			first = append(first, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	return first, rest
 }
 
 // build is Build with the folders encoded by that many workers.

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/mlc-gitops/mlc/compiler"
+	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/names"
 )
@@ -45,7 +46,8 @@ type applyPlan struct {
 
 // plan lists the objects of the compiled cluster by the apply that brings them: the
 // bootstrap is applied by hand, each tenant's platform objects by the platform
-// Kustomization, its workloads by its own.
+// Kustomization, its Pipelines by its pipelines Kustomization, its other workloads by
+// its own.
 func plan(res *compiler.Result, only []string) *applyPlan {
 	c := res.Clusters[0]
 	p := &applyPlan{flux: res.Platform.Flux != nil, selected: len(only) > 0}
@@ -73,9 +75,18 @@ func plan(res *compiler.Result, only []string) *applyPlan {
 			for _, o := range t.Platform {
 				platform.items = append(platform.items, item{tenant: t.Name, obj: o})
 			}
+			// A tenant's Pipelines are applied first, by a Kustomization of their own.
+			first := apply{by: applier{t.Name, names.TenantPipelinesFluxName}}
 			own := apply{by: applier{t.Name, names.TenantFluxName}}
 			for _, o := range t.Workloads {
-				own.items = append(own.items, item{tenant: t.Name, obj: o})
+				if lower.AppliedFirst(o) {
+					first.items = append(first.items, item{tenant: t.Name, obj: o})
+				} else {
+					own.items = append(own.items, item{tenant: t.Name, obj: o})
+				}
+			}
+			if len(first.items) > 0 {
+				tenants = append(tenants, first)
 			}
 			tenants = append(tenants, own)
 		}

@@ -166,7 +166,8 @@ func (l *live) appliers(ctx context.Context) ([]inventoried, error) {
 	var out []inventoried
 	for _, k := range list.Items {
 		by := applier{k.Namespace, k.Name}
-		if by != platformApplier && by.name != names.TenantFluxName || !k.Spec.Prune || k.Status.Inventory == nil {
+		tenant := by.name == names.TenantFluxName || by.name == names.TenantPipelinesFluxName
+		if by != platformApplier && !tenant || !k.Spec.Prune || k.Status.Inventory == nil {
 			continue
 		}
 		a := inventoried{by: by}

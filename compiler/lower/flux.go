@@ -13,27 +13,32 @@ import (
 // account, which may not create namespaces or profiles.
 func FluxBootstrap(f *model.Flux, cluster string) []manifest.Object {
 	return []manifest.Object{
-		ociRepository(f, names.PlatformFluxName, names.FluxNamespace, names.PlatformArtifact(f, cluster), f.TagFor(cluster)),
-		fluxKustomization(f, names.PlatformFluxName, names.FluxNamespace, map[string]any{"serviceAccountName": names.FluxControllerAccount}),
+		ociRepository(f, names.PlatformFluxName, names.FluxNamespace, names.PlatformArtifact(f, cluster), f.TagFor(cluster), f.PullSecret),
+		fluxKustomization(f, names.PlatformFluxName, names.FluxNamespace, names.PlatformFluxName, "./", map[string]any{"serviceAccountName": names.FluxControllerAccount}),
 	}
 }
 
 // FluxTenant is the wiring the platform artifact carries for one tenant: its namespace,
-// the service account Flux impersonates, bound to the tenant role in that namespace only,
-// and the tenant's own OCIRepository and Kustomization. Flux applies a tenant's artifact
-// as that service account into that namespace, so the artifact cannot touch another
+// the service account Flux impersonates, bound in that namespace only to the tenant
+// role and to the Role with the verbs Flux needs on what a tenant's artifact holds, and
+// the tenant's own OCIRepository and Kustomization. Flux applies a tenant's artifact as
+// that service account into that namespace, so the artifact cannot touch another
 // namespace or a cluster-scoped object. healthChecks name the workloads whose readiness
-// the Kustomization reports.
+// the Kustomization reports. A tenant with pipelines has a second Kustomization, which
+// applies its Pipelines from the same artifact first (AppliedFirst).
 func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []manifest.Object) []manifest.Object {
 	ns := t.Name
+	platform := map[string]any{"name": names.PlatformFluxName, "namespace": names.FluxNamespace}
 	spec := map[string]any{
 		"serviceAccountName": names.ReconcilerName,
 		"targetNamespace":    ns,
-		"dependsOn":          []any{map[string]any{"name": names.PlatformFluxName, "namespace": names.FluxNamespace}},
+		"dependsOn":          []any{platform},
 		"healthCheckExprs":   healthCheckExprs(),
 	}
 	var checks []any
+	first := false
 	for _, o := range workloads {
+		first = first || AppliedFirst(o)
 		if _, ok := healthChecked[o.Kind()]; !ok {
 			continue
 		}
@@ -47,7 +52,7 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 	if len(checks) > 0 {
 		spec["healthChecks"] = checks
 	}
-	return []manifest.Object{
+	objs := []manifest.Object{
 		{
 			Source: "tenant",
 			Content: map[string]any{
@@ -70,19 +75,21 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 				"metadata":   map[string]any{"name": names.ReconcilerName, "namespace": ns},
 			},
 		},
-		{
-			Source: "tenant",
-			Content: map[string]any{
-				"apiVersion": "rbac.authorization.k8s.io/v1",
-				"kind":       "RoleBinding",
-				"metadata":   map[string]any{"name": names.ReconcilerName, "namespace": ns},
-				"roleRef":    map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": f.TenantRole},
-				"subjects":   []any{map[string]any{"kind": "ServiceAccount", "name": names.ReconcilerName, "namespace": ns}},
-			},
-		},
-		ociRepository(f, names.TenantFluxName, ns, names.TenantArtifact(f, cluster, ns), f.TagFor(cluster)),
-		fluxKustomization(f, names.TenantFluxName, ns, spec),
+		reconcilerBinding(ns, names.ReconcilerName, "ClusterRole", f.TenantRole),
 	}
+	objs = append(objs, reconcilerRole(ns)...)
+	objs = append(objs, ociRepository(f, names.TenantFluxName, ns, names.TenantArtifact(f, cluster, ns), f.TagFor(cluster), f.TenantPullSecret))
+	if first {
+		// Both follow one OCIRepository: Flux applies this tenant's Kustomization only once
+		// the pipelines' has applied the same revision.
+		spec["dependsOn"] = []any{platform, map[string]any{"name": names.TenantPipelinesFluxName}}
+		objs = append(objs, fluxKustomization(f, names.TenantPipelinesFluxName, ns, names.TenantFluxName, "./"+names.PipelinesDir, map[string]any{
+			"serviceAccountName": names.ReconcilerName,
+			"targetNamespace":    ns,
+			"dependsOn":          []any{platform},
+		}))
+	}
+	return append(objs, fluxKustomization(f, names.TenantFluxName, ns, names.TenantFluxName, "./", spec))
 }
 
 // healthChecked are the workload kinds a tenant's Kustomization waits for, with the CEL
@@ -105,14 +112,19 @@ func healthCheckExprs() []any {
 	return out
 }
 
-func ociRepository(f *model.Flux, name, ns, url, tag string) manifest.Object {
+// ociRepository is an OCIRepository that follows tag of url, signing in with the
+// cloud provider's identity or the secret (in its namespace), or neither.
+func ociRepository(f *model.Flux, name, ns, url, tag, secret string) manifest.Object {
 	spec := map[string]any{
 		"interval": f.Interval,
 		"url":      url,
 		"ref":      map[string]any{"tag": tag},
 	}
-	if f.PullSecret != "" {
-		spec["secretRef"] = map[string]any{"name": f.PullSecret}
+	switch {
+	case f.Provider != "":
+		spec["provider"] = f.Provider
+	case secret != "":
+		spec["secretRef"] = map[string]any{"name": secret}
 	}
 	if f.Insecure {
 		spec["insecure"] = true
@@ -128,12 +140,14 @@ func ociRepository(f *model.Flux, name, ns, url, tag string) manifest.Object {
 	}
 }
 
-func fluxKustomization(f *model.Flux, name, ns string, spec map[string]any) manifest.Object {
+// fluxKustomization is a Kustomization that applies, and prunes, what path holds in the
+// artifact of the OCIRepository source of its namespace.
+func fluxKustomization(f *model.Flux, name, ns, source, path string, spec map[string]any) manifest.Object {
 	spec["interval"] = f.Interval
 	spec["timeout"] = f.Timeout
-	spec["path"] = "./"
+	spec["path"] = path
 	spec["prune"] = true
-	spec["sourceRef"] = map[string]any{"kind": "OCIRepository", "name": name}
+	spec["sourceRef"] = map[string]any{"kind": "OCIRepository", "name": source}
 	return manifest.Object{
 		Source: "flux",
 		Content: map[string]any{

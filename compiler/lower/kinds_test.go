@@ -35,8 +35,17 @@ type lowerCase struct {
 	edit func(p *model.Platform, d *model.Declarations)
 	// operator lowers for a cluster whose training backend is the Training Operator.
 	operator bool
-	// platform and workloads are every object of Output.Platform and Output.Workloads.
+	// platform and workloads are every object of Output.Platform and Output.Workloads;
+	// platform leaves out what mlc writes in every namespace that needs it (the
+	// LimitRange, the PodDefault access-ml-pipeline) unless glue is set.
 	platform, workloads []wantObject
+	glue                bool
+}
+
+// isGlue reports whether o is an object mlc writes in every tenant namespace that needs
+// it, whatever the tenant declares.
+func isGlue(o manifest.Object) bool {
+	return o.Kind() == "LimitRange" || (o.Kind() == "PodDefault" && o.Name() == "access-ml-pipeline")
 }
 
 func runLowerCases(t *testing.T, cases []lowerCase) {
@@ -54,6 +63,9 @@ func runLowerCases(t *testing.T, cases []lowerCase) {
 				target.Training.Backend = model.BackendTrainingOperator
 			}
 			out := Tenant(p, target, d)
+			if !tc.glue {
+				out.Platform = slices.DeleteFunc(out.Platform, isGlue)
+			}
 			wantObjects(t, "platform", out.Platform, tc.platform)
 			wantObjects(t, "workloads", out.Workloads, tc.workloads)
 		})

@@ -24,8 +24,8 @@ const (
 	// KFPTokenAudience is the audience KFP's API server reviews tokens for
 	// (common.DefaultTokenReviewAudience in kubeflow/pipelines).
 	KFPTokenAudience = "pipelines.kubeflow.org"
-	// kfpTokenDir is where Kubeflow's access-ml-pipeline PodDefault mounts that token,
-	// and where the KFP SDK looks for it (KF_PIPELINES_SA_TOKEN_PATH).
+	// kfpTokenDir is where the access-ml-pipeline PodDefault mounts that token, and where
+	// the KFP SDK looks for it (KF_PIPELINES_SA_TOKEN_PATH).
 	kfpTokenDir = "/var/run/secrets/kubeflow/pipelines"
 	// scheduleAccount is the profile's service account that may read the namespace's
 	// pipelines and create runs in it (kubeflow-edit).
@@ -37,7 +37,7 @@ const (
 // scheduleCronJob is a CronJob that starts a run of the pipeline version at each tick of
 // the schedule. Its job runs as the namespace's default-editor with the token KFP's API
 // server accepts (a projected service account token for KFPTokenAudience) mounted the
-// way Kubeflow's access-ml-pipeline PodDefault mounts it, without depending on it.
+// way the access-ml-pipeline PodDefault mounts it, without depending on it.
 func scheduleCronJob(p *model.Platform, ns, name, version, src string, labels map[string]string, s *model.PipelineSchedule) manifest.Object {
 	params, _ := json.Marshal(s.Parameters) // sorted keys, compact values
 	if s.Parameters == nil {
@@ -55,7 +55,7 @@ func scheduleCronJob(p *model.Platform, ns, name, version, src string, labels ma
 	}
 	env = append(env,
 		envVar("KF_PIPELINES_ENDPOINT", p.Defaults.Pipelines.APIEndpoint),
-		envVar("KF_PIPELINES_SA_TOKEN_PATH", kfpTokenDir+"/token"))
+		envVar(KFPTokenEnv, KFPTokenPath))
 	podLabels := map[string]any{
 		PipelineLabel: name,
 		// The job ends when the script does: an Istio sidecar would keep it running.

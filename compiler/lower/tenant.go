@@ -44,6 +44,12 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		role := t.Contributors[email]
 		out.Platform = append(out.Platform, contributorRoleBinding(t.Name, email, role), contributorAuthorizationPolicy(p, t.Name, email, role))
 	}
+	if UsesKFPPodDefault(d) {
+		out.Platform = append(out.Platform, kfpPodDefault(t.Name))
+	}
+	if NeedsLimitRange(t.Quota) {
+		out.Platform = append(out.Platform, limitRange(p, t.Name))
+	}
 	for _, name := range slices.Sorted(maps.Keys(d.PodDefaults)) {
 		out.Workloads = append(out.Workloads, podDefault(t.Name, name, d.PodDefaults[name]))
 	}

@@ -116,16 +116,20 @@ func (o Object) AppendFileName(b []byte) []byte {
 }
 
 // kindOrder ranks kinds so that what others depend on comes first: profiles before what
-// lives in their namespace, claims before the notebooks that mount them.
+// lives in their namespace, roles before their bindings, a namespace's default requests
+// and PodDefaults before the pods they change, claims before the notebooks that mount
+// them.
 var kindOrder = map[string]int{
 	"Namespace":             0,
 	"Profile":               1,
 	"ServiceAccount":        2,
-	"RoleBinding":           3,
-	"AuthorizationPolicy":   4,
-	"PodDefault":            5,
-	"PersistentVolumeClaim": 6,
-	"ServingRuntime":        7,
+	"Role":                  3,
+	"RoleBinding":           4,
+	"AuthorizationPolicy":   5,
+	"LimitRange":            6,
+	"PodDefault":            7,
+	"PersistentVolumeClaim": 8,
+	"ServingRuntime":        9,
 }
 
 // Compare orders objects canonically: by kind rank, kind, namespace and name.

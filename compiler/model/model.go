@@ -21,6 +21,13 @@ type Flux struct {
 	PullSecret string `json:"pullSecret,omitempty"`
 	Insecure   bool   `json:"insecure"`
 	TenantRole string `json:"tenantRole"`
+
+	// Provider is the cloud whose identity source-controller signs in with: aws, azure
+	// or gcp; empty for static credentials or none.
+	Provider string `json:"provider,omitempty"`
+	// TenantPullSecret names the Secret, in each tenant's namespace, that may pull that
+	// tenant's artifacts only.
+	TenantPullSecret string `json:"tenantPullSecret,omitempty"`
 }
 
 // TagFor returns the tag a cluster follows.
@@ -81,6 +88,22 @@ type Defaults struct {
 	Training          TrainingDefaults          `json:"training"`
 	Katib             KatibDefaults             `json:"katib"`
 	Pipelines         PipelineDefaults          `json:"pipelines"`
+	ContainerDefaults ContainerDefaults         `json:"containerDefaults"`
+}
+
+// ContainerDefaults are what a container that requests nothing gets in a tenant
+// namespace whose quota limits CPU or memory: the namespace's LimitRange.
+type ContainerDefaults struct {
+	CPU    Quantity `json:"cpu"`
+	Memory string   `json:"memory"`
+	// Limits are for a container that sets none; empty fields leave it unlimited.
+	Limits ContainerLimits `json:"limits"`
+}
+
+// ContainerLimits are default limits of containers.
+type ContainerLimits struct {
+	CPU    Quantity `json:"cpu,omitempty"`
+	Memory string   `json:"memory,omitempty"`
 }
 
 // ServingDefaults are the cluster's KServe settings.

@@ -24,6 +24,24 @@ const (
 	// FluxControllerAccount is the service account Flux installs kustomize-controller
 	// with, bound to cluster-admin.
 	FluxControllerAccount = "kustomize-controller"
+	// ReconcilerRoleName names the Role, in each tenant's namespace, with the verbs Flux
+	// needs on the kinds a tenant's artifact holds, and the RoleBinding that grants it to
+	// the reconciler.
+	ReconcilerRoleName = "mlc-reconciler-apply"
+	// TenantPipelinesFluxName names the Kustomization, in a tenant's namespace, that
+	// applies the tenant's Pipelines before TenantFluxName applies the rest.
+	TenantPipelinesFluxName = "mlc-tenant-pipelines"
+	// PipelinesDir is the folder of a tenant's artifact that holds its Pipelines.
+	PipelinesDir = "pipelines"
+)
+
+// Objects mlc writes in every tenant namespace that needs them.
+const (
+	// KFPPodDefault is the PodDefault that gives a pod a token for Kubeflow Pipelines'
+	// API, under the name Kubeflow's documentation and spawner use.
+	KFPPodDefault = "access-ml-pipeline"
+	// LimitRangeName names the LimitRange that gives containers default requests.
+	LimitRangeName = "mlc-container-defaults"
 )
 
 // PlatformArtifact is the OCI repository of a cluster's platform artifact, below the

@@ -1,6 +1,8 @@
 package names
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,6 +68,9 @@ var operatorKinds = map[string]OperatorKind{
 
 // Operator returns the Training Operator's names for a framework's jobs.
 func Operator(framework string) OperatorKind { return operatorKinds[framework] }
+
+// OperatorFrameworks returns the frameworks the Training Operator runs, sorted.
+func OperatorFrameworks() []string { return slices.Sorted(maps.Keys(operatorKinds)) }
 
 // Replica is one replica type of a Training Operator job.
 type Replica struct {

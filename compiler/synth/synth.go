@@ -113,7 +113,6 @@ defaults: {
 		tolerations: [{key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule"}]
 	}
 	gpuType: "a100"
-	sharedPodDefaults: ["access-ml-pipeline"]
 	// The schedules' job image must come from an allowed registry too.
 	pipelines: scheduleImage: "ghcr.io/example/python:3.13-slim"
 }

@@ -38,6 +38,7 @@ func Platform() *model.Platform {
 			Pipelines: model.PipelineDefaults{
 				APIEndpoint: "http://ml-pipeline.kubeflow.svc.cluster.local:8888", ScheduleImage: model.DefaultScheduleImage,
 			},
+			ContainerDefaults: model.ContainerDefaults{CPU: "100m", Memory: "128Mi"},
 		},
 		Policy: model.Policy{
 			AllowedRegistries:  []string{"ghcr.io/", "docker.io/library/"},
