@@ -148,6 +148,11 @@ func (e *crdEntry) build(version string) (*compiledVersion, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The API server refuses a CRD whose schema is not structural; a given
+	// one has not been through it.
+	if errs := structuralschema.ValidateStructural(nil, s); len(errs) > 0 {
+		return nil, fmt.Errorf("not a structural schema: %w", errs.ToAggregate())
+	}
 	// The API server copies s before pruning its defaults because it keeps
 	// props, whose default values s shares. props is dropped here (the
 	// kube-openapi validator is built from a schema of its own), so s may be
