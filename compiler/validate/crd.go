@@ -32,7 +32,7 @@ import (
 // crdEntry is one CRD: its kind, scope and versions, read when the validator
 // is made, and the schemas of its versions, read and built on first use.
 // Validators given byte-identical CRDs share one entry (entryCache), so that
-// each schema is built once.
+// each schema is built once in the process.
 type crdEntry struct {
 	key        [32]byte // sha256 of the CRD's bytes as given
 	origin     string   // where the CRD comes from, for messages

@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"sync"
-	"weak"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -31,9 +29,11 @@ import (
 // NewFromCRDs reads each CRD's kind, scope and versions only; a version's
 // schema is read and built when the first object of that version is validated
 // (or in Prepare). Validators given byte-identical CRDs share those builds, so
-// that clusters on the same release build each schema once, for as long as any
-// of them is in use. A CRD whose schema does not build is reported when an
-// object of that version is validated, as an internal error.
+// that clusters on the same release build each schema once in the process,
+// and a validator made again for the same CRDs builds nothing again: making
+// one per cluster and compilation is cheap (hashing the CRDs). A CRD whose
+// schema does not build (or is not structural) is reported when an object of
+// that version is validated, as an internal error.
 func NewFromCRDs(crds [][]byte) (*Validator, error) {
 	return newFromCRDs(crds, sharedEntries)
 }
@@ -84,13 +84,9 @@ type crdHead struct {
 
 // newEntry reads the kind, scope and versions of the CRD raw, JSON or YAML.
 func newEntry(key [32]byte, raw []byte) (*crdEntry, error) {
-	data, err := crdJSON(raw)
+	data, h, err := decodeHead(raw)
 	if err != nil {
 		return nil, err
-	}
-	var h crdHead
-	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("not a CustomResourceDefinition: %w", err)
 	}
 	origin := "CRD " + h.Metadata.Name
 	if h.Metadata.Name == "" {
@@ -131,13 +127,35 @@ func newEntry(key [32]byte, raw []byte) (*crdEntry, error) {
 	return e, nil
 }
 
-// crdJSON returns a copy of raw as JSON: raw itself when it is JSON (its first
-// character other than white space is '{'), else its single YAML document
-// converted.
-func crdJSON(raw []byte) ([]byte, error) {
+// decodeHead returns a copy of raw as JSON (raw itself when it is JSON, else
+// its single YAML document converted) and what NewFromCRDs reads of it.
+func decodeHead(raw []byte) ([]byte, crdHead, error) {
+	var h crdHead
+	// An object in JSON starts with '{'; so may one in YAML's flow style,
+	// which the JSON decoder refuses as a syntax error.
 	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		return bytes.Clone(raw), nil
+		data := bytes.Clone(raw)
+		err := json.Unmarshal(data, &h)
+		if _, syntax := err.(*json.SyntaxError); !syntax {
+			if err != nil {
+				return nil, h, fmt.Errorf("not a CustomResourceDefinition: %w", err)
+			}
+			return data, h, nil
+		}
+		h = crdHead{}
 	}
+	data, err := yamlJSON(raw)
+	if err != nil {
+		return nil, h, err
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		return nil, h, fmt.Errorf("not a CustomResourceDefinition: %w", err)
+	}
+	return data, h, nil
+}
+
+// yamlJSON converts the single YAML document raw holds to JSON.
+func yamlJSON(raw []byte) ([]byte, error) {
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
 	var doc []byte
 	for {
@@ -200,44 +218,39 @@ func fingerprint(crds map[schema.GroupKind]*crdEntry) [32]byte {
 // NewFromCRDs(EmbeddedCRDs()).
 func (v *Validator) Fingerprint() [32]byte { return v.fingerprint }
 
-// entryCache holds the CRD entries that validators in use share, by the
-// sha256 of the CRD's bytes. It holds them weakly: an entry no validator uses
-// any more is dropped with its built schemas.
+// entryCache holds the CRD entries of every validator made, by the sha256 of
+// the CRD's bytes, with the schemas built for them, for the life of the
+// process: as New's embedded schemas always were, so that a validator made
+// again for the same CRDs (the next compilation, the other side of a diff)
+// builds nothing again. A process meets few distinct CRD sets, one per
+// release its platform names.
 type entryCache struct {
 	mu      sync.Mutex
-	entries map[[32]byte]weak.Pointer[crdEntry]
+	entries map[[32]byte]*crdEntry
 }
 
 // sharedEntries is the cache of New and NewFromCRDs.
 var sharedEntries = newEntryCache()
 
 func newEntryCache() *entryCache {
-	return &entryCache{entries: map[[32]byte]weak.Pointer[crdEntry]{}}
+	return &entryCache{entries: map[[32]byte]*crdEntry{}}
 }
 
 // lookup returns the entry of the CRD whose bytes hash to key, or nil.
 func (c *entryCache) lookup(key [32]byte) *crdEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.entries[key].Value()
+	return c.entries[key]
 }
 
-// add stores e unless an entry for its key is already in use, and returns the
+// add stores e unless an entry for its key is there already, and returns the
 // entry to use.
 func (c *entryCache) add(e *crdEntry) *crdEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.entries[e.key].Value(); old != nil {
+	if old := c.entries[e.key]; old != nil {
 		return old // made meanwhile by another caller
 	}
-	p := weak.Make(e)
-	c.entries[e.key] = p
-	runtime.AddCleanup(e, func(key [32]byte) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.entries[key] == p {
-			delete(c.entries, key)
-		}
-	}, e.key)
+	c.entries[e.key] = e
 	return e
 }

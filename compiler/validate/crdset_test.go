@@ -3,8 +3,6 @@ package validate
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"maps"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -56,12 +54,18 @@ func yamlToJSON(t *testing.T, s string) []byte {
 	return b
 }
 
-// TestNewFromCRDsJudges: a CRD given as YAML or as JSON makes a validator that
+// TestNewFromCRDsJudges: a CRD given as YAML (block or flow) or as JSON makes a validator that
 // knows its kind, with its scope and served versions, and judges its objects
 // with the whole create path: pruning, defaulting, status, CEL.
 func TestNewFromCRDsJudges(t *testing.T) {
 	t.Parallel()
-	for name, raw := range map[string][]byte{"YAML": []byte(widgetCRD), "JSON": yamlToJSON(t, widgetCRD)} {
+	flow := `{apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: {name: widgets.example.com},
+	  spec: {group: example.com, names: {kind: Widget, plural: widgets}, scope: Namespaced, versions: [
+	    {name: v1, served: true, storage: true, subresources: {status: {}}, schema: {openAPIV3Schema: {type: object, properties: {
+	      spec: {type: object, x-kubernetes-validations: [{rule: "self.size <= 10", message: too big}], properties: {size: {type: integer, default: 1}}},
+	      status: {type: object, x-kubernetes-preserve-unknown-fields: true}}}}},
+	    {name: v0, served: false, storage: false, schema: {openAPIV3Schema: {type: object}}}]}}`
+	for name, raw := range map[string][]byte{"YAML": []byte(widgetCRD), "JSON": yamlToJSON(t, widgetCRD), "YAML flow": []byte(flow)} {
 		t.Run(name, func(t *testing.T) {
 			v, err := newFromCRDs([][]byte{raw}, newEntryCache())
 			if err != nil {
@@ -124,7 +128,7 @@ func TestNewFromCRDsRefuses(t *testing.T) {
 		{"a version without a name", []string{edit("name: v0", "name: \"\"")}, "CRD widgets.example.com: spec.versions[1].name: Required value"},
 		{"two documents", []string{widgetCRD + "---\n" + widgetCRD}, "CRD 1 of 1: more than one YAML document"},
 		{"nothing", []string{"# nothing\n"}, "CRD 1 of 1: empty: no YAML document"},
-		{"broken JSON", []string{`{"apiVersion": `}, "CRD 1 of 1: not a CustomResourceDefinition: unexpected end of JSON input"},
+		{"broken JSON", []string{`{"apiVersion": `}, "CRD 1 of 1: not YAML: "},
 		{"two CRDs for one kind", []string{widgetCRD, edit("size: {type: integer", "size: {type: number")}, "CRD 2 of 2 (CRD widgets.example.com) defines Widget.example.com, as CRD widgets.example.com does"},
 		{"one CRD twice", []string{widgetCRD, widgetCRD}, ""},
 	}
@@ -229,28 +233,6 @@ func must(v *Validator, err error) *Validator {
 		panic(err)
 	}
 	return v
-}
-
-// TestSharedSchemasDropped: the cache does not keep an entry alive once no
-// validator uses it.
-func TestSharedSchemasDropped(t *testing.T) {
-	cache := newEntryCache()
-	key := func() [32]byte {
-		v, err := newFromCRDs([][]byte{[]byte(widgetCRD)}, cache)
-		if err != nil {
-			t.Fatal(err)
-		}
-		expect(t, v, decode(t, `{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}`))
-		e := slices.Collect(maps.Values(v.crds))[0]
-		if cache.lookup(e.key) != e {
-			t.Fatal("the entry in use is not in the cache")
-		}
-		return e.key
-	}()
-	runtime.GC()
-	if cache.lookup(key) != nil {
-		t.Error("the cache keeps an entry no validator uses")
-	}
 }
 
 // TestEmbeddedIndex: each row of crds/index.json holds the sha256 of its file and

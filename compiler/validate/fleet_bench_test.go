@@ -40,11 +40,22 @@ func BenchmarkValidateTenant(b *testing.B) {
 func tenantObjects(b *testing.B) []map[string]any { return fleetObjects(b) }
 
 // fleetObjects is tenantObjects for tests.
-func fleetObjects(b testing.TB) []map[string]any {
+func fleetObjects(b testing.TB) []map[string]any { return synthObjects(b, 1) }
+
+// synthObjects returns every object mlc compiles for a synthetic platform of
+// the given number of tenants of 10 workloads of every kind, with its clusters'
+// bootstrap objects.
+func synthObjects(b testing.TB, tenants int) []map[string]any {
 	dir := b.TempDir()
-	if err := synth.Write(dir, synth.ForWorkloads(1, 10)); err != nil {
+	if err := synth.Write(dir, synth.ForWorkloads(tenants, 10)); err != nil {
 		b.Fatal(err)
 	}
+	return compiledObjects(b, dir)
+}
+
+// compiledObjects returns every object mlc compiles from the platform
+// repository dir, with its clusters' bootstrap objects.
+func compiledObjects(b testing.TB, dir string) []map[string]any {
 	res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
 	if err != nil {
 		b.Fatal(err)
@@ -97,7 +108,7 @@ func BenchmarkBuildFleetSchemas(b *testing.B) {
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		v := validate.New()
+		v := validate.NewUnshared()
 		for _, o := range firsts {
 			if errs := v.Validate(o); errs != nil {
 				b.Fatal(errs)
