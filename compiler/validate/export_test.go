@@ -32,5 +32,9 @@ func NewFromCRDsUnshared(crds [][]byte) (*Validator, error) {
 	return newFromCRDs(crds, newEntryCache())
 }
 
-// V111CRDs returns the CRDs of Kubeflow v1.11.0 that tenants' objects use.
+// V111CRDs returns the CRDs of Kubeflow v1.11.0 that tenants' objects use; it
+// skips the test when the shared manifests are not there (HaveManifests).
 func V111CRDs(tb testing.TB) [][]byte { return v111CRDs(tb) }
+
+// HaveManifests reports whether the shared kubeflow/manifests are there.
+func HaveManifests() bool { return haveManifests() }

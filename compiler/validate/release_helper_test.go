@@ -158,8 +158,8 @@ func crdSets(t testing.TB) []crdSet {
 	if testing.Short() {
 		return sets
 	}
-	if _, err := os.Stat(manifestsDir); err != nil {
-		t.Logf("kubeflow/manifests not available, so only the embedded CRDs: %v", err)
+	if !haveManifests() {
+		t.Log("kubeflow/manifests not available: only the embedded CRDs")
 		return sets
 	}
 	return append(sets, crdSet{"v1.11.0", v111Validator(t)})
@@ -173,4 +173,10 @@ func v111Validator(t testing.TB) *Validator {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// haveManifests reports whether the shared kubeflow/manifests v1.11.0 are there.
+func haveManifests() bool {
+	_, err := os.Stat(filepath.Join(manifestsDir, "v1.11.0"))
+	return err == nil
 }
