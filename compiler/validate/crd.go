@@ -2,7 +2,6 @@ package validate
 
 import (
 	"context"
-	"embed"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -30,37 +29,31 @@ import (
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 )
 
-//go:embed crds/*.json
-var crdFS embed.FS
-
-// indexFile is crds/index.json as tools/crdgen writes it.
-type indexFile struct {
-	CRDs []struct {
-		File     string          `json:"file"`
-		Group    string          `json:"group"`
-		Kind     string          `json:"kind"`
-		Scope    string          `json:"scope"`
-		Versions map[string]bool `json:"versions"` // name -> served
-	} `json:"crds"`
-}
-
-// crdEntry is one embedded CRD. Its file is read on first use.
+// crdEntry is one CRD: its kind, scope and versions, read when the validator
+// is made, and the schemas of its versions, read and built on first use.
+// Validators given byte-identical CRDs share one entry (entryCache), so that
+// each schema is built once in the process.
 type crdEntry struct {
-	file       string
+	key        [32]byte // sha256 of the CRD's bytes as given
+	origin     string   // where the CRD comes from, for messages
 	gk         schema.GroupKind
 	namespaced bool
 	versions   map[string]*crdVersion
+	// source returns the CRD's JSON encoding.
+	source func() ([]byte, error)
 
 	once sync.Once
 	raw  map[string]crdFileVersion // by version name
 	err  error
 }
 
-// crdFileVersion is one element of "versions" in a generated CRD file.
+// crdFileVersion is what validation reads of one element of spec.versions.
 type crdFileVersion struct {
-	Name         string                                      `json:"name"`
-	Served       bool                                        `json:"served"`
-	Schema       json.RawMessage                             `json:"openAPIV3Schema"`
+	Name   string `json:"name"`
+	Served bool   `json:"served"`
+	Schema *struct {
+		OpenAPIV3Schema json.RawMessage `json:"openAPIV3Schema"`
+	} `json:"schema"`
 	Subresources *apiextensionsv1.CustomResourceSubresources `json:"subresources"`
 }
 
@@ -87,51 +80,45 @@ type compiledVersion struct {
 	scale     *apiextensionsv1.CustomResourceSubresourceScale
 }
 
-func loadIndex() (map[schema.GroupKind]*crdEntry, error) {
-	raw, err := crdFS.ReadFile("crds/index.json")
-	if err != nil {
-		return nil, err
-	}
-	var idx indexFile
-	if err := json.Unmarshal(raw, &idx); err != nil {
-		return nil, err
-	}
-	out := make(map[schema.GroupKind]*crdEntry, len(idx.CRDs))
-	for _, c := range idx.CRDs {
-		gk := schema.GroupKind{Group: c.Group, Kind: c.Kind}
-		if _, dup := out[gk]; dup {
-			return nil, fmt.Errorf("%s defined twice", gk)
-		}
-		e := &crdEntry{file: c.File, gk: gk, namespaced: c.Scope == string(apiextensionsv1.NamespaceScoped), versions: map[string]*crdVersion{}}
-		for name, served := range c.Versions {
-			e.versions[name] = &crdVersion{name: name, served: served}
-		}
-		out[gk] = e
-	}
-	return out, nil
-}
-
-// load reads the entry's CRD file once.
+// load reads the versions of the entry's CRD once.
 func (e *crdEntry) load() (map[string]crdFileVersion, error) {
 	e.once.Do(func() {
-		raw, err := crdFS.ReadFile("crds/" + e.file)
+		raw, err := e.source()
 		if err != nil {
-			e.err = err
+			e.err = fmt.Errorf("%s: %w", e.origin, err)
 			return
 		}
 		var f struct {
-			Versions []crdFileVersion `json:"versions"`
+			Spec struct {
+				Versions []crdFileVersion `json:"versions"`
+			} `json:"spec"`
 		}
 		if err := json.Unmarshal(raw, &f); err != nil {
-			e.err = fmt.Errorf("%s: %w", e.file, err)
+			e.err = fmt.Errorf("%s: %w", e.origin, err)
 			return
 		}
 		e.raw = map[string]crdFileVersion{}
-		for _, v := range f.Versions {
+		for _, v := range f.Spec.Versions {
 			e.raw[v.Name] = v
 		}
 	})
 	return e.raw, e.err
+}
+
+// schemaOf returns the openAPIV3Schema of a version of the entry's CRD.
+func (e *crdEntry) schemaOf(version string) (crdFileVersion, json.RawMessage, error) {
+	versions, err := e.load()
+	if err != nil {
+		return crdFileVersion{}, nil, err
+	}
+	fv, ok := versions[version]
+	if !ok {
+		return fv, nil, fmt.Errorf("version missing from %s", e.origin)
+	}
+	if fv.Schema == nil || len(fv.Schema.OpenAPIV3Schema) == 0 {
+		return fv, nil, fmt.Errorf("%s: version %s has no schema.openAPIV3Schema", e.origin, version)
+	}
+	return fv, fv.Schema.OpenAPIV3Schema, nil
 }
 
 // compile builds the version's validators once, as the API server does when
@@ -140,7 +127,7 @@ func (e *crdEntry) compile(v *crdVersion) (*compiledVersion, error) {
 	v.once.Do(func() {
 		v.compiled, v.err = e.build(v.name)
 		if v.err != nil {
-			v.err = fmt.Errorf("embedded schema of %s %s: %w", e.gk, v.name, v.err)
+			v.err = fmt.Errorf("schema of %s %s: %w", e.gk, v.name, v.err)
 		}
 		v.done.Store(true)
 	})
@@ -148,15 +135,11 @@ func (e *crdEntry) compile(v *crdVersion) (*compiledVersion, error) {
 }
 
 func (e *crdEntry) build(version string) (*compiledVersion, error) {
-	versions, err := e.load()
+	fv, raw, err := e.schemaOf(version)
 	if err != nil {
 		return nil, err
 	}
-	fv, ok := versions[version]
-	if !ok {
-		return nil, fmt.Errorf("version missing from %s", e.file)
-	}
-	props, err := decodeSchema(fv.Schema)
+	props, err := decodeSchema(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +147,11 @@ func (e *crdEntry) build(version string) (*compiledVersion, error) {
 	s, err := structuralschema.NewStructural(props)
 	if err != nil {
 		return nil, err
+	}
+	// The API server refuses a CRD whose schema is not structural; a given
+	// one has not been through it.
+	if errs := structuralschema.ValidateStructural(nil, s); len(errs) > 0 {
+		return nil, fmt.Errorf("not a structural schema: %w", errs.ToAggregate())
 	}
 	// The API server copies s before pruning its defaults because it keeps
 	// props, whose default values s shares. props is dropped here (the
@@ -181,7 +169,7 @@ func (e *crdEntry) build(version string) (*compiledVersion, error) {
 	// kube-openapi is needed only for objects that fast does not accept, so
 	// its validator is built on first need, from a fresh decoding.
 	c.openapi = sync.OnceValues(func() (apiservervalidation.SchemaValidator, error) {
-		props, err := decodeSchema(fv.Schema)
+		props, err := decodeSchema(raw)
 		if err != nil {
 			return nil, err
 		}
@@ -325,7 +313,7 @@ func (e *crdEntry) validate(version string, u map[string]any, shared bool) error
 		// Not known to be valid: let kube-openapi judge it and word the errors.
 		sv, err := c.openapi()
 		if err != nil {
-			errs.add("", "Internal error: embedded schema of "+e.gk.String()+" "+version+": "+err.Error())
+			errs.add("", "Internal error: schema of "+e.gk.String()+" "+version+": "+err.Error())
 			return errs
 		}
 		schemaErrs := apiservervalidation.ValidateCustomResource(nil, u, sv)

@@ -13,9 +13,10 @@ import (
 	"k8s.io/kube-openapi/pkg/validation/strfmt"
 )
 
-// TestFastSchemaBuiltAsConverted: for every embedded CRD version, newFastSchema
-// read from the schema before conversion equals the shortcut built from the
-// converted spec.Schema that kube-openapi's validator is given.
+// TestFastSchemaBuiltAsConverted: for every CRD version, embedded or of
+// Kubeflow v1.11.0, newFastSchema read from the schema before conversion equals
+// the shortcut built from the converted spec.Schema that kube-openapi's
+// validator is given.
 func TestFastSchemaBuiltAsConverted(t *testing.T) {
 	forEachVersion(t, func(name string, raw []byte) {
 		props, err := decodeSchema(raw)
@@ -35,50 +36,52 @@ func TestFastSchemaBuiltAsConverted(t *testing.T) {
 // TestStructuralBuiltAsAPIServer: the structural schema that build prunes the
 // defaults of in place equals the API server's, which prunes a deep copy.
 func TestStructuralBuiltAsAPIServer(t *testing.T) {
-	v := New()
-	for gk, e := range v.crds {
-		for name, ver := range e.versions {
-			c, err := e.compile(ver)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, _ := e.load()
-			props, err := decodeSchema(raw[name].Schema)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := structuralschema.NewStructural(props)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want = want.DeepCopy()
-			if err := structuraldefaulting.PruneDefaults(want); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(c.structural, want) {
-				t.Errorf("%s %s: the structural schema differs from the API server's", gk, name)
+	for _, set := range crdSets(t) {
+		for gk, e := range set.v.crds {
+			for name, ver := range e.versions {
+				c, err := e.compile(ver)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, raw, _ := e.schemaOf(name)
+				props, err := decodeSchema(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := structuralschema.NewStructural(props)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = want.DeepCopy()
+				if err := structuraldefaulting.PruneDefaults(want); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(c.structural, want) {
+					t.Errorf("%s: %s %s: the structural schema differs from the API server's", set.name, gk, name)
+				}
 			}
 		}
 	}
 }
 
-// forEachVersion calls f with the schema of every embedded CRD version.
+// forEachVersion calls f with the schema of every CRD version of crdSets.
 func forEachVersion(t *testing.T, f func(name string, raw []byte)) {
 	t.Helper()
-	v := New()
-	n := 0
-	for gk, e := range v.crds {
-		raw, err := e.load()
-		if err != nil {
-			t.Fatal(err)
+	for _, set := range crdSets(t) {
+		n := 0
+		for gk, e := range set.v.crds {
+			for name := range e.versions {
+				_, raw, err := e.schemaOf(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f(set.name+": "+gk.String()+" "+name, raw)
+				n++
+			}
 		}
-		for name := range e.versions {
-			f(gk.String()+" "+name, raw[name].Schema)
-			n++
+		if n < 25 {
+			t.Fatalf("%s: only %d versions", set.name, n)
 		}
-	}
-	if n < 25 {
-		t.Fatalf("only %d versions", n)
 	}
 }
 

@@ -16,9 +16,10 @@ import (
 
 // TestFastSchemaSound checks fastSchema against kube-openapi, and the
 // structural walk's shortcuts against the steps they skip, on every
-// upstream example and on many broken variants of each: whenever the shortcut
-// accepts an object, kube-openapi must find no error in it. It also requires
-// the shortcut to accept most valid examples, so that it stays useful.
+// upstream example and on many broken variants of each, against the embedded
+// CRDs and those of Kubeflow v1.11.0: whenever the shortcut accepts an object,
+// kube-openapi must find no error in it. It also requires the shortcut to
+// accept most valid examples, so that it stays useful.
 func TestFastSchemaSound(t *testing.T) {
 	var mu sync.Mutex
 	var checked, fastOK, kubeOK int
@@ -55,48 +56,55 @@ func TestFastSchemaSound(t *testing.T) {
 	}
 	defer func() { verifyStep = nil }()
 
-	v := New()
 	docs := readExamples(t)
-	validKube, validFast := 0, 0
-	for _, d := range docs {
-		av, _ := d.obj["apiVersion"].(string)
-		k, _ := d.obj["kind"].(string)
-		if !v.Known(av, k) {
-			continue
-		}
-		current = d.name
-		before := fastOK
-		kb := kubeOK
-		v.Validate(d.obj)
-		if kubeOK > kb {
-			validKube++
-			if fastOK > before {
-				validFast++
+	for _, set := range crdSets(t) {
+		v := set.v
+		validKube, validFast := 0, 0
+		for _, d := range docs {
+			av, _ := d.obj["apiVersion"].(string)
+			k, _ := d.obj["kind"].(string)
+			if !v.Known(av, k) {
+				continue
+			}
+			current = set.name + ": " + d.name
+			before := fastOK
+			kb := kubeOK
+			v.Validate(d.obj)
+			if kubeOK > kb {
+				validKube++
+				if fastOK > before {
+					validFast++
+				}
+			}
+			for i, m := range sampledMutations(d.obj) {
+				current = fmt.Sprintf("%s: %s variant %d", set.name, d.name, i)
+				v.Validate(m)
 			}
 		}
-		variants := mutations(d.obj)
-		if n := 40; testing.Short() && len(variants) > n {
-			// A sample spread over the whole object.
-			sample := make([]map[string]any, n)
-			for i := range sample {
-				sample[i] = variants[i*len(variants)/n]
-			}
-			variants = sample
+		if validFast*10 < validKube*9 {
+			t.Errorf("%s: the shortcut accepts only %d of %d valid examples", set.name, validFast, validKube)
 		}
-		for i, m := range variants {
-			current = fmt.Sprintf("%s variant %d", d.name, i)
-			v.Validate(m)
-		}
+		t.Logf("%s: valid examples: %d, of which the shortcut accepts %d", set.name, validKube, validFast)
 	}
 	for _, u := range unsound {
 		t.Error(u)
 	}
-	if validFast*10 < validKube*9 {
-		t.Errorf("the shortcut accepts only %d of %d valid examples", validFast, validKube)
-	}
 	t.Logf("steps skipped %v, run %v", skipped, ran)
-	t.Logf("%d schema checks, %d accepted by kube-openapi, %d by the shortcut; valid examples: %d, of which the shortcut accepts %d",
-		checked, kubeOK, fastOK, validKube, validFast)
+	t.Logf("%d schema checks, %d accepted by kube-openapi, %d by the shortcut", checked, kubeOK, fastOK)
+}
+
+// sampledMutations is mutations, or in -short mode a sample of them spread
+// over the whole object.
+func sampledMutations(obj map[string]any) []map[string]any {
+	variants := mutations(obj)
+	if n := 40; testing.Short() && len(variants) > n {
+		sample := make([]map[string]any, n)
+		for i := range sample {
+			sample[i] = variants[i*len(variants)/n]
+		}
+		variants = sample
+	}
+	return variants
 }
 
 // mutations returns copies of obj, each with one value replaced by a value
@@ -206,15 +214,7 @@ func TestValidateLeavesInputAlone(t *testing.T) {
 		if !v.Known(av, k) {
 			continue
 		}
-		variants := append(mutations(d.obj), d.obj)
-		if n := 40; testing.Short() && len(variants) > n {
-			sample := make([]map[string]any, n)
-			for i := range sample {
-				sample[i] = variants[i*len(variants)/n]
-			}
-			variants = sample
-		}
-		for i, m := range variants {
+		for i, m := range append(sampledMutations(d.obj), d.obj) {
 			before := runtime.DeepCopyJSONValue(m)
 			v.Validate(m)
 			if !reflect.DeepEqual(before, m) {

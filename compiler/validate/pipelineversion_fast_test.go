@@ -126,9 +126,17 @@ func slowSpecErr(pipeline, platform any) error {
 
 // TestPipelineVersionFastPath wants kfpir.ValidSpecs to vouch for every
 // PipelineVersion mlc compiles, as they are handed to the validator, and the
-// decoder and the validator to agree.
+// decoder and the validator (over the embedded CRDs, and Kubeflow v1.11.0's
+// unless -short) to agree.
 func TestPipelineVersionFastPath(t *testing.T) {
-	v := validate.New()
+	validators := []*validate.Validator{validate.New()}
+	if !testing.Short() && validate.HaveManifests() {
+		release, err := validate.NewFromCRDs(validate.V111CRDs(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		validators = append(validators, release)
+	}
 	withPlatform := 0
 	for _, pv := range compiledPipelineVersions(t) {
 		name := pv["metadata"].(map[string]any)["name"]
@@ -142,8 +150,10 @@ func TestPipelineVersionFastPath(t *testing.T) {
 		if !kfpir.ValidSpecs(ps, pl) {
 			t.Errorf("%s: ValidSpecs is not sure of a spec mlc compiled", name)
 		}
-		if errs := v.Validate(pv); errs != nil {
-			t.Errorf("%s: %v", name, errs)
+		for _, v := range validators {
+			if errs := v.Validate(pv); errs != nil {
+				t.Errorf("%s: %v", name, errs)
+			}
 		}
 	}
 	if withPlatform == 0 {

@@ -9,7 +9,10 @@ import (
 // TestPrepare: Prepare builds the schemas of the CRD versions it is given, and only
 // those; kinds without a CRD and versions it does not know are passed over.
 func TestPrepare(t *testing.T) {
-	v := New()
+	v, err := newEmbedded(newEntryCache()) // shares no schema another test built
+	if err != nil {
+		t.Fatal(err)
+	}
 	notebook := schema.GroupVersionKind{Group: "kubeflow.org", Version: "v1", Kind: "Notebook"}
 	isvc := schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1beta1", Kind: "InferenceService"}
 	v.Prepare([]schema.GroupVersionKind{

@@ -1,15 +1,19 @@
 // Command crdgen turns upstream CustomResourceDefinition YAML files into the
 // compact JSON schemas that compiler/validate embeds.
 //
-// For every CRD under -in it writes <group>_<plural>.json into -out, keeping
-// only what validating a custom resource needs: group, names (kind, listKind,
-// plural), scope and, per version, name, served, storage, subresources and
-// openAPIV3Schema. Every description (schema nodes and externalDocs) is
-// stripped to keep the binary small; everything else in the schema is kept
-// verbatim (defaults, enums, CEL rules, list types, int-or-string,
-// embedded-resource, preserve-unknown-fields, ...). It also writes index.json
-// (group/kind/versions to file) and PROVENANCE.md (inputs and their sha256,
-// joined with the upstream facts recorded in the input's PROVENANCE.md).
+// For every CRD under -in it writes <group>_<plural>.json into -out: an
+// apiextensions.k8s.io/v1 CustomResourceDefinition (so that
+// validate.NewFromCRDs takes it as it takes a cluster's own) keeping only what
+// validating a custom resource needs: metadata.name, group, names (kind,
+// listKind, plural), scope and, per version, name, served, storage,
+// subresources and schema.openAPIV3Schema. Every description (schema nodes and
+// externalDocs) is stripped to keep the binary small; everything else in the
+// schema is kept verbatim (defaults, enums, CEL rules, list types,
+// int-or-string, embedded-resource, preserve-unknown-fields, ...). It also
+// writes index.json (group/kind/scope/versions and the sha256 of each file,
+// so that validate.New reads no file before it is needed) and PROVENANCE.md
+// (inputs and their sha256, joined with the upstream facts recorded in the
+// input's PROVENANCE.md).
 //
 // Every input CRD must pass the API server's own CRD validation; crdgen fails
 // otherwise, so the embedded schemas are always ones a cluster would accept.
@@ -101,7 +105,7 @@ func run(inDir, outDir string) error {
 			return fmt.Errorf("%s: %w", in.rel, err)
 		}
 		files[name] = data
-		index = append(index, newIndexEntry(name, in.crd))
+		index = append(index, newIndexEntry(name, data, in.crd))
 	}
 	idx, err := canonicalJSON(map[string]any{"crds": index})
 	if err != nil {
@@ -266,10 +270,10 @@ func compact(crd *apiextensionsv1.CustomResourceDefinition) ([]byte, error) {
 		s := v.Schema.OpenAPIV3Schema.DeepCopy()
 		stripDescriptions(s)
 		ver := map[string]any{
-			"name":            v.Name,
-			"served":          v.Served,
-			"storage":         v.Storage,
-			"openAPIV3Schema": s,
+			"name":    v.Name,
+			"served":  v.Served,
+			"storage": v.Storage,
+			"schema":  map[string]any{"openAPIV3Schema": s},
 		}
 		if v.Subresources != nil {
 			ver["subresources"] = v.Subresources
@@ -277,14 +281,19 @@ func compact(crd *apiextensionsv1.CustomResourceDefinition) ([]byte, error) {
 		versions = append(versions, ver)
 	}
 	return canonicalJSON(map[string]any{
-		"group": crd.Spec.Group,
-		"names": map[string]any{
-			"kind":     crd.Spec.Names.Kind,
-			"listKind": listKind(crd),
-			"plural":   crd.Spec.Names.Plural,
+		"apiVersion": "apiextensions.k8s.io/v1",
+		"kind":       "CustomResourceDefinition",
+		"metadata":   map[string]any{"name": crd.Name},
+		"spec": map[string]any{
+			"group": crd.Spec.Group,
+			"names": map[string]any{
+				"kind":     crd.Spec.Names.Kind,
+				"listKind": listKind(crd),
+				"plural":   crd.Spec.Names.Plural,
+			},
+			"scope":    string(crd.Spec.Scope),
+			"versions": versions,
 		},
-		"scope":    string(crd.Spec.Scope),
-		"versions": versions,
 	})
 }
 
@@ -366,14 +375,16 @@ func canonicalJSON(v any) ([]byte, error) {
 // indexEntry is one row of index.json.
 type indexEntry struct {
 	File     string          `json:"file"`
+	SHA256   string          `json:"sha256"` // of the file's bytes
 	Group    string          `json:"group"`
 	Kind     string          `json:"kind"`
 	Scope    string          `json:"scope"`
 	Versions map[string]bool `json:"versions"` // version name -> served
 }
 
-func newIndexEntry(file string, crd *apiextensionsv1.CustomResourceDefinition) indexEntry {
-	e := indexEntry{File: file, Group: crd.Spec.Group, Kind: crd.Spec.Names.Kind, Scope: string(crd.Spec.Scope), Versions: map[string]bool{}}
+func newIndexEntry(file string, data []byte, crd *apiextensionsv1.CustomResourceDefinition) indexEntry {
+	sum := sha256.Sum256(data)
+	e := indexEntry{File: file, SHA256: hex.EncodeToString(sum[:]), Group: crd.Spec.Group, Kind: crd.Spec.Names.Kind, Scope: string(crd.Spec.Scope), Versions: map[string]bool{}}
 	for _, v := range crd.Spec.Versions {
 		e.Versions[v.Name] = v.Served
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,12 +94,13 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"group":"example.com","names":{"kind":"Widget","listKind":"WidgetList","plural":"widgets"},"scope":"Namespaced","versions":[` +
-		`{"name":"v1","openAPIV3Schema":{"properties":{"spec":{"properties":{"description":{"default":"none","type":"string"},` +
+	want := `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"widgets.example.com"},` +
+		`"spec":{"group":"example.com","names":{"kind":"Widget","listKind":"WidgetList","plural":"widgets"},"scope":"Namespaced","versions":[` +
+		`{"name":"v1","schema":{"openAPIV3Schema":{"properties":{"spec":{"properties":{"description":{"default":"none","type":"string"},` +
 		`"port":{"anyOf":[{"type":"integer"},{"type":"string"}],"x-kubernetes-int-or-string":true},"size":{"type":"integer"},` +
 		`"tags":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"set"}},"type":"object",` +
-		`"x-kubernetes-validations":[{"message":"too big","rule":"self.size <= 10"}]}},"type":"object"},` +
-		`"served":true,"storage":true,"subresources":{"status":{}}}]}` + "\n"
+		`"x-kubernetes-validations":[{"message":"too big","rule":"self.size <= 10"}]}},"type":"object"}},` +
+		`"served":true,"storage":true,"subresources":{"status":{}}}]}}` + "\n"
 	if string(got) != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -106,7 +109,9 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"crds":[{"file":"example.com_widgets.json","group":"example.com","kind":"Widget","scope":"Namespaced","versions":{"v1":true}}]}` + "\n"; string(idx) != want {
+	sum := sha256.Sum256(got)
+	if want := `{"crds":[{"file":"example.com_widgets.json","group":"example.com","kind":"Widget","scope":"Namespaced","sha256":"` +
+		hex.EncodeToString(sum[:]) + `","versions":{"v1":true}}]}` + "\n"; string(idx) != want {
 		t.Errorf("index.json = %s", idx)
 	}
 
