@@ -333,10 +333,15 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 	if r.diags = append(r.diags, check.Tenant(plat, &decls, locate)...); r.diags.HasErrors() {
 		return r
 	}
-	v := objectValidator{known: known}
+	v := &objectValidator{known: known}
 	defer func() { r.validated, r.knownValid = v.validated, v.skipped }()
 	r.outputs = map[string]*lower.Output{}
 	byTarget := map[lower.Target]*lower.Output{}
+	type judged struct {
+		target lower.Target
+		by     *validate.Validator
+	}
+	validated := map[judged]bool{}
 	for _, name := range slices.Sorted(maps.Keys(clusters)) {
 		if !clusters[name].Runs(decls.Tenant.Name) {
 			continue
@@ -345,19 +350,30 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		out, done := byTarget[target]
 		if !done {
 			o := lower.Tenant(plat, target, &decls)
-			r.diags = append(r.diags, v.validateAll(locate, o.Platform, o.Workloads)...)
 			out = &o
 			byTarget[target] = out
 		}
+		cv := v
 		if ci := installs[name]; ci != nil {
 			r.diags = append(r.diags, checkInstalled(name, ci.in, out.Workloads, locate)...)
+			vd, err := ci.validator()
+			if err != nil {
+				r.diags.Errorf(locate(""), "", "cluster %s: %v", name, err)
+				continue
+			}
+			// What another release's CRDs accepted, this one's may not.
+			cv = &objectValidator{by: vd}
+		}
+		if j := (judged{target, cv.validator()}); !validated[j] {
+			validated[j] = true
+			r.diags = append(r.diags, cv.validateAll(locate, out.Platform, out.Workloads)...)
 		}
 		if plat.Flux != nil {
 			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
 			if ci := installs[name]; ci != nil {
 				addNeeds(flux, names.TenantFluxName, ci.in.TenantNeeds(objectContents(out.Workloads)))
 			}
-			r.diags = append(r.diags, v.validateAll(locate, flux)...)
+			r.diags = append(r.diags, cv.validateAll(locate, flux)...)
 			withFlux := *out
 			withFlux.Platform = append(slices.Clone(out.Platform), flux...)
 			slices.SortFunc(withFlux.Platform, manifest.Compare)
@@ -379,6 +395,8 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 // the first object of a kind builds its schema.
 type objectValidator struct {
 	known map[[sha256.Size]byte]bool
+	// by is the validator of the cluster's CRDs; the shared validator when nil.
+	by *validate.Validator
 	// validated counts the objects validated, skipped those known valid.
 	validated, skipped int
 }
@@ -411,7 +429,8 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 			kinds = append(kinds, gvk)
 		}
 	}
-	validator.Prepare(kinds)
+	vd := v.validator()
+	vd.Prepare(kinds)
 	seen := map[string]string{}
 	for i, o := range objs {
 		if first, dup := seen[o.ID()]; dup {
@@ -423,11 +442,19 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 			continue
 		}
 		v.validated++
-		for _, fe := range validator.Validate(o.Content) {
+		for _, fe := range vd.Validate(o.Content) {
 			l.Errorf(locate(o.Source), o.Source, "the compiled %s %s would be rejected by the API server: %s: %s", o.Kind(), o.Name(), fe.Path, fe.Message)
 		}
 	}
 	return l
+}
+
+// validator is the validator objects are judged by.
+func (v *objectValidator) validator() *validate.Validator {
+	if v.by != nil {
+		return v.by
+	}
+	return validator
 }
 
 // checkPlacement refuses a --tenant that no selected cluster runs, which would

@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mlc-gitops/mlc/compiler/cache"
@@ -19,7 +21,9 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/validate"
 	"github.com/mlc-gitops/mlc/internal/parallel"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Install is the Kubeflow a cluster installs, compiled: its units in the order they
@@ -42,6 +46,41 @@ type InstallUnit struct {
 type clusterInstall struct {
 	in       *kubeflow.Installed
 	compiled *Install
+	// validator judges objects for the cluster: the release's CRDs and Flux's.
+	validator func() (*validate.Validator, error)
+}
+
+// newClusterInstall makes a clusterInstall whose validator is made, once, from the CRDs
+// crds gives (as JSON), when first asked for.
+func newClusterInstall(in *kubeflow.Installed, compiled *Install, crds func() ([][]byte, error)) *clusterInstall {
+	return &clusterInstall{in: in, compiled: compiled, validator: sync.OnceValues(func() (*validate.Validator, error) {
+		c, err := crds()
+		if err != nil {
+			return nil, err
+		}
+		return validate.NewFromCRDs(append(c, validate.EmbeddedCRDs(fluxGroups...)...))
+	})}
+}
+
+// fluxGroups are the API groups of Flux's objects mlc writes: no Kubeflow release
+// installs them, so every cluster's validator knows them from mlc's own CRDs.
+var fluxGroups = []string{"source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io"}
+
+// crdsOf returns the CRDs among an install's objects, as JSON.
+func crdsOf(in *kubeflow.Installed) ([][]byte, error) {
+	var out [][]byte
+	for _, u := range in.Units {
+		for _, o := range u.Objects {
+			if o["kind"] == "CustomResourceDefinition" {
+				b, err := json.Marshal(o)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, b)
+			}
+		}
+	}
+	return out, nil
 }
 
 // buildInstalls builds the Kubeflow of each selected cluster that declares one, once for
@@ -118,12 +157,58 @@ func (inc *incremental) install(key string, plan *kubeflow.Plan, flux *model.Flu
 	if err != nil {
 		return nil, err
 	}
-	compiled, err := compileInstall(flux, in)
+	crds, err := crdsOf(in)
 	if err != nil {
 		return nil, err
 	}
-	inc.storeInstall(key, in, compiled)
-	return &clusterInstall{in: in, compiled: compiled}, nil
+	ci := newClusterInstall(in, nil, func() ([][]byte, error) { return crds, nil })
+	if err := validateInstall(ci); err != nil {
+		return nil, err
+	}
+	if ci.compiled, err = compileInstall(flux, in); err != nil {
+		return nil, err
+	}
+	inc.storeInstall(key, in, ci.compiled, crds)
+	return ci, nil
+}
+
+// validateInstall validates every object of an install as the API server would, the
+// custom resources against the CRDs of the same install, after dropping the namespace
+// of cluster-scoped objects.
+func validateInstall(ci *clusterInstall) error {
+	vd, err := ci.validator()
+	if err != nil {
+		return fmt.Errorf("the install's CRDs: %w", err)
+	}
+	var errs []error
+	for _, u := range ci.in.Units {
+		var kinds []schema.GroupVersionKind
+		for _, o := range u.Objects {
+			av, _ := o["apiVersion"].(string)
+			k, _ := o["kind"].(string)
+			kinds = append(kinds, schema.FromAPIVersionAndKind(av, k))
+		}
+		vd.Prepare(kinds)
+		for i, o := range u.Objects {
+			// kustomize's namespace field sets one on cluster-scoped kinds it does not
+			// know (a CRD's); the API server drops it, and so does mlc.
+			if namespaced, known := vd.Namespaced(kinds[i].GroupVersion().String(), kinds[i].Kind); known && !namespaced {
+				if md, _ := o["metadata"].(map[string]any); md != nil {
+					delete(md, "namespace")
+				}
+			}
+			if !vd.Known(kinds[i].GroupVersion().String(), kinds[i].Kind) {
+				if !builtinGroup(kinds[i].Group) {
+					errs = append(errs, fmt.Errorf("%s: %s %s: no CRD of the install defines %s: turn on the component that does", u.Name, kinds[i].Kind, meta(o), kinds[i].GroupKind()))
+				}
+				continue // a built-in kind mlc has no schema of: the API server checks it
+			}
+			for _, fe := range vd.Validate(o) {
+				errs = append(errs, fmt.Errorf("%s: %s %s would be rejected by the API server: %s: %s", u.Name, o["kind"], meta(o), fe.Path, fe.Message))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (inc *incremental) cachedInstall(key string) *clusterInstall {
@@ -147,6 +232,18 @@ func (inc *incremental) cachedInstall(key string) *clusterInstall {
 	if err != nil {
 		return nil
 	}
+	crds := func() ([][]byte, error) {
+		b, ok := inc.c.LoadRecord("kubeflow-crds", key)
+		var list []json.RawMessage
+		if !ok || json.Unmarshal(b, &list) != nil {
+			return nil, fmt.Errorf("the cached CRDs of a Kubeflow install are gone: render with --no-cache")
+		}
+		out := make([][]byte, len(list))
+		for i, c := range list {
+			out[i] = c
+		}
+		return out, nil
+	}
 	compiled := &Install{Release: rec.Summary.Release}
 	if f := e.Outputs[""]; f != nil {
 		compiled.Flux = f.Workloads
@@ -158,10 +255,10 @@ func (inc *incremental) cachedInstall(key string) *clusterInstall {
 		}
 		compiled.Units = append(compiled.Units, InstallUnit{Name: u, Objects: o.Workloads})
 	}
-	return &clusterInstall{in: in, compiled: compiled}
+	return newClusterInstall(in, compiled, crds)
 }
 
-func (inc *incremental) storeInstall(key string, in *kubeflow.Installed, compiled *Install) {
+func (inc *incremental) storeInstall(key string, in *kubeflow.Installed, compiled *Install, crds [][]byte) {
 	if inc == nil || inc.c.Version() == "" {
 		return
 	}
@@ -180,7 +277,15 @@ func (inc *incremental) storeInstall(key string, in *kubeflow.Installed, compile
 	if err != nil {
 		return
 	}
-	if inc.c.Store(content, installEntry, &cache.Entry{Outputs: outputs}) == nil {
+	list := make([]json.RawMessage, len(crds))
+	for i, c := range crds {
+		list[i] = c
+	}
+	crdsJSON, err := json.Marshal(list)
+	if err != nil {
+		return
+	}
+	if inc.c.Store(content, installEntry, &cache.Entry{Outputs: outputs}) == nil && inc.c.StoreRecord("kubeflow-crds", key, crdsJSON) == nil {
 		_ = inc.c.StoreRecord("kubeflow", key, b)
 	}
 }
@@ -317,4 +422,17 @@ func checkInstalled(cluster string, in *kubeflow.Installed, objs []manifest.Obje
 		}
 	}
 	return l
+}
+
+// builtinGroup tells whether an API group is Kubernetes' own.
+func builtinGroup(group string) bool {
+	return group == "" || !strings.Contains(group, ".") || strings.HasSuffix(group, ".k8s.io")
+}
+
+func meta(o map[string]any) string {
+	md, _ := o["metadata"].(map[string]any)
+	if ns, _ := md["namespace"].(string); ns != "" {
+		return fmt.Sprintf("%s/%v", ns, md["name"])
+	}
+	return fmt.Sprint(md["name"])
 }

@@ -127,3 +127,44 @@ func mustAbs(t *testing.T, p string) string {
 	}
 	return a
 }
+
+// TestKubeflowTenantAgainstInstall: a tenant is checked against what its cluster
+// installs: a training runtime v1.11.0's Trainer does not have, and a kind whose
+// component is off, are errors at the tenant's declaration.
+func TestKubeflowTenantAgainstInstall(t *testing.T) {
+	example := kubeflowExample(t)
+	for _, tc := range []struct {
+		name, platform, tenant, want string
+	}{
+		{"runtime not installed", "", "\ntrainingJobs: xgb: {framework: \"xgboost\", image: \"ghcr.io/example/xgb:1.0.0\", command: [\"python\", \"train.py\"], workers: 2, resources: {cpu: 1, memory: \"1Gi\"}}\n",
+			`tenant.cue:27:15: trainingJobs.xgb: cluster prod: Kubeflow v1.11.0 installs no training runtime "xgboost-distributed"`},
+		{"component off", "\tcomponents: kserve: false\n", "",
+			`servingEndpoints.bert: cluster prod: Kubeflow v1.11.0, as this cluster installs it, has no InferenceService (serving.kserve.io)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
+				t.Fatal(err)
+			}
+			platform := filepath.Join(dir, "platform.cue")
+			b, _ := os.ReadFile(platform)
+			src := strings.ReplaceAll(string(b), "../../../shared", mustAbs(t, "../../shared"))
+			src = strings.Replace(src, "\trelease: \"v1.11.0\"\n", "\trelease: \"v1.11.0\"\n"+tc.platform, 1)
+			if err := os.WriteFile(platform, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tenant := filepath.Join(dir, "tenants", "research", "tenant.cue")
+			b, _ = os.ReadFile(tenant)
+			if err := os.WriteFile(tenant, append(b, tc.tenant...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Diagnostics.HasErrors() || !strings.Contains(res.Diagnostics.Error(), tc.want) {
+				t.Errorf("diagnostics:\n%s\nwant %q", res.Diagnostics.Error(), tc.want)
+			}
+		})
+	}
+}

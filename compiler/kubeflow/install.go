@@ -36,8 +36,10 @@ type Settings struct {
 }
 
 // Components that are off unless platform.cue turns them on: upstream's example install
-// leaves them out.
-var offByDefault = map[string]bool{"trainingOperator": true, "modelRegistry": true}
+// leaves out the Training Operator and the model registry; its user namespace is a
+// demonstration profile, which mlc's tenants replace (and whose v1.11.0 Profile is
+// named "$(profile-name)": its replacements select a Profile version it is not).
+var offByDefault = map[string]bool{"trainingOperator": true, "modelRegistry": true, "userNamespace": true}
 
 // NewPlan resolves a cluster's Kubeflow settings. repo is the repository's root, which
 // relative source folders and mirrors are relative to; fetch gives the folder of a git

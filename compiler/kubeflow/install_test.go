@@ -113,6 +113,7 @@ func TestUnitsAddUpToUpstreamExample(t *testing.T) {
 	for _, mode := range []string{"database", "kubernetes"} {
 		k := sharedSettings(dir)
 		k.Pipelines.Definitions = mode
+		k.Components = map[string]bool{"userNamespace": true} // off by default in mlc
 		plan, err := NewPlan(k, testSettings, exampleRepo(), noFetch)
 		if err != nil {
 			t.Fatal(err)
@@ -328,7 +329,7 @@ func TestComponentsOnAndOff(t *testing.T) {
 	for _, part := range p.Parts {
 		units = append(units, part.Name)
 	}
-	for unit, want := range map[string]bool{"training-operator": true, "spark-operator": false, "model-registry": false, "kubeflow-roles": true, "trainer": true} {
+	for unit, want := range map[string]bool{"training-operator": true, "spark-operator": false, "model-registry": false, "kubeflow-roles": true, "trainer": true, "user-namespace": false} {
 		if slices.Contains(units, unit) != want {
 			t.Errorf("unit %s built: %v, want %v (%v)", unit, !want, want, units)
 		}

@@ -1,6 +1,8 @@
 package kubeflow
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -8,6 +10,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/json"
 )
 
 // Installed is a cluster's Kubeflow, built: its units in the order they apply, each
@@ -19,6 +22,8 @@ type Installed struct {
 	DecryptionSecret string
 	// providers index what the units provide, for Needs.
 	providers *providers
+	// crdSum is the SHA-256 of the install's CRDs: tenants are validated against them.
+	crdSum string
 }
 
 // BuiltUnit is one unit of an install, built.
@@ -83,6 +88,19 @@ func (p *Plan) assemble(built []*Built) (*Installed, error) {
 	if err != nil {
 		return nil, err
 	}
+	crdSum := sha256.New()
+	for _, n := range ordered {
+		for _, o := range byName[n].Objects {
+			if o["kind"] == "CustomResourceDefinition" {
+				b, err := json.Marshal(o)
+				if err != nil {
+					return nil, err
+				}
+				crdSum.Write(b)
+			}
+		}
+	}
+	in.crdSum = hex.EncodeToString(crdSum.Sum(nil))
 	for _, n := range ordered {
 		b := byName[n]
 		in.Units = append(in.Units, BuiltUnit{Name: n, Objects: b.Objects, Needs: needs[n], Passthrough: passthrough[n], Files: b.Files})
@@ -257,6 +275,7 @@ func (in *Installed) Digest() string {
 		lines = append(lines, fmt.Sprintf("webhook %s %v %v %v", w.unit, w.rules, w.namespaceSelector, w.objectSelector))
 	}
 	slices.Sort(lines)
+	lines = append(lines, "crds "+in.crdSum)
 	return strings.Join(lines, "\n")
 }
 
@@ -266,7 +285,11 @@ func (in *Installed) Digest() string {
 // the tenant's to answer for).
 func (in *Installed) CheckWorkload(o map[string]any) string {
 	p := in.providers
-	switch groupKind(o) {
+	gk := groupKind(o)
+	if _, ok := p.crd[gk]; !ok && strings.Contains(gk.Group, ".") && !strings.HasSuffix(gk.Group, ".k8s.io") {
+		return fmt.Sprintf("Kubeflow %s, as this cluster installs it, has no %s (%s): turn on the component that provides it in kubeflow.components", in.Release, gk.Kind, gk.Group)
+	}
+	switch gk {
 	case schema.GroupKind{Group: "trainer.kubeflow.org", Kind: "TrainJob"}:
 		if kind, _ := dig(o, "spec", "runtimeRef", "kind").(string); kind != "" && kind != "ClusterTrainingRuntime" {
 			return ""

@@ -14,6 +14,7 @@ import (
 // wired to the units they need without the install being built again.
 type Summary struct {
 	Release          string                       `json:"release"`
+	CRDSum           string                       `json:"crdSum"`
 	CRDs             map[string]string            `json:"crds"`    // "<kind>.<group>" → unit
 	Plurals          map[string]string            `json:"plurals"` // "<kind>.<group>" → resource
 	Namespaces       map[string]string            `json:"namespaces"`
@@ -35,7 +36,7 @@ type summaryWebhook struct {
 // Summary returns the install's summary.
 func (in *Installed) Summary() Summary {
 	p := in.providers
-	s := Summary{Release: in.Release, CRDs: map[string]string{}, Plurals: map[string]string{},
+	s := Summary{Release: in.Release, CRDSum: in.crdSum, CRDs: map[string]string{}, Plurals: map[string]string{},
 		Namespaces: p.namespace, NSLabels: p.nsLabels, ClusterRole: p.clusterRole, Issuers: p.issuer,
 		TrainingRuntimes: p.trainingRuntimes, ServingRuntimes: p.servingRuntimes}
 	for gk, u := range p.crd {
@@ -78,7 +79,7 @@ func FromSummary(s Summary) (*Installed, error) {
 		}
 		p.webhooks = append(p.webhooks, parsed)
 	}
-	return &Installed{Release: s.Release, providers: p}, nil
+	return &Installed{Release: s.Release, crdSum: s.CRDSum, providers: p}, nil
 }
 
 func parseGroupKind(s string) schema.GroupKind {
