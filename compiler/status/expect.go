@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/mlc-gitops/mlc/compiler/kubeflow"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -55,7 +56,7 @@ func (e Expected) Tenants(cluster string) []string {
 func (e Expected) ForCluster(cluster string) Expected {
 	out := Expected{}
 	for repo, d := range e {
-		if strings.HasSuffix(repo, "/"+cluster+"/platform") || strings.Contains(repo, "/"+cluster+"/tenants/") {
+		if strings.HasSuffix(repo, "/"+cluster+"/platform") || strings.HasSuffix(repo, "/"+cluster+"/"+kubeflow.Dir) || strings.Contains(repo, "/"+cluster+"/tenants/") {
 			out[repo] = d
 		}
 	}

@@ -29,11 +29,16 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
+	"github.com/mlc-gitops/mlc/compiler/kubeflow"
 	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
 // Platform is the name shown for the platform's artifact, beside the tenants' names.
 const Platform = "(platform)"
+
+// Components prefixes the name of a unit of the Kubeflow a cluster installs, in place of
+// a tenant's: "(kubeflow)/kubeflow-katib".
+const Components = "(kubeflow)/"
 
 // Condition is one condition of a Flux object, as Flux reports it.
 type Condition struct {
@@ -236,6 +241,21 @@ func (r *Reader) Read(ctx context.Context, also, only []string) (*Report, error)
 		return nil, err
 	}
 	rep := &Report{Units: []Unit{platform.Unit}}
+	// The Kubeflow the cluster installs: the components Kustomization and one per unit.
+	var installs []string
+	for key := range snap {
+		p := strings.Split(key, "/")
+		if p[0] == kustomizations.Resource && p[1] == names.FluxNamespace && (p[2] == kubeflow.FluxName || strings.HasPrefix(p[2], "kubeflow-")) {
+			installs = append(installs, p[2])
+		}
+	}
+	for _, name := range slices.Sorted(slices.Values(installs)) {
+		u, err := snap.unit(Components+name, names.FluxNamespace, name)
+		if err != nil {
+			return nil, err
+		}
+		rep.Units = append(rep.Units, u.Unit)
+	}
 	for _, t := range slices.Sorted(maps.Keys(tenants)) {
 		u, err := snap.unit(t, t, names.TenantFluxName)
 		if err != nil {
