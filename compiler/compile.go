@@ -347,6 +347,10 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 			continue
 		}
 		target := lower.TargetOf(plat, clusters[name])
+		if ci := installs[name]; ci != nil {
+			target.Training.PodTemplateOverrides = ci.in.HasSpecField(kubeflow.TrainJobKind, "podTemplateOverrides") &&
+				!ci.in.HasSpecField(kubeflow.TrainJobKind, "runtimePatches")
+		}
 		out, done := byTarget[target]
 		if !done {
 			o := lower.Tenant(plat, target, &decls)

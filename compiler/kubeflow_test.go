@@ -73,6 +73,12 @@ func TestKubeflowExample(t *testing.T) {
 		t.Errorf("the tenant, which runs no experiment, waits for Katib:\n%s", tenant)
 	}
 
+	// v1.11.0's Trainer (v2.1.0) takes pod settings as podTemplateOverrides.
+	job := treeFile(cold, "prod/tenants/research/trainjob_bert-finetune.yaml")
+	if !strings.Contains(job, "podTemplateOverrides:") || !strings.Contains(job, "serviceAccountName: bert-trainer") || strings.Contains(job, "runtimePatches") {
+		t.Errorf("the TrainJob for Trainer v2.1.0:\n%s", job)
+	}
+
 	warm := renderTree(t, dir, compiler.Options{CacheDir: cacheDir})
 	if len(warm.Files) != len(cold.Files) {
 		t.Fatalf("from the cache, %d files; built, %d", len(warm.Files), len(cold.Files))

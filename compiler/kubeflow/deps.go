@@ -29,6 +29,9 @@ type providers struct {
 	// model formats each ClusterServingRuntime selects itself for.
 	trainingRuntimes []string
 	servingRuntimes  map[string][]string
+	// specFields are, by kind a CRD defines, the fields of its spec (in its storage
+	// version's schema).
+	specFields map[schema.GroupKind][]string
 }
 
 // webhook is one webhook of a Mutating or ValidatingWebhookConfiguration.
@@ -52,6 +55,7 @@ func newProviders() *providers {
 		crd: map[schema.GroupKind]string{}, plural: map[schema.GroupKind]string{},
 		namespace: map[string]string{}, nsLabels: map[string]map[string]string{},
 		clusterRole: map[string]string{}, issuer: map[string]string{}, servingRuntimes: map[string][]string{},
+		specFields: map[schema.GroupKind][]string{},
 	}
 }
 
@@ -67,6 +71,7 @@ func (p *providers) add(unit string, objs []map[string]any) error {
 			pl, _ := dig(o, "spec", "names", "plural").(string)
 			gk := schema.GroupKind{Group: group, Kind: k}
 			p.crd[gk], p.plural[gk] = unit, pl
+			p.specFields[gk] = storageSpecFields(o)
 		case "Namespace":
 			p.namespace[name] = unit
 			p.nsLabels[name] = stringMap(dig(o, "metadata", "labels"))
@@ -300,4 +305,17 @@ func autoSelectedFormats(o map[string]any) []string {
 	}
 	slices.Sort(formats)
 	return slices.Compact(formats)
+}
+
+// storageSpecFields returns the fields of the spec of a CRD's storage version, sorted.
+func storageSpecFields(crd map[string]any) []string {
+	versions, _ := dig(crd, "spec", "versions").([]any)
+	for _, v := range versions {
+		if storage, _ := dig(v, "storage").(bool); !storage {
+			continue
+		}
+		props, _ := dig(v, "schema", "openAPIV3Schema", "properties", "spec", "properties").(map[string]any)
+		return slices.Sorted(maps.Keys(props))
+	}
+	return nil
 }

@@ -329,3 +329,11 @@ func list(names []string) string {
 	s := slices.Sorted(slices.Values(names))
 	return strings.Join(s, ", ")
 }
+
+// HasSpecField tells whether the install's CRD of a kind has a field in its spec.
+func (in *Installed) HasSpecField(gk schema.GroupKind, field string) bool {
+	return slices.Contains(in.providers.specFields[gk], field)
+}
+
+// TrainJobKind is Kubeflow Trainer's TrainJob.
+var TrainJobKind = schema.GroupKind{Group: "trainer.kubeflow.org", Kind: "TrainJob"}

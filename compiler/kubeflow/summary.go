@@ -22,6 +22,7 @@ type Summary struct {
 	ClusterRole      map[string]string            `json:"clusterRoles"`
 	Issuers          map[string]string            `json:"issuers"`
 	Webhooks         []summaryWebhook             `json:"webhooks"`
+	SpecFields       map[string][]string          `json:"specFields"`
 	TrainingRuntimes []string                     `json:"trainingRuntimes"`
 	ServingRuntimes  map[string][]string          `json:"servingRuntimes"`
 }
@@ -44,6 +45,10 @@ func (in *Installed) Summary() Summary {
 	}
 	for gk, pl := range p.plural {
 		s.Plurals[gk.String()] = pl
+	}
+	s.SpecFields = map[string][]string{}
+	for gk, f := range p.specFields {
+		s.SpecFields[gk.String()] = f
 	}
 	for _, w := range p.webhooks {
 		s.Webhooks = append(s.Webhooks, summaryWebhook{Unit: w.unit, Rules: w.rules, NamespaceSelector: w.rawNamespace, ObjectSelector: w.rawObject})
@@ -68,6 +73,9 @@ func FromSummary(s Summary) (*Installed, error) {
 	}
 	for k, pl := range s.Plurals {
 		p.plural[parseGroupKind(k)] = pl
+	}
+	for k, f := range s.SpecFields {
+		p.specFields[parseGroupKind(k)] = f
 	}
 	for _, w := range s.Webhooks {
 		hook := map[string]any{}

@@ -64,7 +64,11 @@ func trainJob(p *model.Platform, target model.TrainingTarget, name, ns string, j
 	if len(initializer) > 0 {
 		spec["initializer"] = initializer
 	}
-	if patch := runtimePatch(p, target, job); patch != nil {
+	if target.PodTemplateOverrides {
+		if overrides := podTemplateOverrides(p, target, job); overrides != nil {
+			spec["podTemplateOverrides"] = overrides
+		}
+	} else if patch := runtimePatch(p, target, job); patch != nil {
 		spec["runtimePatches"] = []any{patch}
 	}
 	if job.Suspend {
@@ -110,6 +114,28 @@ func runtimePatch(p *model.Platform, target model.TrainingTarget, job model.Trai
 		"manager":             patchManager,
 		"trainingRuntimeSpec": map[string]any{"template": template},
 	}
+}
+
+// podTemplateOverrides is runtimePatch for a Trainer that takes pod settings as
+// podTemplateOverrides (v2.1): the same pod spec and queue annotation, for the same
+// replicated jobs; nil when there is nothing to override.
+func podTemplateOverrides(p *model.Platform, target model.TrainingTarget, job model.TrainingJob) []any {
+	override := map[string]any{}
+	if podSpec := patchPodSpec(p, job); len(podSpec) > 0 {
+		override["spec"] = podSpec
+	}
+	if job.Queue != "" && target.Scheduler == model.SchedulerVolcano {
+		override["metadata"] = map[string]any{"annotations": map[string]any{volcanoQueueAnnotation: job.Queue}}
+	}
+	if len(override) == 0 {
+		return nil
+	}
+	targets := []any{map[string]any{"name": trainerContainer}}
+	if job.Framework == "mpi" {
+		targets = append(targets, map[string]any{"name": "launcher"})
+	}
+	override["targetJobs"] = targets
+	return []any{override}
 }
 
 // patchPodSpec is the pod spec mlc patches into a runtime's replicated job.

@@ -92,6 +92,10 @@ type TrainingTarget struct {
 	Backend string
 	// Scheduler is SchedulerKueue, SchedulerVolcano or empty.
 	Scheduler string
+	// PodTemplateOverrides is true when the cluster's Kubeflow Trainer takes a TrainJob's
+	// pod settings as spec.podTemplateOverrides (v2.1, in Kubeflow v1.11), not as
+	// spec.runtimePatches (later releases).
+	PodTemplateOverrides bool
 }
 
 // DefaultTrainingTarget is how the platform's clusters run training jobs unless a
