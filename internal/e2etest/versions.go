@@ -59,7 +59,7 @@ func BinDir() string {
 }
 
 // Binaries the cluster runs, in BinDir.
-var Binaries = []string{"etcd", "kube-apiserver", "source-controller", "kustomize-controller"}
+var Binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager", "source-controller", "kustomize-controller"}
 
 // Missing lists what the cluster needs and BinDir lacks.
 func Missing() []string {
