@@ -217,7 +217,6 @@ var ControllerManagerControllers = []string{
 func (c *Cluster) startControllerManager(port int) error {
 	kcm, err := c.start("kube-controller-manager", filepath.Join(BinDir(), "kube-controller-manager"), []string{
 		"--kubeconfig=" + c.Kubeconfig,
-		"--authentication-kubeconfig=" + c.Kubeconfig, "--authorization-kubeconfig=" + c.Kubeconfig,
 		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
 		"--cert-dir=" + filepath.Join(c.Dir, "controller-manager-certs"),
 		"--leader-elect=false",
@@ -380,6 +379,24 @@ func (c *Cluster) InstallCRDs(ctx context.Context, files ...string) error {
 			names = append(names, o.GetName())
 		}
 	}
+	return c.waitEstablished(ctx, names)
+}
+
+// ApplyCRDs applies CustomResourceDefinitions and waits until each is established.
+func (c *Cluster) ApplyCRDs(ctx context.Context, crds []*unstructured.Unstructured) error {
+	var names []string
+	for _, o := range crds {
+		if err := c.Apply(ctx, o); err != nil {
+			return err
+		}
+		names = append(names, o.GetName())
+	}
+	return c.waitEstablished(ctx, names)
+}
+
+// waitEstablished waits until each CRD named is established, then forgets what the
+// mapper knew.
+func (c *Cluster) waitEstablished(ctx context.Context, names []string) error {
 	for _, n := range names {
 		err := c.Eventually(ctx, 60*time.Second, "CRD "+n+" established", func() (bool, error) {
 			u, err := c.Dynamic.Resource(crdResource).Get(ctx, n, metav1.GetOptions{})
