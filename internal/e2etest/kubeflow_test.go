@@ -430,4 +430,3 @@ func clusterRoleRules(t *testing.T, u *unstructured.Unstructured) []rbacv1.Polic
 func containsRule(rules []rbacv1.PolicyRule, r rbacv1.PolicyRule) bool {
 	return slices.ContainsFunc(rules, func(x rbacv1.PolicyRule) bool { return equality.Semantic.DeepEqual(x, r) })
 }
-
