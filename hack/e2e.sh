@@ -5,8 +5,9 @@
 #                       source-controller and kustomize-controller from the Go module proxy
 #                       into the cache folder (each once per set of versions; seconds when
 #                       already built)
-#   hack/e2e.sh up      start etcd, kube-apiserver (with the CRDs), both Flux controllers and an
-#                       OCI registry on 127.0.0.1, in the background, for trying things by hand
+#   hack/e2e.sh up      start etcd, kube-apiserver (with the CRDs), kube-controller-manager, both
+#                       Flux controllers, an OCI registry and the webhook and readiness
+#                       stand-ins, in the background, for trying things by hand
 #   hack/e2e.sh down    stop what `up` started
 #   hack/e2e.sh env     print the variables that point at the binaries (and at the running
 #                       cluster, after `up`): eval "$(hack/e2e.sh env)"
@@ -195,7 +196,7 @@ up) up ;;
 down) down ;;
 env) env_ ;;
 *)
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

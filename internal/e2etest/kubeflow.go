@@ -51,23 +51,29 @@ func KubeflowManifests() (string, error) {
 // copies that remotes.tsv names. For the example install, the Pipelines line is swapped
 // for the Kubernetes-native overlay.
 func BuildKubeflow(manifests, path string) ([]*unstructured.Unstructured, error) {
+	manifests, err := filepath.Abs(manifests)
+	if err != nil {
+		return nil, err
+	}
 	fs, err := newMirrorFS(manifests)
 	if err != nil {
 		return nil, err
 	}
 	root := filepath.Join(manifests, KubeflowRelease)
 	example := filepath.Join(root, "example", "kustomization.yaml")
-	if err := fs.edit(example, func(b []byte) ([]byte, error) {
-		line := regexp.MustCompile(`(?m)^- ` + regexp.QuoteMeta(kfpDatabaseOverlay) + `\s.*$`)
+	fs.edits[example] = func(b []byte) ([]byte, error) {
+		line := regexp.MustCompile(`(?m)^- ` + regexp.QuoteMeta(kfpDatabaseOverlay) + `([ \t].*)?$`)
 		if len(line.FindAll(b, -1)) != 1 {
 			return nil, fmt.Errorf("%s: no single line `- %s` to swap for the Kubernetes-native overlay", example, kfpDatabaseOverlay)
 		}
 		return line.ReplaceAll(b, []byte("- "+kfpNativeOverlay)), nil
-	}); err != nil {
-		return nil, err
 	}
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	res, err := k.Run(fs, filepath.Join(root, path))
+	if fs.err != nil {
+		// kustomize reads a kustomization file it cannot read as a missing one.
+		return nil, fmt.Errorf("kustomize build %s: %w", path, fs.err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kustomize build %s: %w", path, err)
 	}
@@ -114,7 +120,10 @@ func KubeflowExampleInstall() ([]*unstructured.Unstructured, error) {
 type mirrorFS struct {
 	filesys.FileSystem
 	remotes []remote
-	edits   map[string]func([]byte) ([]byte, error)
+	// edits change the files at these paths as they are read.
+	edits map[string]func([]byte) ([]byte, error)
+	// err is the first error of ReadFile, which kustomize does not report.
+	err error
 }
 
 // remote maps a remote kustomize resource to its local copy: match finds it in a
@@ -161,16 +170,7 @@ func newMirrorFS(manifests string) (*mirrorFS, error) {
 }
 
 // unmappedRemote finds a list item of a kustomization file that is a remote base.
-var unmappedRemote = regexp.MustCompile(`(?m)^\s*-\s+(https?://|github\.com/)\S*$`)
-
-// edit makes ReadFile of path return what change makes of the file.
-func (fs *mirrorFS) edit(path string, change func([]byte) ([]byte, error)) error {
-	if _, err := os.Stat(path); err != nil {
-		return err
-	}
-	fs.edits[path] = change
-	return nil
-}
+var unmappedRemote = regexp.MustCompile(`(?m)^\s*-\s+(https?://|git@|github\.com/)\S*`)
 
 // ReadFile reads a file, with the remote bases of a kustomization file resolved.
 func (fs *mirrorFS) ReadFile(path string) ([]byte, error) {
@@ -178,6 +178,16 @@ func (fs *mirrorFS) ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	b, err = fs.resolve(path, b)
+	if err != nil && fs.err == nil {
+		fs.err = err
+	}
+	return b, err
+}
+
+// resolve edits the file at path, and resolves the remote bases of a kustomization file.
+func (fs *mirrorFS) resolve(path string, b []byte) ([]byte, error) {
+	var err error
 	if change, ok := fs.edits[path]; ok {
 		if b, err = change(b); err != nil {
 			return nil, err
