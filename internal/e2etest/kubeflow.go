@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -97,6 +98,7 @@ var exampleInstall struct {
 	once sync.Once
 	objs []*unstructured.Unstructured
 	err  error
+	took time.Duration
 }
 
 // KubeflowExampleInstall returns the objects of upstream's example install (example/),
@@ -109,10 +111,16 @@ func KubeflowExampleInstall() ([]*unstructured.Unstructured, error) {
 			exampleInstall.err = err
 			return
 		}
+		t0 := time.Now()
 		exampleInstall.objs, exampleInstall.err = BuildKubeflow(dir, "example")
+		exampleInstall.took = time.Since(t0)
 	})
 	return exampleInstall.objs, exampleInstall.err
 }
+
+// KubeflowExampleBuildTime is how long KubeflowExampleInstall's build took (zero before
+// it ran).
+func KubeflowExampleBuildTime() time.Duration { return exampleInstall.took }
 
 // mirrorFS is the disk, except that the remote bases named in kustomization files are
 // rewritten to the local copies (the mirror map of remotes.tsv) and that some files are
