@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # hack/e2e.sh: the real cluster the end-to-end tests run against.
 #
-#   hack/e2e.sh build   build etcd, kube-apiserver, kubectl, Flux's source-controller and
-#                       kustomize-controller from the Go module proxy into the cache folder
-#                       (once per set of versions; seconds when already built)
-#   hack/e2e.sh up      start etcd, kube-apiserver (with the CRDs), both Flux controllers and an
-#                       OCI registry on 127.0.0.1, in the background, for trying things by hand
+#   hack/e2e.sh build   build etcd, kube-apiserver, kube-controller-manager, kubectl, Flux's
+#                       source-controller and kustomize-controller from the Go module proxy
+#                       into the cache folder (each once per set of versions; seconds when
+#                       already built)
+#   hack/e2e.sh up      start etcd, kube-apiserver (with the CRDs), kube-controller-manager, both
+#                       Flux controllers, an OCI registry and the webhook and readiness
+#                       stand-ins, in the background, for trying things by hand
 #   hack/e2e.sh down    stop what `up` started
 #   hack/e2e.sh env     print the variables that point at the binaries (and at the running
 #                       cluster, after `up`): eval "$(hack/e2e.sh env)"
@@ -48,8 +50,13 @@ gobuild() {
 
 tidy() { GOFLAGS="-mod=mod -buildvcs=false" go mod tidy "$@"; }
 
+# The Kubernetes binaries, all from one throwaway module requiring k8s.io/kubernetes.
+KUBE_BINARIES="kube-apiserver kube-controller-manager kubectl"
+
 build_kube() {
-	[ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubectl" ] && return
+	local need="" b
+	for b in $KUBE_BINARIES; do [ -x "$BIN/$b" ] || need="$need $b"; done
+	[ -n "$need" ] || return 0
 	local src=$CACHE/src/kube-$K8S_VERSION staging k
 	mkdir -p "$src" && cd "$src"
 	# The k8s.io/kubernetes module replaces its staging repositories with local folders,
@@ -61,14 +68,19 @@ build_kube() {
 		for r in $staging; do printf '\t%s => %s v0.%s\n' "$r" "$r" "${K8S_VERSION#1.}"; done
 		printf ')\n'
 	} >go.mod
-	printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' >tools.go
+	{
+		printf '//go:build tools\n\npackage tools\n\nimport (\n'
+		for b in $KUBE_BINARIES; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
+		printf ')\n'
+	} >tools.go
 	printf 'package main\n\nfunc main() {}\n' >main.go
 	tidy
 	local minor=${K8S_VERSION#*.}
 	minor=${minor%%.*}
 	local ld="-X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
-	timed "kube-apiserver v$K8S_VERSION" gobuild kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$ld"
-	timed "kubectl v$K8S_VERSION" gobuild kubectl k8s.io/kubernetes/cmd/kubectl "$ld"
+	for b in $need; do
+		timed "$b v$K8S_VERSION" gobuild "$b" "k8s.io/kubernetes/cmd/$b" "$ld"
+	done
 }
 
 build_etcd() {
@@ -184,7 +196,7 @@ up) up ;;
 down) down ;;
 env) env_ ;;
 *)
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

@@ -100,11 +100,11 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(8)
+	ports, err := freePorts(9)
 	if err != nil {
 		return nil, err
 	}
-	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	etcdClient, etcdPeer, apiPort, kcmPort := ports[0], ports[1], ports[2], ports[8]
 
 	t0 := time.Now()
 	etcdURL := "http://" + addr(etcdClient)
@@ -126,8 +126,10 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	t0 = time.Now()
 	c.Host = "https://" + addr(apiPort)
 	// --endpoint-reconciler-type=none: kube-apiserver 1.37 refuses a loopback advertise
-	// address with the default reconciler. No controller-manager or scheduler runs: the
-	// tests need objects stored and admitted, not pods.
+	// address with the default reconciler. --enable-aggregator-routing: a service is
+	// reached at the addresses of its EndpointSlices rather than its cluster IP, which
+	// routes nowhere without kube-proxy; admission webhooks resolve their service the
+	// same way, which is how the webhook stand-in (webhooks.go) is reached.
 	api, err := c.start("kube-apiserver", filepath.Join(bin, "kube-apiserver"), []string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", apiPort),
@@ -138,6 +140,7 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		"--service-account-issuer=" + c.Host, "--service-account-key-file=" + p.SAPub, "--service-account-signing-key-file=" + p.SAKey,
 		"--service-cluster-ip-range=10.0.0.0/24", "--authorization-mode=RBAC",
 		"--disable-admission-plugins=ServiceAccount", "--allow-privileged=true",
+		"--enable-aggregator-routing=true",
 		"--profiling=false",
 	}, nil)
 	if err != nil {
@@ -159,6 +162,12 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if err := c.connect(p); err != nil {
 		return nil, err
 	}
+
+	t0 = time.Now()
+	if err := c.startControllerManager(kcmPort); err != nil {
+		return nil, err
+	}
+	step("kube-controller-manager ready", t0)
 
 	t0 = time.Now()
 	crds := slices.Clone(opts.CRDs)
@@ -184,13 +193,46 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		if err := c.ApplyYAML(ctx, []byte(fluxControllerAccount)); err != nil {
 			return nil, err
 		}
-		if err := c.startFlux(ports[3:]); err != nil {
+		if err := c.startFlux(ports[3:8]); err != nil {
 			return nil, err
 		}
 		step("Flux controllers ready", t0)
 	}
 	logf("e2e: cluster up in %s at %s (logs in %s)", time.Since(began).Round(time.Millisecond), c.Host, opts.Dir)
 	return c, nil
+}
+
+// ControllerManagerControllers are the controllers kube-controller-manager runs: real
+// ClusterRole aggregation, namespace clean-up and garbage collection. No controller that
+// makes pods, endpoints or tokens runs: nothing would run the pods, and the webhook
+// stand-in writes its services' EndpointSlices itself.
+var ControllerManagerControllers = []string{
+	"clusterrole-aggregation-controller",
+	"namespace-controller",
+	"garbage-collector-controller",
+}
+
+// startControllerManager starts kube-controller-manager as the admin, serving its health
+// checks on port.
+func (c *Cluster) startControllerManager(port int) error {
+	kcm, err := c.start("kube-controller-manager", filepath.Join(BinDir(), "kube-controller-manager"), []string{
+		"--kubeconfig=" + c.Kubeconfig,
+		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
+		"--cert-dir=" + filepath.Join(c.Dir, "controller-manager-certs"),
+		"--leader-elect=false",
+		"--controllers=" + strings.Join(ControllerManagerControllers, ","),
+		"--profiling=false",
+	}, nil)
+	if err != nil {
+		return err
+	}
+	// Its serving certificate is self-signed, in its cert dir: the check trusts it as
+	// it is on loopback.
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	defer hc.CloseIdleConnections()
+	return waitFor(kcm, 60*time.Second, "kube-controller-manager healthy", func() bool {
+		return httpOK(hc, "https://"+addr(port)+"/healthz")
+	})
 }
 
 // startFlux starts source-controller and kustomize-controller on ports (5 of them).
@@ -337,6 +379,24 @@ func (c *Cluster) InstallCRDs(ctx context.Context, files ...string) error {
 			names = append(names, o.GetName())
 		}
 	}
+	return c.waitEstablished(ctx, names)
+}
+
+// ApplyCRDs applies CustomResourceDefinitions and waits until each is established.
+func (c *Cluster) ApplyCRDs(ctx context.Context, crds []*unstructured.Unstructured) error {
+	var names []string
+	for _, o := range crds {
+		if err := c.Apply(ctx, o); err != nil {
+			return err
+		}
+		names = append(names, o.GetName())
+	}
+	return c.waitEstablished(ctx, names)
+}
+
+// waitEstablished waits until each CRD named is established, then forgets what the
+// mapper knew.
+func (c *Cluster) waitEstablished(ctx context.Context, names []string) error {
 	for _, n := range names {
 		err := c.Eventually(ctx, 60*time.Second, "CRD "+n+" established", func() (bool, error) {
 			u, err := c.Dynamic.Resource(crdResource).Get(ctx, n, metav1.GetOptions{})

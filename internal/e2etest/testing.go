@@ -2,6 +2,7 @@ package e2etest
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -46,4 +47,32 @@ func RequireUpstreamCRDs(t testing.TB) []string {
 		unavailable(t, err.Error())
 	}
 	return files
+}
+
+// NewStandIns starts the stand-ins of the cluster's webhooks and workloads
+// (Cluster.StartStandIns) for the test, and stops them when it ends. It skips the test
+// when the machine has no address the API server may route webhooks to.
+func NewStandIns(t testing.TB, c *Cluster) *StandIns {
+	t.Helper()
+	s, err := c.StartStandIns(context.Background())
+	if errors.Is(err, ErrNoHostAddress) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// RequireKubeflowManifests returns the folder of upstream's kubeflow/manifests
+// (KubeflowManifests), failing (in CI or without -short) or skipping the test when it
+// cannot be found.
+func RequireKubeflowManifests(t testing.TB) string {
+	t.Helper()
+	dir, err := KubeflowManifests()
+	if err != nil {
+		unavailable(t, err.Error())
+	}
+	return dir
 }

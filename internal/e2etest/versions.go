@@ -1,8 +1,15 @@
 // Package e2etest runs a real cluster for end-to-end tests: etcd, kube-apiserver with the
-// upstream CRDs, Flux's source-controller and kustomize-controller, and an OCI registry,
+// upstream CRDs, kube-controller-manager (role aggregation, namespace clean-up, garbage
+// collection), Flux's source-controller and kustomize-controller, and an OCI registry,
 // every one of them on 127.0.0.1, started by the test and stopped when it ends, even when
 // it fails. The binaries are built once by hack/e2e.sh into a cache folder outside the
 // repository; the PKI is generated here, in Go.
+//
+// For installing Kubeflow itself, it builds upstream's kubeflow/manifests with kustomize
+// (BuildKubeflow, KubeflowExampleInstall, KubeflowRoles) and stands in, in the test
+// process, for what the installation would run as pods (StartStandIns): its webhook
+// servers, the injection of their CA, their endpoints, and the readiness of its
+// workloads.
 package e2etest
 
 import (
@@ -59,7 +66,7 @@ func BinDir() string {
 }
 
 // Binaries the cluster runs, in BinDir.
-var Binaries = []string{"etcd", "kube-apiserver", "source-controller", "kustomize-controller"}
+var Binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager", "source-controller", "kustomize-controller"}
 
 // Missing lists what the cluster needs and BinDir lacks.
 func Missing() []string {

@@ -1,11 +1,14 @@
 // Command e2e-cluster runs the end-to-end tests' cluster until it is told to stop: etcd,
-// kube-apiserver with the upstream and Flux CRDs and Kubeflow's user roles, Flux's
-// source-controller and kustomize-controller, and an OCI registry, all on 127.0.0.1.
-// hack/e2e.sh up starts it; hack/e2e.sh down stops it (SIGTERM).
+// kube-apiserver with the upstream and Flux CRDs and Kubeflow's user roles,
+// kube-controller-manager, Flux's source-controller and kustomize-controller, and an OCI
+// registry, all on 127.0.0.1, and the stand-ins for what an installation runs as pods
+// (webhooks, their CA and endpoints, readiness), when the machine has an address for
+// them. hack/e2e.sh up starts it; hack/e2e.sh down stops it (SIGTERM).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -42,6 +45,15 @@ func run(dir string) error {
 	defer c.Stop()
 	if err := c.InstallKubeflowRoles(ctx); err != nil {
 		return err
+	}
+	standIns, err := c.StartStandIns(ctx)
+	switch {
+	case errors.Is(err, e2etest.ErrNoHostAddress):
+		log.Printf("no stand-ins: %v", err)
+	case err != nil:
+		return err
+	default:
+		defer standIns.Stop()
 	}
 	reg := e2etest.StartRegistry()
 	defer reg.Close()
