@@ -39,9 +39,9 @@ func TestPlatformTrainingTarget(t *testing.T) {
 		cluster ClusterTraining
 		want    TrainingTarget
 	}{
-		{ClusterTraining{}, TrainingTarget{BackendTrainer, SchedulerKueue}},
-		{ClusterTraining{Backend: BackendTrainingOperator}, TrainingTarget{BackendTrainingOperator, SchedulerKueue}},
-		{ClusterTraining{Scheduler: SchedulerVolcano}, TrainingTarget{BackendTrainer, SchedulerVolcano}},
+		{ClusterTraining{}, TrainingTarget{Backend: BackendTrainer, Scheduler: SchedulerKueue}},
+		{ClusterTraining{Backend: BackendTrainingOperator}, TrainingTarget{Backend: BackendTrainingOperator, Scheduler: SchedulerKueue}},
+		{ClusterTraining{Scheduler: SchedulerVolcano}, TrainingTarget{Backend: BackendTrainer, Scheduler: SchedulerVolcano}},
 	}
 	for _, tc := range cases {
 		if got := p.TrainingTarget(Cluster{Training: tc.cluster}); got != tc.want {
