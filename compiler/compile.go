@@ -41,6 +41,10 @@ type Options struct {
 	NoCache bool
 	// CacheDir is where that cache lives; cache.Dir() when empty.
 	CacheDir string
+	// Origin, when dir is a copy of a repository (a revision exported from git), is the
+	// repository's own directory: paths platform.cue writes that lead out of the
+	// repository (a Kubeflow source beside it) are taken relative to it.
+	Origin string
 	// WriteOnlyCache compiles every tenant afresh, reading nothing from the cache, and
 	// stores the tenants it compiled there for later compilations: for mlc push, whose
 	// artifacts must not depend on what the cache holds. NoCache overrides it.
@@ -127,7 +131,7 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	installs, diags := buildInstalls(plat, sel, repo.Root, at.locate, kubeflow.Fetcher(kubeflowCacheDir(opts.CacheDir)), inc)
+	installs, diags := buildInstalls(plat, sel, kubeflow.Resolver(repo.Root, opts.Origin), at.locate, kubeflow.Fetcher(kubeflowCacheDir(opts.CacheDir)), inc)
 	if res.Diagnostics = append(res.Diagnostics, diags...); diags.HasErrors() {
 		res.Diagnostics = res.Diagnostics.Sort()
 		return res, nil

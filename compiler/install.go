@@ -86,7 +86,7 @@ func crdsOf(in *kubeflow.Installed) ([][]byte, error) {
 // buildInstalls builds the Kubeflow of each selected cluster that declares one, once for
 // clusters whose settings are the same, or takes it from the cache when nothing it was
 // built from changed; problems are placed at the kubeflow field.
-func buildInstalls(plat *model.Platform, sel selection, repoDir string, locate func(string) diag.Position, fetch func(model.KubeflowGit) (string, error), inc *incremental) (map[string]*clusterInstall, diag.List) {
+func buildInstalls(plat *model.Platform, sel selection, resolve func(string) string, locate func(string) diag.Position, fetch func(model.KubeflowGit) (string, error), inc *incremental) (map[string]*clusterInstall, diag.List) {
 	var l diag.List
 	out := map[string]*clusterInstall{}
 	built := map[string]*clusterInstall{} // by the plan's settings
@@ -100,7 +100,7 @@ func buildInstalls(plat *model.Platform, sel selection, repoDir string, locate f
 		if plat.Clusters[name].Kubeflow != nil {
 			field = "clusters." + name + ".kubeflow"
 		}
-		plan, err := kubeflow.NewPlan(k, kubeflow.Settings{TrialResources: plat.Defaults.Katib.TrialResources}, repoDir, fetch)
+		plan, err := kubeflow.NewPlan(k, kubeflow.Settings{TrialResources: plat.Defaults.Katib.TrialResources}, resolve, fetch)
 		if err != nil {
 			addInstallError(&l, locate, field, name, err)
 			continue

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/mlc-gitops/mlc/compiler"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
@@ -15,14 +16,25 @@ import (
 // objects in that cluster. A nil Snapshot is a revision with no objects.
 type Snapshot map[string]map[string][]manifest.Object
 
-// FromResult takes the objects of a compilation: per cluster, those of every tenant, and
-// the cluster's own (its Flux bootstrap) under the tenant name "".
+// ComponentPrefix starts the name under which a Snapshot holds the objects of a unit of
+// the Kubeflow a cluster installs, in place of a tenant's: "kubeflow:katib".
+const ComponentPrefix = "kubeflow:"
+
+// FromResult takes the objects of a compilation: per cluster, those of every tenant, the
+// cluster's own (its Flux bootstrap and its units' Kustomizations) under the tenant name
+// "", and those of each unit of its Kubeflow under ComponentPrefix and the unit's name.
 func FromResult(res *compiler.Result) Snapshot {
 	s := Snapshot{}
 	for _, c := range res.Clusters {
 		tenants := map[string][]manifest.Object{}
 		if len(c.Bootstrap) > 0 {
 			tenants[""] = slices.Clone(c.Bootstrap)
+		}
+		if in := c.Kubeflow; in != nil {
+			tenants[""] = append(tenants[""], in.Flux...)
+			for _, u := range in.Units {
+				tenants[ComponentPrefix+u.Name] = slices.Clone(u.Objects)
+			}
 		}
 		for _, t := range c.Tenants {
 			tenants[t.Name] = slices.Concat(t.Platform, t.Workloads)
@@ -33,7 +45,7 @@ func FromResult(res *compiler.Result) Snapshot {
 }
 
 // Select keeps the clusters and tenants named, all when a list is empty. A cluster's own
-// objects (tenant "") go with the cluster.
+// objects (tenant "", and its Kubeflow's units) go with the cluster.
 func (s Snapshot) Select(clusters, tenants []string) Snapshot {
 	out := Snapshot{}
 	for c, ts := range s {
@@ -42,7 +54,7 @@ func (s Snapshot) Select(clusters, tenants []string) Snapshot {
 		}
 		kept := map[string][]manifest.Object{}
 		for t, objs := range ts {
-			if t == "" || len(tenants) == 0 || slices.Contains(tenants, t) {
+			if t == "" || strings.HasPrefix(t, ComponentPrefix) || len(tenants) == 0 || slices.Contains(tenants, t) {
 				kept[t] = objs
 			}
 		}

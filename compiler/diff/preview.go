@@ -105,7 +105,7 @@ func compileRevision(ctx context.Context, repo *gitrev.Repo, dir string, rev *Re
 			rev.State = Absent
 			return nil, nil
 		}
-		dir = tmp
+		opts.Origin, dir = filepath.Join(repo.Top, filepath.FromSlash(repo.Prefix)), tmp
 	}
 	res, err := compiler.Compile(ctx, dir, opts)
 	if err != nil {

@@ -41,10 +41,10 @@ type Settings struct {
 // named "$(profile-name)": its replacements select a Profile version it is not).
 var offByDefault = map[string]bool{"trainingOperator": true, "modelRegistry": true, "userNamespace": true}
 
-// NewPlan resolves a cluster's Kubeflow settings. repo is the repository's root, which
-// relative source folders and mirrors are relative to; fetch gives the folder of a git
-// source (see Fetch).
-func NewPlan(k *model.Kubeflow, settings Settings, repo string, fetch func(model.KubeflowGit) (string, error)) (*Plan, error) {
+// NewPlan resolves a cluster's Kubeflow settings. resolve gives the path of a folder or
+// file platform.cue names (relative to the repository); fetch gives the folder of a git
+// source (see Fetcher).
+func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, fetch func(model.KubeflowGit) (string, error)) (*Plan, error) {
 	if k.Release == "" {
 		return nil, fmt.Errorf("kubeflow.release: the kubeflow/manifests release to install is not set")
 	}
@@ -57,13 +57,13 @@ func NewPlan(k *model.Kubeflow, settings Settings, repo string, fetch func(model
 		p.DecryptionSecret = DefaultDecryptionSecret
 	}
 	for key, file := range k.Secrets {
-		p.Secrets[key] = SecretFile{Path: inRepo(repo, file), Shown: file}
+		p.Secrets[key] = SecretFile{Path: resolve(file), Shown: file}
 	}
 	switch src := k.Source; {
 	case src.Git != nil && src.Path != "":
 		return nil, fmt.Errorf("kubeflow.source: set git or path, not both")
 	case src.Path != "":
-		p.Source.Dir = inRepo(repo, src.Path)
+		p.Source.Dir = resolve(src.Path)
 	case src.Git != nil:
 		g := *src.Git
 		if g.Tag == "" {
@@ -76,7 +76,7 @@ func NewPlan(k *model.Kubeflow, settings Settings, repo string, fetch func(model
 		return nil, fmt.Errorf("kubeflow.source: where to read kubeflow/manifests %s from is not set: a git url or a path", k.Release)
 	}
 	for _, remote := range slices.Sorted(maps.Keys(k.Source.Mirrors)) {
-		p.Source.Mirrors = append(p.Source.Mirrors, Mirror{Remote: remote, Dir: inRepo(repo, k.Source.Mirrors[remote])})
+		p.Source.Mirrors = append(p.Source.Mirrors, Mirror{Remote: remote, Dir: resolve(k.Source.Mirrors[remote])})
 	}
 	for name := range k.Components {
 		if !slices.Contains(rel.Components(), name) {
@@ -111,12 +111,20 @@ func enabled(k *model.Kubeflow, component string) bool {
 	return component == "core" || !offByDefault[component]
 }
 
-// inRepo returns p, relative to the repository when not absolute.
-func inRepo(repo, p string) string {
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
+// Resolver returns the function NewPlan resolves paths with: an absolute path is
+// itself; a relative one is relative to the repository at repo, or, when it leads out of
+// the repository, to origin, where the repository's files come from when repo is a copy
+// of them (a revision exported from git; origin is repo otherwise).
+func Resolver(repo, origin string) func(string) string {
+	return func(p string) string {
+		switch p = filepath.FromSlash(p); {
+		case filepath.IsAbs(p):
+			return filepath.Clean(p)
+		case filepath.IsLocal(p) || origin == "":
+			return filepath.Join(repo, p)
+		}
+		return filepath.Join(origin, p)
 	}
-	return filepath.Join(repo, filepath.FromSlash(p))
 }
 
 // imagesOf returns the image settings as kustomize images, sorted by name.

@@ -67,7 +67,7 @@ func noFetch(model.KubeflowGit) (string, error) { panic("no git source in these 
 var defaultInstall = sync.OnceValues(func() (*Installed, error) {
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "kubeflow-manifests")
-	p, err := NewPlan(sharedSettings(dir), testSettings, exampleRepo(), noFetch)
+	p, err := NewPlan(sharedSettings(dir), testSettings, Resolver(exampleRepo(), ""), noFetch)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func TestUnitsAddUpToUpstreamExample(t *testing.T) {
 		k := sharedSettings(dir)
 		k.Pipelines.Definitions = mode
 		k.Components = map[string]bool{"userNamespace": true} // off by default in mlc
-		plan, err := NewPlan(k, testSettings, exampleRepo(), noFetch)
+		plan, err := NewPlan(k, testSettings, Resolver(exampleRepo(), ""), noFetch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +280,7 @@ func TestDefaultCredentialsRefused(t *testing.T) {
 	k := sharedSettings(dir)
 	k.Secrets = nil
 	k.Components = map[string]bool{"pipelines": false, "katib": false, "dex": false} // fewer units to build
-	p, err := NewPlan(k, testSettings, exampleRepo(), noFetch)
+	p, err := NewPlan(k, testSettings, Resolver(exampleRepo(), ""), noFetch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestPlanErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			k := sharedSettings("/shared")
 			tc.edit(k)
-			_, err := NewPlan(k, testSettings, "/repo", noFetch)
+			_, err := NewPlan(k, testSettings, Resolver("/repo", ""), noFetch)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
@@ -321,7 +321,7 @@ func TestPlanErrors(t *testing.T) {
 func TestComponentsOnAndOff(t *testing.T) {
 	k := sharedSettings(sharedManifests(t))
 	k.Components = map[string]bool{"trainingOperator": true, "spark": false}
-	p, err := NewPlan(k, testSettings, "/repo", noFetch)
+	p, err := NewPlan(k, testSettings, Resolver("/repo", ""), noFetch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,4 +361,18 @@ func TestKatibConfigFromPlatform(t *testing.T) {
 		}
 	}
 	t.Fatal("no katib-config ConfigMap")
+}
+
+func TestResolver(t *testing.T) {
+	resolve := Resolver("/tmp/rev", "/work/platform")
+	for p, want := range map[string]string{
+		"secrets/a.yaml":               "/tmp/rev/secrets/a.yaml",
+		"vendor/kubeflow":              "/tmp/rev/vendor/kubeflow",
+		"../shared/kubeflow-manifests": "/work/shared/kubeflow-manifests",
+		"/opt/kubeflow":                "/opt/kubeflow",
+	} {
+		if got := resolve(p); got != want {
+			t.Errorf("resolve(%q) = %q, want %q", p, got, want)
+		}
+	}
 }
