@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/yaml"
 
 	"github.com/mlc-gitops/mlc/compiler/model"
@@ -83,12 +84,32 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 			return nil, fmt.Errorf("kubeflow.components.%s: Kubeflow %s has no such component", name, rel.Version)
 		}
 	}
+	for unit := range k.Patches {
+		u, ok := rel.Unit(unit)
+		if !ok {
+			return nil, fmt.Errorf("kubeflow.patches.%s: Kubeflow %s has no unit %q", unit, rel.Version, unit)
+		}
+		if !enabled(k, u.Component) {
+			return nil, fmt.Errorf("kubeflow.patches.%s: the unit is not installed: its component %s is off", unit, u.Component)
+		}
+	}
 	images := imagesOf(k.Images)
 	for _, u := range rel.Units {
 		if !enabled(k, u.Component) {
 			continue
 		}
 		part := Part{Name: u.Name, Resources: u.Resources, Components: u.Components, Images: append(slices.Clone(u.Images), images...)}
+		for _, p := range k.Patches[u.Name] {
+			patch := types.Patch{Patch: p.Patch}
+			if t := p.Target; t != nil {
+				patch.Target = &types.Selector{
+					ResId:              resid.ResId{Gvk: resid.Gvk{Group: t.Group, Version: t.Version, Kind: t.Kind}, Name: t.Name, Namespace: t.Namespace},
+					LabelSelector:      t.LabelSelector,
+					AnnotationSelector: t.AnnotationSelector,
+				}
+			}
+			part.Patches = append(part.Patches, patch)
+		}
 		if u.Name == "pipelines" && k.Pipelines.Definitions == "database" {
 			part.Resources = []string{pipelinesDatabase}
 			part.Images = images

@@ -1,6 +1,7 @@
 package kubeflow
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -373,6 +374,48 @@ func TestResolver(t *testing.T) {
 	} {
 		if got := resolve(p); got != want {
 			t.Errorf("resolve(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// TestPatches: a unit's kustomize patches from platform.cue apply to its build; a patch
+// of a unit the release lacks, or one not installed, is an error.
+func TestPatches(t *testing.T) {
+	k := sharedSettings(sharedManifests(t))
+	k.Patches = map[string][]model.KubeflowPatch{"katib": {{
+		Patch:  "- op: replace\n  path: /spec/replicas\n  value: 2\n",
+		Target: &model.KubeflowPatchTarget{Kind: "Deployment", Name: "katib-ui"},
+	}, {
+		Patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: katib-controller\n  namespace: kubeflow\nspec:\n  template:\n    spec:\n      priorityClassName: platform-critical\n",
+	}}}
+	p, err := NewPlan(k, testSettings, Resolver(exampleRepo(), ""), noFetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(p.Parts, func(p Part) bool { return p.Name == "katib" })
+	b, err := Build(p.Source, p.Parts[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ui, controller bool
+	for _, o := range b.Objects {
+		switch {
+		case o["kind"] == "Deployment" && meta(o, "name") == "katib-ui":
+			ui = fmt.Sprint(dig(o, "spec", "replicas")) == "2"
+		case o["kind"] == "Deployment" && meta(o, "name") == "katib-controller":
+			controller = dig(o, "spec", "template", "spec", "priorityClassName") == "platform-critical"
+		}
+	}
+	if !ui || !controller {
+		t.Errorf("patches applied: katib-ui replicas %v, katib-controller priority class %v", ui, controller)
+	}
+	for unit, want := range map[string]string{
+		"ray":               `kubeflow.patches.ray: Kubeflow v1.11.0 has no unit "ray"`,
+		"training-operator": "kubeflow.patches.training-operator: the unit is not installed: its component trainingOperator is off",
+	} {
+		k.Patches = map[string][]model.KubeflowPatch{unit: {{Patch: "x"}}}
+		if _, err := NewPlan(k, testSettings, Resolver(exampleRepo(), ""), noFetch); err == nil || err.Error() != want {
+			t.Errorf("err = %v, want %q", err, want)
 		}
 	}
 }

@@ -10,6 +10,8 @@ type Kubeflow struct {
 	Components map[string]bool          `json:"components,omitempty"`
 	Images     map[string]KubeflowImage `json:"images,omitempty"`
 	Pipelines  KubeflowPipelines        `json:"pipelines"`
+	// Patches are kustomize patches, by unit.
+	Patches map[string][]KubeflowPatch `json:"patches,omitempty"`
 	// Secrets replace upstream's default credentials: SOPS-encrypted Secret manifests,
 	// by "<namespace>/<name>".
 	Secrets          map[string]string `json:"secrets,omitempty"`
@@ -34,6 +36,23 @@ type KubeflowImage struct {
 	NewName string `json:"newName,omitempty"`
 	NewTag  string `json:"newTag,omitempty"`
 	Digest  string `json:"digest,omitempty"`
+}
+
+// KubeflowPatch is a kustomize patch, and the objects it applies to.
+type KubeflowPatch struct {
+	Patch  string               `json:"patch"`
+	Target *KubeflowPatchTarget `json:"target,omitempty"`
+}
+
+// KubeflowPatchTarget selects the objects a patch applies to (kustomize's selector).
+type KubeflowPatchTarget struct {
+	Group              string `json:"group,omitempty"`
+	Version            string `json:"version,omitempty"`
+	Kind               string `json:"kind,omitempty"`
+	Name               string `json:"name,omitempty"`
+	Namespace          string `json:"namespace,omitempty"`
+	LabelSelector      string `json:"labelSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty"`
 }
 
 // KubeflowPipelines are the settings of Kubeflow Pipelines.
@@ -64,6 +83,7 @@ func (p *Platform) KubeflowFor(cluster string) *Kubeflow {
 	k.Components = merged(base.Components, over.Components)
 	k.Images = merged(base.Images, over.Images)
 	k.Secrets = merged(base.Secrets, over.Secrets)
+	k.Patches = merged(base.Patches, over.Patches)
 	if over.DecryptionSecret != "" {
 		k.DecryptionSecret = over.DecryptionSecret
 	}
