@@ -143,7 +143,7 @@ func TestKubeflowTenantAgainstInstall(t *testing.T) {
 		name, platform, tenant, want string
 	}{
 		{"runtime not installed", "", "\ntrainingJobs: xgb: {framework: \"xgboost\", image: \"ghcr.io/example/xgb:1.0.0\", command: [\"python\", \"train.py\"], workers: 2, resources: {cpu: 1, memory: \"1Gi\"}}\n",
-			`tenant.cue:27:15: trainingJobs.xgb: cluster prod: Kubeflow v1.11.0 installs no training runtime "xgboost-distributed"`},
+			`tenant.cue:28:15: trainingJobs.xgb: cluster prod: Kubeflow v1.11.0 installs no training runtime "xgboost-distributed"`},
 		{"component off", "\tcomponents: kserve: false\n", "",
 			`servingEndpoints.bert: cluster prod: Kubeflow v1.11.0, as this cluster installs it, has no InferenceService (serving.kserve.io)`},
 	} {

@@ -24,6 +24,7 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/model/modeltest"
 	"github.com/mlc-gitops/mlc/compiler/names"
+	"github.com/mlc-gitops/mlc/compiler/validate"
 )
 
 // everyDeclaration is a tenant that declares one of everything lowering writes on
@@ -112,26 +113,20 @@ func TestTenantKinds(t *testing.T) {
 func TestTenantKindResources(t *testing.T) {
 	t.Parallel()
 	builtin := map[string]string{"/PersistentVolumeClaim": "persistentvolumeclaims", "batch/CronJob": "cronjobs"}
-	files, err := filepath.Glob("../validate/crds/*_*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no CRDs in ../validate/crds: %v", err)
-	}
 	plurals := map[string]string{}
-	for _, f := range files {
+	for _, b := range validate.EmbeddedCRDs() {
 		var crd struct {
-			Group string `json:"group"`
-			Names struct {
-				Kind, Plural string
-			} `json:"names"`
+			Spec struct {
+				Group string `json:"group"`
+				Names struct {
+					Kind, Plural string
+				} `json:"names"`
+			} `json:"spec"`
 		}
-		b, err := os.ReadFile(f)
-		if err == nil {
-			err = json.Unmarshal(b, &crd)
+		if err := json.Unmarshal(b, &crd); err != nil {
+			t.Fatal(err)
 		}
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		plurals[crd.Group+"/"+crd.Names.Kind] = crd.Names.Plural
+		plurals[crd.Spec.Group+"/"+crd.Spec.Names.Kind] = crd.Spec.Names.Plural
 	}
 	for _, k := range tenantKinds {
 		want, ok := plurals[k.Group+"/"+k.Kind]
@@ -139,7 +134,7 @@ func TestTenantKindResources(t *testing.T) {
 			want, ok = builtin[k.Group+"/"+k.Kind]
 		}
 		if !ok {
-			t.Errorf("%s/%s: no CRD in ../validate/crds nor built-in kind", k.Group, k.Kind)
+			t.Errorf("%s/%s: no CRD among the validator's embedded ones nor built-in kind", k.Group, k.Kind)
 			continue
 		}
 		if k.Resource != want {
