@@ -343,7 +343,7 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 	byTarget := map[lower.Target]*lower.Output{}
 	type judged struct {
 		target lower.Target
-		by     *validate.Validator
+		by     any // the release validator's maker, or nil for the shared validator
 	}
 	validated := map[judged]bool{}
 	for _, name := range slices.Sorted(maps.Keys(clusters)) {
@@ -364,15 +364,10 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		cv := v
 		if ci := installs[name]; ci != nil {
 			r.diags = append(r.diags, checkInstalled(name, ci.in, out.Workloads, locate)...)
-			vd, err := ci.validator()
-			if err != nil {
-				r.diags.Errorf(locate(""), "", "cluster %s: %v", name, err)
-				continue
-			}
-			// What another release's CRDs accepted, this one's may not.
-			cv = &objectValidator{by: vd}
+			// Objects known valid were judged by these very CRDs (incremental.judges).
+			cv = &objectValidator{release: ci.validator, known: v.known, judgeKey: ci}
 		}
-		if j := (judged{target, cv.validator()}); !validated[j] {
+		if j := (judged{target, cv.judge()}); !validated[j] {
 			validated[j] = true
 			r.diags = append(r.diags, cv.validateAll(locate, out.Platform, out.Workloads)...)
 		}
@@ -403,8 +398,11 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 // the first object of a kind builds its schema.
 type objectValidator struct {
 	known map[[sha256.Size]byte]bool
-	// by is the validator of the cluster's CRDs; the shared validator when nil.
-	by *validate.Validator
+	// release makes the validator of the cluster's CRDs, when it has its own, on first
+	// need: a tenant whose objects are all known valid needs none.
+	release func() (*validate.Validator, error)
+	// judgeKey identifies the release validator (its install).
+	judgeKey any
 	// validated counts the objects validated, skipped those known valid.
 	validated, skipped int
 }
@@ -437,8 +435,15 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 			kinds = append(kinds, gvk)
 		}
 	}
-	vd := v.validator()
-	vd.Prepare(kinds)
+	var vd *validate.Validator
+	if slices.Contains(todo, true) {
+		var err error
+		if vd, err = v.validator(); err != nil {
+			l.Errorf(locate(""), "", "the cluster's CRDs: %v", err)
+			return l
+		}
+		vd.Prepare(kinds)
+	}
 	seen := map[string]string{}
 	for i, o := range objs {
 		if first, dup := seen[o.ID()]; dup {
@@ -458,12 +463,15 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 }
 
 // validator is the validator objects are judged by.
-func (v *objectValidator) validator() *validate.Validator {
-	if v.by != nil {
-		return v.by
+func (v *objectValidator) validator() (*validate.Validator, error) {
+	if v.release != nil {
+		return v.release()
 	}
-	return validator
+	return validator, nil
 }
+
+// judge identifies the validator: objects judged by one need not be judged again by it.
+func (v *objectValidator) judge() any { return v.judgeKey }
 
 // checkPlacement refuses a --tenant that no selected cluster runs, which would
 // otherwise give nothing and say nothing; it names the clusters that do run it.

@@ -54,6 +54,10 @@ type incremental struct {
 	clusters map[string][]string
 	// last has, by tenant, the key stored last for it in this repository.
 	last map[string]cache.Key
+	// judges are, by tenant, what its objects are validated against (the CRDs each of
+	// its clusters installs), now and (lastJudges) when its last entry was stored: the
+	// objects of that entry are known valid only if the two are the same.
+	judges, lastJudges map[string]string
 	// early are the entries under the last keys, read while the platform is evaluated:
 	// after a small change most keys are the last ones. Wait for them with earlyDone.
 	early     map[string]*cache.Entry
@@ -78,6 +82,8 @@ func (inc *incremental) readFile(rel string) ([]byte, error) {
 const (
 	filesRecord = "files" // the stat index of the repository's files
 	lastRecord  = "last"  // the key each tenant was last stored under
+	// judgesRecord has, by tenant, what its last entry was validated against.
+	judgesRecord = "judges"
 )
 
 // startIncremental opens the cache opts use, if any, and sums the repository's files.
@@ -98,7 +104,7 @@ func startIncremental(opts Options, repo *load.Repository) *incremental {
 		return nil
 	}
 	go c.Version() // hashes the executable, if need be, while the files are read
-	inc := &incremental{c: c, writeOnly: opts.WriteOnlyCache, repo: repo, last: map[string]cache.Key{}}
+	inc := &incremental{c: c, writeOnly: opts.WriteOnlyCache, repo: repo, last: map[string]cache.Key{}, lastJudges: map[string]string{}}
 	var prior *statindex.Index
 	if !inc.writeOnly {
 		prior = inc.loadFiles()
@@ -220,6 +226,7 @@ func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]mod
 	clusters := slices.Sorted(maps.Keys(selected))
 	inc.keys = map[string]cache.Key{}
 	inc.clusters = map[string][]string{}
+	inc.judges = map[string]string{}
 	for _, t := range inc.repo.Tenants {
 		h := cache.NewHasher()
 		h.Bytes(platformKey[:])
@@ -232,6 +239,7 @@ func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]mod
 				h.String(name)
 				h.String(fmt.Sprintf("%+v", lower.TargetOf(plat, c)))
 				h.String(installDigest(installs[name]))
+				inc.judges[t.Name] += name + "=" + installDigest(installs[name]) + ";"
 				inc.clusters[t.Name] = append(inc.clusters[t.Name], name)
 			}
 		}
@@ -297,7 +305,7 @@ func (inc *incremental) knownValid(tenant string) map[[sha256.Size]byte]bool {
 		return nil
 	}
 	prev, ok := inc.last[tenant]
-	if !ok || prev == inc.keys[tenant] {
+	if !ok || prev == inc.keys[tenant] || inc.lastJudges[tenant] != inc.judges[tenant] {
 		return nil
 	}
 	inc.earlyDone.Wait()
@@ -373,8 +381,16 @@ func (inc *incremental) save(results map[string]tenantResult) {
 				delete(inc.last, name)
 			}
 		}
+		for name, r := range results {
+			if !r.diags.HasErrors() {
+				inc.lastJudges[name] = inc.judges[name]
+			}
+		}
 		if b, err := json.Marshal(inc.last); err == nil {
 			_ = inc.c.StoreRecord(lastRecord, root, b)
+		}
+		if b, err := json.Marshal(inc.lastJudges); err == nil {
+			_ = inc.c.StoreRecord(judgesRecord, root, b)
 		}
 	}
 	_ = inc.c.Trim()
@@ -392,5 +408,8 @@ func (inc *incremental) loadFiles() *statindex.Index {
 func (inc *incremental) loadLast() {
 	if b, ok := inc.c.LoadRecord(lastRecord, inc.repo.Root); ok {
 		_ = json.Unmarshal(b, &inc.last)
+	}
+	if b, ok := inc.c.LoadRecord(judgesRecord, inc.repo.Root); ok {
+		_ = json.Unmarshal(b, &inc.lastJudges)
 	}
 }

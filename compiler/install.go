@@ -48,6 +48,8 @@ type clusterInstall struct {
 	compiled *Install
 	// validator judges objects for the cluster: the release's CRDs and Flux's.
 	validator func() (*validate.Validator, error)
+	// digest is installDigest's, computed once: every tenant's key includes it.
+	digest func() string
 }
 
 // newClusterInstall makes a clusterInstall whose validator is made, once, from the CRDs
@@ -59,6 +61,9 @@ func newClusterInstall(in *kubeflow.Installed, compiled *Install, crds func() ([
 			return nil, err
 		}
 		return validate.NewFromCRDs(append(c, validate.EmbeddedCRDs(fluxGroups...)...))
+	}), digest: sync.OnceValue(func() string {
+		h := sha256.Sum256([]byte(in.Digest()))
+		return hex.EncodeToString(h[:])
 	})}
 }
 
@@ -362,9 +367,7 @@ func installDigest(ci *clusterInstall) string {
 	if ci == nil {
 		return ""
 	}
-	h := sha256.New()
-	h.Write([]byte(ci.in.Digest()))
-	return fmt.Sprintf("%x", h.Sum(nil))
+	return ci.digest()
 }
 
 // addNeeds makes a Flux Kustomization among objs, of that name, depend also on units
