@@ -371,6 +371,7 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 			validated[j] = true
 			r.diags = append(r.diags, cv.validateAll(locate, out.Platform, out.Workloads)...)
 		}
+		defer v.count(cv)
 		if plat.Flux != nil {
 			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
 			if ci := installs[name]; ci != nil {
@@ -460,6 +461,14 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 		}
 	}
 	return l
+}
+
+// count adds to v what another validator of the same tenant counted.
+func (v *objectValidator) count(other *objectValidator) {
+	if other != v {
+		v.validated += other.validated
+		v.skipped += other.skipped
+	}
 }
 
 // validator is the validator objects are judged by.

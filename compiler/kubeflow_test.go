@@ -174,3 +174,48 @@ func TestKubeflowTenantAgainstInstall(t *testing.T) {
 		})
 	}
 }
+
+// TestKubeflowKnownValid: after a change to a tenant, its unchanged objects are known
+// valid under its cluster's release CRDs, and judged again once those CRDs change.
+func TestKubeflowKnownValid(t *testing.T) {
+	example := kubeflowExample(t)
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	platform := filepath.Join(dir, "platform.cue")
+	b, _ := os.ReadFile(platform)
+	src := strings.ReplaceAll(string(b), "../../../shared", mustAbs(t, "../../shared"))
+	write := func(path, data string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(platform, src)
+	tenant := filepath.Join(dir, "tenants", "research", "tenant.cue")
+	tb, _ := os.ReadFile(tenant)
+	opts := compiler.Options{CacheDir: t.TempDir()}
+	compile := func() compiler.Stats {
+		t.Helper()
+		res, err := compiler.Compile(context.Background(), dir, opts)
+		if err != nil || res.Diagnostics.HasErrors() {
+			t.Fatalf("%v %v", err, res.Diagnostics)
+		}
+		return res.Stats
+	}
+	first := compile()
+	if first.KnownValid != 0 || first.Validated == 0 {
+		t.Fatalf("first compile: %d validated, %d known valid", first.Validated, first.KnownValid)
+	}
+	write(tenant, string(tb)+"\nnotebooks: \"extra\": {image: \"jupyter-scipy\", resources: {cpu: 1, memory: \"2Gi\"}}\n")
+	if s := compile(); s.KnownValid == 0 {
+		t.Errorf("after a tenant change: %d validated, none known valid", s.Validated)
+	}
+	// Spark off: the install's CRDs change, so nothing is known valid under them.
+	write(platform, strings.Replace(src, "\trelease: \"v1.11.0\"\n", "\trelease: \"v1.11.0\"\n\tcomponents: spark: false\n", 1))
+	write(tenant, string(tb)+"\nnotebooks: \"extra2\": {image: \"jupyter-scipy\", resources: {cpu: 1, memory: \"2Gi\"}}\n")
+	if s := compile(); s.KnownValid != 0 {
+		t.Errorf("after the install's CRDs changed: %d objects known valid", s.KnownValid)
+	}
+}
