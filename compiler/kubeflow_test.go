@@ -22,6 +22,35 @@ func kubeflowExample(t testing.TB) string {
 	return "../examples/kubeflow"
 }
 
+// kubeflowCopy copies examples/kubeflow into a new folder, its path to ../shared made
+// absolute, with edit applied to its platform.cue and tenant appended to its tenant's
+// file; it returns the folder and the two files.
+func kubeflowCopy(t *testing.T, edit func(platform string) string, tenant string) (dir, platformFile, tenantFile string) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(kubeflowExample(t))); err != nil {
+		t.Fatal(err)
+	}
+	platformFile = filepath.Join(dir, "platform.cue")
+	tenantFile = filepath.Join(dir, "tenants", "research", "tenant.cue")
+	p, _ := os.ReadFile(platformFile)
+	src := strings.ReplaceAll(string(p), "../../../shared", mustAbs(t, "../../shared"))
+	if edit != nil {
+		src = edit(src)
+	}
+	writeFile(t, platformFile, src)
+	tb, _ := os.ReadFile(tenantFile)
+	writeFile(t, tenantFile, string(tb)+tenant)
+	return dir, platformFile, tenantFile
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func treeFile(tree *emit.Tree, path string) string {
 	for _, f := range tree.Files {
 		if f.Path == path {
@@ -93,7 +122,6 @@ func TestKubeflowExample(t *testing.T) {
 // TestKubeflowBadSettings: a wrong Kubeflow setting is an error at its line of
 // platform.cue, and nothing is compiled.
 func TestKubeflowBadSettings(t *testing.T) {
-	example := kubeflowExample(t)
 	for _, tc := range []struct {
 		name, from, to, want string
 	}{
@@ -102,19 +130,12 @@ func TestKubeflowBadSettings(t *testing.T) {
 		{"missing secret", `"secrets/katib-mysql-secrets.sops.yaml"`, `"secrets/gone.sops.yaml"`, `kubeflow.secrets: cluster prod: kubeflow/katib-mysql-secrets: secrets/gone.sops.yaml: no such file`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
-				t.Fatal(err)
-			}
-			platform := filepath.Join(dir, "platform.cue")
-			b, _ := os.ReadFile(platform)
-			src := strings.ReplaceAll(string(b), "../../../shared", mustAbs(t, "../../shared"))
-			if !strings.Contains(src, tc.from) {
-				t.Fatalf("platform.cue has no %q", tc.from)
-			}
-			if err := os.WriteFile(platform, []byte(strings.Replace(src, tc.from, tc.to, 1)), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			dir, _, _ := kubeflowCopy(t, func(src string) string {
+				if !strings.Contains(src, tc.from) {
+					t.Fatalf("platform.cue has no %q", tc.from)
+				}
+				return strings.Replace(src, tc.from, tc.to, 1)
+			}, "")
 			res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
 			if err != nil {
 				t.Fatal(err)
@@ -138,7 +159,6 @@ func mustAbs(t *testing.T, p string) string {
 // installs: a training runtime v1.11.0's Trainer does not have, and a kind whose
 // component is off, are errors at the tenant's declaration.
 func TestKubeflowTenantAgainstInstall(t *testing.T) {
-	example := kubeflowExample(t)
 	for _, tc := range []struct {
 		name, platform, tenant, want string
 	}{
@@ -148,22 +168,9 @@ func TestKubeflowTenantAgainstInstall(t *testing.T) {
 			`servingEndpoints.bert: cluster prod: Kubeflow v1.11.0, as this cluster installs it, has no InferenceService (serving.kserve.io)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
-				t.Fatal(err)
-			}
-			platform := filepath.Join(dir, "platform.cue")
-			b, _ := os.ReadFile(platform)
-			src := strings.ReplaceAll(string(b), "../../../shared", mustAbs(t, "../../shared"))
-			src = strings.Replace(src, "\trelease: \"v1.11.0\"\n", "\trelease: \"v1.11.0\"\n"+tc.platform, 1)
-			if err := os.WriteFile(platform, []byte(src), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			tenant := filepath.Join(dir, "tenants", "research", "tenant.cue")
-			b, _ = os.ReadFile(tenant)
-			if err := os.WriteFile(tenant, append(b, tc.tenant...), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			dir, _, _ := kubeflowCopy(t, func(src string) string {
+				return strings.Replace(src, "\trelease: \"v1.11.0\"\n", "\trelease: \"v1.11.0\"\n"+tc.platform, 1)
+			}, tc.tenant)
 			res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
 			if err != nil {
 				t.Fatal(err)
@@ -178,23 +185,10 @@ func TestKubeflowTenantAgainstInstall(t *testing.T) {
 // TestKubeflowKnownValid: after a change to a tenant, its unchanged objects are known
 // valid under its cluster's release CRDs, and judged again once those CRDs change.
 func TestKubeflowKnownValid(t *testing.T) {
-	example := kubeflowExample(t)
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
-		t.Fatal(err)
-	}
-	platform := filepath.Join(dir, "platform.cue")
-	b, _ := os.ReadFile(platform)
-	src := strings.ReplaceAll(string(b), "../../../shared", mustAbs(t, "../../shared"))
-	write := func(path, data string) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(platform, src)
-	tenant := filepath.Join(dir, "tenants", "research", "tenant.cue")
+	dir, platform, tenant := kubeflowCopy(t, nil, "")
+	src, _ := os.ReadFile(platform)
 	tb, _ := os.ReadFile(tenant)
+	write := func(path, data string) { writeFile(t, path, data) }
 	opts := compiler.Options{CacheDir: t.TempDir()}
 	compile := func() compiler.Stats {
 		t.Helper()
@@ -213,7 +207,7 @@ func TestKubeflowKnownValid(t *testing.T) {
 		t.Errorf("after a tenant change: %d validated, none known valid", s.Validated)
 	}
 	// Spark off: the install's CRDs change, so nothing is known valid under them.
-	write(platform, strings.Replace(src, "\trelease: \"v1.11.0\"\n", "\trelease: \"v1.11.0\"\n\tcomponents: spark: false\n", 1))
+	write(platform, strings.Replace(string(src), "\trelease: \"v1.11.0\"\n", "\trelease: \"v1.11.0\"\n\tcomponents: spark: false\n", 1))
 	write(tenant, string(tb)+"\nnotebooks: \"extra2\": {image: \"jupyter-scipy\", resources: {cpu: 1, memory: \"2Gi\"}}\n")
 	if s := compile(); s.KnownValid != 0 {
 		t.Errorf("after the install's CRDs changed: %d objects known valid", s.KnownValid)
