@@ -108,12 +108,6 @@ func (p *Plan) assemble(built []*Built) (*Installed, error) {
 	return in, nil
 }
 
-// Needs returns the units that objects applied after the install need (a tenant's, or
-// the platform's), sorted.
-func (in *Installed) needsOf(objs []map[string]any) []string {
-	return in.providers.needs("", objs)
-}
-
 // keepAggregatedRules drops the rules of aggregated ClusterRoles: Kubernetes fills them
 // from the roles that aggregate in, and Flux, applying the empty list it was given,
 // would take them away again at each reconciliation (fluxcd/flux2#2472).
