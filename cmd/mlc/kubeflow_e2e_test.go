@@ -335,7 +335,7 @@ func waitAllReady(t *testing.T, c *e2etest.Cluster, want map[string]string, time
 }
 
 // failure returns what made a Kustomization's last attempt fail, or "": waiting for its
-// dependencies or for its health checks is not a failure.
+// dependencies, its source's first artifact or its health checks is not a failure.
 func failure(k *unstructured.Unstructured) string {
 	conds, _, _ := unstructured.NestedSlice(k.Object, "status", "conditions")
 	for _, ci := range conds {
@@ -344,7 +344,7 @@ func failure(k *unstructured.Unstructured) string {
 			continue
 		}
 		switch m["reason"] {
-		case "DependencyNotReady", "Progressing", "ProgressingWithRetry":
+		case "DependencyNotReady", "ArtifactFailed", "Progressing", "ProgressingWithRetry":
 			return ""
 		}
 		return fmt.Sprintf("%v: %v", m["reason"], m["message"])
