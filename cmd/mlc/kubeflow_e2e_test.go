@@ -116,7 +116,7 @@ func TestKubeflowInstalledByFlux(t *testing.T) {
 
 	t.Run("one pass, in dependsOn order", func(t *testing.T) {
 		checkOnePass(t, c)
-		checkDependsOnOrder(t, c, slices.Sorted(maps.Keys(want)))
+		checkDependsOnOrder(t, c, slices.Sorted(maps.Keys(want)), pushedAt)
 	})
 	t.Run("every unit applied as rendered", func(t *testing.T) {
 		for _, u := range units {
@@ -262,12 +262,13 @@ func readFolder(t *testing.T, dir string) []*unstructured.Unstructured {
 }
 
 // renderedInstallIDs are the Flux inventory IDs of a rendered unit's objects, sorted.
+// An ID writes a colon of a name as "__" (cert-manager's role names have some).
 func renderedInstallIDs(t *testing.T, dir string) []string {
 	t.Helper()
 	var ids []string
 	for _, o := range readFolder(t, dir) {
 		gvk := o.GroupVersionKind()
-		ids = append(ids, o.GetNamespace()+"_"+o.GetName()+"_"+gvk.Group+"_"+gvk.Kind)
+		ids = append(ids, o.GetNamespace()+"_"+strings.ReplaceAll(o.GetName(), ":", "__")+"_"+gvk.Group+"_"+gvk.Kind)
 	}
 	slices.Sort(ids)
 	return ids
@@ -368,7 +369,9 @@ func checkOnePass(t *testing.T, c *e2etest.Cluster) {
 // checkDependsOnOrder checks that each Kustomization began applying only after every
 // Kustomization it depends on was Ready: its objects were created no earlier than the
 // time each dependency's Ready condition turned true (both to the second).
-func checkDependsOnOrder(t *testing.T, c *e2etest.Cluster, ids []string) {
+//
+// It logs when each turned Ready, counted from pushedAt.
+func checkDependsOnOrder(t *testing.T, c *e2etest.Cluster, ids []string, pushedAt time.Time) {
 	t.Helper()
 	readyAt := map[string]time.Time{}
 	ks := map[string]*unstructured.Unstructured{}
@@ -378,6 +381,12 @@ func checkDependsOnOrder(t *testing.T, c *e2etest.Cluster, ids []string) {
 		ks[id] = k
 		readyAt[id] = readyTransition(k)
 	}
+	byTime := slices.SortedFunc(slices.Values(ids), func(a, b string) int { return readyAt[a].Compare(readyAt[b]) })
+	var timeline strings.Builder
+	for _, id := range byTime {
+		fmt.Fprintf(&timeline, "\n  %6.0fs %s", readyAt[id].Sub(pushedAt.Truncate(time.Second)).Seconds(), id)
+	}
+	t.Logf("Ready after the push (to the second):%s", timeline.String())
 	checked := 0
 	for _, id := range ids {
 		k := ks[id]
