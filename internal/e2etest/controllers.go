@@ -199,8 +199,9 @@ func certificateStatus(_ *StandIns, o *unstructured.Unstructured) map[string]any
 }
 
 // writeCertificateSecret writes a certificate's Secret (spec.secretName), signed by the
-// stand-ins' CA, as cert-manager does, unless it exists; the validity goes into the
-// status.
+// stand-ins' CA, as cert-manager does, unless it holds a certificate already; the
+// validity goes into the status. A Secret the installation ships without a certificate
+// is filled in, as cert-manager does.
 func (s *StandIns) writeCertificateSecret(ctx context.Context, o *unstructured.Unstructured) error {
 	name, _, _ := unstructured.NestedString(o.Object, "spec", "secretName")
 	if name == "" {
@@ -208,11 +209,15 @@ func (s *StandIns) writeCertificateSecret(ctx context.Context, o *unstructured.U
 	}
 	secrets := s.c.Client.CoreV1().Secrets(o.GetNamespace())
 	existing, err := secrets.Get(ctx, name, metav1.GetOptions{})
-	if err == nil {
-		return setValidity(o, existing.Data[corev1.TLSCertKey])
-	}
-	if !apierrors.IsNotFound(err) {
+	switch {
+	case apierrors.IsNotFound(err):
+		existing = nil
+	case err != nil:
 		return err
+	default:
+		if _, perr := parseCertificatePEM(existing.Data[corev1.TLSCertKey]); perr == nil {
+			return setValidity(o, existing.Data[corev1.TLSCertKey])
+		}
 	}
 	dnsNames, _, _ := unstructured.NestedStringSlice(o.Object, "spec", "dnsNames")
 	commonName, _, _ := unstructured.NestedString(o.Object, "spec", "commonName")
@@ -222,22 +227,30 @@ func (s *StandIns) writeCertificateSecret(ctx context.Context, o *unstructured.U
 		return err
 	}
 	issuer, _, _ := unstructured.NestedStringMap(o.Object, "spec", "issuerRef")
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: name, Namespace: o.GetNamespace(),
-			Labels: map[string]string{"controller.cert-manager.io/fao": "true"},
-			Annotations: map[string]string{
-				"cert-manager.io/certificate-name": o.GetName(),
-				"cert-manager.io/issuer-name":      issuer["name"],
-				"cert-manager.io/issuer-kind":      issuer["kind"],
-				"cert-manager.io/alt-names":        strings.Join(dnsNames, ","),
-			},
-		},
-		Type: corev1.SecretTypeTLS,
-		Data: map[string][]byte{corev1.TLSCertKey: certPEM, corev1.TLSPrivateKeyKey: keyPEM, "ca.crt": s.hooks.caPEM},
+	secret := existing
+	if secret == nil {
+		secret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: o.GetNamespace()}, Type: corev1.SecretTypeTLS}
 	}
-	if _, err := secrets.Create(ctx, secret, metav1.CreateOptions{FieldManager: standInManager}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return err
+	metav1.SetMetaDataLabel(&secret.ObjectMeta, "controller.cert-manager.io/fao", "true")
+	for k, v := range map[string]string{
+		"cert-manager.io/certificate-name": o.GetName(),
+		"cert-manager.io/issuer-name":      issuer["name"],
+		"cert-manager.io/issuer-kind":      issuer["kind"],
+		"cert-manager.io/alt-names":        strings.Join(dnsNames, ","),
+	} {
+		metav1.SetMetaDataAnnotation(&secret.ObjectMeta, k, v)
+	}
+	if secret.Data == nil {
+		secret.Data = map[string][]byte{}
+	}
+	secret.Data[corev1.TLSCertKey], secret.Data[corev1.TLSPrivateKeyKey], secret.Data["ca.crt"] = certPEM, keyPEM, s.hooks.caPEM
+	if existing == nil {
+		_, err = secrets.Create(ctx, secret, metav1.CreateOptions{FieldManager: standInManager})
+	} else {
+		_, err = secrets.Update(ctx, secret, metav1.UpdateOptions{FieldManager: standInManager})
+	}
+	if err != nil {
+		return err // a conflict or a race with another writer: tried again
 	}
 	return setValidity(o, certPEM)
 }
