@@ -661,4 +661,18 @@ func checkTenants(t *testing.T, c *e2etest.Cluster, s *e2etest.StandIns, prod st
 	if n := s.Calls()["mutating ml-pipeline.kubeflow.svc/webhooks/mutate-pipelineversion"]; n == 0 {
 		t.Error("no PipelineVersion went through KFP's mutating webhook")
 	}
+	// The rule holds in vision: a version whose Pipeline is absent is refused, dry run
+	// or not, so the one the reconciler applied found its Pipeline there.
+	orphan := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "pipelines.kubeflow.org/v2beta1", "kind": "PipelineVersion",
+		"metadata": map[string]any{"name": "orphan-v1", "namespace": "vision"},
+		"spec": map[string]any{
+			"pipelineName": "absent",
+			"pipelineSpec": map[string]any{"pipelineInfo": map[string]any{"name": "absent"}, "schemaVersion": "2.1.0"},
+		},
+	}}
+	const refused = "The spec.pipelineName doesn't map to an existing Pipeline object"
+	if _, err := c.Create(context.Background(), orphan, true); err == nil || !strings.Contains(err.Error(), refused) {
+		t.Errorf("a PipelineVersion without its Pipeline in vision: got %v, want %q", err, refused)
+	}
 }

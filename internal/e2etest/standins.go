@@ -29,10 +29,14 @@ import (
 //     webhook ports at the server;
 //   - readiness: Deployments, StatefulSets and DaemonSets get the status their
 //     controllers write once the pods are ready, PersistentVolumeClaims the Bound phase
-//     the volume binder writes, so that Flux's health checks (wait: true) pass.
+//     the volume binder writes, Jobs the status of a completed Job, so that Flux's
+//     health checks (wait: true) pass;
+//   - the controllers of customStandIns: cert-manager (issuers Ready, certificates
+//     issued into their Secrets), Kubeflow's notebook controller and KServe's (notebooks
+//     running, inference services Ready).
 //
-// Webhook configurations and services are followed as they come and change, so that an
-// installation applied by Flux is served the same as one applied by the test.
+// Webhook configurations, services and CRDs are followed as they come and change, so
+// that an installation applied by Flux is served the same as one applied by the test.
 type StandIns struct {
 	c     *Cluster
 	logf  func(string, ...any)
