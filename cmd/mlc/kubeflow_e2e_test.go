@@ -137,6 +137,9 @@ func TestKubeflowInstalledByFlux(t *testing.T) {
 	t.Run("tenants under upstream's roles and mlc's glue", func(t *testing.T) {
 		checkTenants(t, c, s, prod)
 	})
+	t.Run("new pipelines, the tenants' artifacts fetched first", func(t *testing.T) {
+		newPipelines(t, c, repo, reg.Host, target, revisions)
+	})
 	calls := s.Calls()
 	var routes []string
 	for r, n := range calls {
@@ -690,4 +693,110 @@ func checkTenants(t *testing.T, c *e2etest.Cluster, s *e2etest.StandIns, prod st
 	if _, err := c.Create(context.Background(), orphan, true); err == nil || !strings.Contains(err.Error(), refused) {
 		t.Errorf("a PipelineVersion without its Pipeline in vision: got %v, want %q", err, refused)
 	}
+}
+
+// newPipelines pushes a commit that gives vision a second pipeline and nlp its first,
+// and lets Flux fetch the tenants' artifacts before the platform's, as happens when a
+// tenant's source polls first: no PipelineVersion may be applied before its Pipeline
+// (KFP's webhook refuses it), and everything converges at the new revisions. The
+// install, unchanged, keeps its artifact's digest.
+func newPipelines(t *testing.T, c *e2etest.Cluster, repo *gittest.Repo, host, target string, before map[string]string) {
+	t.Helper()
+	pipeline := func(name, image string) string {
+		return fmt.Sprintf(`package ml
+
+pipelines: %q: {
+	description: "Score the model on the held-out set"
+	tasks: score: {
+		image: %q
+		command: ["python", "-m", "score"]
+		resources: {cpu: 1, memory: "2Gi"}
+	}
+}
+`, name, image)
+	}
+	repo.Write("tenants/vision/eval.cue", pipeline("resnet-eval", "ghcr.io/example/vision-eval:1.0.0"))
+	repo.Write("tenants/nlp/pipelines.cue", pipeline("summarizer-eval", "ghcr.io/example/nlp-eval:1.0.0"))
+	repo.Commit("vision: a second pipeline; nlp: a first one")
+	pushedAt := time.Now()
+	code, stdout, stderr := mlc(t, "push", repo.Dir, target, "--cluster", "prod")
+	if code != 0 {
+		t.Fatalf("push: exit %d\n%s", code, stderr)
+	}
+	revisions := map[string]string{}
+	for repository, digest := range pushedDigests(t, host, stdout) {
+		revisions[strings.TrimPrefix(repository, "ml/prod/")] = "prod@" + digest
+	}
+	if revisions["components"] != before["components"] {
+		t.Errorf("the components artifact changed (%s, then %s) although the install did not", before["components"], revisions["components"])
+	}
+
+	// The tenants' sources first: their Kustomizations, still as the platform wrote them
+	// before, attempt the new artifacts.
+	for _, tenant := range []string{"vision", "nlp"} {
+		requestSource(t, c, tenant, "mlc-tenant")
+	}
+	for _, tenant := range []string{"vision", "nlp"} {
+		var attempt string
+		waitFor(t, c, 3*time.Minute, tenant+"/mlc-tenant attempts the new artifact", func() (bool, string) {
+			k := get(t, c, kustomizationAPI, "Kustomization", tenant, "mlc-tenant")
+			attempted, _, _ := unstructured.NestedString(k.Object, "status", "lastAttemptedRevision")
+			attempt = readyMessage(k)
+			return attempted == revisions["tenants/"+tenant] && readyStatus(k) != "Unknown", attempt
+		})
+		t.Logf("%s/mlc-tenant on its new artifact before the platform's: %s", tenant, attempt)
+		if strings.Contains(attempt, "doesn't map to an existing Pipeline") {
+			t.Errorf("%s's new PipelineVersion was applied before its Pipeline: %s", tenant, attempt)
+		}
+	}
+
+	requestSource(t, c, "flux-system", "mlc-platform")
+	want := map[string]string{"flux-system/mlc-platform": revisions["platform"]}
+	for _, tenant := range []string{"vision", "nlp"} {
+		want[tenant+"/mlc-tenant"] = revisions["tenants/"+tenant]
+		want[tenant+"/mlc-tenant-pipelines"] = revisions["tenants/"+tenant]
+	}
+	waitAllReadyEventually(t, c, want, 5*time.Minute)
+	t.Logf("second push to the new pipelines Ready: %s", time.Since(pushedAt).Round(time.Millisecond))
+	for _, p := range []struct{ ns, name string }{{"vision", "resnet-eval"}, {"nlp", "summarizer-eval"}} {
+		if get(t, c, "pipelines.kubeflow.org/v2beta1", "Pipeline", p.ns, p.name) == nil {
+			t.Errorf("the Pipeline %s/%s is not in the cluster", p.ns, p.name)
+		}
+	}
+}
+
+// requestSource asks Flux to fetch an OCIRepository now.
+func requestSource(t *testing.T, c *e2etest.Cluster, ns, name string) {
+	t.Helper()
+	r, err := c.ResourceFor(schema.GroupVersionKind{Group: "source.toolkit.fluxcd.io", Version: "v1", Kind: "OCIRepository"}, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch := []byte(`{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"` + time.Now().Format(time.RFC3339Nano) + `"}}}`)
+	if _, err := r.Patch(context.Background(), name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitAllReadyEventually waits until every Kustomization of want is Ready at its
+// revision, through failed attempts.
+func waitAllReadyEventually(t *testing.T, c *e2etest.Cluster, want map[string]string, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, c, timeout, "every Kustomization Ready", func() (bool, string) {
+		var pending []string
+		for id, rev := range want {
+			ns, name, _ := strings.Cut(id, "/")
+			k := get(t, c, kustomizationAPI, "Kustomization", ns, name)
+			if k == nil {
+				pending = append(pending, id+": not created")
+				continue
+			}
+			applied, _, _ := unstructured.NestedString(k.Object, "status", "lastAppliedRevision")
+			if applied != rev || readyStatus(k) != "True" {
+				pending = append(pending, id+": "+readyMessage(k))
+			}
+		}
+		sort.Strings(pending)
+		return len(pending) == 0, strings.Join(pending, "\n")
+	})
 }
