@@ -211,7 +211,9 @@ flux: {
 	visionRepo := reg.Host + "/ml/prod/tenants/vision"
 	pushByHand(t, visionRepo, map[string]string{
 		"kustomization.yaml": "resources: [configmap.yaml, clusterrolebinding.yaml]\n",
-		"configmap.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-vision, namespace: nlp}\ndata: {from: vision}\n",
+		// vision's mlc-tenant-pipelines, which mlc-tenant waits for, applies this folder.
+		"pipelines/kustomization.yaml": "resources: []\n",
+		"configmap.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-vision, namespace: nlp}\ndata: {from: vision}\n",
 		"clusterrolebinding.yaml": `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: vision-escalates}
@@ -246,8 +248,9 @@ subjects: [{kind: ServiceAccount, name: mlc-reconciler, namespace: vision}]
 	// The Kustomization's targetNamespace moves a namespaced object that names another
 	// namespace into the tenant's own.
 	pushByHand(t, visionRepo, map[string]string{
-		"kustomization.yaml": "resources: [configmap.yaml]\n",
-		"configmap.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-vision, namespace: nlp}\ndata: {from: vision}\n",
+		"kustomization.yaml":           "resources: [configmap.yaml]\n",
+		"pipelines/kustomization.yaml": "resources: []\n",
+		"configmap.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-vision, namespace: nlp}\ndata: {from: vision}\n",
 	})
 	requestReconcile(t, c, "vision", "mlc-tenant")
 	waitFor(t, c, 2*time.Minute, "vision's ConfigMap applied", func() (bool, string) {
@@ -373,6 +376,9 @@ notebooks: "asr": {
 		"removed InferenceService nlp/summarizer",
 		"added Namespace /audio", "added Profile /audio", "added Kustomization audio/mlc-tenant",
 		"added Notebook audio/asr", "added PersistentVolumeClaim audio/asr-workspace",
+		// mlc's glue: the reconciler's rights beside kubeflow-edit, default requests.
+		"added Role audio/mlc-reconciler-apply", "added RoleBinding audio/mlc-reconciler-apply",
+		"added LimitRange audio/mlc-container-defaults",
 	} {
 		if _, ok := changes[want]; !ok {
 			t.Errorf("diff --live does not show %q: %v", want, changes)
@@ -387,8 +393,8 @@ notebooks: "asr": {
 	if p := changes["changed Kustomization nlp/mlc-tenant"]; p != "spec.healthChecks[name=summarizer]" {
 		t.Errorf("nlp's Kustomization: changed fields %q, want its health check of summarizer", p)
 	}
-	if len(rep.Changes) != len(changes) || rep.Totals.Changed != 2 || rep.Totals.Removed != 1 || rep.Totals.Added != 8 {
-		t.Errorf("diff --live: want alice-dev and nlp's Kustomization changed, summarizer removed, audio's 8 objects added: %+v %v", rep.Totals, changes)
+	if len(rep.Changes) != len(changes) || rep.Totals.Changed != 2 || rep.Totals.Removed != 1 || rep.Totals.Added != 11 {
+		t.Errorf("diff --live: want alice-dev and nlp's Kustomization changed, summarizer removed, audio's 11 objects added: %+v %v", rep.Totals, changes)
 	}
 
 	// A workspace cannot be resized before it is bound: offline validation cannot know,

@@ -2,6 +2,8 @@ package e2etest_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"slices"
 	"sort"
@@ -197,6 +199,11 @@ func TestKubeflowInstall(t *testing.T) {
 		t0 := time.Now()
 		waitCurrent(t, c, stats.Applied)
 		t.Logf("every object Current (kstatus) %s after the install", time.Since(t0).Round(time.Millisecond))
+	})
+
+	t.Run("cert-manager and the job controller stood in for", func(t *testing.T) {
+		checkCertificates(t, c, s, stats.Applied)
+		checkJobCompletes(t, c)
 	})
 
 	t.Run("KFP: a PipelineVersion needs its Pipeline", func(t *testing.T) {
@@ -484,4 +491,101 @@ func clusterRoleRules(t *testing.T, u *unstructured.Unstructured) []rbacv1.Polic
 
 func containsRule(rules []rbacv1.PolicyRule, r rbacv1.PolicyRule) bool {
 	return slices.ContainsFunc(rules, func(x rbacv1.PolicyRule) bool { return equality.Semantic.DeepEqual(x, r) })
+}
+
+// checkCertificates checks what the cert-manager stand-in did for the install: every
+// issuer Ready, every Certificate Ready with its Secret, a certificate for its DNS names
+// that the stand-ins' CA signed.
+func checkCertificates(t *testing.T, c *e2etest.Cluster, s *e2etest.StandIns, objs []*unstructured.Unstructured) {
+	ctx := context.Background()
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(s.CABundle()) {
+		t.Fatal("the stand-ins' CA bundle holds no certificate")
+	}
+	n := 0
+	for _, o := range objs {
+		// Knative has a Certificate kind of its own, which no controller of the
+		// install reports on without a pod.
+		if o.GroupVersionKind().Group != "cert-manager.io" {
+			continue
+		}
+		n++
+		var live *unstructured.Unstructured
+		err := c.Eventually(ctx, 30*time.Second, o.GetKind()+" "+o.GetName()+" Ready", func() (bool, error) {
+			var err error
+			live, err = c.Get(ctx, o.GetAPIVersion(), o.GetKind(), o.GetNamespace(), o.GetName())
+			return err == nil && conditionTrue(live, "Ready"), err
+		})
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if o.GetKind() != "Certificate" {
+			continue
+		}
+		secretName, _, _ := unstructured.NestedString(o.Object, "spec", "secretName")
+		dnsNames, _, _ := unstructured.NestedStringSlice(o.Object, "spec", "dnsNames")
+		secret, err := c.Client.CoreV1().Secrets(o.GetNamespace()).Get(ctx, secretName, metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("Certificate %s/%s: %v", o.GetNamespace(), o.GetName(), err)
+			continue
+		}
+		block, _ := pem.Decode(secret.Data[corev1.TLSCertKey])
+		if block == nil || secret.Type != corev1.SecretTypeTLS || len(secret.Data[corev1.TLSPrivateKeyKey]) == 0 {
+			t.Errorf("Secret %s/%s: not a TLS Secret with a certificate and its key", secret.Namespace, secret.Name)
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range dnsNames {
+			if _, err := cert.Verify(x509.VerifyOptions{DNSName: name, Roots: roots}); err != nil {
+				t.Errorf("Secret %s/%s: %v", secret.Namespace, secret.Name, err)
+			}
+		}
+		if after, _, _ := unstructured.NestedString(live.Object, "status", "notAfter"); after != cert.NotAfter.UTC().Format(time.RFC3339) {
+			t.Errorf("Certificate %s/%s: status.notAfter %q, its Secret's certificate expires %s", o.GetNamespace(), o.GetName(), after, cert.NotAfter.UTC())
+		}
+	}
+	if n < 10 {
+		t.Errorf("the install has %d issuers and certificates", n)
+	}
+}
+
+func conditionTrue(o *unstructured.Unstructured, typ string) bool {
+	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+	return slices.ContainsFunc(conds, func(ci any) bool {
+		m, _ := ci.(map[string]any)
+		return m["type"] == typ && m["status"] == "True"
+	})
+}
+
+// checkJobCompletes creates a Job, which the stand-in completes as the job controller
+// would once its pod succeeded: kstatus, and so Flux's health checks, find it Current.
+func checkJobCompletes(t *testing.T, c *e2etest.Cluster) {
+	ctx := context.Background()
+	job := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "batch/v1", "kind": "Job",
+		"metadata": map[string]any{"name": "migrate", "namespace": "default"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"restartPolicy": "Never",
+			"containers":    []any{map[string]any{"name": "migrate", "image": "docker.io/library/busybox:1.37"}},
+		}}},
+	}}
+	if _, err := c.Create(ctx, job, false); err != nil {
+		t.Fatal(err)
+	}
+	var res *status.Result
+	err := c.Eventually(ctx, 30*time.Second, "Job default/migrate Current", func() (bool, error) {
+		live, err := c.Get(ctx, "batch/v1", "Job", "default", "migrate")
+		if err != nil {
+			return false, err
+		}
+		res, err = status.Compute(live)
+		return err == nil && res.Status == status.CurrentStatus && conditionTrue(live, "Complete"), err
+	})
+	if err != nil {
+		t.Fatalf("%v (kstatus: %+v)", err, res)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,6 +19,7 @@ const (
 	kindStatefulSet = "StatefulSet"
 	kindDaemonSet   = "DaemonSet"
 	kindClaim       = "PersistentVolumeClaim"
+	kindJob         = "Job"
 )
 
 // watchReadiness queues each workload and claim as it comes or changes.
@@ -27,6 +29,7 @@ func (s *StandIns) watchReadiness() error {
 		kindStatefulSet: s.factory.Apps().V1().StatefulSets().Informer(),
 		kindDaemonSet:   s.factory.Apps().V1().DaemonSets().Informer(),
 		kindClaim:       s.factory.Core().V1().PersistentVolumeClaims().Informer(),
+		kindJob:         s.factory.Batch().V1().Jobs().Informer(),
 	} {
 		add := func(obj any) {
 			if m, err := metaOf(obj); err == nil {
@@ -64,6 +67,8 @@ func (s *StandIns) reconcileReadiness(ctx context.Context, item workItem) error 
 		err = s.daemonSetReady(ctx, item.namespace, item.name)
 	case kindClaim:
 		err = s.claimBound(ctx, item.namespace, item.name)
+	case kindJob:
+		err = s.jobComplete(ctx, item.namespace, item.name)
 	}
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -174,5 +179,43 @@ func (s *StandIns) claimBound(ctx context.Context, ns, name string) error {
 		Capacity:    pvc.Spec.Resources.Requests,
 	}
 	_, err = s.c.Client.CoreV1().PersistentVolumeClaims(ns).UpdateStatus(ctx, pvc, metav1.UpdateOptions{FieldManager: standInManager})
+	return err
+}
+
+// jobComplete writes the status of a Job whose pods all succeeded, as the job controller
+// does: started, every completion succeeded, SuccessCriteriaMet and Complete. A
+// suspended Job is left as it is.
+func (s *StandIns) jobComplete(ctx context.Context, ns, name string) error {
+	cur, err := s.factory.Batch().V1().Jobs().Lister().Jobs(ns).Get(name)
+	if err != nil {
+		return err
+	}
+	if cur.Spec.Suspend != nil && *cur.Spec.Suspend {
+		return nil
+	}
+	for _, c := range cur.Status.Conditions {
+		if c.Type == batchv1.JobComplete && c.Status == corev1.ConditionTrue {
+			return nil
+		}
+	}
+	completions := replicas(cur.Spec.Completions)
+	now := metav1.Now()
+	job := cur.DeepCopy()
+	job.Status = batchv1.JobStatus{
+		StartTime: &now, CompletionTime: &now,
+		Succeeded: completions, Ready: new(int32), Terminating: new(int32),
+		UncountedTerminatedPods: &batchv1.UncountedTerminatedPods{},
+		Conditions: []batchv1.JobCondition{
+			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, Reason: batchv1.JobReasonCompletionsReached, Message: "Reached expected number of succeeded pods", LastProbeTime: now, LastTransitionTime: now},
+			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, Reason: batchv1.JobReasonCompletionsReached, Message: "Reached expected number of succeeded pods", LastProbeTime: now, LastTransitionTime: now},
+		},
+	}
+	if cur.Spec.CompletionMode != nil && *cur.Spec.CompletionMode == batchv1.IndexedCompletion && completions > 0 {
+		job.Status.CompletedIndexes = fmt.Sprintf("0-%d", completions-1)
+		if completions == 1 {
+			job.Status.CompletedIndexes = "0"
+		}
+	}
+	_, err = s.c.Client.BatchV1().Jobs(ns).UpdateStatus(ctx, job, metav1.UpdateOptions{FieldManager: standInManager})
 	return err
 }

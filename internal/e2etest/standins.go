@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
@@ -27,23 +29,32 @@ import (
 //     webhook ports at the server;
 //   - readiness: Deployments, StatefulSets and DaemonSets get the status their
 //     controllers write once the pods are ready, PersistentVolumeClaims the Bound phase
-//     the volume binder writes, so that Flux's health checks (wait: true) pass.
+//     the volume binder writes, Jobs the status of a completed Job, so that Flux's
+//     health checks (wait: true) pass;
+//   - the controllers of customStandIns: cert-manager (issuers Ready, certificates
+//     issued into their Secrets), Kubeflow's notebook controller and KServe's (notebooks
+//     running, inference services Ready).
 //
-// Webhook configurations and services are followed as they come and change, so that an
-// installation applied by Flux is served the same as one applied by the test.
+// Webhook configurations, services and CRDs are followed as they come and change, so
+// that an installation applied by Flux is served the same as one applied by the test.
 type StandIns struct {
 	c     *Cluster
 	logf  func(string, ...any)
 	hooks *webhookServer
 
-	factory informers.SharedInformerFactory
-	queue   workqueue.TypedRateLimitingInterface[workItem]
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	factory    informers.SharedInformerFactory
+	dynFactory dynamicinformer.DynamicSharedInformerFactory
+	queue      workqueue.TypedRateLimitingInterface[workItem]
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 
 	// mu serialises the reconciles of the webhooks: the background one and Sync's.
 	mu       sync.Mutex
 	probeGen int
+
+	// custom are the kinds of customStandIns followed so far, by GroupKind.String().
+	customMu sync.Mutex
+	custom   map[string]followed
 }
 
 // workItem is a reconcile to do: all webhooks (kind "webhooks"), or one workload's
@@ -68,8 +79,10 @@ func (c *Cluster) StartStandIns(ctx context.Context) (*StandIns, error) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &StandIns{
 		c: c, logf: c.logf, hooks: hooks, cancel: cancel,
-		factory: informers.NewSharedInformerFactory(c.Client, 0),
-		queue:   workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[workItem]()),
+		factory:    informers.NewSharedInformerFactory(c.Client, 0),
+		dynFactory: dynamicinformer.NewDynamicSharedInformerFactory(c.Dynamic, 0),
+		custom:     map[string]followed{},
+		queue:      workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[workItem]()),
 	}
 	if s.logf == nil {
 		s.logf = func(string, ...any) {}
@@ -93,8 +106,19 @@ func (c *Cluster) StartStandIns(ctx context.Context) (*StandIns, error) {
 		s.Stop()
 		return nil, err
 	}
+	if err := s.watchCustomResources(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
 	s.factory.Start(ctx.Done())
+	s.dynFactory.Start(ctx.Done())
 	for typ, ok := range s.factory.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			s.Stop()
+			return nil, fmt.Errorf("stand-ins: the cache of %v did not sync", typ)
+		}
+	}
+	for typ, ok := range s.dynFactory.WaitForCacheSync(ctx.Done()) {
 		if !ok {
 			s.Stop()
 			return nil, fmt.Errorf("stand-ins: the cache of %v did not sync", typ)
@@ -115,6 +139,7 @@ func (s *StandIns) Stop() {
 	s.cancel()
 	s.queue.ShutDown()
 	s.factory.Shutdown()
+	s.dynFactory.Shutdown()
 	s.wg.Wait()
 	s.hooks.close()
 }
@@ -139,6 +164,11 @@ func (s *StandIns) work(ctx context.Context) bool {
 		s.mu.Lock()
 		err = s.reconcileWebhooks(ctx)
 		s.mu.Unlock()
+	} else if custom, cerr := s.reconcileCustom(ctx, item); custom {
+		err = cerr
+		if apierrors.IsNotFound(err) {
+			err = nil
+		}
 	} else {
 		err = s.reconcileReadiness(ctx, item)
 	}
