@@ -373,8 +373,9 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		}
 		defer v.count(cv)
 		if plat.Flux != nil {
-			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads)
-			if ci := installs[name]; ci != nil {
+			ci := installs[name]
+			flux := lower.FluxTenant(plat.Flux, name, decls.Tenant, out.Workloads, ci != nil && ci.in.Provides(kubeflow.PipelineKind))
+			if ci != nil {
 				addNeeds(flux, names.TenantFluxName, ci.in.TenantNeeds(objectContents(out.Workloads)))
 			}
 			r.diags = append(r.diags, cv.validateAll(locate, flux)...)

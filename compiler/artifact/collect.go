@@ -26,7 +26,7 @@ type Artifact struct {
 	Repository string
 	Files      []File
 	// Inputs are the pathspecs, relative to the repository, whose history dates the
-	// artifact; nil means the whole repository.
+	// artifact ("!" before one excludes what it matches); nil means the whole repository.
 	Inputs []string
 }
 
@@ -60,6 +60,9 @@ func Collect(tree *emit.Tree, flux *model.Flux) []Artifact {
 			rel = parts[3]
 		case len(parts) >= 3 && parts[1] == emit.ComponentsDir:
 			a = Artifact{Cluster: parts[0], Components: true, Repository: trimScheme(kubeflow.Artifact(flux, parts[0]))}
+			// Built from the platform's files: a commit that changes only tenants does
+			// not date it anew (which would give it a new digest).
+			a.Inputs = []string{"**", "!tenants/**"}
 			rel = strings.Join(parts[2:], "/")
 		default:
 			continue

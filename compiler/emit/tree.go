@@ -144,7 +144,9 @@ func layOut(c *compiler.Cluster) *clusterLayout {
 		// applies before the rest (lower.AppliedFirst); the cluster's kustomization
 		// lists it first too.
 		first, rest := splitFirst(tn.Workloads)
-		if len(first) > 0 {
+		// A tenant whose pipelines Kustomization exists has the folder it applies, be it
+		// empty: its first pipeline lands there.
+		if len(first) > 0 || hasPipelinesFlux(tn.Platform) {
 			tenantDirs = append(tenantDirs, path.Join(TenantsDir, tn.Name, names.PipelinesDir))
 			workloads = append(workloads, &folder{dir: path.Join(c.Name, TenantsDir, tn.Name, names.PipelinesDir), objs: first})
 		}
@@ -324,4 +326,12 @@ func qualifiedFileName(o manifest.Object, seen map[string]int) string {
 		name += "-" + strconv.Itoa(n)
 	}
 	return name + ".yaml"
+}
+
+// hasPipelinesFlux tells whether a tenant's platform objects hold the Kustomization
+// that applies its pipelines folder.
+func hasPipelinesFlux(objs []manifest.Object) bool {
+	return slices.ContainsFunc(objs, func(o manifest.Object) bool {
+		return o.Kind() == "Kustomization" && o.Name() == names.TenantPipelinesFluxName
+	})
 }

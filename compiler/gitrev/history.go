@@ -25,6 +25,10 @@ func (r *Repo) LastChange(ctx context.Context, pathspecs []string) (Commit, erro
 	}
 	args := []string{"log", "-1", "--format=%H %ct", "HEAD", "--"}
 	for _, p := range pathspecs {
+		if rest, ok := strings.CutPrefix(p, "!"); ok {
+			args = append(args, ":(top,glob,exclude)"+path.Join(r.Prefix, rest))
+			continue
+		}
 		args = append(args, ":(top,glob)"+path.Join(r.Prefix, p))
 	}
 	out, err := git(ctx, r.Top, nil, args...)

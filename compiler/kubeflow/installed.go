@@ -331,3 +331,12 @@ func (in *Installed) HasSpecField(gk schema.GroupKind, field string) bool {
 
 // TrainJobKind is Kubeflow Trainer's TrainJob.
 var TrainJobKind = schema.GroupKind{Group: "trainer.kubeflow.org", Kind: "TrainJob"}
+
+// PipelineKind is Kubeflow Pipelines' Pipeline, which its Kubernetes-native mode serves.
+var PipelineKind = schema.GroupKind{Group: "pipelines.kubeflow.org", Kind: "Pipeline"}
+
+// Provides tells whether the install's CRDs define a kind.
+func (in *Installed) Provides(gk schema.GroupKind) bool {
+	_, ok := in.providers.crd[gk]
+	return ok
+}

@@ -25,8 +25,11 @@ func FluxBootstrap(f *model.Flux, cluster string) []manifest.Object {
 // that service account into that namespace, so the artifact cannot touch another
 // namespace or a cluster-scoped object. healthChecks name the workloads whose readiness
 // the Kustomization reports. A tenant with pipelines has a second Kustomization, which
-// applies its Pipelines from the same artifact first (AppliedFirst).
-func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []manifest.Object) []manifest.Object {
+// applies its Pipelines from the same artifact first (AppliedFirst); so has every
+// tenant when pipelinesFirst is set (the cluster runs KFP's Kubernetes-native mode),
+// so that its first pipeline, applied by the Kustomization its platform artifact made
+// before, is applied first too.
+func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []manifest.Object, pipelinesFirst bool) []manifest.Object {
 	ns := t.Name
 	platform := map[string]any{"name": names.PlatformFluxName, "namespace": names.FluxNamespace}
 	spec := map[string]any{
@@ -79,7 +82,7 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 	}
 	objs = append(objs, reconcilerRole(ns)...)
 	objs = append(objs, ociRepository(f, names.TenantFluxName, ns, names.TenantArtifact(f, cluster, ns), f.TagFor(cluster), f.TenantPullSecret))
-	if first {
+	if first || pipelinesFirst {
 		// Both follow one OCIRepository: Flux applies this tenant's Kustomization only once
 		// the pipelines' has applied the same revision.
 		spec["dependsOn"] = []any{platform, map[string]any{"name": names.TenantPipelinesFluxName}}

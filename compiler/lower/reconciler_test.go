@@ -153,7 +153,7 @@ func fluxTenant(edit func(*model.Flux), d *model.Declarations) map[string]manife
 	p := modeltest.Platform()
 	out := Tenant(p, Target{Training: p.DefaultTrainingTarget()}, d)
 	objs := map[string]manifest.Object{}
-	for _, o := range FluxTenant(f, "prod", d.Tenant, out.Workloads) {
+	for _, o := range FluxTenant(f, "prod", d.Tenant, out.Workloads, false) {
 		objs[o.Kind()+"/"+o.Name()] = o
 	}
 	return objs
