@@ -37,10 +37,12 @@ func newPushCommand() *cobra.Command {
 		Use:   "push [DIR] [oci://REPOSITORY]",
 		Short: "Render and publish each cluster's artifacts for Flux to pull",
 		Long: `push renders the repository (DIR, or the current directory) and publishes, for every
-selected cluster, one OCI artifact with the platform's objects and one per tenant, in the
-format of 'flux push artifact', under REPOSITORY (or the platform's flux.repository):
+selected cluster, one OCI artifact with the platform's objects, one with the Kubeflow the
+cluster installs (when platform.cue declares kubeflow) and one per tenant, in the format of
+'flux push artifact', under REPOSITORY (or the platform's flux.repository):
 
   <repository>/<cluster>/platform
+  <repository>/<cluster>/components
   <repository>/<cluster>/tenants/<tenant>
 
 Each artifact is tagged with the commit being pushed, then the tag the cluster follows

@@ -33,7 +33,7 @@ func newStatusCommand() *cobra.Command {
 		Use:   "status",
 		Short: "Show how far Flux has applied the pushed artifacts in a cluster",
 		Long: `status reads, from the cluster of the kubeconfig's context, the rollout of what
-'mlc push' published: for the platform and for each tenant the revision applied, the
+'mlc push' published: for the platform, each unit of its Kubeflow and each tenant the revision applied, the
 Kustomization's Ready condition and reason, the last error, and the health of the
 tenant's workloads (notebooks, inference services, jobs) read from their status, judged
 the way Flux judges them.
