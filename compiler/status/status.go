@@ -36,6 +36,10 @@ import (
 // Platform is the name shown for the platform's artifact, beside the tenants' names.
 const Platform = "(platform)"
 
+// PipelinesSuffix follows a tenant's name for the Kustomization that applies its
+// pipelines: "vision (pipelines)".
+const PipelinesSuffix = " (pipelines)"
+
 // Components prefixes the name of a unit of the Kubeflow a cluster installs, in place of
 // a tenant's: "(kubeflow)/kubeflow-katib".
 const Components = "(kubeflow)/"
@@ -267,6 +271,14 @@ func (r *Reader) Read(ctx context.Context, also, only []string) (*Report, error)
 			}
 		}
 		rep.Units = append(rep.Units, u.Unit)
+		// Its pipelines, applied first by a Kustomization of their own.
+		if _, ok := snap[kustomizations.Resource+"/"+t+"/"+names.TenantPipelinesFluxName]; ok {
+			p, err := snap.unit(t+PipelinesSuffix, t, names.TenantPipelinesFluxName)
+			if err != nil {
+				return nil, err
+			}
+			rep.Units = append(rep.Units, p.Unit)
+		}
 	}
 	return rep, nil
 }
