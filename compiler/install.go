@@ -105,7 +105,7 @@ func buildInstalls(plat *model.Platform, sel selection, resolve func(string) str
 		if plat.Clusters[name].Kubeflow != nil {
 			field = "clusters." + name + ".kubeflow"
 		}
-		plan, err := kubeflow.NewPlan(k, kubeflow.Settings{TrialResources: plat.Defaults.Katib.TrialResources}, resolve, fetch)
+		plan, err := kubeflow.NewPlan(k, kubeflow.Settings{TrialResources: plat.Defaults.Katib.TrialResources, StorageClass: plat.Defaults.StorageClass}, resolve, fetch)
 		if err != nil {
 			addInstallError(&l, locate, field, name, err)
 			continue

@@ -34,6 +34,9 @@ type Plan struct {
 type Settings struct {
 	// TrialResources are the kinds Katib runs trials of (defaults.katib.trialResources).
 	TrialResources []string
+	// StorageClass is the class of new volumes (defaults.storageClass): the install's
+	// claims get it as tenants' do; the cluster's default class when empty.
+	StorageClass string
 }
 
 // Components that are off unless platform.cue turns them on: upstream's example install
@@ -109,6 +112,9 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 				}
 			}
 			part.Patches = append(part.Patches, patch)
+		}
+		if settings.StorageClass != "" {
+			part.Patches = append(part.Patches, storageClassPatch(settings.StorageClass))
 		}
 		if u.Name == "pipelines" && k.Pipelines.Definitions == "database" {
 			part.Resources = []string{pipelinesDatabase}
@@ -196,4 +202,12 @@ func katibConfig(part *Part, file string, trialResources []string) error {
 		Options:       &types.GeneratorOptions{DisableNameSuffixHash: true},
 	}})
 	return nil
+}
+
+// storageClassPatch gives every claim of a unit the storage class.
+func storageClassPatch(class string) types.Patch {
+	return types.Patch{
+		Target: &types.Selector{ResId: resid.ResId{Gvk: resid.Gvk{Version: "v1", Kind: "PersistentVolumeClaim"}}},
+		Patch:  fmt.Sprintf("- op: add\n  path: /spec/storageClassName\n  value: %q\n", class),
+	}
 }

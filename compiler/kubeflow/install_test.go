@@ -419,3 +419,38 @@ func TestPatches(t *testing.T) {
 		}
 	}
 }
+
+// TestStorageClass: the install's claims get the platform's storage class, as tenants'
+// claims do; without one they keep the cluster's default.
+func TestStorageClass(t *testing.T) {
+	k := sharedSettings(sharedManifests(t))
+	for _, class := range []string{"fast-ssd", ""} {
+		p, err := NewPlan(k, Settings{TrialResources: testSettings.TrialResources, StorageClass: class}, Resolver(exampleRepo(), ""), noFetch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims := 0
+		for _, part := range p.Parts {
+			if part.Name != "katib" && part.Name != "pipelines" && part.Name != "kubeflow-roles" {
+				continue // units with claims, and one without
+			}
+			b, err := Build(p.Source, part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range b.Objects {
+				if o["kind"] != "PersistentVolumeClaim" {
+					continue
+				}
+				claims++
+				got, _ := dig(o, "spec", "storageClassName").(string)
+				if got != class {
+					t.Errorf("%s: claim %s has storage class %q, want %q", part.Name, qualified(o), got, class)
+				}
+			}
+		}
+		if claims < 2 {
+			t.Errorf("only %d claims in katib and pipelines", claims)
+		}
+	}
+}
