@@ -21,6 +21,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/artifact"
 	"github.com/mlc-gitops/mlc/compiler/gitrev/gittest"
+	"github.com/mlc-gitops/mlc/compiler/status"
 	"github.com/mlc-gitops/mlc/internal/e2etest"
 )
 
@@ -297,7 +298,9 @@ subjects: [{kind: ServiceAccount, name: mlc-reconciler, namespace: vision}]
 	if err := json.Unmarshal([]byte(stdout), &report); err != nil || code != 0 {
 		t.Fatalf("status -o json: exit %d, %v\n%s\n%s", code, err, stdout, stderr)
 	}
-	if len(report.Units) != 3 || report.Units[2].Tenant != "vision" || report.Units[2].Applied != "prod@"+digests["tenants/vision"] || len(report.Problems) != 0 {
+	// The platform, nlp, vision, and vision's pipelines (their own Kustomization).
+	if len(report.Units) != 4 || report.Units[2].Tenant != "vision" || report.Units[2].Applied != "prod@"+digests["tenants/vision"] ||
+		report.Units[3].Tenant != "vision"+status.PipelinesSuffix || report.Units[3].Applied != "prod@"+digests["tenants/vision"] || len(report.Problems) != 0 {
 		t.Errorf("status -o json: %s", stdout)
 	}
 
