@@ -62,13 +62,22 @@ func runVet(cmd *cobra.Command, dir string, f vetFlags) error {
 		return errInvalid
 	}
 	if f.format == "text" {
-		objects := 0
+		objects, kubeflow := 0, 0
 		for _, c := range res.Clusters {
 			for _, t := range c.Tenants {
 				objects += len(t.Platform) + len(t.Workloads)
 			}
+			if c.Kubeflow != nil {
+				for _, u := range c.Kubeflow.Units {
+					kubeflow += len(u.Objects)
+				}
+			}
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "ok: %s, %s\n", plural(len(res.Clusters), "cluster"), plural(objects, "object"))
+		installs := ""
+		if kubeflow > 0 {
+			installs = ", and " + plural(kubeflow, "object") + " installing Kubeflow"
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "ok: %s, %s%s\n", plural(len(res.Clusters), "cluster"), plural(objects, "object"), installs)
 	}
 	return nil
 }
