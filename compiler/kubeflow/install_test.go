@@ -261,17 +261,46 @@ func TestInstallObjects(t *testing.T) {
 	if secrets != 6 {
 		t.Errorf("%d encrypted Secrets published, want 6", secrets)
 	}
-	// oauth2-proxy's Secret is generated with a hashed name, which its Deployment names.
+	// oauth2-proxy's Secret is generated with a hashed name, which its Deployment names:
+	// every reference must now name the replacement.
+	var refs []string
 	for _, u := range in.Units {
 		if u.Name != "oauth2-proxy" {
 			continue
 		}
 		for _, o := range u.Objects {
-			if o["kind"] == "Deployment" && !strings.Contains(yamlOf(t, o), "secretName: oauth2-proxy\n") && !strings.Contains(yamlOf(t, o), "name: oauth2-proxy\n") {
-				t.Errorf("oauth2-proxy's Deployment does not name the replaced Secret:\n%s", yamlOf(t, o))
+			if o["kind"] == "Deployment" {
+				refs = append(refs, secretRefs(o["spec"])...)
 			}
 		}
 	}
+	if len(refs) == 0 || slices.ContainsFunc(refs, func(r string) bool { return r != "oauth2-proxy" }) {
+		t.Errorf("oauth2-proxy's Deployment names the Secrets %q, want only the replacement oauth2-proxy", refs)
+	}
+}
+
+// secretRefs returns the names of the Secrets a pod template refers to.
+func secretRefs(v any) []string {
+	var out []string
+	switch t := v.(type) {
+	case map[string]any:
+		if n, ok := t["secretName"].(string); ok {
+			out = append(out, n)
+		}
+		for _, ref := range []string{"secretKeyRef", "secretRef"} {
+			if n, ok := dig(t, ref, "name").(string); ok {
+				out = append(out, n)
+			}
+		}
+		for _, c := range t {
+			out = append(out, secretRefs(c)...)
+		}
+	case []any:
+		for _, c := range t {
+			out = append(out, secretRefs(c)...)
+		}
+	}
+	return out
 }
 
 // TestDefaultCredentialsRefused: without replacements, every Secret upstream ships with
