@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -23,7 +22,6 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/validate"
 	"github.com/mlc-gitops/mlc/internal/parallel"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Install is the Kubeflow a cluster installs, compiled: its units in the order they
@@ -177,43 +175,13 @@ func (inc *incremental) install(key string, plan *kubeflow.Plan, flux *model.Flu
 	return ci, nil
 }
 
-// validateInstall validates every object of an install as the API server would, the
-// custom resources against the CRDs of the same install, after dropping the namespace
-// of cluster-scoped objects.
+// validateInstall validates every object of an install with the cluster's validator.
 func validateInstall(ci *clusterInstall) error {
 	vd, err := ci.validator()
 	if err != nil {
 		return fmt.Errorf("the install's CRDs: %w", err)
 	}
-	var errs []error
-	for _, u := range ci.in.Units {
-		var kinds []schema.GroupVersionKind
-		for _, o := range u.Objects {
-			av, _ := o["apiVersion"].(string)
-			k, _ := o["kind"].(string)
-			kinds = append(kinds, schema.FromAPIVersionAndKind(av, k))
-		}
-		vd.Prepare(kinds)
-		for i, o := range u.Objects {
-			// kustomize's namespace field sets one on cluster-scoped kinds it does not
-			// know (a CRD's); the API server drops it, and so does mlc.
-			if namespaced, known := vd.Namespaced(kinds[i].GroupVersion().String(), kinds[i].Kind); known && !namespaced {
-				if md, _ := o["metadata"].(map[string]any); md != nil {
-					delete(md, "namespace")
-				}
-			}
-			if !vd.Known(kinds[i].GroupVersion().String(), kinds[i].Kind) {
-				if !builtinGroup(kinds[i].Group) {
-					errs = append(errs, fmt.Errorf("%s: %s %s: no CRD of the install defines %s: turn on the component that does", u.Name, kinds[i].Kind, meta(o), kinds[i].GroupKind()))
-				}
-				continue // a built-in kind mlc has no schema of: the API server checks it
-			}
-			for _, fe := range vd.Validate(o) {
-				errs = append(errs, fmt.Errorf("%s: %s %s would be rejected by the API server: %s: %s", u.Name, o["kind"], meta(o), fe.Path, fe.Message))
-			}
-		}
-	}
-	return errors.Join(errs...)
+	return ci.in.Validate(vd)
 }
 
 func (inc *incremental) cachedInstall(key string) *clusterInstall {
@@ -425,17 +393,4 @@ func checkInstalled(cluster string, in *kubeflow.Installed, objs []manifest.Obje
 		}
 	}
 	return l
-}
-
-// builtinGroup tells whether an API group is Kubernetes' own.
-func builtinGroup(group string) bool {
-	return group == "" || !strings.Contains(group, ".") || strings.HasSuffix(group, ".k8s.io")
-}
-
-func meta(o map[string]any) string {
-	md, _ := o["metadata"].(map[string]any)
-	if ns, _ := md["namespace"].(string); ns != "" {
-		return fmt.Sprintf("%s/%v", ns, md["name"])
-	}
-	return fmt.Sprint(md["name"])
 }

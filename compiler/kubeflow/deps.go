@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -199,20 +201,14 @@ func matchAny(list []string, s string) bool {
 
 func createOp(ops []string) bool { return matchAny(ops, "CREATE") || matchAny(ops, "UPDATE") }
 
-// resourceOf returns the plural resource of a kind: a CRD's, or the guess Kubernetes
-// makes for its own kinds.
+// resourceOf returns the plural resource of a kind: a CRD's, or the one Kubernetes
+// guesses for its own kinds.
 func (p *providers) resourceOf(gk schema.GroupKind) string {
 	if pl, ok := p.plural[gk]; ok {
 		return pl
 	}
-	k := strings.ToLower(gk.Kind)
-	switch {
-	case strings.HasSuffix(k, "y") && !strings.HasSuffix(k, "ey"):
-		return k[:len(k)-1] + "ies"
-	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "ch"):
-		return k + "es"
-	}
-	return k + "s"
+	plural, _ := apimeta.UnsafeGuessKindToResource(gk.WithVersion(""))
+	return plural.Resource
 }
 
 // podTemplateLabels returns the labels of the pods a workload makes.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mlc-gitops/mlc/compiler/validate"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/json"
 )
@@ -280,7 +281,7 @@ func (in *Installed) Digest() string {
 func (in *Installed) CheckWorkload(o map[string]any) string {
 	p := in.providers
 	gk := groupKind(o)
-	if _, ok := p.crd[gk]; !ok && strings.Contains(gk.Group, ".") && !strings.HasSuffix(gk.Group, ".k8s.io") {
+	if _, ok := p.crd[gk]; !ok && !builtinGroup(gk.Group) {
 		return fmt.Sprintf("Kubeflow %s, as this cluster installs it, has no %s (%s): turn on the component that provides it in kubeflow.components", in.Release, gk.Kind, gk.Group)
 	}
 	switch gk {
@@ -339,4 +340,44 @@ var PipelineKind = schema.GroupKind{Group: "pipelines.kubeflow.org", Kind: "Pipe
 func (in *Installed) Provides(gk schema.GroupKind) bool {
 	_, ok := in.providers.crd[gk]
 	return ok
+}
+
+// Validate validates every object of the install as the API server would, the custom
+// resources against the CRDs of the same install (which vd holds), after dropping the
+// namespace of cluster-scoped objects: kustomize's namespace field sets one on
+// cluster-scoped kinds it does not know (a CRD's), and the API server drops it.
+func (in *Installed) Validate(vd *validate.Validator) error {
+	var errs []error
+	for _, u := range in.Units {
+		kinds := make([]schema.GroupVersionKind, len(u.Objects))
+		for i, o := range u.Objects {
+			av, _ := o["apiVersion"].(string)
+			k, _ := o["kind"].(string)
+			kinds[i] = schema.FromAPIVersionAndKind(av, k)
+		}
+		vd.Prepare(kinds)
+		for i, o := range u.Objects {
+			av, kind := kinds[i].GroupVersion().String(), kinds[i].Kind
+			if namespaced, known := vd.Namespaced(av, kind); known && !namespaced {
+				if md, _ := o["metadata"].(map[string]any); md != nil {
+					delete(md, "namespace")
+				}
+			}
+			if !vd.Known(av, kind) {
+				if !builtinGroup(kinds[i].Group) {
+					errs = append(errs, fmt.Errorf("%s: %s %s: no CRD of the install defines %s: turn on the component that does", u.Name, kind, qualified(o), kinds[i].GroupKind()))
+				}
+				continue // a built-in kind mlc has no schema of: the API server checks it
+			}
+			for _, fe := range vd.Validate(o) {
+				errs = append(errs, fmt.Errorf("%s: %s %s would be rejected by the API server: %s: %s", u.Name, kind, qualified(o), fe.Path, fe.Message))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// builtinGroup tells whether an API group is Kubernetes' own.
+func builtinGroup(group string) bool {
+	return group == "" || !strings.Contains(group, ".") || strings.HasSuffix(group, ".k8s.io")
 }
