@@ -107,4 +107,11 @@ func TestEncryptedSecretChecks(t *testing.T) {
 	if _, err := readEncryptedSecret("/nonexistent", "secrets/x.yaml", "kubeflow"); err == nil || err.Error() != "secrets/x.yaml: no such file" {
 		t.Errorf("err = %v", err)
 	}
+	link := filepath.Join(t.TempDir(), "link.sops.yaml")
+	if err := os.Symlink(filepath.Join(exampleRepo(), "secrets", "mysql-secret.sops.yaml"), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readEncryptedSecret(link, "secrets/link.sops.yaml", "kubeflow"); err == nil || !strings.Contains(err.Error(), "secrets/link.sops.yaml is a symbolic link") {
+		t.Errorf("a symlinked Secret: err = %v", err)
+	}
 }

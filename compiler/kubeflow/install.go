@@ -61,6 +61,10 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 		p.DecryptionSecret = DefaultDecryptionSecret
 	}
 	for key, file := range k.Secrets {
+		// A credential comes from the repository, where review sees that it changed.
+		if !filepath.IsLocal(filepath.FromSlash(file)) {
+			return nil, fmt.Errorf("kubeflow.secrets: %q: %s is not a file inside the repository", key, file)
+		}
 		p.Secrets[key] = SecretFile{Path: resolve(file), Shown: file}
 	}
 	switch src := k.Source; {

@@ -336,6 +336,9 @@ func TestPlanErrors(t *testing.T) {
 			k.Source.Git = &model.KubeflowGit{URL: "https://github.com/kubeflow/manifests"}
 		}, "kubeflow.source: set git or path, not both"},
 		{"unknown component", func(k *model.Kubeflow) { k.Components = map[string]bool{"ray": true} }, "kubeflow.components.ray: Kubeflow v1.11.0 has no such component"},
+		{"secret outside the repository", func(k *model.Kubeflow) {
+			k.Secrets = map[string]string{"auth/dex-passwords": "../elsewhere/dex.sops.yaml"}
+		}, `kubeflow.secrets: "auth/dex-passwords": ../elsewhere/dex.sops.yaml is not a file inside the repository`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			k := sharedSettings("/shared")

@@ -76,6 +76,9 @@ func replaceSecrets(b *Built, secrets map[string]SecretFile, used map[string]boo
 // readEncryptedSecret reads a Secret manifest encrypted with SOPS and checks that it
 // is one: SOPS's metadata is there, and every value is encrypted.
 func readEncryptedSecret(path, file, namespace string) (Passthrough, error) {
+	if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return Passthrough{}, fmt.Errorf("%s is a symbolic link: mlc reads encrypted Secrets from the repository's own files", file)
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Passthrough{}, fmt.Errorf("%s: no such file", file)
