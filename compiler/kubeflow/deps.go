@@ -114,15 +114,21 @@ func parseWebhook(unit string, h any) (webhook, error) {
 	if err != nil {
 		return webhook{}, err
 	}
-	w := webhook{unit: unit, rules: raw.Rules, namespaceSelector: labels.Everything(), objectSelector: labels.Everything(),
-		rawNamespace: raw.NamespaceSelector, rawObject: raw.ObjectSelector}
-	if raw.NamespaceSelector != nil {
-		if w.namespaceSelector, err = metav1.LabelSelectorAsSelector(raw.NamespaceSelector); err != nil {
+	return newWebhook(unit, raw.Rules, raw.NamespaceSelector, raw.ObjectSelector)
+}
+
+// newWebhook makes a webhook of its rules and selectors (nil selects everything).
+func newWebhook(unit string, rules []webhookRule, namespace, object *metav1.LabelSelector) (webhook, error) {
+	w := webhook{unit: unit, rules: rules, namespaceSelector: labels.Everything(), objectSelector: labels.Everything(),
+		rawNamespace: namespace, rawObject: object}
+	var err error
+	if namespace != nil {
+		if w.namespaceSelector, err = metav1.LabelSelectorAsSelector(namespace); err != nil {
 			return webhook{}, err
 		}
 	}
-	if raw.ObjectSelector != nil {
-		if w.objectSelector, err = metav1.LabelSelectorAsSelector(raw.ObjectSelector); err != nil {
+	if object != nil {
+		if w.objectSelector, err = metav1.LabelSelectorAsSelector(object); err != nil {
 			return webhook{}, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"k8s.io/apimachinery/pkg/util/json"
 )
 
 // sharedManifests is the folder of kubeflow/manifests v1.11.0 as upstream publishes it,
@@ -484,5 +485,44 @@ func TestStorageClass(t *testing.T) {
 		if claims < 2 {
 			t.Errorf("only %d claims in katib and pipelines", claims)
 		}
+	}
+}
+
+// TestSummaryRoundTrip: an install given back from its summary (as the cache keeps it)
+// answers as the built one: its digest, what the platform and tenants need, and what it
+// cannot run.
+func TestSummaryRoundTrip(t *testing.T) {
+	in := buildDefault(t)
+	b, err := json.Marshal(in.Summary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	back, err := FromSummary(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Digest() != in.Digest() {
+		t.Error("the digest differs")
+	}
+	if !slices.Equal(back.PlatformNeeds(), in.PlatformNeeds()) {
+		t.Errorf("platform needs %v, built %v", back.PlatformNeeds(), in.PlatformNeeds())
+	}
+	objs := []map[string]any{
+		{"apiVersion": "kubeflow.org/v1", "kind": "Notebook", "metadata": map[string]any{"name": "n", "namespace": "team"}},
+		{"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob", "metadata": map[string]any{"name": "j", "namespace": "team"},
+			"spec": map[string]any{"runtimeRef": map[string]any{"name": "xgboost-distributed"}}},
+	}
+	if !slices.Equal(back.TenantNeeds(objs), in.TenantNeeds(objs)) {
+		t.Errorf("tenant needs %v, built %v", back.TenantNeeds(objs), in.TenantNeeds(objs))
+	}
+	if got, want := back.CheckWorkload(objs[1]), in.CheckWorkload(objs[1]); got != want || want == "" {
+		t.Errorf("CheckWorkload: %q, built %q", got, want)
+	}
+	if back.HasSpecField(TrainJobKind, "podTemplateOverrides") != in.HasSpecField(TrainJobKind, "podTemplateOverrides") {
+		t.Error("the TrainJob's fields differ")
 	}
 }

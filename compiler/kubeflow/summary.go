@@ -1,7 +1,6 @@
 package kubeflow
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -78,10 +77,7 @@ func FromSummary(s Summary) (*Installed, error) {
 		p.specFields[parseGroupKind(k)] = f
 	}
 	for _, w := range s.Webhooks {
-		hook := map[string]any{}
-		b, _ := json.Marshal(w)
-		_ = json.Unmarshal(b, &hook)
-		parsed, err := parseWebhook(w.Unit, hook)
+		parsed, err := newWebhook(w.Unit, w.Rules, w.NamespaceSelector, w.ObjectSelector)
 		if err != nil {
 			return nil, fmt.Errorf("a cached Kubeflow install: %w", err)
 		}
