@@ -213,3 +213,15 @@ func TestKubeflowKnownValid(t *testing.T) {
 		t.Errorf("after the install's CRDs changed: %d objects known valid", s.KnownValid)
 	}
 }
+
+// TestKubeflowSourceAuth: the components' OCIRepository signs in as the platform's
+// does: with the cloud provider's identity when flux.provider names one.
+func TestKubeflowSourceAuth(t *testing.T) {
+	dir, _, _ := kubeflowCopy(t, func(src string) string { return src + "\nflux: provider: \"aws\"\n" }, "")
+	tree := renderTree(t, dir, compiler.Options{NoCache: true})
+	for _, name := range []string{"mlc-components", "mlc-platform"} {
+		if f := treeFile(tree, "prod/flux-system/ocirepository_"+name+".yaml"); !strings.Contains(f, "provider: aws\n") {
+			t.Errorf("%s does not sign in with the provider's identity:\n%s", name, f)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package kubeflow
 import (
 	"strings"
 
+	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/names"
@@ -31,15 +32,8 @@ func Artifact(f *model.Flux, cluster string) string {
 // of the components artifact, and the Kustomization that applies its flux folder,
 // which holds the units' own Kustomizations.
 func Bootstrap(f *model.Flux, cluster string) []manifest.Object {
-	spec := map[string]any{"interval": f.Interval, "url": Artifact(f, cluster), "ref": map[string]any{"tag": f.TagFor(cluster)}}
-	if f.PullSecret != "" {
-		spec["secretRef"] = map[string]any{"name": f.PullSecret}
-	}
-	if f.Insecure {
-		spec["insecure"] = true
-	}
 	return []manifest.Object{
-		fluxObject("source.toolkit.fluxcd.io/v1", "OCIRepository", FluxName, spec),
+		lower.OCIRepository(f, FluxName, names.FluxNamespace, Artifact(f, cluster), f.TagFor(cluster), f.PullSecret),
 		kustomization(f, FluxName, "./"+FluxDir, nil, map[string]any{"serviceAccountName": names.FluxControllerAccount}),
 	}
 }
@@ -67,26 +61,13 @@ func DependsOn(units []string) []any {
 	return out
 }
 
+// kustomization is a Kustomization in flux-system that applies path of the components
+// artifact once the units it needs are ready.
 func kustomization(f *model.Flux, name, path string, needs []string, spec map[string]any) manifest.Object {
-	spec["interval"] = f.Interval
-	spec["timeout"] = f.Timeout
-	spec["path"] = path
-	spec["prune"] = true
-	spec["sourceRef"] = map[string]any{"kind": "OCIRepository", "name": FluxName}
 	if len(needs) > 0 {
 		spec["dependsOn"] = DependsOn(needs)
 	}
-	return fluxObject("kustomize.toolkit.fluxcd.io/v1", "Kustomization", name, spec)
-}
-
-func fluxObject(apiVersion, kind, name string, spec map[string]any) manifest.Object {
-	return manifest.Object{
-		Source: sourceLabel,
-		Content: map[string]any{
-			"apiVersion": apiVersion,
-			"kind":       kind,
-			"metadata":   map[string]any{"name": name, "namespace": names.FluxNamespace},
-			"spec":       spec,
-		},
-	}
+	o := lower.FluxKustomization(f, name, names.FluxNamespace, FluxName, path, spec)
+	o.Source = sourceLabel
+	return o
 }

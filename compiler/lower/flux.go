@@ -13,8 +13,8 @@ import (
 // account, which may not create namespaces or profiles.
 func FluxBootstrap(f *model.Flux, cluster string) []manifest.Object {
 	return []manifest.Object{
-		ociRepository(f, names.PlatformFluxName, names.FluxNamespace, names.PlatformArtifact(f, cluster), f.TagFor(cluster), f.PullSecret),
-		fluxKustomization(f, names.PlatformFluxName, names.FluxNamespace, names.PlatformFluxName, "./", map[string]any{"serviceAccountName": names.FluxControllerAccount}),
+		OCIRepository(f, names.PlatformFluxName, names.FluxNamespace, names.PlatformArtifact(f, cluster), f.TagFor(cluster), f.PullSecret),
+		FluxKustomization(f, names.PlatformFluxName, names.FluxNamespace, names.PlatformFluxName, "./", map[string]any{"serviceAccountName": names.FluxControllerAccount}),
 	}
 }
 
@@ -81,18 +81,18 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 		reconcilerBinding(ns, names.ReconcilerName, "ClusterRole", f.TenantRole),
 	}
 	objs = append(objs, reconcilerRole(ns)...)
-	objs = append(objs, ociRepository(f, names.TenantFluxName, ns, names.TenantArtifact(f, cluster, ns), f.TagFor(cluster), f.TenantPullSecret))
+	objs = append(objs, OCIRepository(f, names.TenantFluxName, ns, names.TenantArtifact(f, cluster, ns), f.TagFor(cluster), f.TenantPullSecret))
 	if first || pipelinesFirst {
 		// Both follow one OCIRepository: Flux applies this tenant's Kustomization only once
 		// the pipelines' has applied the same revision.
 		spec["dependsOn"] = []any{platform, map[string]any{"name": names.TenantPipelinesFluxName}}
-		objs = append(objs, fluxKustomization(f, names.TenantPipelinesFluxName, ns, names.TenantFluxName, "./"+names.PipelinesDir, map[string]any{
+		objs = append(objs, FluxKustomization(f, names.TenantPipelinesFluxName, ns, names.TenantFluxName, "./"+names.PipelinesDir, map[string]any{
 			"serviceAccountName": names.ReconcilerName,
 			"targetNamespace":    ns,
 			"dependsOn":          []any{platform},
 		}))
 	}
-	return append(objs, fluxKustomization(f, names.TenantFluxName, ns, names.TenantFluxName, "./", spec))
+	return append(objs, FluxKustomization(f, names.TenantFluxName, ns, names.TenantFluxName, "./", spec))
 }
 
 // healthChecked are the workload kinds a tenant's Kustomization waits for, with the CEL
@@ -115,9 +115,9 @@ func healthCheckExprs() []any {
 	return out
 }
 
-// ociRepository is an OCIRepository that follows tag of url, signing in with the
+// OCIRepository is an OCIRepository that follows tag of url, signing in with the
 // cloud provider's identity or the secret (in its namespace), or neither.
-func ociRepository(f *model.Flux, name, ns, url, tag, secret string) manifest.Object {
+func OCIRepository(f *model.Flux, name, ns, url, tag, secret string) manifest.Object {
 	spec := map[string]any{
 		"interval": f.Interval,
 		"url":      url,
@@ -143,9 +143,9 @@ func ociRepository(f *model.Flux, name, ns, url, tag, secret string) manifest.Ob
 	}
 }
 
-// fluxKustomization is a Kustomization that applies, and prunes, what path holds in the
+// FluxKustomization is a Kustomization that applies, and prunes, what path holds in the
 // artifact of the OCIRepository source of its namespace.
-func fluxKustomization(f *model.Flux, name, ns, source, path string, spec map[string]any) manifest.Object {
+func FluxKustomization(f *model.Flux, name, ns, source, path string, spec map[string]any) manifest.Object {
 	spec["interval"] = f.Interval
 	spec["timeout"] = f.Timeout
 	spec["path"] = path
