@@ -1,11 +1,14 @@
 package kubeflow
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -30,7 +33,10 @@ type Part struct {
 	Resources  []string
 	Components []string
 	Images     []types.Image
-	Patches    []types.Patch
+	// Patches are the platform's own (kubeflow.patches.<unit>), each of which must
+	// match an object; Settings are the patches mlc makes of other settings.
+	Patches  []types.Patch
+	Settings []types.Patch
 	// ConfigMaps merge generated files into the release's generated ConfigMaps; Files
 	// are those files, by name, beside the generated kustomization.
 	ConfigMaps []types.ConfigMapArgs
@@ -70,8 +76,8 @@ func Build(src Source, p Part) (*Built, error) {
 	if len(p.Images) > 0 {
 		k["images"] = p.Images
 	}
-	if len(p.Patches) > 0 {
-		k["patches"] = p.Patches
+	if patches := append(slices.Clone(p.Patches), p.Settings...); len(patches) > 0 {
+		k["patches"] = patches
 	}
 	if len(p.ConfigMaps) > 0 {
 		k["configMapGenerator"] = p.ConfigMaps
@@ -93,6 +99,9 @@ func Build(src Source, p Part) (*Built, error) {
 	buildMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("building %s: %w", p.Name, err)
+	}
+	if err := unmatchedPatches(m, p); err != nil {
+		return nil, err
 	}
 	b := &Built{Name: p.Name, Files: fs.files()}
 	for _, r := range m.Resources() {
@@ -120,4 +129,33 @@ func quietly(build func() (resmap.ResMap, error)) (resmap.ResMap, error) {
 	log.SetOutput(io.Discard)
 	defer func() { os.Stderr = stderr; log.SetOutput(logs) }()
 	return build()
+}
+
+// unmatchedPatches refuses a platform patch whose target selects no object of the
+// unit's build: kustomize skips it without a word, and the setting it carries is lost.
+func unmatchedPatches(m resmap.ResMap, p Part) error {
+	var errs []error
+	for i, patch := range p.Patches {
+		if patch.Target == nil {
+			continue // kustomize refuses a strategic merge patch whose object is absent
+		}
+		if sel, err := m.Select(*patch.Target); err != nil {
+			errs = append(errs, fmt.Errorf("kubeflow.patches.%s[%d]: target: %w", p.Name, i, err))
+		} else if len(sel) == 0 {
+			errs = append(errs, fmt.Errorf("kubeflow.patches.%s[%d]: its target matches no object of the unit (after the unit's patches): %s", p.Name, i, describeSelector(patch.Target)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// describeSelector writes a kustomize target as platform.cue would.
+func describeSelector(s *types.Selector) string {
+	var parts []string
+	for _, f := range [][2]string{{"group", s.Group}, {"version", s.Version}, {"kind", s.Kind}, {"name", s.Name},
+		{"namespace", s.Namespace}, {"labelSelector", s.LabelSelector}, {"annotationSelector", s.AnnotationSelector}} {
+		if f[1] != "" {
+			parts = append(parts, fmt.Sprintf("%s: %q", f[0], f[1]))
+		}
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

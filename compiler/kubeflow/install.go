@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
@@ -118,7 +117,7 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 			part.Patches = append(part.Patches, patch)
 		}
 		if settings.StorageClass != "" {
-			part.Patches = append(part.Patches, storageClassPatch(settings.StorageClass))
+			part.Settings = append(part.Settings, storageClassPatch(settings.StorageClass))
 		}
 		if u.Name == "pipelines" && k.Pipelines.Definitions == "database" {
 			part.Resources = []string{pipelinesDatabase}
@@ -176,8 +175,6 @@ func sortedUnique(s []string) []string {
 
 // unitID is "kubeflow-<unit>": the name of a unit's Flux Kustomization.
 func unitID(unit string) string { return "kubeflow-" + unit }
-
-var _ = strings.Cut
 
 // katibConfig makes Katib's configuration, the release's own file, list the trial
 // kinds the platform declares: mlc checks experiments against that list.

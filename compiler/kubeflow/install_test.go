@@ -442,6 +442,17 @@ func TestPatches(t *testing.T) {
 	if !ui || !controller {
 		t.Errorf("patches applied: katib-ui replicas %v, katib-controller priority class %v", ui, controller)
 	}
+	// A target that selects nothing (a misspelt name) is an error naming the patch.
+	typo := slices.Clone(k.Patches["katib"])
+	typo[0].Target = &model.KubeflowPatchTarget{Kind: "Deployment", Name: "katib-iu"}
+	k.Patches = map[string][]model.KubeflowPatch{"katib": typo}
+	if p, err = NewPlan(k, testSettings, Resolver(exampleRepo(), ""), noFetch); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(p.Source, p.Parts[i])
+	if want := `kubeflow.patches.katib[0]: its target matches no object of the unit (after the unit's patches): {kind: "Deployment", name: "katib-iu"}`; err == nil || err.Error() != want {
+		t.Errorf("misspelt target: err = %v, want %q", err, want)
+	}
 	for unit, want := range map[string]string{
 		"ray":               `kubeflow.patches.ray: Kubeflow v1.11.0 has no unit "ray"`,
 		"training-operator": "kubeflow.patches.training-operator: the unit is not installed: its component trainingOperator is off",
