@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/validate"
 	"github.com/mlc-gitops/mlc/internal/parallel"
+	"sigs.k8s.io/kustomize/api/types"
 )
 
 // Install is the Kubeflow a cluster installs, compiled: its units in the order they
@@ -121,7 +123,55 @@ func buildInstalls(plat *model.Platform, sel selection, resolve func(string) str
 		}
 		built[key], out[name] = ci, ci
 	}
+	l = append(l, unusedImageSettings(plat, out, locate)...)
 	return out, l
+}
+
+// unusedImageSettings reports the kubeflow image settings no install runs an image of:
+// kustomize passes over a name that no container has (a misspelt one) without a word.
+// A setting of the platform's kubeflow is reported only when no cluster runs its image,
+// as a cluster may turn off the component that has it.
+func unusedImageSettings(plat *model.Platform, installs map[string]*clusterInstall, locate func(string) diag.Position) diag.List {
+	type use struct {
+		clusters []string
+		ran      bool
+		release  string
+		near     []string
+	}
+	uses := map[string]*use{}
+	for _, name := range slices.Sorted(maps.Keys(installs)) {
+		ci := installs[name]
+		if ci == nil {
+			continue
+		}
+		k := plat.KubeflowFor(name)
+		for image, set := range k.Images {
+			path := "kubeflow.images." + strconv.Quote(image)
+			if own := plat.Clusters[name].Kubeflow; own != nil && own.Images[image] != (model.KubeflowImage{}) {
+				path = "clusters." + name + "." + path
+			}
+			u := uses[path]
+			if u == nil {
+				u = &use{release: ci.in.Release}
+				uses[path] = u
+			}
+			u.clusters = append(u.clusters, name)
+			u.ran = u.ran || ci.in.Runs(types.Image{Name: image, NewName: set.NewName, NewTag: set.NewTag, Digest: set.Digest})
+			u.near = append(u.near, ci.in.ImagesLike(image)...)
+		}
+	}
+	var l diag.List
+	for _, path := range slices.Sorted(maps.Keys(uses)) {
+		if u := uses[path]; !u.ran {
+			image, _ := strconv.Unquote(path[strings.LastIndex(path, ".images.")+len(".images."):])
+			msg := fmt.Sprintf("no container of Kubeflow %s runs an image named %q (clusters %s): the setting matches the image name as the release writes it", u.release, image, strings.Join(u.clusters, ", "))
+			if near := slices.Compact(slices.Sorted(slices.Values(u.near))); len(near) > 0 {
+				msg += "; the release has " + strings.Join(near, ", ")
+			}
+			l.Errorf(locate(path), path, "%s", msg)
+		}
+	}
+	return l
 }
 
 // planKey sums what an install is built from, but the content of the files it reads.

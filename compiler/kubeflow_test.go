@@ -127,6 +127,12 @@ func TestKubeflowBadSettings(t *testing.T) {
 	}{
 		{"unknown release", `release: "v1.11.0"`, `release: "v1.10.9"`, `platform.cue:8:11: kubeflow.release: cluster prod: mlc does not know Kubeflow v1.10.9`},
 		{"unknown component", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tcomponents: ray: true", `kubeflow.components.ray`},
+		{"misspelt mirror", `"https://github.com/kubernetes-sigs/lws//config/<path>?ref=v0.7.0"`, `"https://github.com/kubernetes-sigs/lws/config/<path>?ref=v0.7.0"`,
+			`kubeflow.source.mirrors."https://github.com/kubernetes-sigs/lws/config/<path>?ref=v0.7.0": cluster prod: Kubeflow v1.11.0 fetches no remote base of that reference`},
+		{"misspelt image", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\timages: \"ghcr.io/kubeflow/katib/katib-iu\": newTag: \"v0.19.0\"",
+			`platform.cue:9:10: kubeflow.images."ghcr.io/kubeflow/katib/katib-iu": no container of Kubeflow v1.11.0 runs an image named "ghcr.io/kubeflow/katib/katib-iu" (clusters prod): the setting matches the image name as the release writes it; the release has ghcr.io/kubeflow/katib/katib-ui`},
+		{"misspelt patch target", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tpatches: katib: [{patch: \"- op: remove\\n  path: /spec/replicas\\n\", target: {kind: \"Deployment\", name: \"katib-iu\"}}]",
+			`kubeflow.patches.katib[0]: cluster prod: its target matches no object of the unit`},
 		{"missing secret", `"secrets/katib-mysql-secrets.sops.yaml"`, `"secrets/gone.sops.yaml"`, `kubeflow.secrets: cluster prod: kubeflow/katib-mysql-secrets: secrets/gone.sops.yaml: no such file`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

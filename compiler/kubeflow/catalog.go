@@ -14,6 +14,9 @@ import (
 type Release struct {
 	Version string
 	Units   []Unit
+	// Remotes are the remote bases the release's kustomization files fetch, as written:
+	// what kubeflow.source.mirrors may map.
+	Remotes []string
 }
 
 // A Unit is one folder of a cluster's install and one Flux Kustomization: the smallest
@@ -83,6 +86,15 @@ const (
 // example/kustomization.yaml, grouped by what installs and is waited for together.
 var v1_11_0 = &Release{
 	Version: "v1.11.0",
+	Remotes: []string{
+		"https://github.com/argoproj/argo-workflows/manifests/base/crds/minimal?ref=v3.7.3",
+		"https://github.com/argoproj/argo-workflows/manifests/base/workflow-controller?ref=v3.7.3",
+		"https://github.com/argoproj/argo-workflows/manifests/cluster-install-no-crds/workflow-controller-rbac?ref=v3.7.3",
+		"https://github.com/argoproj/argo-workflows/manifests/namespace-install/workflow-controller-rbac?ref=v3.7.3",
+		"https://github.com/kubernetes-sigs/jobset/releases/download/v0.10.1/manifests.yaml",
+		"https://github.com/kubernetes-sigs/jobset/releases/download/v0.6.0/manifests.yaml",
+		"https://github.com/kubernetes-sigs/lws//config/default?ref=v0.7.0",
+	},
 	Units: []Unit{
 		{Name: "cert-manager", Component: "certManager", Resources: []string{"common/cert-manager/base"}},
 		{Name: "kubeflow-issuer", Component: "certManager", Resources: []string{"common/cert-manager/kubeflow-issuer/base"}},

@@ -1,8 +1,10 @@
 package kubeflow
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,5 +115,41 @@ func TestEncryptedSecretChecks(t *testing.T) {
 	}
 	if _, err := readEncryptedSecret(link, "secrets/link.sops.yaml", "kubeflow"); err == nil || !strings.Contains(err.Error(), "secrets/link.sops.yaml is a symbolic link") {
 		t.Errorf("a symlinked Secret: err = %v", err)
+	}
+}
+
+// TestReleaseRemotes: the remote bases the catalog says v1.11.0 fetches are those its
+// kustomization files name, so that a mirror is checked against the truth.
+func TestReleaseRemotes(t *testing.T) {
+	root := filepath.Join(sharedManifests(t), "v1.11.0")
+	found := map[string]bool{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !isKustomizationFile(p) {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var k map[string]any
+		if yaml.Unmarshal(b, &k) != nil {
+			return nil
+		}
+		for _, field := range []string{"resources", "components", "bases"} {
+			list, _ := k[field].([]any)
+			for _, v := range list {
+				if s, _ := v.(string); strings.Contains(s, "://") || strings.HasPrefix(s, "github.com/") {
+					found[s] = true
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(maps.Keys(found))
+	if !slices.Equal(v1_11_0.Remotes, want) {
+		t.Errorf("catalog remotes:\n%s\nthe release's kustomizations fetch:\n%s", strings.Join(v1_11_0.Remotes, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
@@ -83,7 +84,13 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 		return nil, fmt.Errorf("kubeflow.source: where to read kubeflow/manifests %s from is not set: a git url or a path", k.Release)
 	}
 	for _, remote := range slices.Sorted(maps.Keys(k.Source.Mirrors)) {
-		p.Source.Mirrors = append(p.Source.Mirrors, Mirror{Remote: remote, Dir: resolve(k.Source.Mirrors[remote])})
+		m := Mirror{Remote: remote, Dir: resolve(k.Source.Mirrors[remote])}
+		// A mirror that maps nothing is a misspelt reference, and the base it was to
+		// replace is fetched from the network after all.
+		if !slices.ContainsFunc(rel.Remotes, func(r string) bool { _, ok := mirrorOf([]Mirror{m}, r); return ok }) {
+			return nil, fmt.Errorf("kubeflow.source.mirrors.%q: Kubeflow %s fetches no remote base of that reference; it fetches %s", remote, rel.Version, strings.Join(rel.Remotes, ", "))
+		}
+		p.Source.Mirrors = append(p.Source.Mirrors, m)
 	}
 	for name := range k.Components {
 		if !slices.Contains(rel.Components(), name) {

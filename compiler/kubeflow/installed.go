@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 
 	"github.com/mlc-gitops/mlc/compiler/validate"
+	"sigs.k8s.io/kustomize/api/types"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/json"
 )
@@ -25,6 +27,9 @@ type Installed struct {
 	providers *providers
 	// crdSum is the SHA-256 of the install's CRDs: tenants are validated against them.
 	crdSum string
+	// images are the images the units run, as the release (and kustomize's images
+	// settings) write them, sorted.
+	images []string
 }
 
 // BuiltUnit is one unit of an install, built.
@@ -60,6 +65,11 @@ func (p *Plan) assemble(built []*Built) (*Installed, error) {
 	passthrough := map[string][]Passthrough{}
 	for _, b := range built {
 		keepAggregatedRules(b.Objects)
+		for _, o := range b.Objects {
+			for _, c := range images(o) {
+				in.images = append(in.images, c["image"].(string))
+			}
+		}
 		qualifyImages(b.Objects)
 		pass, errs := replaceSecrets(b, p.Secrets, used)
 		passthrough[b.Name] = pass
@@ -102,6 +112,7 @@ func (p *Plan) assemble(built []*Built) (*Installed, error) {
 		}
 	}
 	in.crdSum = hex.EncodeToString(crdSum.Sum(nil))
+	in.images = sortedUnique(in.images)
 	for _, n := range ordered {
 		b := byName[n]
 		in.Units = append(in.Units, BuiltUnit{Name: n, Objects: b.Objects, Needs: needs[n], Passthrough: passthrough[n], Files: b.Files})
@@ -208,6 +219,62 @@ func unpullable(img string) string {
 		return "is a placeholder"
 	}
 	return ""
+}
+
+// Runs tells whether an image setting took effect: whether the install runs an image of
+// the name, tag and digest it sets. kustomize passes over a setting whose name no
+// container has (a misspelt one) without a word.
+func (in *Installed) Runs(setting types.Image) bool {
+	name := setting.NewName
+	if name == "" {
+		name = setting.Name
+	}
+	name = qualifiedImage(name)
+	for _, img := range in.images {
+		rest, digest, _ := strings.Cut(img, "@")
+		tag := ""
+		if i := strings.LastIndex(rest, ":"); i > strings.LastIndex(rest, "/") {
+			rest, tag = rest[:i], rest[i+1:]
+		}
+		if qualifiedImage(rest) == name && (setting.NewTag == "" || setting.Digest != "" || tag == setting.NewTag) && (setting.Digest == "" || digest == setting.Digest) {
+			return true
+		}
+	}
+	return false
+}
+
+// ImagesLike returns the names of the install's images a few letters away from name,
+// or of its last path element, for a message about a misspelt setting.
+func (in *Installed) ImagesLike(name string) []string {
+	name = qualifiedImage(imageName(name))
+	var out []string
+	for _, img := range in.images {
+		if n := imageName(img); path.Base(n) == path.Base(name) || editDistance(qualifiedImage(n), name) <= 3 {
+			out = append(out, n)
+		}
+	}
+	return sortedUnique(out)
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // imageName is an image reference without its tag or digest.

@@ -24,6 +24,7 @@ type Summary struct {
 	SpecFields       map[string][]string          `json:"specFields"`
 	TrainingRuntimes []string                     `json:"trainingRuntimes"`
 	ServingRuntimes  map[string][]string          `json:"servingRuntimes"`
+	Images           []string                     `json:"images"`
 }
 
 type summaryWebhook struct {
@@ -38,7 +39,7 @@ func (in *Installed) Summary() Summary {
 	p := in.providers
 	s := Summary{Release: in.Release, CRDSum: in.crdSum, CRDs: map[string]string{}, Plurals: map[string]string{},
 		Namespaces: p.namespace, NSLabels: p.nsLabels, ClusterRole: p.clusterRole, Issuers: p.issuer,
-		TrainingRuntimes: p.trainingRuntimes, ServingRuntimes: p.servingRuntimes}
+		TrainingRuntimes: p.trainingRuntimes, ServingRuntimes: p.servingRuntimes, Images: in.images}
 	for gk, u := range p.crd {
 		s.CRDs[gk.String()] = u
 	}
@@ -56,7 +57,7 @@ func (in *Installed) Summary() Summary {
 }
 
 // FromSummary gives back an install from its summary: it answers Needs, TenantNeeds,
-// PlatformNeeds and Digest as the built install did, and has no units.
+// PlatformNeeds, Digest and Runs as the built install did, and has no units.
 func FromSummary(s Summary) (*Installed, error) {
 	p := newProviders()
 	p.namespace, p.nsLabels, p.clusterRole, p.issuer = orEmpty(s.Namespaces), s.NSLabels, orEmpty(s.ClusterRole), orEmpty(s.Issuers)
@@ -83,7 +84,7 @@ func FromSummary(s Summary) (*Installed, error) {
 		}
 		p.webhooks = append(p.webhooks, parsed)
 	}
-	return &Installed{Release: s.Release, crdSum: s.CRDSum, providers: p}, nil
+	return &Installed{Release: s.Release, crdSum: s.CRDSum, images: s.Images, providers: p}, nil
 }
 
 func parseGroupKind(s string) schema.GroupKind {
