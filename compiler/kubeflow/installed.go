@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"github.com/mlc-gitops/mlc/compiler/validate"
-	"sigs.k8s.io/kustomize/api/types"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/json"
+	"sigs.k8s.io/kustomize/api/types"
 )
 
 // Installed is a cluster's Kubeflow, built: its units in the order they apply, each
