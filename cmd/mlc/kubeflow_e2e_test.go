@@ -46,67 +46,15 @@ func TestKubeflowInstalledByFlux(t *testing.T) {
 	manifests := e2etest.RequireKubeflowManifests(t)
 	gittest.Isolate(t)
 	t.Setenv("SOURCE_DATE_EPOCH", "")
-	ctx := context.Background()
 	c := e2etest.New(t, e2etest.Options{Flux: true})
 	reg := e2etest.NewRegistry(t)
 	s := e2etest.NewStandIns(t, c)
 
-	target := "oci://" + reg.Host + "/ml"
-	repo := kubeflowQuickstart(t, manifests, target)
-	out := t.TempDir()
-	if code, _, stderr := mlc(t, "render", repo.Dir, "-o", out, "--cluster", "prod"); code != 0 {
-		t.Fatalf("render: %s", stderr)
-	}
-	prod := filepath.Join(out, "prod")
-
-	// Flux decrypts the install's Secrets with the cluster's age key.
-	key, err := os.ReadFile(filepath.Join("..", "..", "examples", "kubeflow", "secrets", "example-age.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Client.CoreV1().Secrets("flux-system").Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "sops-keys", Namespace: "flux-system"},
-		Data:       map[string][]byte{"age.agekey": key},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-
-	pushedAt := time.Now()
-	code, stdout, stderr := mlc(t, "push", repo.Dir, target, "--cluster", "prod")
-	if code != 0 {
-		t.Fatalf("push: exit %d\n%s", code, stderr)
-	}
-	pushedFile := filepath.Join(t.TempDir(), "pushed.txt")
-	if err := os.WriteFile(pushedFile, []byte(stdout), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	revisions := map[string]string{} // artifact (components, platform, tenants/vision) -> Flux revision
-	for repository, digest := range pushedDigests(t, reg.Host, stdout) {
-		revisions[strings.TrimPrefix(repository, "ml/prod/")] = "prod@" + digest
-	}
-	if revisions["components"] == "" {
-		t.Fatalf("push did not publish the components artifact: %v", revisions)
-	}
-	applyBootstrap(t, c, filepath.Join(prod, "flux-system"))
-
-	// Every Kustomization the push makes, with the revision it must apply.
-	want := map[string]string{"flux-system/mlc-components": revisions["components"], "flux-system/mlc-platform": revisions["platform"]}
-	units := unitNames(t, filepath.Join(prod, "components", "flux"))
-	for _, u := range units {
-		want["flux-system/"+u] = revisions["components"]
-	}
-	// On a cluster that runs KFP's Kubernetes-native mode, every tenant has its pipelines
-	// Kustomization, nlp's empty until its first pipeline.
-	for _, tenant := range []string{"vision", "nlp"} {
-		want[tenant+"/mlc-tenant"] = revisions["tenants/"+tenant]
-		want[tenant+"/mlc-tenant-pipelines"] = revisions["tenants/"+tenant]
-	}
-	waitAllReady(t, c, want, 15*time.Minute)
-	t.Logf("push to every Kustomization Ready (%d: mlc-components, %d units, mlc-platform, 4 of tenants): %s",
-		len(want), len(units), time.Since(pushedAt).Round(time.Millisecond))
+	in := pushKubeflowQuickstart(t, c, reg, manifests, 15*time.Minute)
+	repo, target, prod, want, revisions, units, pushedAt := in.repo, in.target, in.prod, in.want, in.revisions, in.units, in.pushedAt
 
 	// mlc status agrees, and follows every unit.
-	code, stdout, stderr = mlc(t, "status", "--kubeconfig", c.Kubeconfig, "--cluster", "prod", "--wait", "--timeout", "60s", "--interval", "500ms", "--pushed", pushedFile)
+	code, stdout, stderr := mlc(t, "status", "--kubeconfig", c.Kubeconfig, "--cluster", "prod", "--wait", "--timeout", "60s", "--interval", "500ms", "--pushed", in.pushedFile)
 	if code != 0 {
 		t.Fatalf("status --wait: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -150,6 +98,81 @@ func TestKubeflowInstalledByFlux(t *testing.T) {
 	sort.Strings(routes)
 	t.Logf("webhook requests the stand-in answered: %s", strings.Join(routes, ", "))
 	t.Logf("test time: %s", time.Since(began).Round(time.Millisecond))
+}
+
+// kubeflowPush is the Kubeflow quickstart pushed to a test cluster and applied by Flux.
+type kubeflowPush struct {
+	repo   *gittest.Repo
+	target string
+	// prod is the rendered cluster's folder.
+	prod string
+	// want are every Kustomization the push makes, "<namespace>/<name>", with the
+	// revision it applied; revisions the Flux revision of each artifact (components,
+	// platform, tenants/<name>).
+	want, revisions map[string]string
+	// units are the names of the install's Kustomizations.
+	units      []string
+	pushedAt   time.Time
+	pushedFile string
+}
+
+// pushKubeflowQuickstart renders and pushes the Kubeflow quickstart, gives Flux the
+// example's age key, applies the bootstrap and waits until every Kustomization is Ready.
+func pushKubeflowQuickstart(t *testing.T, c *e2etest.Cluster, reg *e2etest.Registry, manifests string, timeout time.Duration) *kubeflowPush {
+	t.Helper()
+	ctx := context.Background()
+	p := &kubeflowPush{target: "oci://" + reg.Host + "/ml", revisions: map[string]string{}}
+	p.repo = kubeflowQuickstart(t, manifests, p.target)
+	out := t.TempDir()
+	if code, _, stderr := mlc(t, "render", p.repo.Dir, "-o", out, "--cluster", "prod"); code != 0 {
+		t.Fatalf("render: %s", stderr)
+	}
+	p.prod = filepath.Join(out, "prod")
+
+	// Flux decrypts the install's Secrets with the cluster's age key.
+	key, err := os.ReadFile(filepath.Join("..", "..", "examples", "kubeflow", "secrets", "example-age.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Client.CoreV1().Secrets("flux-system").Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "sops-keys", Namespace: "flux-system"},
+		Data:       map[string][]byte{"age.agekey": key},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	p.pushedAt = time.Now()
+	code, stdout, stderr := mlc(t, "push", p.repo.Dir, p.target, "--cluster", "prod")
+	if code != 0 {
+		t.Fatalf("push: exit %d\n%s", code, stderr)
+	}
+	p.pushedFile = filepath.Join(t.TempDir(), "pushed.txt")
+	if err := os.WriteFile(p.pushedFile, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for repository, digest := range pushedDigests(t, reg.Host, stdout) {
+		p.revisions[strings.TrimPrefix(repository, "ml/prod/")] = "prod@" + digest
+	}
+	if p.revisions["components"] == "" {
+		t.Fatalf("push did not publish the components artifact: %v", p.revisions)
+	}
+	applyBootstrap(t, c, filepath.Join(p.prod, "flux-system"))
+
+	p.want = map[string]string{"flux-system/mlc-components": p.revisions["components"], "flux-system/mlc-platform": p.revisions["platform"]}
+	p.units = unitNames(t, filepath.Join(p.prod, "components", "flux"))
+	for _, u := range p.units {
+		p.want["flux-system/"+u] = p.revisions["components"]
+	}
+	// On a cluster that runs KFP's Kubernetes-native mode, every tenant has its pipelines
+	// Kustomization, nlp's empty until its first pipeline.
+	for _, tenant := range []string{"vision", "nlp"} {
+		p.want[tenant+"/mlc-tenant"] = p.revisions["tenants/"+tenant]
+		p.want[tenant+"/mlc-tenant-pipelines"] = p.revisions["tenants/"+tenant]
+	}
+	waitAllReady(t, c, p.want, timeout)
+	t.Logf("push to every Kustomization Ready (%d: mlc-components, %d units, mlc-platform, 4 of tenants): %s",
+		len(p.want), len(p.units), time.Since(p.pushedAt).Round(time.Millisecond))
+	return p
 }
 
 // kubeflowQuickstart commits the quickstart with the Kubeflow install of

@@ -68,6 +68,11 @@ func resourceFor(dyn dynamic.Interface, c *Cluster, gvk schema.GroupVersionKind,
 
 // Apply applies u with server-side apply, taking over conflicting fields.
 func (c *Cluster) Apply(ctx context.Context, u *unstructured.Unstructured) error {
+	return c.ApplyAs(ctx, FieldManager, u)
+}
+
+// ApplyAs is Apply as another field manager.
+func (c *Cluster) ApplyAs(ctx context.Context, manager string, u *unstructured.Unstructured) error {
 	r, err := c.Resource(u)
 	if err != nil {
 		return err
@@ -77,7 +82,7 @@ func (c *Cluster) Apply(ctx context.Context, u *unstructured.Unstructured) error
 		return err
 	}
 	force := true
-	_, err = r.Patch(ctx, u.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
+	_, err = r.Patch(ctx, u.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: manager, Force: &force})
 	if err != nil {
 		return fmt.Errorf("applying %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
 	}

@@ -384,9 +384,13 @@ func (c *Cluster) InstallCRDs(ctx context.Context, files ...string) error {
 
 // ApplyCRDs applies CustomResourceDefinitions and waits until each is established.
 func (c *Cluster) ApplyCRDs(ctx context.Context, crds []*unstructured.Unstructured) error {
+	return c.applyCRDs(ctx, FieldManager, crds)
+}
+
+func (c *Cluster) applyCRDs(ctx context.Context, manager string, crds []*unstructured.Unstructured) error {
 	var names []string
 	for _, o := range crds {
-		if err := c.Apply(ctx, o); err != nil {
+		if err := c.ApplyAs(ctx, manager, o); err != nil {
 			return err
 		}
 		names = append(names, o.GetName())

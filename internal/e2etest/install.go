@@ -24,6 +24,12 @@ type InstallStats struct {
 // API server refuses is an error of the result; a refused CRD or namespace stops the pass.
 // A namespaced object without a namespace goes to "default", as kubectl apply puts it.
 func (c *Cluster) ApplyOrdered(ctx context.Context, objs []*unstructured.Unstructured, s *StandIns) (InstallStats, []error) {
+	return c.ApplyOrderedAs(ctx, FieldManager, objs, s)
+}
+
+// ApplyOrderedAs is ApplyOrdered with another field manager: "kubectl" applies as
+// `kubectl apply --server-side` does.
+func (c *Cluster) ApplyOrderedAs(ctx context.Context, manager string, objs []*unstructured.Unstructured, s *StandIns) (InstallStats, []error) {
 	var st InstallStats
 	var crds, namespaces, plumbing, rest []*unstructured.Unstructured
 	for _, o := range objs {
@@ -40,7 +46,7 @@ func (c *Cluster) ApplyOrdered(ctx context.Context, objs []*unstructured.Unstruc
 		}
 	}
 	t0 := time.Now()
-	if err := c.ApplyCRDs(ctx, crds); err != nil {
+	if err := c.applyCRDs(ctx, manager, crds); err != nil {
 		return st, []error{err}
 	}
 	st.CRDs = time.Since(t0)
@@ -61,7 +67,7 @@ func (c *Cluster) ApplyOrdered(ctx context.Context, objs []*unstructured.Unstruc
 	}
 	t0 = time.Now()
 	for _, o := range namespaces {
-		if err := c.Apply(ctx, o); err != nil {
+		if err := c.ApplyAs(ctx, manager, o); err != nil {
 			return st, []error{err}
 		}
 	}
@@ -70,7 +76,7 @@ func (c *Cluster) ApplyOrdered(ctx context.Context, objs []*unstructured.Unstruc
 	t0 = time.Now()
 	var errs []error
 	apply := func(o *unstructured.Unstructured) {
-		if err := c.Apply(ctx, o); err != nil {
+		if err := c.ApplyAs(ctx, manager, o); err != nil {
 			errs = append(errs, err)
 			return
 		}
