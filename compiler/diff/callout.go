@@ -17,6 +17,8 @@ type Rule struct {
 	Title string
 	// Kinds limits the rule to objects of these kinds; empty means every kind.
 	Kinds []string
+	// Names limits the rule to objects of these names; empty means every name.
+	Names []string
 	// Ops are what must happen to the object: added, removed, changed.
 	Ops []Op
 	// Path, when set, is a pattern of the fields to watch: segments joined by dots, "**"
@@ -38,6 +40,10 @@ var Rules = []Rule{
 	{ID: "gpu", Title: "GPUs", Ops: []Op{Added, Changed}, Path: "**.resources.limits.*gpu*|**.resources.requests.*gpu*"},
 	{ID: "gpu", Title: "GPUs", Kinds: []string{"PipelineVersion"}, Ops: []Op{Added, Changed}, Path: "spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.count|spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.type"},
 	{ID: "traffic", Title: "canary traffic", Kinds: []string{"InferenceService"}, Ops: []Op{Added, Changed}, Path: "spec.predictor.canaryTrafficPercent"},
+	{ID: "data", Title: "custom resource definition", Kinds: []string{"CustomResourceDefinition"}, Ops: []Op{Removed}, Note: crdRemovedNote},
+	{ID: "data", Title: "pipelines as Kubernetes objects", Kinds: []string{"CustomResourceDefinition"}, Names: []string{"pipelines.pipelines.kubeflow.org"}, Ops: []Op{Added}, Note: func(*Change) string {
+		return "Kubeflow Pipelines then lists Pipeline objects only: pipelines it kept in its database before are no longer shown; export them first (KFP's tools/k8s-native) and declare them, or keep kubeflow.pipelines.definitions \"database\""
+	}},
 	{ID: "image", Title: "image", Ops: []Op{Changed}, Path: "**.image"},
 	{ID: "model", Title: "model", Kinds: []string{"InferenceService"}, Ops: []Op{Changed}, Path: "**.storageUri"},
 }
@@ -60,6 +66,18 @@ func dataNote(c *Change) string {
 		return "Flux deletes the claim and the data on its volume"
 	}
 	return "Flux deletes it: what is not on a kept volume is lost"
+}
+
+// crdRemovedNote says what deleting a CustomResourceDefinition deletes.
+func crdRemovedNote(c *Change) string {
+	spec, _ := c.current()["spec"].(map[string]any)
+	names, _ := spec["names"].(map[string]any)
+	kind, _ := names["kind"].(string)
+	group, _ := spec["group"].(string)
+	if kind == "" {
+		return "the API server deletes every object of its kind with it"
+	}
+	return "the API server deletes every " + kind + " (" + group + ") in the cluster with it, tenants' included"
 }
 
 // annotations returns a Note that lists the object's values of these annotations.
@@ -98,7 +116,7 @@ func callouts(rules []Rule, changes []Change) []Callout {
 		pat := compilePatterns(r.Path)
 		for i := range changes {
 			c := &changes[i]
-			if !slices.Contains(r.Ops, c.ruleOp()) || (len(r.Kinds) > 0 && !slices.Contains(r.Kinds, c.Kind)) {
+			if !slices.Contains(r.Ops, c.ruleOp()) || (len(r.Kinds) > 0 && !slices.Contains(r.Kinds, c.Kind)) || (len(r.Names) > 0 && !slices.Contains(r.Names, c.Name)) {
 				continue
 			}
 			co := Callout{Rule: r.ID, Title: r.Title, Cluster: c.Cluster, Tenant: c.Tenant, Op: c.Op, ObjectRef: c.ObjectRef, Replaces: c.Replaces}

@@ -225,3 +225,24 @@ func TestSelect(t *testing.T) {
 		t.Errorf("Select with nothing named keeps all: %v", got)
 	}
 }
+
+func crd(t *testing.T, group, kind, plural string) manifest.Object {
+	return object(t, fmt.Sprintf(`{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+		"metadata": {"name": "%[3]s.%[1]s"}, "spec": {"group": %[1]q, "names": {"kind": %[2]q, "plural": %[3]q}, "scope": "Namespaced"}}`, group, kind, plural))
+}
+
+// TestCalloutsOfCRDs: a removed CRD is called out with what the API server deletes with
+// it; KFP's Pipeline CRD appearing says what happens to pipelines kept in its database;
+// another CRD appearing is not called out.
+func TestCalloutsOfCRDs(t *testing.T) {
+	base := snapshot("prod", "", crd(t, "kubeflow.org", "Experiment", "experiments"))
+	head := snapshot("prod", "", crd(t, "pipelines.kubeflow.org", "Pipeline", "pipelines"), crd(t, "trainer.kubeflow.org", "TrainJob", "trainjobs"))
+	got := calloutsOf(compare(t, base, head))
+	want := []string{
+		"data removed CustomResourceDefinition experiments.kubeflow.org: the API server deletes every Experiment (kubeflow.org) in the cluster with it, tenants' included",
+		`data added CustomResourceDefinition pipelines.pipelines.kubeflow.org: Kubeflow Pipelines then lists Pipeline objects only: pipelines it kept in its database before are no longer shown; export them first (KFP's tools/k8s-native) and declare them, or keep kubeflow.pipelines.definitions "database"`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("callouts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
