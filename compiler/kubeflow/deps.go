@@ -34,12 +34,17 @@ type providers struct {
 	// specFields are, by kind a CRD defines, the fields of its spec (in its storage
 	// version's schema).
 	specFields map[schema.GroupKind][]string
+	// gated are, by unit, the unit made of its custom resources that its own webhooks
+	// intercept (see gatedResources).
+	gated map[string]string
 }
 
 // webhook is one webhook of a Mutating or ValidatingWebhookConfiguration.
 type webhook struct {
-	unit              string
-	rules             []webhookRule
+	unit  string
+	rules []webhookRule
+	// failOpen is set for failurePolicy Ignore: an object it cannot reach is admitted.
+	failOpen          bool
 	namespaceSelector labels.Selector
 	objectSelector    labels.Selector
 	// rawNamespace and rawObject are the selectors as written, for Summary.
@@ -57,7 +62,7 @@ func newProviders() *providers {
 		crd: map[schema.GroupKind]string{}, plural: map[schema.GroupKind]string{},
 		namespace: map[string]string{}, nsLabels: map[string]map[string]string{},
 		clusterRole: map[string]string{}, issuer: map[string]string{}, servingRuntimes: map[string][]string{},
-		specFields: map[schema.GroupKind][]string{},
+		specFields: map[schema.GroupKind][]string{}, gated: map[string]string{},
 	}
 }
 
@@ -103,6 +108,7 @@ func (p *providers) add(unit string, objs []map[string]any) error {
 
 func parseWebhook(unit string, h any) (webhook, error) {
 	var raw struct {
+		FailurePolicy     string                `json:"failurePolicy"`
 		Rules             []webhookRule         `json:"rules"`
 		NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector"`
 		ObjectSelector    *metav1.LabelSelector `json:"objectSelector"`
@@ -114,7 +120,9 @@ func parseWebhook(unit string, h any) (webhook, error) {
 	if err != nil {
 		return webhook{}, err
 	}
-	return newWebhook(unit, raw.Rules, raw.NamespaceSelector, raw.ObjectSelector)
+	w, err := newWebhook(unit, raw.Rules, raw.NamespaceSelector, raw.ObjectSelector)
+	w.failOpen = raw.FailurePolicy == "Ignore"
+	return w, err
 }
 
 // newWebhook makes a webhook of its rules and selectors (nil selects everything).
@@ -168,6 +176,65 @@ func (p *providers) needs(unit string, objs []map[string]any) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// gatedResources returns the custom resources of a unit that a fail-closed webhook of
+// the same unit intercepts (KServe's ClusterServingRuntimes, Trainer's runtimes).
+// Applied together with the webhook's configuration, they would reach it before its
+// server runs, and the apply would fail until a retry: they go in a unit of their own,
+// applied once the unit is ready.
+func (p *providers) gatedResources(unit string, objs []map[string]any) (gated, rest []map[string]any) {
+	for _, o := range objs {
+		gk := groupKind(o)
+		if p.crd[gk] == "" || !p.gatedBy(unit, gk, meta(o, "namespace"), o) {
+			rest = append(rest, o)
+			continue
+		}
+		gated = append(gated, o)
+	}
+	return gated, rest
+}
+
+func (p *providers) gatedBy(unit string, gk schema.GroupKind, ns string, o map[string]any) bool {
+	objLabels := labels.Set(stringMap(dig(o, "metadata", "labels")))
+	for _, w := range p.webhooks {
+		if w.unit == unit && !w.failOpen && w.matches(gk.Group, p.resourceOf(gk), ns, objLabels, p.nsLabels) {
+			return true
+		}
+	}
+	return false
+}
+
+// gatedSuffix names the unit of a unit's gated resources: "<unit>-resources".
+const gatedSuffix = "-resources"
+
+// splitGated moves each unit's gated resources into a unit of their own, after it.
+func (p *providers) splitGated(built []*Built) []*Built {
+	var out []*Built
+	for _, b := range built {
+		gated, rest := p.gatedResources(b.Name, b.Objects)
+		if len(gated) == 0 {
+			out = append(out, b)
+			continue
+		}
+		kept := *b
+		kept.Objects = rest
+		name := b.Name + gatedSuffix
+		p.gated[b.Name] = name
+		out = append(out, &kept, &Built{Name: name, Objects: gated})
+	}
+	return out
+}
+
+// withGated adds to units the units of their gated resources, sorted.
+func (p *providers) withGated(units []string) []string {
+	out := slices.Clone(units)
+	for _, u := range units {
+		if g := p.gated[u]; g != "" {
+			out = append(out, g)
+		}
+	}
+	return sortedUnique(out)
 }
 
 // intercepting returns the units whose webhooks intercept the creation of o, or of the

@@ -2,6 +2,7 @@ package kubeflow
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -221,6 +222,47 @@ func TestUnitsApplyInOrder(t *testing.T) {
 	job := map[string]any{"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob", "metadata": map[string]any{"name": "j", "namespace": "team"}}
 	if got := in.TenantNeeds([]map[string]any{notebook, job}); !slices.Contains(got, "notebook-controller") || !slices.Contains(got, "trainer") {
 		t.Errorf("a tenant with a notebook and a TrainJob needs %v", got)
+	}
+}
+
+// TestGatedResources: the custom resources a unit's own fail-closed webhook intercepts
+// (KServe's serving runtimes, Trainer's training runtimes) are a unit of their own,
+// applied after the unit, so that the webhook's server runs when they reach it; a
+// tenant that needs the unit waits for them too.
+func TestGatedResources(t *testing.T) {
+	in := buildDefault(t)
+	pos := map[string]int{}
+	kinds := map[string][]string{}
+	for i, u := range in.Units {
+		pos[u.Name] = i
+		for _, o := range u.Objects {
+			kinds[u.Name] = append(kinds[u.Name], o["kind"].(string))
+		}
+	}
+	for unit, want := range map[string]string{"kserve": "ClusterServingRuntime", "trainer": "ClusterTrainingRuntime"} {
+		gated := unit + "-resources"
+		i, ok := pos[gated]
+		if !ok {
+			t.Errorf("no unit %s: units %v", gated, slices.Sorted(maps.Keys(pos)))
+			continue
+		}
+		if !slices.Contains(kinds[gated], want) || slices.Contains(kinds[unit], want) {
+			t.Errorf("%s holds %v; %s holds %v", gated, sortedUnique(kinds[gated]), unit, sortedUnique(kinds[unit]))
+		}
+		if !slices.Contains(in.Units[i].Needs, unit) {
+			t.Errorf("%s does not wait for %s: needs %v", gated, unit, in.Units[i].Needs)
+		}
+	}
+	isvc := map[string]any{"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": map[string]any{"name": "m", "namespace": "team"}}
+	if got := in.TenantNeeds([]map[string]any{isvc}); !slices.Contains(got, "kserve") || !slices.Contains(got, "kserve-resources") {
+		t.Errorf("a tenant with an InferenceService needs %v", got)
+	}
+	back, err := FromSummary(in.Summary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := back.TenantNeeds([]map[string]any{isvc}), in.TenantNeeds([]map[string]any{isvc}); !slices.Equal(got, want) {
+		t.Errorf("from the summary, the tenant needs %v; built, %v", got, want)
 	}
 }
 

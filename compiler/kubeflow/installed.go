@@ -87,6 +87,7 @@ func (p *Plan) assemble(built []*Built) (*Installed, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
+	built = in.providers.splitGated(built)
 	names := make([]string, len(built))
 	needs := map[string][]string{}
 	byName := map[string]*Built{}
@@ -306,7 +307,7 @@ func credentialKeys(o map[string]any) []string {
 // TenantNeeds returns the units a tenant's workloads need (sorted): those that provide
 // the CRDs of their kinds, and the webhooks that intercept them.
 func (in *Installed) TenantNeeds(objs []map[string]any) []string {
-	return in.providers.needs("", objs)
+	return in.providers.withGated(in.providers.needs("", objs))
 }
 
 // PlatformNeeds returns the units the platform's own objects (tenants' namespaces,
@@ -335,6 +336,9 @@ func (in *Installed) Digest() string {
 	}
 	for _, w := range in.providers.webhooks {
 		lines = append(lines, fmt.Sprintf("webhook %s %v %v %v", w.unit, w.rules, w.namespaceSelector, w.objectSelector))
+	}
+	for u, g := range in.providers.gated {
+		lines = append(lines, "gated "+u+" "+g)
 	}
 	slices.Sort(lines)
 	lines = append(lines, "crds "+in.crdSum)

@@ -25,6 +25,7 @@ type Summary struct {
 	TrainingRuntimes []string                     `json:"trainingRuntimes"`
 	ServingRuntimes  map[string][]string          `json:"servingRuntimes"`
 	Images           []string                     `json:"images"`
+	Gated            map[string]string            `json:"gated"`
 }
 
 type summaryWebhook struct {
@@ -39,7 +40,7 @@ func (in *Installed) Summary() Summary {
 	p := in.providers
 	s := Summary{Release: in.Release, CRDSum: in.crdSum, CRDs: map[string]string{}, Plurals: map[string]string{},
 		Namespaces: p.namespace, NSLabels: p.nsLabels, ClusterRole: p.clusterRole, Issuers: p.issuer,
-		TrainingRuntimes: p.trainingRuntimes, ServingRuntimes: p.servingRuntimes, Images: in.images}
+		TrainingRuntimes: p.trainingRuntimes, ServingRuntimes: p.servingRuntimes, Images: in.images, Gated: p.gated}
 	for gk, u := range p.crd {
 		s.CRDs[gk.String()] = u
 	}
@@ -62,6 +63,7 @@ func FromSummary(s Summary) (*Installed, error) {
 	p := newProviders()
 	p.namespace, p.nsLabels, p.clusterRole, p.issuer = orEmpty(s.Namespaces), s.NSLabels, orEmpty(s.ClusterRole), orEmpty(s.Issuers)
 	p.trainingRuntimes = s.TrainingRuntimes
+	p.gated = orEmpty(s.Gated)
 	if s.ServingRuntimes != nil {
 		p.servingRuntimes = s.ServingRuntimes
 	}
