@@ -231,3 +231,79 @@ func TestKubeflowSourceAuth(t *testing.T) {
 		}
 	}
 }
+
+// xgboostRuntime is an XGBoost runtime as Trainer v2.1.0 takes one: no mlPolicy.xgboost,
+// which later releases add.
+const xgboostRuntime = `apiVersion: trainer.kubeflow.org/v1alpha1
+kind: ClusterTrainingRuntime
+metadata:
+  name: xgboost-distributed
+  labels:
+    trainer.kubeflow.org/framework: xgboost
+spec:
+  mlPolicy:
+    numNodes: 1
+  template:
+    spec:
+      replicatedJobs:
+        - name: node
+          template:
+            metadata:
+              labels:
+                trainer.kubeflow.org/trainjob-ancestor-step: trainer
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: node
+                      image: ghcr.io/example/xgboost-runtime:2.1.4
+`
+
+// TestKubeflowPlatformRuntimes: a runtime the platform installs besides the release's is
+// one tenants may name; it applies with the release's runtimes, after Trainer's
+// webhook; one the cluster's CRD refuses, or a file of other kinds, is an error at
+// kubeflow.runtimes.
+func TestKubeflowPlatformRuntimes(t *testing.T) {
+	job := "\ntrainingJobs: xgb: {framework: \"xgboost\", image: \"ghcr.io/example/xgb:1.0.0\", command: [\"python\", \"train.py\"], workers: 2, resources: {cpu: 1, memory: \"1Gi\"}}\n"
+	upstream, err := os.ReadFile("../../shared/upstream-examples/trainer/clustertrainingruntime_xgboost_distributed.yaml")
+	if err != nil {
+		t.Skip("no ../shared/upstream-examples beside the checkout")
+	}
+	for _, tc := range []struct {
+		name, runtimes, want string
+	}{
+		{"installed", xgboostRuntime, ""},
+		{"newer release's", string(upstream), `kubeflow.runtimes: cluster prod: runtimes/xgboost.yaml: ClusterTrainingRuntime xgboost-distributed would be rejected by the API server: spec.mlPolicy.xgboost: unknown field`},
+		{"not a runtime", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", `kubeflow.runtimes: cluster prod: runtimes/xgboost.yaml: ConfigMap "x" is not a runtime`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, _, _ := kubeflowCopy(t, func(src string) string {
+				return strings.Replace(src, "\trelease: \"v1.11.0\"\n", "\trelease: \"v1.11.0\"\n\truntimes: [\"runtimes/xgboost.yaml\"]\n", 1)
+			}, job)
+			if err := os.MkdirAll(filepath.Join(dir, "runtimes"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(dir, "runtimes", "xgboost.yaml"), tc.runtimes)
+			if tc.want != "" {
+				res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !res.Diagnostics.HasErrors() || !strings.Contains(res.Diagnostics.Error(), tc.want) {
+					t.Errorf("diagnostics:\n%s\nwant %q", res.Diagnostics.Error(), tc.want)
+				}
+				return
+			}
+			tree := renderTree(t, dir, compiler.Options{NoCache: true})
+			if f := treeFile(tree, "prod/components/trainer-resources/clustertrainingruntime_xgboost-distributed.yaml"); !strings.Contains(f, "ghcr.io/example/xgboost-runtime:2.1.4") {
+				var names []string
+				for _, f := range tree.Files {
+					if strings.Contains(f.Path, "trainer-resources") {
+						names = append(names, f.Path)
+					}
+				}
+				t.Errorf("the platform's runtime is not applied with the release's: %v", names)
+			}
+		})
+	}
+}

@@ -153,3 +153,39 @@ func TestReleaseRemotes(t *testing.T) {
 		t.Errorf("catalog remotes:\n%s\nthe release's kustomizations fetch:\n%s", strings.Join(v1_11_0.Remotes, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestReadRuntimes: a runtimes file holds cluster-wide runtimes only, read from the
+// repository's own files.
+func TestReadRuntimes(t *testing.T) {
+	dir := t.TempDir()
+	runtime := "apiVersion: serving.kserve.io/v1alpha1\nkind: ClusterServingRuntime\nmetadata:\n  name: fast\n"
+	for _, tc := range []struct{ name, data, want string }{
+		{"two runtimes", runtime + "---\n" + strings.Replace(runtime, "fast", "slow", 1), ""},
+		{"another kind", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n", `f.yaml: Deployment.apps "d" is not a runtime`},
+		{"namespaced", strings.Replace(runtime, "name: fast", "name: fast\n  namespace: team", 1), "f.yaml: ClusterServingRuntime fast: a cluster-wide runtime has no namespace"},
+		{"nameless", "apiVersion: serving.kserve.io/v1alpha1\nkind: ClusterServingRuntime\n", "f.yaml: a ClusterServingRuntime without metadata.name"},
+		{"empty", "---\n", "f.yaml: no runtime in the file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name+".yaml")
+			if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			objs, _, err := readRuntimes(RuntimeFile{Path: path, Shown: "f.yaml"})
+			if tc.want == "" {
+				if err != nil || len(objs) != 2 {
+					t.Errorf("%d runtimes, err %v", len(objs), err)
+				}
+			} else if err == nil || err.Error() != tc.want {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.Symlink(filepath.Join(dir, "two runtimes.yaml"), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := readRuntimes(RuntimeFile{Path: link, Shown: "link.yaml"}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("a symbolic link: err = %v", err)
+	}
+}

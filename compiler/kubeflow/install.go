@@ -27,6 +27,9 @@ type Plan struct {
 	Secrets map[string]SecretFile
 	// DecryptionSecret is the Secret, in flux-system, that Flux decrypts them with.
 	DecryptionSecret string
+	// Runtimes are files of the repository with runtimes to install besides the
+	// release's.
+	Runtimes []RuntimeFile
 }
 
 // Settings are the platform's settings, beside its kubeflow field, that mlc checks
@@ -66,6 +69,12 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 			return nil, fmt.Errorf("kubeflow.secrets: %q: %s is not a file inside the repository", key, file)
 		}
 		p.Secrets[key] = SecretFile{Path: resolve(file), Shown: file}
+	}
+	for _, file := range k.Runtimes {
+		if !filepath.IsLocal(filepath.FromSlash(file)) {
+			return nil, fmt.Errorf("kubeflow.runtimes: %s is not a file inside the repository", file)
+		}
+		p.Runtimes = append(p.Runtimes, RuntimeFile{Path: resolve(file), Shown: file})
 	}
 	switch src := k.Source; {
 	case src.Git != nil && src.Path != "":

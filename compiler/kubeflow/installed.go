@@ -27,6 +27,9 @@ type Installed struct {
 	providers *providers
 	// crdSum is the SHA-256 of the install's CRDs: tenants are validated against them.
 	crdSum string
+	// fromPlatform are the files of the objects the platform adds to the release (its
+	// runtimes), by "<kind>/<name>".
+	fromPlatform map[string]string
 	// images are the images the units run, as the release (and kustomize's images
 	// settings) write them, sorted.
 	images []string
@@ -54,7 +57,16 @@ func (p *Plan) Build() (*Installed, error) {
 		}
 		built[i] = b
 	}
-	return p.assemble(built)
+	from, err := addRuntimes(built, p.Runtimes)
+	if err != nil {
+		return nil, err
+	}
+	in, err := p.assemble(built)
+	if err != nil {
+		return nil, err
+	}
+	in.fromPlatform = from
+	return in, nil
 }
 
 // assemble checks and orders built units.
@@ -440,8 +452,12 @@ func (in *Installed) Validate(vd *validate.Validator) error {
 				}
 				continue // a built-in kind mlc has no schema of: the API server checks it
 			}
+			prefix := u.Name
+			if file, ok := in.fromPlatform[kind+"/"+meta(o, "name")]; ok {
+				prefix = "kubeflow.runtimes: " + file
+			}
 			for _, fe := range vd.Validate(o) {
-				errs = append(errs, fmt.Errorf("%s: %s %s would be rejected by the API server: %s: %s", u.Name, kind, qualified(o), fe.Path, fe.Message))
+				errs = append(errs, fmt.Errorf("%s: %s %s would be rejected by the API server: %s: %s", prefix, kind, qualified(o), fe.Path, fe.Message))
 			}
 		}
 	}

@@ -14,8 +14,11 @@ type Kubeflow struct {
 	Patches map[string][]KubeflowPatch `json:"patches,omitempty"`
 	// Secrets replace upstream's default credentials: SOPS-encrypted Secret manifests,
 	// by "<namespace>/<name>".
-	Secrets          map[string]string `json:"secrets,omitempty"`
-	DecryptionSecret string            `json:"decryptionSecret,omitempty"`
+	Secrets map[string]string `json:"secrets,omitempty"`
+	// Runtimes are files of the repository with ClusterTrainingRuntimes and
+	// ClusterServingRuntimes to install besides the release's.
+	Runtimes         []string `json:"runtimes,omitempty"`
+	DecryptionSecret string   `json:"decryptionSecret,omitempty"`
 }
 
 // KubeflowSource is where a release's manifests are read from.
@@ -83,6 +86,9 @@ func (p *Platform) KubeflowFor(cluster string) *Kubeflow {
 	k.Components = merged(base.Components, over.Components)
 	k.Images = merged(base.Images, over.Images)
 	k.Secrets = merged(base.Secrets, over.Secrets)
+	if over.Runtimes != nil {
+		k.Runtimes = over.Runtimes
+	}
 	k.Patches = merged(base.Patches, over.Patches)
 	if over.DecryptionSecret != "" {
 		k.DecryptionSecret = over.DecryptionSecret
