@@ -161,7 +161,7 @@ func TestReadRuntimes(t *testing.T) {
 	runtime := "apiVersion: serving.kserve.io/v1alpha1\nkind: ClusterServingRuntime\nmetadata:\n  name: fast\n"
 	for _, tc := range []struct{ name, data, want string }{
 		{"two runtimes", runtime + "---\n" + strings.Replace(runtime, "fast", "slow", 1), ""},
-		{"another kind", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n", `f.yaml: Deployment.apps "d" is not a runtime`},
+		{"another kind", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n", `f.yaml: Deployment.apps "d" is not a runtime: the file may hold ClusterTrainingRuntimes and ClusterServingRuntimes`},
 		{"namespaced", strings.Replace(runtime, "name: fast", "name: fast\n  namespace: team", 1), "f.yaml: ClusterServingRuntime fast: a cluster-wide runtime has no namespace"},
 		{"nameless", "apiVersion: serving.kserve.io/v1alpha1\nkind: ClusterServingRuntime\n", "f.yaml: a ClusterServingRuntime without metadata.name"},
 		{"empty", "---\n", "f.yaml: no runtime in the file"},
