@@ -23,6 +23,7 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/validate"
 	"github.com/mlc-gitops/mlc/internal/parallel"
+	"github.com/mlc-gitops/mlc/internal/statindex"
 	"sigs.k8s.io/kustomize/api/types"
 )
 
@@ -243,10 +244,11 @@ func (inc *incremental) cachedInstall(key string) *clusterInstall {
 	if !ok || json.Unmarshal(b, &rec) != nil || rec.Version != inc.c.Version() {
 		return nil
 	}
-	content, ok := contentKey(key, rec.Files)
+	content, ok, stats := contentKey(key, rec.Files, inc.loadInstallStats(key))
 	if !ok {
 		return nil
 	}
+	inc.storeInstallStats(key, stats)
 	e, ok := inc.c.Load(content, installEntry)
 	if !ok {
 		return nil
@@ -292,10 +294,11 @@ func (inc *incremental) storeInstall(key string, in *kubeflow.Installed, compile
 		rec.Files = append(rec.Files, u.Files...)
 		outputs[u.Name] = &lower.Output{Workloads: compiled.Units[i].Objects}
 	}
-	content, ok := contentKey(key, rec.Files)
+	content, ok, stats := contentKey(key, rec.Files, nil)
 	if !ok {
 		return
 	}
+	inc.storeInstallStats(key, stats)
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return
@@ -314,15 +317,34 @@ func (inc *incremental) storeInstall(key string, in *kubeflow.Installed, compile
 }
 
 // contentKey sums an install's plan key with what the files its build read hold now;
-// false when one of them cannot be read or no longer holds what it held.
-func contentKey(key string, files []kubeflow.FileSum) (cache.Key, bool) {
-	ok := atomic.Bool{}
+// false when one holds something else than the build read. A file whose stat the prior
+// index vouches for is not read again. It returns the index of the files as they are,
+// or nil when the prior one vouched for every file.
+func contentKey(key string, files []kubeflow.FileSum, prior *statindex.Index) (cache.Key, bool, *statindex.Index) {
+	now := statindex.New(clock()) // before any file is looked at
+	var mu sync.Mutex
+	var ok, read atomic.Bool
 	ok.Store(true)
 	parallel.For(len(files), 0, func(i int) {
-		data, err := os.ReadFile(files[i].Path)
-		if err != nil || sha256.Sum256(data) != files[i].Sum {
-			ok.Store(false)
+		f := files[i]
+		st, statOK := statindex.Lstat(f.Path)
+		sum, known := prior.Lookup(f.Path, st)
+		if !statOK || !known {
+			read.Store(true)
+			data, err := readInstallFile(f.Path)
+			if err != nil {
+				ok.Store(false)
+				return
+			}
+			sum = sha256.Sum256(data)
 		}
+		if sum != f.Sum {
+			ok.Store(false)
+			return
+		}
+		mu.Lock()
+		now.Add(f.Path, st, sum)
+		mu.Unlock()
 	})
 	h := cache.NewHasher()
 	h.String("mlc kubeflow install")
@@ -331,7 +353,35 @@ func contentKey(key string, files []kubeflow.FileSum) (cache.Key, bool) {
 		h.String(f.Path)
 		h.Bytes(f.Sum[:])
 	}
-	return h.Key(), ok.Load()
+	if !read.Load() {
+		now = nil
+	}
+	return h.Key(), ok.Load(), now
+}
+
+// readInstallFile reads a file of an install's source; tests count the reads.
+var readInstallFile = os.ReadFile
+
+// installStatRecord is the kind of record that keeps the stat index of an install's files.
+const installStatRecord = "kubeflow-stat"
+
+// loadInstallStats returns the stat index stored for an install's files, or nil.
+func (inc *incremental) loadInstallStats(key string) *statindex.Index {
+	b, ok := inc.c.LoadRecord(installStatRecord, key)
+	x := &statindex.Index{}
+	if !ok || x.UnmarshalBinary(b) != nil {
+		return nil
+	}
+	return x
+}
+
+func (inc *incremental) storeInstallStats(key string, x *statindex.Index) {
+	if x == nil {
+		return
+	}
+	if b, err := x.MarshalBinary(); err == nil {
+		_ = inc.c.StoreRecord(installStatRecord, key, b)
+	}
 }
 
 // addInstallError reports an install's problems, one diagnostic each, at the field the
