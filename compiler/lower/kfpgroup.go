@@ -252,6 +252,9 @@ func (b *irBuilder) kubernetes(n *model.PipelineNode) map[string]any {
 			appendList(k, "configMapAsVolume", map[string]any{"configMapName": v.ConfigMap, "configMapNameParameter": nameParam(v.ConfigMap), "mountPath": v.MountPath, "optional": false})
 		case v.Claim != "":
 			appendList(k, "pvcMount", map[string]any{"constant": v.Claim, "pvcNameParameter": nameParam(v.Claim), "mountPath": v.MountPath})
+		case v.Volume != "":
+			claim := claimOf(v.Volume)
+			appendList(k, "pvcMount", map[string]any{"constant": claim, "pvcNameParameter": nameParam(claim), "mountPath": v.MountPath})
 		}
 	}
 	selector := maps.Clone(t.NodeSelector)

@@ -215,6 +215,8 @@ type TaskVolume struct {
 	Secret    string `json:"secret,omitempty"`
 	ConfigMap string `json:"configMap,omitempty"`
 	Claim     string `json:"claim,omitempty"`
+	// Volume names a volume of the tenant's volumes.
+	Volume string `json:"volume,omitempty"`
 }
 
 // PipelineSchedule starts runs on a schedule.
