@@ -24,10 +24,7 @@ import (
 // and no token of a well-known shape nor a URI with user info in any string. The
 // declarations are walked whole, so that a field added later is checked too.
 func (r *reporter) secrets(p *model.Platform, d *model.Declarations) {
-	w := &secretWalker{r: r, allowed: p.Policy.LiteralCredentialsAllowed(), configMaps: map[string]model.ConfigMap{}}
-	for declared, c := range d.ConfigMaps {
-		w.configMaps[model.NormalizeName(declared)] = c
-	}
+	w := &secretWalker{r: r, allowed: p.Policy.LiteralCredentialsAllowed(), configMaps: d.ConfigMaps}
 	w.walk(reflect.ValueOf(d).Elem())
 }
 

@@ -33,6 +33,11 @@ var providedAccounts = map[string]string{
 	names.ReconcilerName: "mlc (the tenant's Flux reconciler, which no workload may run as)",
 }
 
+// identityDomains are the annotation domains the clouds' workload identity webhooks read
+// on a service account: a tenant sets them only through the identity fields, which the
+// platform's policy checks.
+var identityDomains = []string{"eks.amazonaws.com", "iam.gke.io", "azure.workload.identity"}
+
 // providedConfigMaps are the ConfigMaps Kubernetes and Istio keep in every namespace.
 var providedConfigMaps = map[string]string{
 	"kube-root-ca.crt":   "Kubernetes",
@@ -57,7 +62,6 @@ func (r *reporter) tenantObjects(p *model.Platform, d *model.Declarations, q *qu
 	for _, declared := range slices.Sorted(maps.Keys(d.ConfigMaps)) {
 		r.configMap(declared, d.ConfigMaps[declared])
 	}
-	r.uniqueNames("configMaps", slices.Collect(maps.Keys(d.ConfigMaps)))
 	r.accountRefs(p, d)
 	r.volumeUses(p, d)
 }
@@ -83,6 +87,13 @@ func (r *reporter) serviceAccount(p *model.Platform, tenant, declared string, sa
 	}
 	if sa.Azure != nil && sa.Azure.TenantID != "" && !uuidPattern.MatchString(sa.Azure.TenantID) {
 		r.errorf(path+".azure.tenantId", "%q is not a Microsoft Entra tenant ID: a UUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47", sa.Azure.TenantID)
+	}
+	r.labels(path+".labels", sa.Labels)
+	r.annotations(path+".annotations", sa.Annotations)
+	for _, k := range slices.Sorted(maps.Keys(sa.Annotations)) {
+		if domain, _, ok := strings.Cut(k, "/"); ok && slices.Contains(identityDomains, domain) {
+			r.errorf(path+"."+model.Path("annotations", k), "%s is a cloud identity's annotation: declare the identity with aws, gcp or azure, where the platform's policy.workloadIdentity checks it", k)
+		}
 	}
 	for i, s := range sa.ImagePullSecrets {
 		r.dnsLabel(fmt.Sprintf("%s.imagePullSecrets[%d]", path, i), s, "secret name", 63)
@@ -126,6 +137,8 @@ func (r *reporter) volume(declared string, v model.Volume, q *quota) {
 	path := model.Path("volumes", declared)
 	name := model.NormalizeName(declared)
 	r.dnsLabel(path, name, "volume name", 63)
+	r.labels(path+".labels", v.Labels)
+	r.annotations(path+".annotations", v.Annotations)
 	u := usage{claims: 1}
 	if size, ok := r.quantity(path+".size", v.Size); ok {
 		u.storage = size
@@ -150,13 +163,16 @@ func (r *reporter) volume(declared string, v model.Volume, q *quota) {
 // binaryData and its size.
 func (r *reporter) configMap(declared string, c model.ConfigMap) {
 	path := model.Path("configMaps", declared)
-	name := model.NormalizeName(declared)
+	// Env and volumes name a ConfigMap as Kubernetes does: its name is the declared one.
+	name := declared
 	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
 		r.errorf(path, "ConfigMap name %q is not valid: %s", name, strings.Join(errs, "; "))
 	}
 	if by, ok := providedConfigMaps[name]; ok {
 		r.errorf(path, "%s keeps ConfigMap %s in every namespace: name yours otherwise", by, name)
 	}
+	r.labels(path+".labels", c.Labels)
+	r.annotations(path+".annotations", c.Annotations)
 	size := 0
 	for _, key := range slices.Sorted(maps.Keys(c.Data)) {
 		if errs := validation.IsConfigMapKey(key); len(errs) > 0 {

@@ -81,12 +81,12 @@ func volumeClaim(p *model.Platform, ns, declared string, v model.Volume) manifes
 	return o
 }
 
-// configMap compiles a ConfigMap.
+// configMap compiles a ConfigMap, named as declared: env and volumes name it so.
 func configMap(ns, declared string, c model.ConfigMap) manifest.Object {
 	content := map[string]any{
 		"apiVersion": "v1",
 		"kind":       "ConfigMap",
-		"metadata":   metadata(model.NormalizeName(declared), ns, c.Labels, c.Annotations),
+		"metadata":   metadata(declared, ns, c.Labels, c.Annotations),
 	}
 	if len(c.Data) > 0 {
 		content["data"] = stringMap(c.Data)
