@@ -209,10 +209,7 @@ func (r *reporter) accountRefs(p *model.Platform, d *model.Declarations) {
 	for declared := range d.ServiceAccounts {
 		known[model.NormalizeName(declared)] = true
 	}
-	for name := range providedAccounts {
-		known[name] = name != names.ReconcilerName
-	}
-	for _, name := range p.Defaults.ServiceAccounts {
+	for _, name := range providedNames(p) {
 		known[name] = true
 	}
 	for _, ref := range accountRefsOf(d) {
