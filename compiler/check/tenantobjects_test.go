@@ -251,6 +251,19 @@ func TestVolumeSharing(t *testing.T) {
 			want: []wantDiag{{"servingEndpoints.resnet.model.storageUri", "serving endpoint resnet runs up to 2 pods"}},
 		},
 		{
+			name: "a declared volume named by its claim is a use too",
+			edit: func(p *model.Platform, d *model.Declarations) {
+				d.Volumes = map[string]model.Volume{"coco": {Size: "10Gi", AccessMode: "ReadWriteOnce"}}
+				nb := d.Notebooks["dev"]
+				nb.DataVolumes = map[string]model.DataVolume{"coco": {MountPath: "/data", ExistingClaim: "coco"}}
+				d.Notebooks["dev"] = nb
+				job := d.Training["resnet50"]
+				job.Volumes = map[string]model.TrainingVolume{"coco": {MountPath: "/data", Claim: "coco"}}
+				d.Training["resnet50"] = job
+			},
+			want: []wantDiag{{"trainingJobs.resnet50.volumes.coco.claim", shared}},
+		},
+		{
 			name: "a model on a claim mlc does not declare",
 			edit: func(p *model.Platform, d *model.Declarations) {
 				ep := d.Serving["resnet"]

@@ -21,6 +21,9 @@ type volumeUse struct {
 	several bool
 	// readOnly is set when the workload mounts it read-only; canReadOnly when it can.
 	readOnly, canReadOnly bool
+	// byClaim is set when the workload names the volume's claim (existingClaim, claim,
+	// pvc://) rather than the volume: a claim mlc does not declare is not an error.
+	byClaim bool
 }
 
 // podsText says how many pods a use runs.
@@ -40,9 +43,11 @@ func (r *reporter) volumeUses(p *model.Platform, d *model.Declarations) {
 		declared[model.NormalizeName(name)] = v
 	}
 	byVolume := map[string][]volumeUse{}
-	for _, u := range volumeUsesOf(d, declared) {
+	for _, u := range volumeUsesOf(d) {
 		if _, ok := declared[u.volume]; !ok {
-			r.errorf(u.path, "no volume %q: declare it in volumes (have %s)", u.volume, keyList(declared))
+			if !u.byClaim {
+				r.errorf(u.path, "no volume %q: declare it in volumes (have %s)", u.volume, keyList(declared))
+			}
 			continue
 		}
 		byVolume[u.volume] = append(byVolume[u.volume], u)
@@ -82,17 +87,22 @@ func (r *reporter) volumeSharing(name string, v model.Volume, uses []volumeUse) 
 	}
 }
 
-// volumeUsesOf lists where the tenant's workloads name a volume, in a fixed order:
-// every volume field, and the pvc:// model locations of serving endpoints that name a
-// declared volume (any other claim is one that exists without mlc).
-func volumeUsesOf(d *model.Declarations, declared map[string]model.Volume) []volumeUse {
+// volumeUsesOf lists where the tenant's workloads name a volume or a claim, in a
+// fixed order: every volume field, every claim field, and the pvc:// model locations
+// of serving endpoints.
+func volumeUsesOf(d *model.Declarations) []volumeUse {
 	var out []volumeUse
 	for _, k := range slices.Sorted(maps.Keys(d.Notebooks)) {
 		nb := d.Notebooks[k]
 		for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
-			if dv := nb.DataVolumes[key]; dv.Volume != "" {
-				out = append(out, volumeUse{volume: dv.Volume, path: model.Path("notebooks", k, "dataVolumes", key, "volume"),
-					what: "notebook " + k, pods: 1, readOnly: dv.ReadOnly, canReadOnly: true})
+			dv := nb.DataVolumes[key]
+			use := volumeUse{volume: dv.Volume, path: model.Path("notebooks", k, "dataVolumes", key, "volume"),
+				what: "notebook " + k, pods: 1, readOnly: dv.ReadOnly, canReadOnly: true}
+			if dv.Volume == "" {
+				use.volume, use.path, use.byClaim = dv.ExistingClaim, model.Path("notebooks", k, "dataVolumes", key, "existingClaim"), true
+			}
+			if use.volume != "" {
+				out = append(out, use)
 			}
 		}
 	}
@@ -106,10 +116,14 @@ func volumeUsesOf(d *model.Declarations, declared map[string]model.Volume) []vol
 	for _, k := range slices.Sorted(maps.Keys(d.Pipelines)) {
 		for _, n := range d.PipelineTree(k).Steps {
 			for _, key := range slices.Sorted(maps.Keys(n.Task.Volumes)) {
-				if v := n.Task.Volumes[key]; v.Volume != "" {
-					loop := inLoop(n)
-					out = append(out, volumeUse{volume: v.Volume, path: n.Path + "." + model.Path("volumes", key, "volume"),
-						what: "pipeline " + k + "'s step " + n.Name, pods: 1, several: loop})
+				v := n.Task.Volumes[key]
+				use := volumeUse{volume: v.Volume, path: n.Path + "." + model.Path("volumes", key, "volume"),
+					what: "pipeline " + k + "'s step " + n.Name, pods: 1, several: inLoop(n)}
+				if v.Volume == "" {
+					use.volume, use.path, use.byClaim = v.Claim, n.Path+"."+model.Path("volumes", key, "claim"), true
+				}
+				if use.volume != "" {
+					out = append(out, use)
 				}
 			}
 		}
@@ -126,11 +140,11 @@ func volumeUsesOf(d *model.Declarations, declared map[string]model.Volume) []vol
 		for _, u := range uris {
 			rest, ok := strings.CutPrefix(u.uri, "pvc://")
 			claim, _, _ := strings.Cut(rest, "/")
-			if _, isVolume := declared[claim]; !ok || !isVolume {
+			if !ok || claim == "" {
 				continue
 			}
 			// KServe mounts a model's claim read-only.
-			use := volumeUse{volume: claim, path: u.path, what: "serving endpoint " + k, readOnly: true, canReadOnly: true, several: true}
+			use := volumeUse{volume: claim, path: u.path, what: "serving endpoint " + k, readOnly: true, canReadOnly: true, several: true, byClaim: true}
 			if rp := ep.Replicas; rp != nil && rp.Max != nil {
 				use.pods, use.several = *rp.Max, false
 			}
@@ -144,9 +158,14 @@ func volumeUsesOf(d *model.Declarations, declared map[string]model.Volume) []vol
 func jobVolumeUses(path, what string, job model.TrainingJob, runs int64) []volumeUse {
 	var out []volumeUse
 	for _, key := range slices.Sorted(maps.Keys(job.Volumes)) {
-		if v := job.Volumes[key]; v.Volume != "" {
-			out = append(out, volumeUse{volume: v.Volume, path: path + "." + model.Path("volumes", key, "volume"),
-				what: what, pods: runs * jobPods(job), readOnly: v.ReadOnly, canReadOnly: true})
+		v := job.Volumes[key]
+		use := volumeUse{volume: v.Volume, path: path + "." + model.Path("volumes", key, "volume"),
+			what: what, pods: runs * jobPods(job), readOnly: v.ReadOnly, canReadOnly: true}
+		if v.Volume == "" {
+			use.volume, use.path, use.byClaim = v.Claim, path+"."+model.Path("volumes", key, "claim"), true
+		}
+		if use.volume != "" {
+			out = append(out, use)
 		}
 	}
 	return out
