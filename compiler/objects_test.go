@@ -13,6 +13,7 @@ var objectsRepo = map[string]string{
 	"platform.cue": platformWithIdentities + `
 clusters: ops: training: backend: "training-operator"
 policy: workloadIdentity: azure: ["11111111-2222-3333-4444-555555555555"]
+defaults: pipelines: scheduleImage: "ghcr.io/acme/python:3.13"
 `,
 	objectsCue: `package ml
 
@@ -69,9 +70,12 @@ servingEndpoints: detector: {
 	serviceAccount: "gcs-reader"
 }
 
-pipelines: prep: tasks: resize: {
-	image: "ghcr.io/acme/prep:1"
-	volumes: out: {volume: "models", mountPath: "/models"}
+pipelines: prep: {
+	tasks: resize: {
+		image: "ghcr.io/acme/prep:1"
+		volumes: out: {volume: "models", mountPath: "/models"}
+	}
+	schedule: {cron: "0 3 * * *", serviceAccount: "blob-reader"}
 }
 `,
 }
@@ -114,7 +118,7 @@ func TestTenantObjectsCompile(t *testing.T) {
 			"Notebook/dev":                    {"azure.workload.identity/use: \"true\"", "serviceAccountName: blob-reader", "claimName: coco-2017", "configMapKeyRef"},
 			"PodDefault/blob":                 {"azure.workload.identity/use: \"true\"", "serviceAccountName: blob-reader"},
 			"InferenceService/detector":       {"storageUri: pvc://models/detector/v1", "serviceAccountName: gcs-reader"},
-			"PipelineVersion/prep-*":          {"pvcMount", "constant: models"},
+			"PipelineVersion/prep-*":          {"pvcMount", "constant: models", "podMetadata:", "azure.workload.identity/use: \"true\""},
 		}
 		job := "TrainJob/train"
 		if c.Name == "ops" {

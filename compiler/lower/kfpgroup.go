@@ -280,6 +280,9 @@ func (b *irBuilder) kubernetes(n *model.PipelineNode) map[string]any {
 	if t.Timeout != "" {
 		k["activeDeadlineSeconds"] = strconv.FormatInt(model.DurationSeconds(t.Timeout), 10)
 	}
+	if len(b.pipe.PodLabels) > 0 {
+		k["podMetadata"] = map[string]any{"labels": stringMap(b.pipe.PodLabels)}
+	}
 	return k
 }
 

@@ -110,3 +110,13 @@ func withLabel(labels map[string]string, key, value string) map[string]string {
 	out[key] = value
 	return out
 }
+
+// withPodLabels returns a tree like tree whose pipeline puts labels on its steps' pods,
+// leaving tree, which the declarations share, as it was.
+func withPodLabels(tree *model.PipelineTree, labels map[string]string) *model.PipelineTree {
+	t := *tree
+	pl := *tree.Pipeline
+	pl.PodLabels = labels
+	t.Pipeline = &pl
+	return &t
+}

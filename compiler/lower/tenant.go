@@ -100,7 +100,11 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		out.Workloads = append(out.Workloads, experiment(p, target.Training, t.Name, name, exp))
 	}
 	for _, name := range sortedKeys(d.Pipelines) {
-		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, d.PipelineTree(name))...)
+		tree := d.PipelineTree(name)
+		if s := tree.Pipeline.Schedule; s != nil && d.UsesAzureIdentity(s.ServiceAccount) {
+			tree = withPodLabels(tree, map[string]string{azureUseLabel: "true"})
+		}
+		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, tree)...)
 	}
 	manifest.Sort(out.Platform)
 	manifest.Sort(out.Workloads)
