@@ -167,6 +167,21 @@ func TestLowerVolumeAndAccountUses(t *testing.T) {
 			}}},
 		},
 		{
+			name: "an Experiment's trials",
+			edit: func(_ *model.Platform, d *model.Declarations) {
+				declare(d)
+				exp := modeltest.Declarations().Experiments["resnet50-hpo"]
+				trial := job()
+				trial.Args = exp.Trial.Args
+				exp.Trial = trial
+				d.Experiments = map[string]model.Experiment{"hpo": exp}
+			},
+			platform: []wantObject{theProfile},
+			workloads: []wantObject{{id: "ServiceAccount/blob"}, {id: "Experiment/hpo", fields: map[string]any{
+				"spec.trialTemplate.trialSpec.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0].template.spec.template.metadata.labels": map[string]any{azureLabel: "true"},
+			}}},
+		},
+		{
 			name: "an InferenceService",
 			edit: func(_ *model.Platform, d *model.Declarations) {
 				declare(d)
