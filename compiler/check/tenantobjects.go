@@ -62,6 +62,7 @@ func (r *reporter) tenantObjects(p *model.Platform, d *model.Declarations, q *qu
 	for _, declared := range slices.Sorted(maps.Keys(d.ConfigMaps)) {
 		r.configMap(declared, d.ConfigMaps[declared])
 	}
+	r.configMapCount(d)
 	r.accountRefs(p, d)
 	r.volumeUses(p, d)
 }
@@ -196,6 +197,19 @@ func (r *reporter) configMap(declared string, c model.ConfigMap) {
 	}
 	if size > maxConfigMapBytes {
 		r.errorf(path, "holds %d bytes; a ConfigMap holds at most 1 MiB", size)
+	}
+}
+
+// configMapCount reports declared ConfigMaps that, with those Kubernetes and Istio
+// keep in every namespace, exceed the quota's count of ConfigMaps.
+func (r *reporter) configMapCount(d *model.Declarations) {
+	q := d.Tenant.Quota
+	if q == nil || q.ConfigMaps == nil || *q.ConfigMaps <= 0 || len(d.ConfigMaps) == 0 {
+		return
+	}
+	if n := int64(len(d.ConfigMaps) + len(providedConfigMaps)); n > *q.ConfigMaps {
+		r.errorf("tenant.quota.configMaps", "the tenant declares %d ConfigMaps, and Kubernetes and Istio keep %d in every namespace (%s): %d in all, more than its quota of %d",
+			len(d.ConfigMaps), len(providedConfigMaps), strings.Join(slices.Sorted(maps.Keys(providedConfigMaps)), ", "), n, *q.ConfigMaps)
 	}
 }
 

@@ -332,6 +332,14 @@ func TestConfigMapChecks(t *testing.T) {
 			want: []wantDiag{{`configMaps."kube-root-ca.crt"`, "Kubernetes keeps ConfigMap kube-root-ca.crt"}},
 		},
 		{
+			name: "over the quota's count with Kubernetes' and Istio's",
+			edit: func(p *model.Platform, d *model.Declarations) {
+				d.Tenant.Quota.ConfigMaps = modeltest.Ptr(int64(3))
+				d.ConfigMaps = map[string]model.ConfigMap{"a": {}, "b": {}}
+			},
+			want: []wantDiag{{"tenant.quota.configMaps", "the tenant declares 2 ConfigMaps, and Kubernetes and Istio keep 2 in every namespace (istio-ca-root-cert, kube-root-ca.crt): 4 in all, more than its quota of 3"}},
+		},
+		{
 			name: "a password",
 			edit: cm(model.ConfigMap{Data: model.ConfigMapData{"DB_PASSWORD": "s3cr3t-v4lue"}}),
 			want: []wantDiag{{"configMaps.settings.data.DB_PASSWORD", "DB_PASSWORD looks like a credential"}},
