@@ -85,7 +85,7 @@ func TestKServeFidelity(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := writeRepo(t, map[string]string{
-				"tenants/team-a/tenant.cue":    "package ml\n\ntenant: owner: \"alice@example.com\"\n",
+				"tenants/team-a/tenant.cue":    "package ml\n\ntenant: owner: \"alice@example.com\"\n\nserviceAccounts: hfserviceacc: {}\n",
 				"tenants/team-a/notebooks.cue": "",
 				sv:                             "package ml\n\nservingEndpoints: " + cue + "\n",
 				"platform.cue":                 "package ml\n\nclusters: prod: {}\n",

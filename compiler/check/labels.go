@@ -55,6 +55,9 @@ func (r *reporter) notebookObjectNames(path, name string, nb model.Notebook) {
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
 		dv := nb.DataVolumes[key]
 		claim := dv.ExistingClaim
+		if dv.Volume != "" {
+			claim = dv.Volume
+		}
 		if claim == "" {
 			claim = names.DataVolumeClaimName(name, key)
 		}

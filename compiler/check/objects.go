@@ -173,5 +173,23 @@ func (r *reporter) objectOwners(p *model.Platform, d *model.Declarations, target
 			return names.PipelineObjects(name, d.Pipelines[declared])
 		})
 	}
+	for _, o := range []struct {
+		section, kind, objectKind string
+		declared                  []string
+	}{
+		{"serviceAccounts", "service account", "ServiceAccount", slices.Sorted(maps.Keys(d.ServiceAccounts))},
+		{"volumes", "volume", "PersistentVolumeClaim", slices.Sorted(maps.Keys(d.Volumes))},
+	} {
+		for _, declared := range o.declared {
+			add(o.section, declared, o.kind, func(name string) []names.Derived {
+				return []names.Derived{{Kind: o.objectKind, Name: name, By: "mlc (" + o.kind + " " + declared + ")"}}
+			})
+		}
+	}
+	// A ConfigMap is named as declared, as env and volumes name it.
+	for _, declared := range slices.Sorted(maps.Keys(d.ConfigMaps)) {
+		owners = append(owners, objectOwner{section: "configMaps", declared: declared, name: declared, kind: "ConfigMap",
+			objects: []names.Derived{{Kind: "ConfigMap", Name: declared, By: "mlc (ConfigMap " + declared + ")"}}})
+	}
 	return owners
 }

@@ -41,13 +41,13 @@ func (c *pipelineCheck) step(n *model.PipelineNode) stepPod {
 	for _, name := range slices.Sorted(maps.Keys(t.Volumes)) {
 		v := t.Volumes[name]
 		set := 0
-		for _, s := range []string{v.Secret, v.ConfigMap, v.Claim} {
+		for _, s := range []string{v.Secret, v.ConfigMap, v.Claim, v.Volume} {
 			if s != "" {
 				set++
 			}
 		}
 		if set != 1 {
-			c.errorf(n.Path+"."+model.Path("volumes", name), "mount one of secret, configMap or claim")
+			c.errorf(n.Path+"."+model.Path("volumes", name), "mount one of secret, configMap, claim or volume")
 		}
 	}
 	if t.Timeout != "" && model.DurationSeconds(t.Timeout) < 1 {

@@ -24,7 +24,7 @@ import (
 // and no token of a well-known shape nor a URI with user info in any string. The
 // declarations are walked whole, so that a field added later is checked too.
 func (r *reporter) secrets(p *model.Platform, d *model.Declarations) {
-	w := &secretWalker{r: r, allowed: p.Policy.LiteralCredentialsAllowed()}
+	w := &secretWalker{r: r, allowed: p.Policy.LiteralCredentialsAllowed(), configMaps: d.ConfigMaps}
 	w.walk(reflect.ValueOf(d).Elem())
 }
 
@@ -42,6 +42,8 @@ type secretWalker struct {
 	allowed bool
 	// steps are the path so far, written out only for a finding.
 	steps []walkStep
+	// configMaps are the tenant's, by name, whose keys env references must name.
+	configMaps map[string]model.ConfigMap
 }
 
 // walkStep is a field, a map key (quoted when need be) or a list index.
@@ -99,6 +101,8 @@ var (
 	rawMessageType = reflect.TypeFor[json.RawMessage]()
 	parameterType  = reflect.TypeFor[model.PipelineParameter]()
 	bindingType    = reflect.TypeFor[model.Binding]()
+	// configMapDataType are a ConfigMap's values, whose keys name them as env's names do.
+	configMapDataType = reflect.TypeFor[model.ConfigMapData]()
 )
 
 // walk visits v and everything in it: env maps as a whole, values written in any type
@@ -110,6 +114,9 @@ func (w *secretWalker) walk(v reflect.Value) {
 		return
 	case v.Type() == rawMessageType:
 		w.raw(v.Bytes())
+		return
+	case v.Type() == configMapDataType:
+		w.configMapData(v.Interface().(model.ConfigMapData))
 		return
 	}
 	switch v.Kind() {
@@ -274,6 +281,7 @@ func (w *secretWalker) env(env map[string]model.EnvValue) {
 			w.keyRef("secret", "Secret", *v.Secret)
 		case v.ConfigMap != nil:
 			w.keyRef("configMap", "ConfigMap", *v.ConfigMap)
+			w.configMapKey(*v.ConfigMap)
 		case credential.SecretName(k) && !notACredential(v.Value):
 			w.credential("%s looks like a credential, and its value would be in the repository and in the rendered manifests: "+
 				"keep it in a Secret and write %s: secret: {name: \"...\", key: \"...\"}", k, k)
@@ -334,4 +342,35 @@ func (w *secretWalker) credential(format string, args ...any) {
 		return
 	}
 	w.r.warnf(path, "%s (policy.secrets.literalCredentials lets it through)", msg)
+}
+
+// configMapData checks a ConfigMap's values as env's: no value under a key named like
+// a credential, and no token or URI with user info in any.
+func (w *secretWalker) configMapData(data model.ConfigMapData) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		w.push(k)
+		if credential.SecretName(k) && !notACredential(data[k]) {
+			w.credential("%s looks like a credential, and a ConfigMap's values are in the repository, the rendered manifests and readable by every viewer of the namespace: "+
+				"keep it in a Secret, and have the containers read it from there", k)
+		} else {
+			w.literal(data[k])
+		}
+		w.pop()
+	}
+}
+
+// configMapKey reports a reference to a key the tenant's ConfigMap of that name lacks.
+// A ConfigMap the tenant does not declare may exist without mlc: it is not checked.
+func (w *secretWalker) configMapKey(ref model.KeyRef) {
+	c, ok := w.configMaps[ref.Name]
+	if !ok || c.HasKey(ref.Key) {
+		return
+	}
+	keys := slices.Sorted(maps.Keys(c.Data))
+	keys = append(keys, slices.Sorted(maps.Keys(c.BinaryData))...)
+	have := "none"
+	if len(keys) > 0 {
+		have = strings.Join(keys, ", ")
+	}
+	w.r.errorf(w.path()+".configMap.key", "ConfigMap %s (configMaps) has no key %q (has %s)", ref.Name, ref.Key, have)
 }

@@ -96,6 +96,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		})
 	}
 	r.uniqueNames("experiments", slices.Collect(maps.Keys(d.Experiments)))
+	r.tenantObjects(p, d, quota)
 	r.overruns(quota)
 	for _, declared := range slices.Sorted(maps.Keys(d.Pipelines)) {
 		// A pipeline's steps run now and then, one or a few at a time: each must fit the
@@ -167,10 +168,13 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 		dv := nb.DataVolumes[key]
 		vpath := path + "." + model.Path("dataVolumes", key)
 		switch {
+		case dv.Volume != "" && (dv.Size != "" || dv.ExistingClaim != ""):
+			r.errorf(vpath, "set one of size (a new claim), existingClaim or volume (one of the tenant's volumes), not several")
+		case dv.Volume != "":
 		case dv.ExistingClaim != "" && dv.Size != "":
 			r.errorf(vpath, "set either size (a new claim) or existingClaim, not both")
 		case dv.ExistingClaim == "" && dv.Size == "":
-			r.errorf(vpath, "set size for a new claim, or existingClaim to mount one that exists")
+			r.errorf(vpath, "set size for a new claim, existingClaim to mount one that exists, or volume to mount one of the tenant's volumes")
 		case dv.Size != "":
 			r.dnsLabel(vpath, names.DataVolumeClaimName(name, key), "data volume claim name", 63)
 			if q, ok := r.quantity(vpath+".size", dv.Size); ok {

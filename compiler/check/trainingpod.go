@@ -17,13 +17,13 @@ func (r *reporter) trainingVolumes(path string, vols map[string]model.TrainingVo
 		vpath := path + "." + model.Path(name)
 		r.dnsLabel(vpath, name, "volume name", 63)
 		sources := 0
-		for _, set := range []bool{v.Claim != "", v.Secret != "", v.ConfigMap != "", v.EmptyDir != nil} {
+		for _, set := range []bool{v.Claim != "", v.Secret != "", v.ConfigMap != "", v.EmptyDir != nil, v.Volume != ""} {
 			if set {
 				sources++
 			}
 		}
 		if sources != 1 {
-			r.errorf(vpath, "set one source: claim, secret, configMap or emptyDir (got %d)", sources)
+			r.errorf(vpath, "set one source: claim, secret, configMap, emptyDir or volume (got %d)", sources)
 		}
 		if v.EmptyDir != nil && v.EmptyDir.SizeLimit != "" {
 			r.quantity(vpath+".emptyDir.sizeLimit", v.EmptyDir.SizeLimit)

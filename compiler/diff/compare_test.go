@@ -246,3 +246,26 @@ func TestCalloutsOfCRDs(t *testing.T) {
 		t.Errorf("callouts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestCalloutOfCloudIdentity: a service account that takes or changes a cloud identity
+// is called out as access, with the identity; one without is not.
+func TestCalloutOfCloudIdentity(t *testing.T) {
+	sa := func(name, annotations string) manifest.Object {
+		return object(t, fmt.Sprintf(`{"apiVersion": "v1", "kind": "ServiceAccount",
+			"metadata": {"name": %q, "namespace": "vision", "annotations": {%s}}}`, name, annotations))
+	}
+	base := snapshot("prod", "vision",
+		sa("s3", `"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/a"`), sa("plain", `"team": "a"`))
+	head := snapshot("prod", "vision",
+		sa("s3", `"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/b"`), sa("plain", `"team": "b"`),
+		sa("gcs", `"iam.gke.io/gcp-service-account": "a@p.iam.gserviceaccount.com"`),
+		sa("blob", `"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000"`))
+	want := []string{
+		`access added ServiceAccount blob metadata.annotations["azure.workload.identity/client-id"]`,
+		`access added ServiceAccount gcs metadata.annotations["iam.gke.io/gcp-service-account"]`,
+		`access changed ServiceAccount s3 metadata.annotations["eks.amazonaws.com/role-arn"]`,
+	}
+	if got := calloutsOf(compare(t, base, head)); !slices.Equal(got, want) {
+		t.Errorf("callouts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

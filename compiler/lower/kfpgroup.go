@@ -252,6 +252,9 @@ func (b *irBuilder) kubernetes(n *model.PipelineNode) map[string]any {
 			appendList(k, "configMapAsVolume", map[string]any{"configMapName": v.ConfigMap, "configMapNameParameter": nameParam(v.ConfigMap), "mountPath": v.MountPath, "optional": false})
 		case v.Claim != "":
 			appendList(k, "pvcMount", map[string]any{"constant": v.Claim, "pvcNameParameter": nameParam(v.Claim), "mountPath": v.MountPath})
+		case v.Volume != "":
+			claim := claimOf(v.Volume)
+			appendList(k, "pvcMount", map[string]any{"constant": claim, "pvcNameParameter": nameParam(claim), "mountPath": v.MountPath})
 		}
 	}
 	selector := maps.Clone(t.NodeSelector)
@@ -276,6 +279,9 @@ func (b *irBuilder) kubernetes(n *model.PipelineNode) map[string]any {
 	}
 	if t.Timeout != "" {
 		k["activeDeadlineSeconds"] = strconv.FormatInt(model.DurationSeconds(t.Timeout), 10)
+	}
+	if len(b.pipe.PodLabels) > 0 {
+		k["podMetadata"] = map[string]any{"labels": stringMap(b.pipe.PodLabels)}
 	}
 	return k
 }

@@ -127,6 +127,9 @@ func componentExtension(ep model.ServingEndpoint) map[string]any {
 	if ep.ServiceAccount != "" {
 		c["serviceAccountName"] = ep.ServiceAccount
 	}
+	if len(ep.PodLabels) > 0 {
+		c["labels"] = stringMap(ep.PodLabels)
+	}
 	if ep.Timeout != nil {
 		c["timeout"] = *ep.Timeout
 	}

@@ -56,6 +56,9 @@ func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Note
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
 		dv := nb.DataVolumes[key]
 		claim := dv.ExistingClaim
+		if dv.Volume != "" {
+			claim = claimOf(dv.Volume)
+		}
 		if claim == "" {
 			claim = names.DataVolumeClaimName(name, key)
 			objs = append(objs, claimObject(p, claim, t.Name, source+"."+model.Path("dataVolumes", key), dv.Size, dv.StorageClass, dv.AccessMode, dv.KeepOnDelete))
@@ -73,6 +76,9 @@ func notebook(p *model.Platform, t *model.Tenant, declared string, nb model.Note
 	limits := map[string]any{"cpu": scaleQuantity(cpu, factor), "memory": scaleQuantity(memory, factor)}
 	gpuLimits, podSpec := gpuScheduling(p, nb.Resources)
 	podSpec["serviceAccountName"] = notebookServiceAccount
+	if nb.ServiceAccount != "" {
+		podSpec["serviceAccountName"] = nb.ServiceAccount
+	}
 	maps.Copy(limits, gpuLimits)
 	container := map[string]any{
 		"name":            name,

@@ -18,7 +18,9 @@ type AppliedKind struct {
 // here cannot be applied; TestTenantKinds lowers every declaration for every target and
 // fails on one.
 var tenantKinds = []AppliedKind{
+	{"", "ConfigMap", "configmaps"},
 	{"", "PersistentVolumeClaim", "persistentvolumeclaims"},
+	{"", "ServiceAccount", "serviceaccounts"},
 	{"batch", "CronJob", "cronjobs"},
 	{"kubeflow.org", "Experiment", "experiments"},
 	{"kubeflow.org", "JAXJob", "jaxjobs"},

@@ -28,7 +28,8 @@ import (
 )
 
 // everyDeclaration is a tenant that declares one of everything lowering writes on
-// Kubeflow Trainer: modeltest's, with a PodDefault, a serving runtime and a schedule.
+// Kubeflow Trainer: modeltest's, with a PodDefault, a serving runtime, a schedule, a
+// service account, a volume and a ConfigMap.
 func everyDeclaration() *model.Declarations {
 	d := modeltest.Declarations()
 	d.PodDefaults = map[string]model.PodDefault{"s3": {Env: map[string]model.EnvValue{"AWS_REGION": {Value: "eu-west-1"}}}}
@@ -38,6 +39,9 @@ func everyDeclaration() *model.Declarations {
 	pl := modeltest.Pipeline()
 	pl.Schedule = &model.PipelineSchedule{Cron: "0 2 * * *", Enabled: true}
 	d.Pipelines = map[string]model.Pipeline{"nightly": pl}
+	d.ServiceAccounts = map[string]model.ServiceAccount{"s3-reader": {AWS: &model.AWSIdentity{RoleARN: "arn:aws:iam::123456789012:role/vision-s3"}}}
+	d.Volumes = map[string]model.Volume{"coco-2017": {Size: "500Gi", AccessMode: "ReadOnlyMany", KeepOnDelete: true}}
+	d.ConfigMaps = map[string]model.ConfigMap{"settings": {Data: model.ConfigMapData{"LOG_LEVEL": "info"}}}
 	return d
 }
 
@@ -112,7 +116,7 @@ func TestTenantKinds(t *testing.T) {
 // server serves it under: the plural of the CRD the validator embeds, or the built-in's.
 func TestTenantKindResources(t *testing.T) {
 	t.Parallel()
-	builtin := map[string]string{"/PersistentVolumeClaim": "persistentvolumeclaims", "batch/CronJob": "cronjobs"}
+	builtin := map[string]string{"/ConfigMap": "configmaps", "/PersistentVolumeClaim": "persistentvolumeclaims", "/ServiceAccount": "serviceaccounts", "batch/CronJob": "cronjobs"}
 	plurals := map[string]string{}
 	for _, b := range validate.EmbeddedCRDs() {
 		var crd struct {

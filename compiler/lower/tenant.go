@@ -50,28 +50,61 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 	if NeedsLimitRange(t.Quota) {
 		out.Platform = append(out.Platform, limitRange(p, t.Name))
 	}
+	for _, name := range sortedKeys(d.ServiceAccounts) {
+		out.Workloads = append(out.Workloads, serviceAccount(t.Name, name, d.ServiceAccounts[name]))
+	}
+	for _, name := range sortedKeys(d.Volumes) {
+		out.Workloads = append(out.Workloads, volumeClaim(p, t.Name, name, d.Volumes[name]))
+	}
+	for _, name := range sortedKeys(d.ConfigMaps) {
+		out.Workloads = append(out.Workloads, configMap(t.Name, name, d.ConfigMaps[name]))
+	}
 	for _, name := range slices.Sorted(maps.Keys(d.PodDefaults)) {
-		out.Workloads = append(out.Workloads, podDefault(t.Name, name, d.PodDefaults[name]))
+		pd := d.PodDefaults[name]
+		if d.UsesAzureIdentity(pd.ServiceAccountName) {
+			pd.Labels = withLabel(pd.Labels, azureUseLabel, "true")
+		}
+		out.Workloads = append(out.Workloads, podDefault(t.Name, name, pd))
 	}
 	for _, name := range slices.Sorted(maps.Keys(d.Notebooks)) {
-		out.Workloads = append(out.Workloads, notebook(p, t, name, d.Notebooks[name])...)
+		nb := d.Notebooks[name]
+		if d.UsesAzureIdentity(nb.ServiceAccount) {
+			// The notebook controller gives the server's pod the Notebook's labels.
+			nb.Labels = withLabel(nb.Labels, azureUseLabel, "true")
+		}
+		out.Workloads = append(out.Workloads, notebook(p, t, name, nb)...)
 	}
 	for _, name := range sortedKeys(d.Runtimes) {
 		out.Workloads = append(out.Workloads, servingRuntime(t.Name, name, d.Runtimes[name]))
 	}
 	for _, name := range sortedKeys(d.Serving) {
 		ep := d.Serving[name]
+		if d.UsesAzureIdentity(ep.ServiceAccount) {
+			ep.PodLabels = map[string]string{azureUseLabel: "true"}
+		}
 		out.Workloads = append(out.Workloads, inferenceService(p, t.Name, name, ep))
 		out.Notes = append(out.Notes, TrafficNote(p, t.Name, name, ep))
 	}
 	for _, name := range sortedKeys(d.Training) {
-		out.Workloads = append(out.Workloads, trainingJobObject(p, target.Training, t.Name, name, d.Training[name]))
+		job := d.Training[name]
+		if d.UsesAzureIdentity(job.ServiceAccount) {
+			job.PodLabels = map[string]string{azureUseLabel: "true"}
+		}
+		out.Workloads = append(out.Workloads, trainingJobObject(p, target.Training, t.Name, name, job))
 	}
 	for _, name := range sortedKeys(d.Experiments) {
-		out.Workloads = append(out.Workloads, experiment(p, target.Training, t.Name, name, d.Experiments[name]))
+		exp := d.Experiments[name]
+		if d.UsesAzureIdentity(exp.Trial.ServiceAccount) {
+			exp.Trial.PodLabels = map[string]string{azureUseLabel: "true"}
+		}
+		out.Workloads = append(out.Workloads, experiment(p, target.Training, t.Name, name, exp))
 	}
 	for _, name := range sortedKeys(d.Pipelines) {
-		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, d.PipelineTree(name))...)
+		tree := d.PipelineTree(name)
+		if s := tree.Pipeline.Schedule; s != nil && d.UsesAzureIdentity(s.ServiceAccount) {
+			tree = withPodLabels(tree, map[string]string{azureUseLabel: "true"})
+		}
+		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, tree)...)
 	}
 	manifest.Sort(out.Platform)
 	manifest.Sort(out.Workloads)

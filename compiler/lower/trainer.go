@@ -97,9 +97,13 @@ func runtimePatch(p *model.Platform, target model.TrainingTarget, job model.Trai
 		}
 		var jobs []any
 		for _, rj := range replicatedJobs {
+			pod := map[string]any{"spec": patchPodSpec(p, job)}
+			if len(job.PodLabels) > 0 {
+				pod["metadata"] = map[string]any{"labels": stringMap(job.PodLabels)}
+			}
 			jobs = append(jobs, map[string]any{
 				"name":     rj,
-				"template": map[string]any{"spec": map[string]any{"template": map[string]any{"spec": patchPodSpec(p, job)}}},
+				"template": map[string]any{"spec": map[string]any{"template": pod}},
 			})
 		}
 		template["spec"] = map[string]any{"replicatedJobs": jobs}
@@ -124,8 +128,15 @@ func podTemplateOverrides(p *model.Platform, target model.TrainingTarget, job mo
 	if podSpec := patchPodSpec(p, job); len(podSpec) > 0 {
 		override["spec"] = podSpec
 	}
+	meta := map[string]any{}
 	if job.Queue != "" && target.Scheduler == model.SchedulerVolcano {
-		override["metadata"] = map[string]any{"annotations": map[string]any{volcanoQueueAnnotation: job.Queue}}
+		meta["annotations"] = map[string]any{volcanoQueueAnnotation: job.Queue}
+	}
+	if len(job.PodLabels) > 0 {
+		meta["labels"] = stringMap(job.PodLabels)
+	}
+	if len(meta) > 0 {
+		override["metadata"] = meta
 	}
 	if len(override) == 0 {
 		return nil

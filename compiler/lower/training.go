@@ -76,8 +76,11 @@ func trainingVolumes(vols map[string]model.TrainingVolume) (volumes, mounts []an
 		v := vols[name]
 		vol := map[string]any{"name": name}
 		switch {
-		case v.Claim != "":
+		case v.Claim != "" || v.Volume != "":
 			claim := map[string]any{"claimName": v.Claim}
+			if v.Volume != "" {
+				claim["claimName"] = claimOf(v.Volume)
+			}
 			if v.ReadOnly {
 				claim["readOnly"] = true
 			}

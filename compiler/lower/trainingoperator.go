@@ -12,10 +12,11 @@ func operatorJob(p *model.Platform, target model.TrainingTarget, name, ns string
 	k := names.Operator(job.Framework)
 	specs := map[string]any{}
 	for _, r := range names.OperatorReplicas(job) {
-		rs := map[string]any{
-			"replicas": r.Count,
-			"template": map[string]any{"spec": operatorPod(p, k, job, r)},
+		template := map[string]any{"spec": operatorPod(p, k, job, r)}
+		if len(job.PodLabels) > 0 {
+			template["metadata"] = map[string]any{"labels": stringMap(job.PodLabels)}
 		}
+		rs := map[string]any{"replicas": r.Count, "template": template}
 		if job.RestartPolicy != "" {
 			rs["restartPolicy"] = job.RestartPolicy
 		}

@@ -89,6 +89,8 @@ type Defaults struct {
 	Katib             KatibDefaults             `json:"katib"`
 	Pipelines         PipelineDefaults          `json:"pipelines"`
 	ContainerDefaults ContainerDefaults         `json:"containerDefaults"`
+	// ServiceAccounts are those the platform provides in every tenant namespace.
+	ServiceAccounts []string `json:"serviceAccounts"`
 }
 
 // ContainerDefaults are what a container that requests nothing gets in a tenant
@@ -184,6 +186,8 @@ type Policy struct {
 		Notebook ResourceLimits `json:"notebook"`
 	} `json:"limits"`
 	Secrets SecretsPolicy `json:"secrets"`
+	// WorkloadIdentity lists the cloud identities service accounts may take.
+	WorkloadIdentity WorkloadIdentityPolicy `json:"workloadIdentity"`
 }
 
 // SecretsPolicy is how credentials written into the repository are treated.
@@ -213,6 +217,10 @@ type Declarations struct {
 	Training    map[string]TrainingJob     `json:"trainingJobs"`
 	Experiments map[string]Experiment      `json:"experiments"`
 	Pipelines   map[string]Pipeline        `json:"pipelines"`
+
+	ServiceAccounts map[string]ServiceAccount `json:"serviceAccounts"`
+	Volumes         map[string]Volume         `json:"volumes"`
+	ConfigMaps      map[string]ConfigMap      `json:"configMaps"`
 
 	// pipelineTrees are the pipelines' trees, by declared name, built on first use.
 	pipelineTrees map[string]*PipelineTree
@@ -256,6 +264,8 @@ type Notebook struct {
 	Stopped         bool                  `json:"stopped"`
 	Labels          map[string]string     `json:"labels"`
 	Annotations     map[string]string     `json:"annotations"`
+	// ServiceAccount is the account the server runs as; default-editor when empty.
+	ServiceAccount string `json:"serviceAccount,omitempty"`
 }
 
 // Workspace is a notebook's home volume.
@@ -276,6 +286,8 @@ type DataVolume struct {
 	AccessMode    string `json:"accessMode"`
 	ReadOnly      bool   `json:"readOnly"`
 	KeepOnDelete  bool   `json:"keepOnDelete"`
+	// Volume names a volume of the tenant's volumes to mount instead.
+	Volume string `json:"volume,omitempty"`
 }
 
 // PodDefault is a configuration notebooks opt into.

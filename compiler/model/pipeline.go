@@ -17,6 +17,10 @@ type Pipeline struct {
 	Schedule    *PipelineSchedule            `json:"schedule"`
 	Labels      map[string]string            `json:"labels"`
 	Annotations map[string]string            `json:"annotations"`
+
+	// PodLabels are labels lowering puts on every step's pod, such as the one Azure
+	// workload identity needs when the schedule's runs use an Azure account; not declared.
+	PodLabels map[string]string `json:"-"`
 }
 
 // PipelineParameter is a run parameter.
@@ -215,6 +219,8 @@ type TaskVolume struct {
 	Secret    string `json:"secret,omitempty"`
 	ConfigMap string `json:"configMap,omitempty"`
 	Claim     string `json:"claim,omitempty"`
+	// Volume names a volume of the tenant's volumes.
+	Volume string `json:"volume,omitempty"`
 }
 
 // PipelineSchedule starts runs on a schedule.

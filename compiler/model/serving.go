@@ -18,6 +18,10 @@ type ServingEndpoint struct {
 	Explainer      *ServingContainer `json:"explainer"`
 	Labels         map[string]string `json:"labels"`
 	Annotations    map[string]string `json:"annotations"`
+
+	// PodLabels are labels lowering puts on the endpoint's pods, such as the one Azure
+	// workload identity needs; not declared.
+	PodLabels map[string]string `json:"-"`
 }
 
 // ServedModel is a model in a format KServe serves.

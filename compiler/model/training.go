@@ -82,6 +82,10 @@ type TrainingJob struct {
 	Queue                   string            `json:"queue,omitempty"`
 	Labels                  map[string]string `json:"labels"`
 	Annotations             map[string]string `json:"annotations"`
+
+	// PodLabels are labels lowering puts on the job's pods, such as the one Azure
+	// workload identity needs; not declared.
+	PodLabels map[string]string `json:"-"`
 }
 
 // Launcher is an MPI job's launcher pod.
@@ -125,6 +129,8 @@ type TrainingVolume struct {
 	ConfigMap string    `json:"configMap,omitempty"`
 	EmptyDir  *EmptyDir `json:"emptyDir"`
 	ReadOnly  bool      `json:"readOnly"`
+	// Volume names a volume of the tenant's volumes.
+	Volume string `json:"volume,omitempty"`
 }
 
 // EmptyDir is scratch space for a pod's lifetime.

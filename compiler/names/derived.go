@@ -70,7 +70,7 @@ func NotebookObjects(tenant, name string, nb model.Notebook) []Derived {
 		return out
 	}
 	for _, key := range slices.Sorted(maps.Keys(nb.DataVolumes)) {
-		if nb.DataVolumes[key].ExistingClaim == "" {
+		if dv := nb.DataVolumes[key]; dv.ExistingClaim == "" && dv.Volume == "" {
 			out = append(out, Derived{Kind: "PersistentVolumeClaim", Name: DataVolumeClaimName(name, key), By: "mlc (data volume " + key + ")"})
 		}
 	}
