@@ -134,6 +134,9 @@ func TestKubeflowBadSettings(t *testing.T) {
 		{"misspelt patch target", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tpatches: katib: [{patch: \"- op: remove\\n  path: /spec/replicas\\n\", target: {kind: \"Deployment\", name: \"katib-iu\"}}]",
 			`kubeflow.patches.katib[0]: cluster prod: its target matches no object of the unit`},
 		{"missing secret", `"secrets/katib-mysql-secrets.sops.yaml"`, `"secrets/gone.sops.yaml"`, `kubeflow.secrets: cluster prod: kubeflow/katib-mysql-secrets: secrets/gone.sops.yaml: no such file`},
+		{"host not a DNS name", `hosts: ["kubeflow.example.com"]`, `hosts: ["Kubeflow.example.com"]`, `kubeflow.ingress.hosts.0: invalid value "Kubeflow.example.com"`},
+		{"ingress without istio", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tcomponents: istio: false", `platform.cue:35:2: kubeflow.ingress: cluster prod: the setting configures istio-gateways, whose component istio is off`},
+		{"unknown dashboard link removed", `documentationItems: [{`, `documentationItems: [{text: "Katib docs", remove: true}, {`, `platform.cue:42:24: kubeflow.dashboard.documentationItems[0]: cluster prod: remove: upstream's documentationItems has no link with the text "Katib docs"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, _, _ := kubeflowCopy(t, func(src string) string {

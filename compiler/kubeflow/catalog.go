@@ -35,6 +35,9 @@ type Unit struct {
 	// KatibConfig is the file of Katib's configuration the unit's katib-config
 	// ConfigMap is generated from, when it has one.
 	KatibConfig string
+	// DashboardConfig is the file of the central dashboard's centraldashboard-config
+	// ConfigMap, whose links the platform's are merged into.
+	DashboardConfig string
 }
 
 // Releases are the kubeflow/manifests releases mlc can build, by version.
@@ -117,7 +120,8 @@ var v1_11_0 = &Release{
 			Images: []types.Image{{Name: "domain.local/apiserver", NewName: "ghcr.io/kubeflow/kfp-api-server", NewTag: "2.15.0"}}},
 		{Name: "katib", Component: "katib", Resources: []string{"applications/katib/upstream/installs/katib-with-kubeflow"},
 			KatibConfig: "applications/katib/upstream/installs/katib-cert-manager/katib-config.yaml"},
-		{Name: "central-dashboard", Component: "centralDashboard", Resources: []string{"applications/centraldashboard/overlays/oauth2-proxy"}},
+		{Name: "central-dashboard", Component: "centralDashboard", Resources: []string{"applications/centraldashboard/overlays/oauth2-proxy"},
+			DashboardConfig: "applications/centraldashboard/upstream/overlays/kserve/patches/configmap.yaml"},
 		{Name: "poddefaults", Component: "podDefaults", Resources: []string{"applications/admission-webhook/upstream/overlays/cert-manager"}},
 		{Name: "jupyter-web-app", Component: "notebooks", Resources: []string{"applications/jupyter/jupyter-web-app/upstream/overlays/istio"}},
 		{Name: "notebook-controller", Component: "notebooks", Resources: []string{"applications/jupyter/notebook-controller/upstream/overlays/kubeflow"}},

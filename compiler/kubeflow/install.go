@@ -137,6 +137,9 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 		}
 		p.Parts = append(p.Parts, part)
 	}
+	if err := namedSettings(k, p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

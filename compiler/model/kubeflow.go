@@ -16,6 +16,48 @@ type Kubeflow struct {
 	// by "<namespace>/<name>".
 	Secrets          map[string]string `json:"secrets,omitempty"`
 	DecryptionSecret string            `json:"decryptionSecret,omitempty"`
+	// Ingress is how users reach Kubeflow: its host names and TLS.
+	Ingress *KubeflowIngress `json:"ingress,omitempty"`
+	// Dashboard is the central dashboard's links, merged into upstream's.
+	Dashboard *KubeflowDashboard `json:"dashboard,omitempty"`
+}
+
+// KubeflowIngress is the public side of Kubeflow's Istio gateway.
+type KubeflowIngress struct {
+	// Hosts are the gateway's host names ("*" when empty).
+	Hosts []string `json:"hosts,omitempty"`
+	// TLS serves HTTPS with a certificate from a Secret in istio-system, and
+	// redirects HTTP to it.
+	TLS *KubeflowTLS `json:"tls,omitempty"`
+	// ServingDomain is Knative's domain, under which KServe's serverless endpoints get
+	// their URLs; upstream's example.com when empty.
+	ServingDomain string `json:"servingDomain,omitempty"`
+}
+
+// KubeflowTLS is the certificate the gateway serves.
+type KubeflowTLS struct {
+	SecretName string `json:"secretName"`
+}
+
+// KubeflowDashboard is the central dashboard's links (its centraldashboard-config
+// ConfigMap), by the list they go in.
+type KubeflowDashboard struct {
+	MenuLinks          []KubeflowLink `json:"menuLinks,omitempty"`
+	ExternalLinks      []KubeflowLink `json:"externalLinks,omitempty"`
+	QuickLinks         []KubeflowLink `json:"quickLinks,omitempty"`
+	DocumentationItems []KubeflowLink `json:"documentationItems,omitempty"`
+}
+
+// KubeflowLink is one link of the dashboard, or a menu section of links (Items).
+// Remove drops upstream's link of that text.
+type KubeflowLink struct {
+	Text   string         `json:"text"`
+	Link   string         `json:"link,omitempty"`
+	Icon   string         `json:"icon,omitempty"`
+	Desc   string         `json:"desc,omitempty"`
+	Iframe *bool          `json:"iframe,omitempty"`
+	Items  []KubeflowLink `json:"items,omitempty"`
+	Remove bool           `json:"remove,omitempty"`
 }
 
 // KubeflowSource is where a release's manifests are read from.
@@ -89,6 +131,13 @@ func (p *Platform) KubeflowFor(cluster string) *Kubeflow {
 	}
 	if over.Pipelines.Definitions != "" {
 		k.Pipelines.Definitions = over.Pipelines.Definitions
+	}
+	// A cluster's setting of these replaces the platform's as a whole.
+	if over.Ingress != nil {
+		k.Ingress = over.Ingress
+	}
+	if over.Dashboard != nil {
+		k.Dashboard = over.Dashboard
 	}
 	return &k
 }

@@ -1,0 +1,250 @@
+package kubeflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/resid"
+	"sigs.k8s.io/yaml"
+
+	"github.com/mlc-gitops/mlc/compiler/model"
+)
+
+// namedSettings adds to the plan's parts the patches and generated configuration that
+// carry the platform's named settings: ingress and the dashboard's links. A setting of
+// a component that is off is an error, as nothing would carry it.
+func namedSettings(k *model.Kubeflow, p *Plan) error {
+	if in := k.Ingress; in != nil {
+		if err := ingressSettings(in, p, enabled(k, "oauth2Proxy")); err != nil {
+			return err
+		}
+	}
+	if d := k.Dashboard; d != nil {
+		part, err := settingPart(p, "central-dashboard", "kubeflow.dashboard", "centralDashboard")
+		if err != nil {
+			return err
+		}
+		u, _ := p.Release.Unit(part.Name)
+		if err := dashboardLinks(part, filepath.Join(p.Source.Dir, filepath.FromSlash(u.DashboardConfig)), d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settingPart returns the plan's part of a unit that a setting (field) configures, or
+// an error when the unit's component is off.
+func settingPart(p *Plan, unit, field, component string) (*Part, error) {
+	for i := range p.Parts {
+		if p.Parts[i].Name == unit {
+			return &p.Parts[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%s: the setting configures %s, whose component %s is off", field, unit, component)
+}
+
+// ingressSettings writes the hosts and TLS into Kubeflow's gateway, marks oauth2-proxy's
+// cookie secure under TLS, and sets Knative's domain.
+func ingressSettings(in *model.KubeflowIngress, p *Plan, oauth2Proxy bool) error {
+	for i, h := range in.Hosts {
+		if slices.Contains(in.Hosts[:i], h) {
+			return fmt.Errorf("kubeflow.ingress.hosts[%d]: %q is listed twice", i, h)
+		}
+	}
+	if len(in.Hosts) > 0 || in.TLS != nil {
+		gw, err := settingPart(p, "istio-gateways", "kubeflow.ingress", "istio")
+		if err != nil {
+			return err
+		}
+		gw.Settings = append(gw.Settings, gatewayPatch(in))
+	}
+	if in.TLS != nil && oauth2Proxy {
+		op, _ := settingPart(p, "oauth2-proxy", "kubeflow.ingress.tls", "oauth2Proxy")
+		// FORCE_HTTPS is upstream's parameter for oauth2-proxy's --cookie-secure.
+		op.ConfigMaps = append(op.ConfigMaps, types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{
+			Namespace: "oauth2-proxy", Name: "oauth2-proxy-parameters", Behavior: "merge",
+			KvPairSources: types.KvPairSources{LiteralSources: []string{"FORCE_HTTPS=true"}},
+		}})
+	}
+	if in.ServingDomain != "" {
+		kn, err := settingPart(p, "knative-serving", "kubeflow.ingress.servingDomain", "knative")
+		if err != nil {
+			return err
+		}
+		kn.Settings = append(kn.Settings, jsonPatch(resid.Gvk{Version: "v1", Kind: "ConfigMap"}, "config-domain", "knative-serving",
+			map[string]any{"op": "remove", "path": "/data/example.com"},
+			map[string]any{"op": "add", "path": "/data/" + in.ServingDomain, "value": ""}))
+	}
+	return nil
+}
+
+// gatewayPatch replaces the servers of Kubeflow's gateway: HTTP on port 80 for the
+// hosts, and with TLS, HTTPS on port 443 and HTTP redirected to it.
+func gatewayPatch(in *model.KubeflowIngress) types.Patch {
+	hosts := in.Hosts
+	if len(hosts) == 0 {
+		hosts = []string{"*"}
+	}
+	httpServer := map[string]any{
+		"port":  map[string]any{"number": 80, "name": "http", "protocol": "HTTP"},
+		"hosts": hosts,
+	}
+	servers := []any{httpServer}
+	if in.TLS != nil {
+		httpServer["tls"] = map[string]any{"httpsRedirect": true}
+		servers = append(servers, map[string]any{
+			"port":  map[string]any{"number": 443, "name": "https", "protocol": "HTTPS"},
+			"hosts": hosts,
+			"tls":   map[string]any{"mode": "SIMPLE", "credentialName": in.TLS.SecretName},
+		})
+	}
+	return jsonPatch(resid.Gvk{Group: "networking.istio.io", Kind: "Gateway"}, "kubeflow-gateway", "kubeflow",
+		map[string]any{"op": "replace", "path": "/spec/servers", "value": servers})
+}
+
+// jsonPatch is a JSON 6902 patch of one object.
+func jsonPatch(gvk resid.Gvk, name, namespace string, ops ...map[string]any) types.Patch {
+	b, err := yaml.Marshal(ops)
+	if err != nil {
+		panic(err) // plain data
+	}
+	return types.Patch{
+		Target: &types.Selector{ResId: resid.ResId{Gvk: gvk, Name: name, Namespace: namespace}},
+		Patch:  string(b),
+	}
+}
+
+// dashboardLinks merges the platform's links into upstream's centraldashboard-config,
+// read from the release's file, and patches the ConfigMap with the result.
+func dashboardLinks(part *Part, file string, d *model.KubeflowDashboard) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("kubeflow.source: the central dashboard's configuration: %w", err)
+	}
+	var cm struct {
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Data map[string]string `json:"data"`
+	}
+	if err := yaml.Unmarshal(b, &cm); err != nil {
+		return fmt.Errorf("kubeflow.source: %s: %w", file, err)
+	}
+	var links map[string]any
+	if err := json.Unmarshal([]byte(cm.Data["links"]), &links); err != nil {
+		return fmt.Errorf("kubeflow.source: %s: data.links: %w", file, err)
+	}
+	for _, l := range []struct {
+		name  string
+		links []model.KubeflowLink
+		menu  bool
+	}{
+		{"menuLinks", d.MenuLinks, true},
+		{"externalLinks", d.ExternalLinks, true},
+		{"quickLinks", d.QuickLinks, false},
+		{"documentationItems", d.DocumentationItems, false},
+	} {
+		upstream, _ := links[l.name].([]any)
+		merged, err := mergeLinks("kubeflow.dashboard."+l.name, upstream, l.links, l.menu)
+		if err != nil {
+			return err
+		}
+		links[l.name] = merged
+	}
+	out, err := json.MarshalIndent(links, "", "  ")
+	if err != nil {
+		return err
+	}
+	patch, err := yaml.Marshal(map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": cm.Metadata.Name, "namespace": "kubeflow"},
+		"data":     map[string]any{"links": string(out)},
+	})
+	if err != nil {
+		return err
+	}
+	part.Settings = append(part.Settings, types.Patch{Patch: string(patch)})
+	return nil
+}
+
+// mergeLinks merges a list of the platform's links into upstream's: a link with the
+// text of one of upstream's replaces it in place, or drops it (remove); the others
+// follow upstream's, in order.
+func mergeLinks(field string, upstream []any, links []model.KubeflowLink, menu bool) ([]any, error) {
+	out := slices.Clone(upstream)
+	if out == nil {
+		out = []any{}
+	}
+	textOf := func(v any) string { m, _ := v.(map[string]any); s, _ := m["text"].(string); return s }
+	var removed []string
+	for i, l := range links {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		if slices.ContainsFunc(links[:i], func(o model.KubeflowLink) bool { return o.Text == l.Text }) {
+			return nil, fmt.Errorf("%s: a second link with the text %q", at, l.Text)
+		}
+		j := slices.IndexFunc(out, func(v any) bool { return textOf(v) == l.Text })
+		if l.Remove {
+			if j < 0 {
+				var texts []string
+				for _, v := range upstream {
+					texts = append(texts, fmt.Sprintf("%q", textOf(v)))
+				}
+				return nil, fmt.Errorf("%s: remove: upstream's %s has no link with the text %q; it has [%s]", at, field[strings.LastIndex(field, ".")+1:], l.Text, strings.Join(texts, ", "))
+			}
+			removed = append(removed, l.Text)
+			continue
+		}
+		entry, err := linkEntry(at, l, menu)
+		if err != nil {
+			return nil, err
+		}
+		if j >= 0 {
+			out[j] = entry
+		} else {
+			out = append(out, entry)
+		}
+	}
+	return slices.DeleteFunc(out, func(v any) bool { return slices.Contains(removed, textOf(v)) }), nil
+}
+
+// linkEntry writes a link as the central dashboard reads it.
+func linkEntry(at string, l model.KubeflowLink, menu bool) (map[string]any, error) {
+	switch {
+	case len(l.Items) > 0 && l.Link != "":
+		return nil, fmt.Errorf("%s: a section (items) has no link of its own", at)
+	case len(l.Items) == 0 && l.Link == "":
+		return nil, fmt.Errorf("%s: link: the link's path or URL is not set", at)
+	}
+	e := map[string]any{"text": l.Text}
+	if !menu {
+		e["link"] = l.Link
+		if l.Desc != "" {
+			e["desc"] = l.Desc
+		}
+		return e, nil
+	}
+	e["type"] = "item"
+	if l.Link != "" {
+		e["link"] = l.Link
+	}
+	if l.Icon != "" {
+		e["icon"] = l.Icon
+	}
+	if l.Iframe != nil {
+		e["iframe"] = *l.Iframe
+	}
+	if len(l.Items) > 0 {
+		e["type"] = "section"
+		var items []any
+		for _, it := range l.Items {
+			items = append(items, map[string]any{"type": "item", "text": it.Text, "link": it.Link})
+		}
+		e["items"] = items
+	}
+	return e, nil
+}
