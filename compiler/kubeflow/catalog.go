@@ -17,6 +17,9 @@ type Release struct {
 	// Remotes are the remote bases the release's kustomization files fetch, as written:
 	// what kubeflow.source.mirrors may map.
 	Remotes []string
+	// UserIDHeader and UserIDPrefix are how the release's applications read the
+	// signed-in user: the header the gateway writes the token's email claim into.
+	UserIDHeader, UserIDPrefix string
 }
 
 // A Unit is one folder of a cluster's install and one Flux Kustomization: the smallest
@@ -38,6 +41,10 @@ type Unit struct {
 	// DashboardConfig is the file of the central dashboard's centraldashboard-config
 	// ConfigMap, whose links the platform's are merged into.
 	DashboardConfig string
+	// DexConfig is the file of Dex's ConfigMap, whose users the platform's replace;
+	// OAuth2ProxyConfig is oauth2-proxy's configuration file, rewritten for an
+	// external issuer.
+	DexConfig, OAuth2ProxyConfig string
 }
 
 // Releases are the kubeflow/manifests releases mlc can build, by version.
@@ -88,7 +95,8 @@ const (
 // v1_11_0 is kubeflow/manifests v1.11.0: the units are the lines of its
 // example/kustomization.yaml, grouped by what installs and is waited for together.
 var v1_11_0 = &Release{
-	Version: "v1.11.0",
+	Version:      "v1.11.0",
+	UserIDHeader: "kubeflow-userid",
 	Remotes: []string{
 		"https://github.com/argoproj/argo-workflows/manifests/base/crds/minimal?ref=v3.7.3",
 		"https://github.com/argoproj/argo-workflows/manifests/base/workflow-controller?ref=v3.7.3",
@@ -110,8 +118,10 @@ var v1_11_0 = &Release{
 			"common/istio/cluster-local-gateway/base",
 			"common/istio/kubeflow-istio-resources/base",
 		}},
-		{Name: "oauth2-proxy", Component: "oauth2Proxy", Resources: []string{"common/oauth2-proxy/overlays/m2m-dex-only"}},
-		{Name: "dex", Component: "dex", Resources: []string{"common/dex/overlays/oauth2-proxy"}},
+		{Name: "oauth2-proxy", Component: "oauth2Proxy", Resources: []string{"common/oauth2-proxy/overlays/m2m-dex-only"},
+			OAuth2ProxyConfig: "common/oauth2-proxy/base/oauth2_proxy.cfg"},
+		{Name: "dex", Component: "dex", Resources: []string{"common/dex/overlays/oauth2-proxy"},
+			DexConfig: "common/dex/overlays/oauth2-proxy/config-map.yaml"},
 		{Name: "knative-serving", Component: "knative", Resources: []string{"common/knative/knative-serving/overlays/gateways"}},
 		{Name: "kubeflow-namespace", Component: "core", Resources: []string{"common/kubeflow-namespace/base"}},
 		{Name: "network-policies", Component: "networkPolicies", Resources: []string{"common/networkpolicies/base"}},

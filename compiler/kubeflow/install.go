@@ -37,6 +37,9 @@ type Settings struct {
 	// StorageClass is the class of new volumes (defaults.storageClass): the install's
 	// claims get it as tenants' do; the cluster's default class when empty.
 	StorageClass string
+	// UserIDHeader and UserIDPrefix are defaults.access's: tenants' authorization
+	// policies name them, so they must be what the install forwards.
+	UserIDHeader, UserIDPrefix string
 }
 
 // Components that are off unless platform.cue turns them on: upstream's example install
@@ -137,7 +140,7 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 		}
 		p.Parts = append(p.Parts, part)
 	}
-	if err := namedSettings(k, p); err != nil {
+	if err := namedSettings(k, settings, p); err != nil {
 		return nil, err
 	}
 	return p, nil

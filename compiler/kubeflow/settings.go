@@ -16,9 +16,16 @@ import (
 )
 
 // namedSettings adds to the plan's parts the patches and generated configuration that
-// carry the platform's named settings: ingress and the dashboard's links. A setting of
-// a component that is off is an error, as nothing would carry it.
-func namedSettings(k *model.Kubeflow, p *Plan) error {
+// carry the platform's named settings (ingress, the dashboard's links, auth), and checks
+// defaults.access against the install. A setting of a component that is off is an
+// error, as nothing would carry it.
+func namedSettings(k *model.Kubeflow, settings Settings, p *Plan) error {
+	if err := checkAccess(p.Release, settings); err != nil {
+		return err
+	}
+	if err := authSettings(k, p); err != nil {
+		return err
+	}
 	if in := k.Ingress; in != nil {
 		if err := ingressSettings(in, p, enabled(k, "oauth2Proxy")); err != nil {
 			return err

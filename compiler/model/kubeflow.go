@@ -20,6 +20,33 @@ type Kubeflow struct {
 	Ingress *KubeflowIngress `json:"ingress,omitempty"`
 	// Dashboard is the central dashboard's links, merged into upstream's.
 	Dashboard *KubeflowDashboard `json:"dashboard,omitempty"`
+	// Auth is who signs in: Dex's users, or an external OIDC issuer.
+	Auth *KubeflowAuth `json:"auth,omitempty"`
+}
+
+// KubeflowAuth is how users sign in: with a password to Dex (DexUsers), or at an
+// external OIDC issuer (OIDC) that oauth2-proxy sends them to.
+type KubeflowAuth struct {
+	DexUsers []KubeflowDexUser `json:"dexUsers,omitempty"`
+	OIDC     *KubeflowOIDC     `json:"oidc,omitempty"`
+}
+
+// KubeflowDexUser is one of Dex's static users; the bcrypt hash of their password is
+// the value of HashKey in the encrypted Secret auth/dex-passwords.
+type KubeflowDexUser struct {
+	Email    string `json:"email"`
+	Username string `json:"username,omitempty"`
+	UserID   string `json:"userID,omitempty"`
+	HashKey  string `json:"hashKey"`
+}
+
+// KubeflowOIDC is an external OIDC issuer; the client's ID and secret are in the
+// encrypted Secret oauth2-proxy/oauth2-proxy.
+type KubeflowOIDC struct {
+	Issuer      string   `json:"issuer"`
+	Scopes      []string `json:"scopes,omitempty"`
+	EmailClaim  string   `json:"emailClaim,omitempty"`
+	GroupsClaim string   `json:"groupsClaim,omitempty"`
 }
 
 // KubeflowIngress is the public side of Kubeflow's Istio gateway.
@@ -138,6 +165,9 @@ func (p *Platform) KubeflowFor(cluster string) *Kubeflow {
 	}
 	if over.Dashboard != nil {
 		k.Dashboard = over.Dashboard
+	}
+	if over.Auth != nil {
+		k.Auth = over.Auth
 	}
 	return &k
 }
