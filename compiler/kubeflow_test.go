@@ -237,3 +237,35 @@ func TestKubeflowSourceAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestKubeflowClusterSettings: the named settings reach the rendered install, and a
+// cluster's own ingress replaces the platform's as a whole while the platform's
+// dashboard links stay.
+func TestKubeflowClusterSettings(t *testing.T) {
+	dir, _, _ := kubeflowCopy(t, func(src string) string {
+		return strings.Replace(src, "clusters: prod: {}", "clusters: prod: {}\nclusters: staging: kubeflow: ingress: hosts: [\"staging.example.com\"]", 1)
+	}, "")
+	tree := renderTree(t, dir, compiler.Options{NoCache: true})
+	for cluster, want := range map[string][]string{
+		"prod":    {"- kubeflow.example.com\n", "credentialName: kubeflow-tls\n", "httpsRedirect: true\n"},
+		"staging": {"- staging.example.com\n"},
+	} {
+		gw := treeFile(tree, cluster+"/components/istio-gateways/gateway_kubeflow_kubeflow-gateway.yaml")
+		for _, w := range want {
+			if !strings.Contains(gw, w) {
+				t.Errorf("%s's gateway has no %q:\n%s", cluster, w, gw)
+			}
+		}
+		if cluster == "staging" && strings.Contains(gw, "tls:") {
+			t.Errorf("staging's ingress keeps the platform's TLS:\n%s", gw)
+		}
+		links := treeFile(tree, cluster+"/components/central-dashboard/configmap_kubeflow_centraldashboard-config.yaml")
+		if !strings.Contains(links, `"link": "https://wiki.example.com/ml/runbook"`) || !strings.Contains(links, `"text": "Katib Experiments"`) {
+			t.Errorf("%s's dashboard links:\n%s", cluster, links)
+		}
+		dex := treeFile(tree, cluster+"/components/dex/configmap_auth_dex.yaml")
+		if !strings.Contains(dex, "- email: rosa@example.com\n") || strings.Contains(dex, "user@example.com") {
+			t.Errorf("%s's Dex users:\n%s", cluster, dex)
+		}
+	}
+}

@@ -68,17 +68,15 @@ func dexUsers(k *model.Kubeflow, p *Plan) error {
 	if !ok {
 		return fmt.Errorf("kubeflow.auth.dexUsers: the users' hashes are keys of the Secret %s, which kubeflow.secrets does not replace", dexPasswords)
 	}
-	keys, err := secretKeys(file.Path)
-	if err != nil {
-		return fmt.Errorf("kubeflow.secrets: %s: %w", dexPasswords, err)
-	}
+	// A file that cannot be read is reported with the other encrypted Secrets' problems.
+	keys, readable := secretKeys(file.Path)
 	var users []any
 	for i, u := range k.Auth.DexUsers {
 		at := fmt.Sprintf("kubeflow.auth.dexUsers[%d]", i)
 		if slices.ContainsFunc(k.Auth.DexUsers[:i], func(o model.KubeflowDexUser) bool { return strings.EqualFold(o.Email, u.Email) }) {
 			return fmt.Errorf("%s.email: %s is listed twice", at, u.Email)
 		}
-		if !slices.Contains(keys, u.HashKey) {
+		if readable && !slices.Contains(keys, u.HashKey) {
 			return fmt.Errorf("%s.hashKey: %s (%s) has no key %s; it has %s", at, dexPasswords, file.Shown, u.HashKey, strings.Join(keys, ", "))
 		}
 		name, id := u.Username, u.UserID
@@ -136,18 +134,19 @@ func patchDexConfig(part *Part, cfg map[string]any) error {
 	return nil
 }
 
-// secretKeys returns the keys of a Secret manifest (SOPS encrypts values, not keys).
-func secretKeys(path string) ([]string, error) {
+// secretKeys returns the keys of a Secret manifest (SOPS encrypts values, not keys),
+// and whether the file could be read as one.
+func secretKeys(path string) ([]string, bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, false
 	}
 	var s struct {
 		Data       map[string]any `json:"data"`
 		StringData map[string]any `json:"stringData"`
 	}
 	if err := yaml.Unmarshal(b, &s); err != nil {
-		return nil, err
+		return nil, false
 	}
 	var keys []string
 	for _, m := range []map[string]any{s.Data, s.StringData} {
@@ -155,7 +154,7 @@ func secretKeys(path string) ([]string, error) {
 			keys = append(keys, k)
 		}
 	}
-	return sortedUnique(keys), nil
+	return sortedUnique(keys), true
 }
 
 // externalIssuer points oauth2-proxy, and the gateway's check of the tokens it
