@@ -20,6 +20,9 @@ type Release struct {
 	// UserIDHeader and UserIDPrefix are how the release's applications read the
 	// signed-in user: the header the gateway writes the token's email claim into.
 	UserIDHeader, UserIDPrefix string
+	// DashboardPages are the paths of the central dashboard's pages of each component,
+	// as upstream's links write them: links to a component not installed are dropped.
+	DashboardPages map[string]string
 }
 
 // A Unit is one folder of a cluster's install and one Flux Kustomization: the smallest
@@ -97,6 +100,10 @@ const (
 var v1_11_0 = &Release{
 	Version:      "v1.11.0",
 	UserIDHeader: "kubeflow-userid",
+	DashboardPages: map[string]string{
+		"notebooks": "/jupyter/", "tensorboards": "/tensorboards/", "volumes": "/volumes/",
+		"katib": "/katib/", "kserve": "/kserve-endpoints/", "pipelines": "/pipeline/",
+	},
 	Remotes: []string{
 		"https://github.com/argoproj/argo-workflows/manifests/base/crds/minimal?ref=v3.7.3",
 		"https://github.com/argoproj/argo-workflows/manifests/base/workflow-controller?ref=v3.7.3",

@@ -3,6 +3,7 @@ package kubeflow
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,13 +32,22 @@ func namedSettings(k *model.Kubeflow, settings Settings, p *Plan) error {
 			return err
 		}
 	}
-	if d := k.Dashboard; d != nil {
+	var off []string // the dashboard's pages of components that are off
+	for _, c := range slices.Sorted(maps.Keys(p.Release.DashboardPages)) {
+		if !enabled(k, c) {
+			off = append(off, p.Release.DashboardPages[c])
+		}
+	}
+	if d := k.Dashboard; d != nil || len(off) > 0 && enabled(k, "centralDashboard") {
+		if d == nil {
+			d = &model.KubeflowDashboard{}
+		}
 		part, err := settingPart(p, "central-dashboard", "kubeflow.dashboard", "centralDashboard")
 		if err != nil {
 			return err
 		}
 		u, _ := p.Release.Unit(part.Name)
-		if err := dashboardLinks(part, filepath.Join(p.Source.Dir, filepath.FromSlash(u.DashboardConfig)), d); err != nil {
+		if err := dashboardLinks(part, filepath.Join(p.Source.Dir, filepath.FromSlash(u.DashboardConfig)), d, off); err != nil {
 			return err
 		}
 	}
@@ -127,8 +137,9 @@ func jsonPatch(gvk resid.Gvk, name, namespace string, ops ...map[string]any) typ
 }
 
 // dashboardLinks merges the platform's links into upstream's centraldashboard-config,
-// read from the release's file, and patches the ConfigMap with the result.
-func dashboardLinks(part *Part, file string, d *model.KubeflowDashboard) error {
+// read from the release's file, drops upstream's links to pages under the paths off,
+// and patches the ConfigMap with the result.
+func dashboardLinks(part *Part, file string, d *model.KubeflowDashboard, off []string) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("kubeflow.source: the central dashboard's configuration: %w", err)
@@ -157,7 +168,7 @@ func dashboardLinks(part *Part, file string, d *model.KubeflowDashboard) error {
 		{"documentationItems", d.DocumentationItems, false},
 	} {
 		upstream, _ := links[l.name].([]any)
-		merged, err := mergeLinks("kubeflow.dashboard."+l.name, upstream, l.links, l.menu)
+		merged, err := mergeLinks("kubeflow.dashboard."+l.name, upstream, l.links, l.menu, off)
 		if err != nil {
 			return err
 		}
@@ -181,12 +192,11 @@ func dashboardLinks(part *Part, file string, d *model.KubeflowDashboard) error {
 
 // mergeLinks merges a list of the platform's links into upstream's: a link with the
 // text of one of upstream's replaces it in place, or drops it (remove); the others
-// follow upstream's, in order.
-func mergeLinks(field string, upstream []any, links []model.KubeflowLink, menu bool) ([]any, error) {
+// follow upstream's, in order. Upstream's links to a page under one of the paths off
+// (of a component not installed) are dropped, and a section left empty with them.
+func mergeLinks(field string, upstream []any, links []model.KubeflowLink, menu bool, off []string) ([]any, error) {
 	out := slices.Clone(upstream)
-	if out == nil {
-		out = []any{}
-	}
+	own := make([]bool, len(out)) // written by the platform
 	textOf := func(v any) string { m, _ := v.(map[string]any); s, _ := m["text"].(string); return s }
 	var removed []string
 	for i, l := range links {
@@ -211,12 +221,53 @@ func mergeLinks(field string, upstream []any, links []model.KubeflowLink, menu b
 			return nil, err
 		}
 		if j >= 0 {
-			out[j] = entry
+			out[j], own[j] = entry, true
 		} else {
-			out = append(out, entry)
+			out, own = append(out, entry), append(own, true)
 		}
 	}
-	return slices.DeleteFunc(out, func(v any) bool { return slices.Contains(removed, textOf(v)) }), nil
+	kept := []any{}
+	for i, v := range out {
+		if slices.Contains(removed, textOf(v)) {
+			continue
+		}
+		if !own[i] {
+			if v = withoutPages(v, off); v == nil {
+				continue
+			}
+		}
+		kept = append(kept, v)
+	}
+	return kept, nil
+}
+
+// withoutPages returns a link of upstream's, or nil when it leads to a page under one
+// of the paths off; a section keeps its other items, or is nil without any.
+func withoutPages(v any, off []string) any {
+	m, _ := v.(map[string]any)
+	under := func(e map[string]any) bool {
+		link, _ := e["link"].(string)
+		return slices.ContainsFunc(off, func(p string) bool { return strings.HasPrefix(link, p) })
+	}
+	items, section := m["items"].([]any)
+	if !section {
+		if under(m) {
+			return nil
+		}
+		return v
+	}
+	var kept []any
+	for _, it := range items {
+		if e, _ := it.(map[string]any); !under(e) {
+			kept = append(kept, it)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	c := maps.Clone(m)
+	c["items"] = kept
+	return c
 }
 
 // linkEntry writes a link as the central dashboard reads it.

@@ -209,3 +209,31 @@ func TestSettingErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDashboardLinksOfComponentsOff: upstream's links to the pages of a component that
+// is off are dropped (a section with its items), the platform's own links are kept, and
+// each page path of the catalog is one upstream's links use.
+func TestDashboardLinksOfComponentsOff(t *testing.T) {
+	dir := sharedManifests(t)
+	t.Parallel()
+	upstream := dashboardLinksOf(t, sharedSettings(dir))
+	menu := asYAML(t, upstream["menuLinks"])
+	for c, path := range v1_11_0.DashboardPages {
+		if !strings.Contains(menu, "link: "+path) {
+			t.Errorf("no menu link of upstream's leads to %s's pages under %s", c, path)
+		}
+	}
+	k := sharedSettings(dir)
+	k.Components = map[string]bool{"katib": false, "pipelines": false}
+	k.Dashboard = &model.KubeflowDashboard{MenuLinks: []model.KubeflowLink{{Text: "Katib Experiments", Remove: true}, {Text: "Runs", Link: "/pipeline/#/runs"}}}
+	got := dashboardLinksOf(t, k)
+	if want := []string{"Notebooks", "TensorBoards", "Volumes", "KServe Endpoints", "Runs"}; !slices.Equal(texts(got["menuLinks"]), want) {
+		t.Errorf("menu = %v, want %v", texts(got["menuLinks"]), want)
+	}
+	if want := []string{"Create a new Notebook"}; !slices.Equal(texts(got["quickLinks"]), want) {
+		t.Errorf("quick links = %v, want %v", texts(got["quickLinks"]), want)
+	}
+	if got["externalLinks"] == nil || len(got["documentationItems"]) != len(upstream["documentationItems"]) {
+		t.Errorf("other lists changed: %v", got)
+	}
+}
