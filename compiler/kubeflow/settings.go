@@ -32,26 +32,31 @@ func namedSettings(k *model.Kubeflow, settings Settings, p *Plan) error {
 			return err
 		}
 	}
-	var off []string // the dashboard's pages of components that are off
+	return dashboardSettings(k, p)
+}
+
+// dashboardSettings merges the platform's dashboard links into upstream's, and drops
+// upstream's links to the pages of components that are off.
+func dashboardSettings(k *model.Kubeflow, p *Plan) error {
+	var off []string
 	for _, c := range slices.Sorted(maps.Keys(p.Release.DashboardPages)) {
 		if !enabled(k, c) {
 			off = append(off, p.Release.DashboardPages[c])
 		}
 	}
-	if d := k.Dashboard; d != nil || len(off) > 0 && enabled(k, "centralDashboard") {
-		if d == nil {
-			d = &model.KubeflowDashboard{}
-		}
-		part, err := settingPart(p, "central-dashboard", "kubeflow.dashboard", "centralDashboard")
-		if err != nil {
-			return err
-		}
-		u, _ := p.Release.Unit(part.Name)
-		if err := dashboardLinks(part, filepath.Join(p.Source.Dir, filepath.FromSlash(u.DashboardConfig)), d, off); err != nil {
-			return err
-		}
+	d := k.Dashboard
+	if d == nil && (len(off) == 0 || !enabled(k, "centralDashboard")) {
+		return nil
 	}
-	return nil
+	if d == nil {
+		d = &model.KubeflowDashboard{}
+	}
+	part, err := settingPart(p, "central-dashboard", "kubeflow.dashboard", "centralDashboard")
+	if err != nil {
+		return err
+	}
+	u, _ := p.Release.Unit(part.Name)
+	return dashboardLinks(part, filepath.Join(p.Source.Dir, filepath.FromSlash(u.DashboardConfig)), d, off)
 }
 
 // settingPart returns the plan's part of a unit that a setting (field) configures, or
