@@ -1,12 +1,14 @@
 package kubeflow
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/mlc-gitops/mlc/compiler/model"
+	"github.com/mlc-gitops/mlc/compiler/validate"
 )
 
 // TestUserIDHeaderOfRelease: the header and prefix the catalog says the release reads
@@ -138,5 +140,50 @@ func TestAuthErrors(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestSettingsObjectsValid: the objects the ingress and issuer settings patch are valid
+// under the CRDs of the same install (Istio's Gateway and RequestAuthentication).
+func TestSettingsObjectsValid(t *testing.T) {
+	t.Parallel()
+	k := sharedSettings(sharedManifests(t))
+	k.Components = map[string]bool{"dex": false}
+	delete(k.Secrets, "auth/dex-passwords")
+	delete(k.Secrets, "auth/dex-oidc-client")
+	k.Auth = &model.KubeflowAuth{OIDC: &model.KubeflowOIDC{Issuer: "https://login.example.org"}}
+	k.Ingress = &model.KubeflowIngress{Hosts: []string{"kubeflow.example.org"}, TLS: &model.KubeflowTLS{SecretName: "kubeflow-tls"}}
+	built := buildUnits(t, k, "istio", "istio-gateways", "oauth2-proxy")
+	var crds [][]byte
+	for _, o := range built["istio"] {
+		if o["kind"] == "CustomResourceDefinition" {
+			b, err := json.Marshal(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			crds = append(crds, b)
+		}
+	}
+	vd, err := validate.NewFromCRDs(crds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []map[string]any{
+		object(t, built["istio-gateways"], "Gateway", "kubeflow-gateway"),
+		object(t, built["oauth2-proxy"], "RequestAuthentication", "dex-jwt"),
+	} {
+		av, _ := o["apiVersion"].(string)
+		if !vd.Known(av, o["kind"].(string)) {
+			t.Fatalf("no CRD of the install defines %s %s", av, o["kind"])
+		}
+		for _, fe := range vd.Validate(o) {
+			t.Errorf("%s %s: %s: %s", o["kind"], meta(o, "name"), fe.Path, fe.Message)
+		}
+	}
+	// The check can fail: a server without a port is refused.
+	gw := object(t, built["istio-gateways"], "Gateway", "kubeflow-gateway")
+	delete(dig(gw, "spec", "servers").([]any)[1].(map[string]any), "port")
+	if len(vd.Validate(gw)) == 0 {
+		t.Error("a Gateway server without a port passed validation")
 	}
 }
