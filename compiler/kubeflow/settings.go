@@ -71,7 +71,7 @@ func settingPart(p *Plan, unit, field, component string) (*Part, error) {
 }
 
 // ingressSettings writes the hosts and TLS into Kubeflow's gateway, marks oauth2-proxy's
-// cookie secure under TLS, and sets Knative's domain.
+// cookie secure under TLS, exposes the gateway's Service, and sets Knative's domain.
 func ingressSettings(in *model.KubeflowIngress, p *Plan, oauth2Proxy bool) error {
 	for i, h := range in.Hosts {
 		if slices.Contains(in.Hosts[:i], h) {
@@ -92,6 +92,13 @@ func ingressSettings(in *model.KubeflowIngress, p *Plan, oauth2Proxy bool) error
 			Namespace: "oauth2-proxy", Name: "oauth2-proxy-parameters", Behavior: "merge",
 			KvPairSources: types.KvPairSources{LiteralSources: []string{"FORCE_HTTPS=true"}},
 		}})
+	}
+	if in.ServiceType != "" || len(in.ServiceAnnotations) > 0 {
+		istio, err := settingPart(p, "istio", "kubeflow.ingress", "istio")
+		if err != nil {
+			return err
+		}
+		istio.Settings = append(istio.Settings, gatewayServicePatch(in))
 	}
 	if in.ServingDomain != "" {
 		kn, err := settingPart(p, "knative-serving", "kubeflow.ingress.servingDomain", "knative")
@@ -127,6 +134,23 @@ func gatewayPatch(in *model.KubeflowIngress) types.Patch {
 	}
 	return jsonPatch(resid.Gvk{Group: "networking.istio.io", Kind: "Gateway"}, "kubeflow-gateway", "kubeflow",
 		map[string]any{"op": "replace", "path": "/spec/servers", "value": servers})
+}
+
+// gatewayServicePatch sets the type and annotations of the ingress gateway's Service.
+func gatewayServicePatch(in *model.KubeflowIngress) types.Patch {
+	md := map[string]any{"name": "istio-ingressgateway", "namespace": "istio-system"}
+	if len(in.ServiceAnnotations) > 0 {
+		md["annotations"] = in.ServiceAnnotations
+	}
+	svc := map[string]any{"apiVersion": "v1", "kind": "Service", "metadata": md}
+	if in.ServiceType != "" {
+		svc["spec"] = map[string]any{"type": in.ServiceType}
+	}
+	b, err := yaml.Marshal(svc)
+	if err != nil {
+		panic(err) // plain data
+	}
+	return types.Patch{Patch: string(b)}
 }
 
 // jsonPatch is a JSON 6902 patch of one object.

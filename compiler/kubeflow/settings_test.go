@@ -179,6 +179,10 @@ func TestSettingErrors(t *testing.T) {
 		{"host twice", func(k *model.Kubeflow) {
 			k.Ingress = &model.KubeflowIngress{Hosts: []string{"a.example.org", "a.example.org"}}
 		}, `kubeflow.ingress.hosts[1]: "a.example.org" is listed twice`},
+		{"gateway service without istio", func(k *model.Kubeflow) {
+			k.Components = map[string]bool{"istio": false}
+			k.Ingress = &model.KubeflowIngress{ServiceType: "NodePort"}
+		}, "kubeflow.ingress: the setting configures istio, whose component istio is off"},
 		{"knative off", func(k *model.Kubeflow) {
 			k.Components = map[string]bool{"knative": false}
 			k.Ingress = &model.KubeflowIngress{ServingDomain: "serving.example.org"}
@@ -235,5 +239,36 @@ func TestDashboardLinksOfComponentsOff(t *testing.T) {
 	}
 	if got["externalLinks"] == nil || len(got["documentationItems"]) != len(upstream["documentationItems"]) {
 		t.Errorf("other lists changed: %v", got)
+	}
+}
+
+// TestGatewayService: the gateway's Service gets the type and annotations of the
+// ingress setting, and keeps upstream's ports; without them it is upstream's ClusterIP.
+func TestGatewayService(t *testing.T) {
+	dir := sharedManifests(t)
+	for _, tc := range []struct {
+		name, typ, annotation string
+		ingress               *model.KubeflowIngress
+	}{
+		{"upstream", "ClusterIP", "", nil},
+		{"load balancer", "LoadBalancer", "internal", &model.KubeflowIngress{ServiceType: "LoadBalancer",
+			ServiceAnnotations: map[string]string{"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			k := sharedSettings(dir)
+			k.Ingress = tc.ingress
+			svc := object(t, buildUnits(t, k, "istio")["istio"], "Service", "istio-ingressgateway")
+			if got := dig(svc, "spec", "type"); got != tc.typ {
+				t.Errorf("type %v, want %s", got, tc.typ)
+			}
+			got, _ := dig(svc, "metadata", "annotations", "service.beta.kubernetes.io/aws-load-balancer-scheme").(string)
+			if got != tc.annotation {
+				t.Errorf("annotation %q, want %q", got, tc.annotation)
+			}
+			if ports := asYAML(t, dig(svc, "spec", "ports")); !strings.Contains(ports, "port: 443\n") || !strings.Contains(ports, "port: 80\n") {
+				t.Errorf("ports:\n%s", ports)
+			}
+		})
 	}
 }

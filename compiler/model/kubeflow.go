@@ -59,6 +59,10 @@ type KubeflowIngress struct {
 	// ServingDomain is Knative's domain, under which KServe's serverless endpoints get
 	// their URLs; upstream's example.com when empty.
 	ServingDomain string `json:"servingDomain,omitempty"`
+	// ServiceType and ServiceAnnotations expose the gateway's Service
+	// (istio-system/istio-ingressgateway), ClusterIP upstream.
+	ServiceType        string            `json:"serviceType,omitempty"`
+	ServiceAnnotations map[string]string `json:"serviceAnnotations,omitempty"`
 }
 
 // KubeflowTLS is the certificate the gateway serves.
