@@ -28,7 +28,7 @@ func namedSettings(k *model.Kubeflow, settings Settings, p *Plan) error {
 		return err
 	}
 	if in := k.Ingress; in != nil {
-		if err := ingressSettings(in, p, enabled(k, "oauth2Proxy")); err != nil {
+		if err := ingressSettings(k, in, p); err != nil {
 			return err
 		}
 	}
@@ -72,7 +72,7 @@ func settingPart(p *Plan, unit, field, component string) (*Part, error) {
 
 // ingressSettings writes the hosts and TLS into Kubeflow's gateway, marks oauth2-proxy's
 // cookie secure under TLS, exposes the gateway's Service, and sets Knative's domain.
-func ingressSettings(in *model.KubeflowIngress, p *Plan, oauth2Proxy bool) error {
+func ingressSettings(k *model.Kubeflow, in *model.KubeflowIngress, p *Plan) error {
 	for i, h := range in.Hosts {
 		if slices.Contains(in.Hosts[:i], h) {
 			return fmt.Errorf("kubeflow.ingress.hosts[%d]: %q is listed twice", i, h)
@@ -85,7 +85,12 @@ func ingressSettings(in *model.KubeflowIngress, p *Plan, oauth2Proxy bool) error
 		}
 		gw.Settings = append(gw.Settings, gatewayPatch(in))
 	}
-	if in.TLS != nil && oauth2Proxy {
+	if in.TLS != nil && in.TLS.Issuer != nil {
+		if err := certificate(k, in, p); err != nil {
+			return err
+		}
+	}
+	if in.TLS != nil && enabled(k, "oauth2Proxy") {
 		op, _ := settingPart(p, "oauth2-proxy", "kubeflow.ingress.tls", "oauth2Proxy")
 		// FORCE_HTTPS is upstream's parameter for oauth2-proxy's --cookie-secure.
 		op.ConfigMaps = append(op.ConfigMaps, types.ConfigMapArgs{GeneratorArgs: types.GeneratorArgs{
@@ -134,6 +139,40 @@ func gatewayPatch(in *model.KubeflowIngress) types.Patch {
 	}
 	return jsonPatch(resid.Gvk{Group: "networking.istio.io", Kind: "Gateway"}, "kubeflow-gateway", "kubeflow",
 		map[string]any{"op": "replace", "path": "/spec/servers", "value": servers})
+}
+
+// certificate adds to the gateway's unit a cert-manager Certificate of the hosts, in
+// the Secret the gateway serves.
+func certificate(k *model.Kubeflow, in *model.KubeflowIngress, p *Plan) error {
+	switch {
+	case !enabled(k, "certManager"):
+		return fmt.Errorf("kubeflow.ingress.tls.issuer: mlc asks cert-manager for the certificate, and the component certManager is off")
+	case len(in.Hosts) == 0 || slices.Contains(in.Hosts, "*"):
+		return fmt.Errorf("kubeflow.ingress.tls.issuer: a certificate is for host names: set kubeflow.ingress.hosts, without \"*\"")
+	}
+	gw, err := settingPart(p, "istio-gateways", "kubeflow.ingress", "istio")
+	if err != nil {
+		return err
+	}
+	b, err := yaml.Marshal(map[string]any{
+		"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+		"metadata": map[string]any{"name": in.TLS.SecretName, "namespace": "istio-system"},
+		"spec": map[string]any{
+			"secretName": in.TLS.SecretName,
+			"dnsNames":   in.Hosts,
+			"issuerRef":  map[string]any{"group": "cert-manager.io", "kind": in.TLS.Issuer.Kind, "name": in.TLS.Issuer.Name},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	const name = "certificate.yaml"
+	if gw.Files == nil {
+		gw.Files = map[string][]byte{}
+	}
+	gw.Files[name] = b
+	gw.Objects = append(gw.Objects, name)
+	return nil
 }
 
 // gatewayServicePatch sets the type and annotations of the ingress gateway's Service.

@@ -143,8 +143,9 @@ func TestAuthErrors(t *testing.T) {
 	}
 }
 
-// TestSettingsObjectsValid: the objects the ingress and issuer settings patch are valid
-// under the CRDs of the same install (Istio's Gateway and RequestAuthentication).
+// TestSettingsObjectsValid: the objects the ingress and issuer settings patch or add are
+// valid under the CRDs of the same install (Istio's Gateway and RequestAuthentication,
+// cert-manager's Certificate).
 func TestSettingsObjectsValid(t *testing.T) {
 	t.Parallel()
 	k := sharedSettings(sharedManifests(t))
@@ -152,10 +153,11 @@ func TestSettingsObjectsValid(t *testing.T) {
 	delete(k.Secrets, "auth/dex-passwords")
 	delete(k.Secrets, "auth/dex-oidc-client")
 	k.Auth = &model.KubeflowAuth{OIDC: &model.KubeflowOIDC{Issuer: "https://login.example.org"}}
-	k.Ingress = &model.KubeflowIngress{Hosts: []string{"kubeflow.example.org"}, TLS: &model.KubeflowTLS{SecretName: "kubeflow-tls"}}
-	built := buildUnits(t, k, "istio", "istio-gateways", "oauth2-proxy")
+	k.Ingress = &model.KubeflowIngress{Hosts: []string{"kubeflow.example.org"},
+		TLS: &model.KubeflowTLS{SecretName: "kubeflow-tls", Issuer: &model.KubeflowIssuer{Kind: "ClusterIssuer", Name: "letsencrypt"}}}
+	built := buildUnits(t, k, "cert-manager", "istio", "istio-gateways", "oauth2-proxy")
 	var crds [][]byte
-	for _, o := range built["istio"] {
+	for _, o := range append(built["istio"], built["cert-manager"]...) {
 		if o["kind"] == "CustomResourceDefinition" {
 			b, err := json.Marshal(o)
 			if err != nil {
@@ -171,6 +173,7 @@ func TestSettingsObjectsValid(t *testing.T) {
 	for _, o := range []map[string]any{
 		object(t, built["istio-gateways"], "Gateway", "kubeflow-gateway"),
 		object(t, built["oauth2-proxy"], "RequestAuthentication", "dex-jwt"),
+		object(t, built["istio-gateways"], "Certificate", "kubeflow-tls"),
 	} {
 		av, _ := o["apiVersion"].(string)
 		if !vd.Known(av, o["kind"].(string)) {

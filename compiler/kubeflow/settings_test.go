@@ -73,7 +73,8 @@ func TestIngressSettings(t *testing.T) {
 		{"hosts", &model.KubeflowIngress{Hosts: []string{"kubeflow.example.org", "*.ml.example.org"}},
 			"- hosts:\n  - kubeflow.example.org\n  - '*.ml.example.org'\n  port:\n    name: http\n    number: 80\n    protocol: HTTP\n",
 			"false", map[string]any{"example.com": ""}},
-		{"tls and serving domain", &model.KubeflowIngress{Hosts: []string{"kubeflow.example.org"}, TLS: &model.KubeflowTLS{SecretName: "kubeflow-tls"}, ServingDomain: "serving.example.org"},
+		{"tls and serving domain", &model.KubeflowIngress{Hosts: []string{"kubeflow.example.org"}, ServingDomain: "serving.example.org",
+			TLS: &model.KubeflowTLS{SecretName: "kubeflow-tls", Issuer: &model.KubeflowIssuer{Kind: "ClusterIssuer", Name: "letsencrypt"}}},
 			"- hosts:\n  - kubeflow.example.org\n  port:\n    name: http\n    number: 80\n    protocol: HTTP\n  tls:\n    httpsRedirect: true\n" +
 				"- hosts:\n  - kubeflow.example.org\n  port:\n    name: https\n    number: 443\n    protocol: HTTPS\n  tls:\n    credentialName: kubeflow-tls\n    mode: SIMPLE\n",
 			"true", map[string]any{"serving.example.org": ""}},
@@ -95,6 +96,16 @@ func TestIngressSettings(t *testing.T) {
 			deploy := asYAML(t, object(t, built["oauth2-proxy"], "Deployment", "oauth2-proxy"))
 			if !strings.Contains(deploy, "name: "+meta(params, "name")+"\n") {
 				t.Errorf("oauth2-proxy's Deployment does not name %s", meta(params, "name"))
+			}
+			// With an issuer, a Certificate of the hosts fills the gateway's Secret.
+			i := slices.IndexFunc(built["istio-gateways"], func(o map[string]any) bool { return o["kind"] == "Certificate" })
+			if want := tc.ingress != nil && tc.ingress.TLS != nil; (i >= 0) != want {
+				t.Errorf("a Certificate: %v, want %v", i >= 0, want)
+			} else if want {
+				cert := asYAML(t, built["istio-gateways"][i])
+				if want := "metadata:\n  name: kubeflow-tls\n  namespace: istio-system\nspec:\n  dnsNames:\n  - kubeflow.example.org\n  issuerRef:\n    group: cert-manager.io\n    kind: ClusterIssuer\n    name: letsencrypt\n  secretName: kubeflow-tls\n"; !strings.HasSuffix(cert, want) {
+					t.Errorf("certificate:\n%s\nwant it to end with\n%s", cert, want)
+				}
 			}
 			domain := dig(object(t, built["knative-serving"], "ConfigMap", "config-domain"), "data").(map[string]any)
 			delete(domain, "_example")
@@ -179,6 +190,13 @@ func TestSettingErrors(t *testing.T) {
 		{"host twice", func(k *model.Kubeflow) {
 			k.Ingress = &model.KubeflowIngress{Hosts: []string{"a.example.org", "a.example.org"}}
 		}, `kubeflow.ingress.hosts[1]: "a.example.org" is listed twice`},
+		{"certificate without cert-manager", func(k *model.Kubeflow) {
+			k.Components = map[string]bool{"certManager": false}
+			k.Ingress = &model.KubeflowIngress{Hosts: []string{"a.example.org"}, TLS: &model.KubeflowTLS{SecretName: "tls", Issuer: &model.KubeflowIssuer{Kind: "ClusterIssuer", Name: "le"}}}
+		}, "kubeflow.ingress.tls.issuer: mlc asks cert-manager for the certificate, and the component certManager is off"},
+		{"certificate without hosts", func(k *model.Kubeflow) {
+			k.Ingress = &model.KubeflowIngress{TLS: &model.KubeflowTLS{SecretName: "tls", Issuer: &model.KubeflowIssuer{Kind: "ClusterIssuer", Name: "le"}}}
+		}, `kubeflow.ingress.tls.issuer: a certificate is for host names: set kubeflow.ingress.hosts, without "*"`},
 		{"gateway service without istio", func(k *model.Kubeflow) {
 			k.Components = map[string]bool{"istio": false}
 			k.Ingress = &model.KubeflowIngress{ServiceType: "NodePort"}

@@ -68,6 +68,15 @@ type KubeflowIngress struct {
 // KubeflowTLS is the certificate the gateway serves.
 type KubeflowTLS struct {
 	SecretName string `json:"secretName"`
+	// Issuer is the cert-manager issuer of a Certificate mlc writes for the hosts into
+	// the Secret; without it the Secret is the cluster's own.
+	Issuer *KubeflowIssuer `json:"issuer,omitempty"`
+}
+
+// KubeflowIssuer names a cert-manager Issuer (in istio-system) or ClusterIssuer.
+type KubeflowIssuer struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
 }
 
 // KubeflowDashboard is the central dashboard's links (its centraldashboard-config
