@@ -135,11 +135,11 @@ func TestKubeflowBadSettings(t *testing.T) {
 			`kubeflow.patches.katib[0]: cluster prod: its target matches no object of the unit`},
 		{"missing secret", `"secrets/katib-mysql-secrets.sops.yaml"`, `"secrets/gone.sops.yaml"`, `kubeflow.secrets: cluster prod: kubeflow/katib-mysql-secrets: secrets/gone.sops.yaml: no such file`},
 		{"host not a DNS name", `hosts: ["kubeflow.example.com"]`, `hosts: ["Kubeflow.example.com"]`, `kubeflow.ingress.hosts.0: invalid value "Kubeflow.example.com"`},
-		{"ingress without istio", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tcomponents: istio: false", `platform.cue:35:2: kubeflow.ingress: cluster prod: the setting configures istio-gateways, whose component istio is off`},
+		{"ingress without istio", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tcomponents: istio: false", `platform.cue:36:2: kubeflow.ingress: cluster prod: the setting configures istio-gateways, whose component istio is off`},
 		{"another user header", `defaults: storageClass: "standard"`, "defaults: storageClass: \"standard\"\ndefaults: access: userIdHeader: \"x-user\"",
-			`platform.cue:50:33: defaults.access.userIdHeader: cluster prod: "x-user", but Kubeflow v1.11.0 as mlc installs it forwards the user's email in "kubeflow-userid"`},
+			`platform.cue:54:33: defaults.access.userIdHeader: cluster prod: "x-user", but Kubeflow v1.11.0 as mlc installs it forwards the user's email in "kubeflow-userid"`},
 		{"dex users and an issuer", `auth: dexUsers:`, `auth: oidc: issuer: "https://login.example.com"` + "\n\tauth: dexUsers:", `kubeflow.auth: cluster prod: set dexUsers or oidc, not both`},
-		{"unknown dashboard link removed", `documentationItems: [{`, `documentationItems: [{text: "Katib docs", remove: true}, {`, `platform.cue:45:24: kubeflow.dashboard.documentationItems[0]: cluster prod: remove: upstream's documentationItems has no link with the text "Katib docs"`},
+		{"unknown dashboard link removed", `documentationItems: [{`, `documentationItems: [{text: "Katib docs", remove: true}, {`, `platform.cue:49:24: kubeflow.dashboard.documentationItems[0]: cluster prod: remove: upstream's documentationItems has no link with the text "Katib docs"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, _, _ := kubeflowCopy(t, func(src string) string {
