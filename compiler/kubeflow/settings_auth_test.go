@@ -183,6 +183,11 @@ func TestSettingsObjectsValid(t *testing.T) {
 			t.Errorf("%s %s: %s: %s", o["kind"], meta(o, "name"), fe.Path, fe.Message)
 		}
 	}
+	// Both settings merge into oauth2-proxy's parameters.
+	params := dig(object(t, built["oauth2-proxy"], "ConfigMap", "oauth2-proxy-parameters"), "data")
+	if p := params.(map[string]any); p["FORCE_HTTPS"] != "true" || p["ALLOW_SELF_SIGNED_ISSUER"] != "false" {
+		t.Errorf("oauth2-proxy-parameters: %v", p)
+	}
 	// The check can fail: a server without a port is refused.
 	gw := object(t, built["istio-gateways"], "Gateway", "kubeflow-gateway")
 	delete(dig(gw, "spec", "servers").([]any)[1].(map[string]any), "port")
