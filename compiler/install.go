@@ -106,7 +106,8 @@ func buildInstalls(plat *model.Platform, sel selection, resolve func(string) str
 		if plat.Clusters[name].Kubeflow != nil {
 			field = "clusters." + name + ".kubeflow"
 		}
-		plan, err := kubeflow.NewPlan(k, kubeflow.Settings{TrialResources: plat.Defaults.Katib.TrialResources, StorageClass: plat.Defaults.StorageClass}, resolve, fetch)
+		plan, err := kubeflow.NewPlan(k, kubeflow.Settings{TrialResources: plat.Defaults.Katib.TrialResources, StorageClass: plat.Defaults.StorageClass,
+			UserIDHeader: plat.Defaults.Access.UserIDHeader, UserIDPrefix: plat.Defaults.Access.UserIDPrefix}, resolve, fetch)
 		if err != nil {
 			addInstallError(&l, locate, field, name, err)
 			continue
@@ -393,8 +394,12 @@ func addInstallError(l *diag.List, locate func(string) diag.Position, field, clu
 	}
 	for _, e := range errs {
 		path, msg := field, e.Error()
-		if f, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(f, "kubeflow.") {
+		f, rest, ok := strings.Cut(msg, ": ")
+		switch {
+		case ok && strings.HasPrefix(f, "kubeflow."):
 			path, msg = strings.Replace(f, "kubeflow", field, 1), rest
+		case ok && strings.HasPrefix(f, "defaults."): // a default the install contradicts
+			path, msg = f, rest
 		}
 		l.Errorf(locate(path), path, "cluster %s: %s", cluster, msg)
 	}

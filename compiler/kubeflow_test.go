@@ -134,6 +134,12 @@ func TestKubeflowBadSettings(t *testing.T) {
 		{"misspelt patch target", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tpatches: katib: [{patch: \"- op: remove\\n  path: /spec/replicas\\n\", target: {kind: \"Deployment\", name: \"katib-iu\"}}]",
 			`kubeflow.patches.katib[0]: cluster prod: its target matches no object of the unit`},
 		{"missing secret", `"secrets/katib-mysql-secrets.sops.yaml"`, `"secrets/gone.sops.yaml"`, `kubeflow.secrets: cluster prod: kubeflow/katib-mysql-secrets: secrets/gone.sops.yaml: no such file`},
+		{"host not a DNS name", `hosts: ["kubeflow.example.com"]`, `hosts: ["Kubeflow.example.com"]`, `kubeflow.ingress.hosts.0: invalid value "Kubeflow.example.com"`},
+		{"ingress without istio", `release: "v1.11.0"`, "release: \"v1.11.0\"\n\tcomponents: istio: false", `platform.cue:36:2: kubeflow.ingress: cluster prod: the setting configures istio-gateways, whose component istio is off`},
+		{"another user header", `defaults: storageClass: "standard"`, "defaults: storageClass: \"standard\"\ndefaults: access: userIdHeader: \"x-user\"",
+			`platform.cue:54:33: defaults.access.userIdHeader: cluster prod: "x-user", but Kubeflow v1.11.0 as mlc installs it forwards the user's email in "kubeflow-userid"`},
+		{"dex users and an issuer", `auth: dexUsers:`, `auth: oidc: issuer: "https://login.example.com"` + "\n\tauth: dexUsers:", `kubeflow.auth: cluster prod: set dexUsers or oidc, not both`},
+		{"unknown dashboard link removed", `documentationItems: [{`, `documentationItems: [{text: "Katib docs", remove: true}, {`, `platform.cue:49:24: kubeflow.dashboard.documentationItems[0]: cluster prod: remove: upstream's documentationItems has no link with the text "Katib docs"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, _, _ := kubeflowCopy(t, func(src string) string {
@@ -305,5 +311,37 @@ func TestKubeflowPlatformRuntimes(t *testing.T) {
 				t.Errorf("the platform's runtime is not applied with the release's: %v", names)
 			}
 		})
+	}
+}
+
+// TestKubeflowClusterSettings: the named settings reach the rendered install, and a
+// cluster's own ingress replaces the platform's as a whole while the platform's
+// dashboard links stay.
+func TestKubeflowClusterSettings(t *testing.T) {
+	dir, _, _ := kubeflowCopy(t, func(src string) string {
+		return strings.Replace(src, "clusters: prod: {}", "clusters: prod: {}\nclusters: staging: kubeflow: ingress: hosts: [\"staging.example.com\"]", 1)
+	}, "")
+	tree := renderTree(t, dir, compiler.Options{NoCache: true})
+	for cluster, want := range map[string][]string{
+		"prod":    {"- kubeflow.example.com\n", "credentialName: kubeflow-tls\n", "httpsRedirect: true\n"},
+		"staging": {"- staging.example.com\n"},
+	} {
+		gw := treeFile(tree, cluster+"/components/istio-gateways/gateway_kubeflow_kubeflow-gateway.yaml")
+		for _, w := range want {
+			if !strings.Contains(gw, w) {
+				t.Errorf("%s's gateway has no %q:\n%s", cluster, w, gw)
+			}
+		}
+		if cluster == "staging" && strings.Contains(gw, "tls:") {
+			t.Errorf("staging's ingress keeps the platform's TLS:\n%s", gw)
+		}
+		links := treeFile(tree, cluster+"/components/central-dashboard/configmap_kubeflow_centraldashboard-config.yaml")
+		if !strings.Contains(links, `"link": "https://wiki.example.com/ml/runbook"`) || !strings.Contains(links, `"text": "Katib Experiments"`) {
+			t.Errorf("%s's dashboard links:\n%s", cluster, links)
+		}
+		dex := treeFile(tree, cluster+"/components/dex/configmap_auth_dex.yaml")
+		if !strings.Contains(dex, "- email: rosa@example.com\n") || strings.Contains(dex, "user@example.com") {
+			t.Errorf("%s's Dex users:\n%s", cluster, dex)
+		}
 	}
 }

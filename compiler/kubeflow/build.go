@@ -41,6 +41,8 @@ type Part struct {
 	// are those files, by name, beside the generated kustomization.
 	ConfigMaps []types.ConfigMapArgs
 	Files      map[string][]byte
+	// Objects are files of Files that are resources of the unit, beside the release's.
+	Objects []string
 }
 
 // Built is a component's objects, as kustomize built them, and the files the build read.
@@ -69,7 +71,7 @@ func Build(src Source, p Part) (*Built, error) {
 	for _, c := range p.Components {
 		comps = append(comps, "../../"+c)
 	}
-	k["resources"] = res
+	k["resources"] = append(res, p.Objects...)
 	if len(comps) > 0 {
 		k["components"] = comps
 	}

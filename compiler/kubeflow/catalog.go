@@ -17,6 +17,12 @@ type Release struct {
 	// Remotes are the remote bases the release's kustomization files fetch, as written:
 	// what kubeflow.source.mirrors may map.
 	Remotes []string
+	// UserIDHeader and UserIDPrefix are how the release's applications read the
+	// signed-in user: the header the gateway writes the token's email claim into.
+	UserIDHeader, UserIDPrefix string
+	// DashboardPages are the paths of the central dashboard's pages of each component,
+	// as upstream's links write them: links to a component not installed are dropped.
+	DashboardPages map[string]string
 }
 
 // A Unit is one folder of a cluster's install and one Flux Kustomization: the smallest
@@ -35,6 +41,13 @@ type Unit struct {
 	// KatibConfig is the file of Katib's configuration the unit's katib-config
 	// ConfigMap is generated from, when it has one.
 	KatibConfig string
+	// DashboardConfig is the file of the central dashboard's centraldashboard-config
+	// ConfigMap, whose links the platform's are merged into.
+	DashboardConfig string
+	// DexConfig is the file of Dex's ConfigMap, whose users the platform's replace;
+	// OAuth2ProxyConfig is oauth2-proxy's configuration file, rewritten for an
+	// external issuer.
+	DexConfig, OAuth2ProxyConfig string
 }
 
 // Releases are the kubeflow/manifests releases mlc can build, by version.
@@ -85,7 +98,12 @@ const (
 // v1_11_0 is kubeflow/manifests v1.11.0: the units are the lines of its
 // example/kustomization.yaml, grouped by what installs and is waited for together.
 var v1_11_0 = &Release{
-	Version: "v1.11.0",
+	Version:      "v1.11.0",
+	UserIDHeader: "kubeflow-userid",
+	DashboardPages: map[string]string{
+		"notebooks": "/jupyter/", "tensorboards": "/tensorboards/", "volumes": "/volumes/",
+		"katib": "/katib/", "kserve": "/kserve-endpoints/", "pipelines": "/pipeline/",
+	},
 	Remotes: []string{
 		"https://github.com/argoproj/argo-workflows/manifests/base/crds/minimal?ref=v3.7.3",
 		"https://github.com/argoproj/argo-workflows/manifests/base/workflow-controller?ref=v3.7.3",
@@ -107,8 +125,10 @@ var v1_11_0 = &Release{
 			"common/istio/cluster-local-gateway/base",
 			"common/istio/kubeflow-istio-resources/base",
 		}},
-		{Name: "oauth2-proxy", Component: "oauth2Proxy", Resources: []string{"common/oauth2-proxy/overlays/m2m-dex-only"}},
-		{Name: "dex", Component: "dex", Resources: []string{"common/dex/overlays/oauth2-proxy"}},
+		{Name: "oauth2-proxy", Component: "oauth2Proxy", Resources: []string{"common/oauth2-proxy/overlays/m2m-dex-only"},
+			OAuth2ProxyConfig: "common/oauth2-proxy/base/oauth2_proxy.cfg"},
+		{Name: "dex", Component: "dex", Resources: []string{"common/dex/overlays/oauth2-proxy"},
+			DexConfig: "common/dex/overlays/oauth2-proxy/config-map.yaml"},
 		{Name: "knative-serving", Component: "knative", Resources: []string{"common/knative/knative-serving/overlays/gateways"}},
 		{Name: "kubeflow-namespace", Component: "core", Resources: []string{"common/kubeflow-namespace/base"}},
 		{Name: "network-policies", Component: "networkPolicies", Resources: []string{"common/networkpolicies/base"}},
@@ -117,7 +137,8 @@ var v1_11_0 = &Release{
 			Images: []types.Image{{Name: "domain.local/apiserver", NewName: "ghcr.io/kubeflow/kfp-api-server", NewTag: "2.15.0"}}},
 		{Name: "katib", Component: "katib", Resources: []string{"applications/katib/upstream/installs/katib-with-kubeflow"},
 			KatibConfig: "applications/katib/upstream/installs/katib-cert-manager/katib-config.yaml"},
-		{Name: "central-dashboard", Component: "centralDashboard", Resources: []string{"applications/centraldashboard/overlays/oauth2-proxy"}},
+		{Name: "central-dashboard", Component: "centralDashboard", Resources: []string{"applications/centraldashboard/overlays/oauth2-proxy"},
+			DashboardConfig: "applications/centraldashboard/upstream/overlays/kserve/patches/configmap.yaml"},
 		{Name: "poddefaults", Component: "podDefaults", Resources: []string{"applications/admission-webhook/upstream/overlays/cert-manager"}},
 		{Name: "jupyter-web-app", Component: "notebooks", Resources: []string{"applications/jupyter/jupyter-web-app/upstream/overlays/istio"}},
 		{Name: "notebook-controller", Component: "notebooks", Resources: []string{"applications/jupyter/notebook-controller/upstream/overlays/kubeflow"}},

@@ -40,6 +40,9 @@ type Settings struct {
 	// StorageClass is the class of new volumes (defaults.storageClass): the install's
 	// claims get it as tenants' do; the cluster's default class when empty.
 	StorageClass string
+	// UserIDHeader and UserIDPrefix are defaults.access's: tenants' authorization
+	// policies name them, so they must be what the install forwards.
+	UserIDHeader, UserIDPrefix string
 }
 
 // Components that are off unless platform.cue turns them on: upstream's example install
@@ -145,6 +148,9 @@ func NewPlan(k *model.Kubeflow, settings Settings, resolve func(string) string, 
 			}
 		}
 		p.Parts = append(p.Parts, part)
+	}
+	if err := namedSettings(k, settings, p); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -19,6 +19,88 @@ type Kubeflow struct {
 	// ClusterServingRuntimes to install besides the release's.
 	Runtimes         []string `json:"runtimes,omitempty"`
 	DecryptionSecret string   `json:"decryptionSecret,omitempty"`
+	// Ingress is how users reach Kubeflow: its host names and TLS.
+	Ingress *KubeflowIngress `json:"ingress,omitempty"`
+	// Dashboard is the central dashboard's links, merged into upstream's.
+	Dashboard *KubeflowDashboard `json:"dashboard,omitempty"`
+	// Auth is who signs in: Dex's users, or an external OIDC issuer.
+	Auth *KubeflowAuth `json:"auth,omitempty"`
+}
+
+// KubeflowAuth is how users sign in: with a password to Dex (DexUsers), or at an
+// external OIDC issuer (OIDC) that oauth2-proxy sends them to.
+type KubeflowAuth struct {
+	DexUsers []KubeflowDexUser `json:"dexUsers,omitempty"`
+	OIDC     *KubeflowOIDC     `json:"oidc,omitempty"`
+}
+
+// KubeflowDexUser is one of Dex's static users; the bcrypt hash of their password is
+// the value of HashKey in the encrypted Secret auth/dex-passwords.
+type KubeflowDexUser struct {
+	Email    string `json:"email"`
+	Username string `json:"username,omitempty"`
+	UserID   string `json:"userID,omitempty"`
+	HashKey  string `json:"hashKey"`
+}
+
+// KubeflowOIDC is an external OIDC issuer; the client's ID and secret are in the
+// encrypted Secret oauth2-proxy/oauth2-proxy.
+type KubeflowOIDC struct {
+	Issuer      string   `json:"issuer"`
+	Scopes      []string `json:"scopes,omitempty"`
+	EmailClaim  string   `json:"emailClaim,omitempty"`
+	GroupsClaim string   `json:"groupsClaim,omitempty"`
+}
+
+// KubeflowIngress is the public side of Kubeflow's Istio gateway.
+type KubeflowIngress struct {
+	// Hosts are the gateway's host names ("*" when empty).
+	Hosts []string `json:"hosts,omitempty"`
+	// TLS serves HTTPS with a certificate from a Secret in istio-system, and
+	// redirects HTTP to it.
+	TLS *KubeflowTLS `json:"tls,omitempty"`
+	// ServingDomain is Knative's domain, under which KServe's serverless endpoints get
+	// their URLs; upstream's example.com when empty.
+	ServingDomain string `json:"servingDomain,omitempty"`
+	// ServiceType and ServiceAnnotations expose the gateway's Service
+	// (istio-system/istio-ingressgateway), ClusterIP upstream.
+	ServiceType        string            `json:"serviceType,omitempty"`
+	ServiceAnnotations map[string]string `json:"serviceAnnotations,omitempty"`
+}
+
+// KubeflowTLS is the certificate the gateway serves.
+type KubeflowTLS struct {
+	SecretName string `json:"secretName"`
+	// Issuer is the cert-manager issuer of a Certificate mlc writes for the hosts into
+	// the Secret; without it the Secret is the cluster's own.
+	Issuer *KubeflowIssuer `json:"issuer,omitempty"`
+}
+
+// KubeflowIssuer names a cert-manager Issuer (in istio-system) or ClusterIssuer.
+type KubeflowIssuer struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+// KubeflowDashboard is the central dashboard's links (its centraldashboard-config
+// ConfigMap), by the list they go in.
+type KubeflowDashboard struct {
+	MenuLinks          []KubeflowLink `json:"menuLinks,omitempty"`
+	ExternalLinks      []KubeflowLink `json:"externalLinks,omitempty"`
+	QuickLinks         []KubeflowLink `json:"quickLinks,omitempty"`
+	DocumentationItems []KubeflowLink `json:"documentationItems,omitempty"`
+}
+
+// KubeflowLink is one link of the dashboard, or a menu section of links (Items).
+// Remove drops upstream's link of that text.
+type KubeflowLink struct {
+	Text   string         `json:"text"`
+	Link   string         `json:"link,omitempty"`
+	Icon   string         `json:"icon,omitempty"`
+	Desc   string         `json:"desc,omitempty"`
+	Iframe *bool          `json:"iframe,omitempty"`
+	Items  []KubeflowLink `json:"items,omitempty"`
+	Remove bool           `json:"remove,omitempty"`
 }
 
 // KubeflowSource is where a release's manifests are read from.
@@ -95,6 +177,16 @@ func (p *Platform) KubeflowFor(cluster string) *Kubeflow {
 	}
 	if over.Pipelines.Definitions != "" {
 		k.Pipelines.Definitions = over.Pipelines.Definitions
+	}
+	// A cluster's setting of these replaces the platform's as a whole.
+	if over.Ingress != nil {
+		k.Ingress = over.Ingress
+	}
+	if over.Dashboard != nil {
+		k.Dashboard = over.Dashboard
+	}
+	if over.Auth != nil {
+		k.Auth = over.Auth
 	}
 	return &k
 }
