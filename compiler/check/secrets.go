@@ -24,7 +24,7 @@ import (
 // and no token of a well-known shape nor a URI with user info in any string. The
 // declarations are walked whole, so that a field added later is checked too.
 func (r *reporter) secrets(p *model.Platform, d *model.Declarations) {
-	w := &secretWalker{r: r, allowed: p.Policy.LiteralCredentialsAllowed()}
+	w := &secretWalker{r: r, allowed: p.Policy.LiteralCredentialsAllowed(), declared: d.Secrets}
 	w.walk(reflect.ValueOf(d).Elem())
 }
 
@@ -42,6 +42,8 @@ type secretWalker struct {
 	allowed bool
 	// steps are the path so far, written out only for a finding.
 	steps []walkStep
+	// declared are the tenant's own Secrets, whose keys references must name.
+	declared map[string]model.Secret
 }
 
 // walkStep is a field, a map key (quoted when need be) or a list index.
@@ -272,6 +274,9 @@ func (w *secretWalker) env(env map[string]model.EnvValue) {
 			w.r.errorf(w.path(), "set the value's source: secret: {name, key} or configMap: {name, key}, or write the value as a string")
 		case v.Secret != nil:
 			w.keyRef("secret", "Secret", *v.Secret)
+			w.push("secret")
+			w.secretKey(*v.Secret)
+			w.pop()
 		case v.ConfigMap != nil:
 			w.keyRef("configMap", "ConfigMap", *v.ConfigMap)
 		case credential.SecretName(k) && !notACredential(v.Value):

@@ -1,6 +1,8 @@
 package lower
 
 import (
+	"slices"
+
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/names"
@@ -55,6 +57,9 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 	if len(checks) > 0 {
 		spec["healthChecks"] = checks
 	}
+	if slices.ContainsFunc(workloads, encryptedSecret) {
+		spec["decryption"] = map[string]any{"provider": "sops", "secretRef": map[string]any{"name": f.DecryptionSecret()}}
+	}
 	objs := []manifest.Object{
 		{
 			Source: "tenant",
@@ -93,6 +98,13 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 		}))
 	}
 	return append(objs, FluxKustomization(f, names.TenantFluxName, ns, names.TenantFluxName, "./", spec))
+}
+
+// encryptedSecret reports a Secret of a tenant's artifact: one encrypted with SOPS, as
+// its file is in the repository, since mlc writes no other. Pipelines are applied
+// first by their own Kustomization, which has none and needs no key.
+func encryptedSecret(o manifest.Object) bool {
+	return o.Kind() == "Secret" && o.APIVersion() == "v1"
 }
 
 // healthChecked are the workload kinds a tenant's Kustomization waits for, with the CEL

@@ -38,6 +38,10 @@ func everyDeclaration() *model.Declarations {
 	pl := modeltest.Pipeline()
 	pl.Schedule = &model.PipelineSchedule{Cron: "0 2 * * *", Enabled: true}
 	d.Pipelines = map[string]model.Pipeline{"nightly": pl}
+	d.Secrets = map[string]model.Secret{
+		"s3-creds": {SOPS: "s3-creds.sops.yaml", Encrypted: []byte("apiVersion: v1\nkind: Secret\n")},
+		"hf":       {External: &model.ExternalSecretRef{Store: "vault", StoreKind: "ClusterSecretStore", RefreshInterval: "1h", Extract: []string{"ml/hf"}}},
+	}
 	return d
 }
 
@@ -112,7 +116,7 @@ func TestTenantKinds(t *testing.T) {
 // server serves it under: the plural of the CRD the validator embeds, or the built-in's.
 func TestTenantKindResources(t *testing.T) {
 	t.Parallel()
-	builtin := map[string]string{"/PersistentVolumeClaim": "persistentvolumeclaims", "batch/CronJob": "cronjobs"}
+	builtin := map[string]string{"/PersistentVolumeClaim": "persistentvolumeclaims", "/Secret": "secrets", "batch/CronJob": "cronjobs"}
 	plurals := map[string]string{}
 	for _, b := range validate.EmbeddedCRDs() {
 		var crd struct {
@@ -194,8 +198,9 @@ func TestReconcilerRole(t *testing.T) {
 
 // TestReconcilerOnUpstreamKubeflow reads the ClusterRoles of Kubeflow v1.11.0's
 // manifests and aggregates kubeflow-edit as Kubernetes does: it lacks, of what Flux
-// needs, exactly patch on PodDefaults, Pipelines and PipelineVersions, and together with
-// the reconciler's Role nothing.
+// needs, exactly patch on PodDefaults, Pipelines and PipelineVersions and every verb on
+// ExternalSecrets (External Secrets is not Kubeflow's), and together with the
+// reconciler's Role nothing.
 func TestReconcilerOnUpstreamKubeflow(t *testing.T) {
 	t.Parallel()
 	dir := os.Getenv("MLC_KUBEFLOW_MANIFESTS")
@@ -222,7 +227,7 @@ func TestReconcilerOnUpstreamKubeflow(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"Pipeline:patch", "PipelineVersion:patch", "PodDefault:patch"}
+	want := []string{"ExternalSecret:create", "ExternalSecret:delete", "ExternalSecret:get", "ExternalSecret:list", "ExternalSecret:patch", "Pipeline:patch", "PipelineVersion:patch", "PodDefault:patch"}
 	slices.Sort(gaps)
 	if !slices.Equal(gaps, want) {
 		t.Errorf("kubeflow-edit lacks %v of what Flux needs, want %v: say what changed in reconcilerRole's comment and the docs", gaps, want)
