@@ -1,0 +1,82 @@
+package compiler_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlc-gitops/mlc/compiler"
+)
+
+// TestEncryptedSecretInTheCacheKey: the tenant's encrypted file is part of its cache
+// key. Rotating the file (SOPS re-encrypts it whole) compiles the tenant again, and the
+// new bytes, exactly, are published; so does a new file the tenant does not name yet.
+func TestEncryptedSecretInTheCacheKey(t *testing.T) {
+	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
+	file := filepath.Join(repo, "tenants", "vision", "secrets", "wandb.sops.yaml")
+	rotated, err := os.ReadFile(filepath.Join("testdata", "sops", "wandb-rotated.sops.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := compiler.Options{CacheDir: t.TempDir()}
+	step := func(name string, wantEvaluated int) string {
+		t.Helper()
+		got, res := rendered(t, repo, cached)
+		if cold, _ := rendered(t, repo, compiler.Options{NoCache: true}); got != cold {
+			t.Errorf("%s: the output differs from a render without the cache", name)
+		}
+		if res.Stats.Evaluated != wantEvaluated {
+			t.Errorf("%s: %d tenants evaluated, want %d", name, res.Stats.Evaluated, wantEvaluated)
+		}
+		return got
+	}
+	step("cold", 2)
+	step("warm", 0)
+	if err := os.WriteFile(file, rotated, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := step("rotated", 1); !strings.Contains(got, string(rotated)) {
+		t.Error("the rotated file is not published byte for byte")
+	}
+	step("warm again", 0)
+	if err := os.WriteFile(filepath.Join(repo, "tenants", "vision", "secrets", "next.sops.yaml"), rotated, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("a new file in the tenant's folder", 1)
+}
+
+// TestEncryptedSecretPublishedAsIs: the file is in the tenant's artifact byte for byte,
+// only the tenant's main Kustomization decrypts (its pipelines' applies no Secret), and
+// no tenant without encrypted Secrets has decryption.
+func TestEncryptedSecretPublishedAsIs(t *testing.T) {
+	dir := filepath.Join("..", "examples", "quickstart")
+	want, err := os.ReadFile(filepath.Join(dir, "tenants", "vision", "secrets", "wandb.sops.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := renderTree(t, dir, compiler.Options{NoCache: true})
+	files := map[string][]byte{}
+	for _, f := range tree.Files {
+		files[f.Path] = f.Data
+	}
+	for _, cluster := range []string{"prod", "staging"} {
+		if got := files[cluster+"/tenants/vision/secret_wandb.yaml"]; !bytes.Equal(got, want) {
+			t.Errorf("%s: the published Secret differs from the repository's file:\n%s", cluster, got)
+		}
+		for file, decrypts := range map[string]bool{
+			"platform/vision/kustomization_mlc-tenant.yaml":           true,
+			"platform/vision/kustomization_mlc-tenant-pipelines.yaml": false,
+			"platform/nlp/kustomization_mlc-tenant.yaml":              false,
+		} {
+			data, ok := files[cluster+"/"+file]
+			if !ok {
+				continue // the cluster does not run the tenant
+			}
+			if got := bytes.Contains(data, []byte("decryption:\n    provider: sops\n    secretRef:\n      name: sops-keys\n")); got != decrypts {
+				t.Errorf("%s/%s: decryption %v, want %v:\n%s", cluster, file, got, decrypts, data)
+			}
+		}
+	}
+}
