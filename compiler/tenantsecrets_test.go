@@ -2,6 +2,7 @@ package compiler_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +79,69 @@ func TestEncryptedSecretPublishedAsIs(t *testing.T) {
 				t.Errorf("%s/%s: decryption %v, want %v:\n%s", cluster, file, got, decrypts, data)
 			}
 		}
+	}
+}
+
+// TestExternalSecret: an external secret compiles to an ExternalSecret of the store the
+// clusters allow, valid by External Secrets' CRD, and its keys are the ones references
+// must name; a store a cluster does not list is an error at the store's line.
+func TestExternalSecret(t *testing.T) {
+	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
+	appendFile(t, filepath.Join(repo, "platform.cue"), `
+clusters: prod: externalSecrets: clusterSecretStores: ["vault"]
+clusters: staging: externalSecrets: {clusterSecretStores: ["vault"], secretStores: ["team"]}
+`)
+	secrets := filepath.Join(repo, "tenants", "vision", "secrets.cue")
+	appendFile(t, secrets, `
+secrets: hf: external: {
+	store: "vault"
+	data: token: {remoteKey: "ml/hf", property: "token"}
+}
+notebooks: "alice-dev": env: HF_TOKEN: secret: {name: "hf", key: "token"}
+`)
+	got, _ := rendered(t, repo, compiler.Options{NoCache: true})
+	want := `# prod/tenants/vision/externalsecret_hf.yaml
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: hf
+  namespace: vision
+spec:
+  data:
+  - remoteRef:
+      key: ml/hf
+      property: token
+    secretKey: token
+  refreshInterval: 1h
+  secretStoreRef:
+    kind: ClusterSecretStore
+    name: vault
+  target:
+    creationPolicy: Owner
+    name: hf
+`
+	if !strings.Contains(got, want) {
+		t.Errorf("no ExternalSecret as wanted in the render:\n%s", want)
+	}
+
+	for _, tc := range []struct{ name, decl, want string }{
+		{"a store prod does not list", `secrets: gh: external: {store: "team", storeKind: "SecretStore", extract: ["ml/gh"]}`, `cluster prod lets tenants read no SecretStore "team" (clusters.prod.externalSecrets.secretStores: none)`},
+		{"a key the store's data lacks", `notebooks: "alice-dev": env: HF_USER: secret: {name: "hf", key: "user"}`, `Secret "hf" (secrets.hf) has no key "user"; its keys: token`},
+		{"both sources", `secrets: db: {sops: "db.yaml", external: {store: "vault", extract: ["ml/db"]}}`, "set sops (a file encrypted with SOPS) or external (an ExternalSecret), not both"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := copyDir(t, repo)
+			appendFile(t, filepath.Join(bad, "tenants", "vision", "secrets.cue"), "\n"+tc.decl+"\n")
+			res, err := compiler.Compile(context.Background(), bad, compiler.Options{NoCache: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Diagnostics.HasErrors() || !strings.Contains(res.Diagnostics.Error(), tc.want) {
+				t.Fatalf("diagnostics %v, want %q", res.Diagnostics, tc.want)
+			}
+			if d := res.Diagnostics[0]; d.Pos.File != "tenants/vision/secrets.cue" || d.Pos.Line == 0 {
+				t.Errorf("at %v, want the declaration's line", d.Pos)
+			}
+		})
 	}
 }
