@@ -26,7 +26,7 @@ func TestCheck(t *testing.T) {
 	jsonFile := read(t, "..", "testdata", "sops", "db.sops.json")
 	for _, tc := range []struct {
 		name, data, want string
-		keys           []string
+		keys             []string
 	}{
 		{"YAML", yamlFile, "", []string{"api-key"}},
 		{"JSON, data and stringData", jsonFile, "", []string{"password", "user"}},
