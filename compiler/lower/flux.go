@@ -30,7 +30,8 @@ func FluxBootstrap(f *model.Flux, cluster string) []manifest.Object {
 // applies its Pipelines from the same artifact first (AppliedFirst); so has every
 // tenant when pipelinesFirst is set (the cluster runs KFP's Kubernetes-native mode),
 // so that its first pipeline, applied by the Kustomization its platform artifact made
-// before, is applied first too.
+// before, is applied first too. A tenant with SOPS-encrypted Secrets has its own
+// Kustomization decrypt them with the key of f.DecryptionSecret in its namespace.
 func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []manifest.Object, pipelinesFirst bool) []manifest.Object {
 	ns := t.Name
 	platform := map[string]any{"name": names.PlatformFluxName, "namespace": names.FluxNamespace}
