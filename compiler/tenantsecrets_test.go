@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -143,5 +144,33 @@ spec:
 				t.Errorf("at %v, want the declaration's line", d.Pos)
 			}
 		})
+	}
+}
+
+// TestEncryptedSecretWithoutFlux: without Flux wiring nothing decrypts the file, which
+// is said as a warning at the declaration.
+func TestEncryptedSecretWithoutFlux(t *testing.T) {
+	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
+	platform := filepath.Join(repo, "platform.cue")
+	src, err := os.ReadFile(platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flux := regexp.MustCompile(`(?s)\nflux: \{.*?\n\}\n`)
+	if !flux.Match(src) {
+		t.Fatal("the quickstart's platform.cue has no flux block to remove")
+	}
+	if err := os.WriteFile(platform, flux.ReplaceAll(src, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := compiler.Compile(context.Background(), repo, compiler.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() || len(res.Diagnostics) != 1 {
+		t.Fatalf("diagnostics %v, want one warning", res.Diagnostics)
+	}
+	if d := res.Diagnostics[0]; d.Pos.File != "tenants/vision/secrets.cue" || d.Path != "secrets.wandb.sops" || !strings.Contains(d.Message, "nothing the render writes decrypts this Secret") {
+		t.Errorf("got %v at %v", d.Message, d.Pos)
 	}
 }

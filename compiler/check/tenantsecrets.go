@@ -10,12 +10,14 @@ import (
 
 // declaredSecrets checks the tenant's secrets: each is a SOPS file or an external one,
 // and an external one reads a store that every cluster running the tenant lets tenants
-// read.
-func (r *reporter) declaredSecrets(d *model.Declarations) {
+// read. A SOPS file without Flux wiring, which would decrypt it, is a warning.
+func (r *reporter) declaredSecrets(p *model.Platform, d *model.Declarations) {
 	for _, name := range slices.Sorted(maps.Keys(d.Secrets)) {
 		path := model.Path("secrets", name)
 		s := d.Secrets[name]
 		switch {
+		case s.SOPS != "" && s.External == nil && p.Flux == nil:
+			r.warnf(path+".sops", "the platform declares no flux wiring, so nothing the render writes decrypts this Secret: applied as it is, it would hold the encrypted values; decrypt it where it is applied (sops --decrypt), or declare flux in the platform files")
 		case s.SOPS != "" && s.External != nil:
 			r.errorf(path, "set sops (a file encrypted with SOPS) or external (an ExternalSecret), not both")
 		case s.SOPS == "" && s.External == nil:
