@@ -5,6 +5,7 @@ import (
 
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
+	"github.com/mlc-gitops/mlc/compiler/sops"
 )
 
 // belongs tells whether outputs, read from the cache for tenant, hold only what compiling
@@ -49,7 +50,11 @@ var tenantClusterKinds = map[[2]string]bool{
 // (platform), the tenant's own Profile or Namespace.
 func ownedBy(tenant string, o manifest.Object, platform bool) bool {
 	// What is written is the YAML: it must say what the entry says the object is.
-	if id, ok := manifest.IdentOfYAML(o.Encoded); !ok || id != o.Identity() {
+	id, ok := manifest.IdentOfYAML(o.Encoded)
+	if !platform && o.Kind() == "Secret" && o.APIVersion() == "v1" {
+		id, ok = encryptedIdent(tenant, o.Encoded)
+	}
+	if !ok || id != o.Identity() {
 		return false
 	}
 	namespaced, known := validator.Namespaced(o.APIVersion(), o.Kind())
@@ -60,4 +65,20 @@ func ownedBy(tenant string, o manifest.Object, platform bool) bool {
 		return o.Namespace() == tenant
 	}
 	return platform && o.Namespace() == "" && o.Name() == tenant && tenantClusterKinds[[2]string{o.APIVersion(), o.Kind()}]
+}
+
+// encryptedIdent is the identity of a tenant's Secret, which is its SOPS-encrypted file
+// as the repository holds it (any YAML or JSON layout): false unless it is still
+// encrypted. A file that names no namespace is placed in the tenant's by its
+// Kustomization's targetNamespace.
+func encryptedIdent(tenant string, data []byte) (manifest.Ident, bool) {
+	s, err := sops.Check(data, "")
+	if err != nil {
+		return manifest.Ident{}, false
+	}
+	ns := s.Namespace
+	if ns == "" {
+		ns = tenant
+	}
+	return manifest.Ident{APIVersion: "v1", Kind: "Secret", Name: s.Name, Namespace: ns}, true
 }

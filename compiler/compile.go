@@ -334,6 +334,7 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		decls.Tenant.Name = inst.Tenant.Name
 	}
 	locate := check.Locator(inst.Locate)
+	r.diags = append(r.diags, tenantSecrets(inst, &decls, locate)...)
 	if r.diags = append(r.diags, check.Tenant(plat, &decls, locate)...); r.diags.HasErrors() {
 		return r
 	}
@@ -427,6 +428,9 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 		if err := o.Encode(); err != nil {
 			l.Errorf(locate(o.Source), o.Source, "the compiled %s %s cannot be written as YAML: %v", o.Kind(), o.Name(), err)
 			continue
+		}
+		if o.Content == nil {
+			continue // a file published as it is (an encrypted Secret): nothing to judge
 		}
 		if len(v.known) > 0 && v.known[sha256.Sum256(o.Encoded)] {
 			v.skipped++

@@ -24,8 +24,9 @@ import (
 
 // incremental is where a compilation meets the cache of compiled tenants; the stages
 // know nothing of it. A tenant's key hashes everything its compilation reads: mlc's
-// version, the platform files and the tenant's files (paths relative to the repository
-// and the SHA-256 of their bytes, so that the two revisions of mlc diff share entries)
+// version, the platform files and the tenant's files, .cue and data (paths relative to
+// the repository and the SHA-256 of their bytes, so that the two revisions of mlc diff
+// share entries)
 // and the selected clusters that run it with their lowering targets. The keys are known
 // before any tenant is evaluated, so a tenant whose key has an entry is not evaluated.
 //
@@ -231,7 +232,7 @@ func (inc *incremental) keyTenants(plat *model.Platform, selected map[string]mod
 		h := cache.NewHasher()
 		h.Bytes(platformKey[:])
 		h.String(t.Name)
-		if !inc.hashFiles(h, t.Files) {
+		if !inc.hashFiles(h, t.Files) || !inc.hashFiles(h, t.Data) {
 			continue
 		}
 		for _, name := range clusters {

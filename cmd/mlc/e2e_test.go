@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -95,6 +96,10 @@ flux: {
 		}
 	}
 
+	// vision's encrypted Secret: the platform's operators give Flux the tenant's age key,
+	// in the tenant's namespace (made here first, before the platform applies it).
+	giveDecryptionKey(t, c, "vision", filepath.Join(repo.Dir, "secrets", "example-age.key"))
+
 	// The bootstrap: the cluster's flux-system folder, applied once by hand.
 	out := t.TempDir()
 	if code, _, stderr := mlc(t, "render", repo.Dir, "-o", out, "--cluster", "prod"); code != 0 {
@@ -135,6 +140,7 @@ flux: {
 	}
 
 	t.Logf("push to both tenants' artifacts applied (before health checks): %s", time.Since(pushedAt).Round(time.Millisecond))
+	checkTenantDecrypted(t, c)
 
 	// Before the workloads are ready, mlc status says which are not.
 	code, stdout, _ := mlc(t, "status", "--kubeconfig", c.Kubeconfig, "--cluster", "prod", "--pushed", pushedFile)
@@ -648,5 +654,46 @@ func setReadyStatus(item *unstructured.Unstructured) {
 		"conditions": []any{map[string]any{
 			"type": "Ready", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z",
 		}},
+	}
+}
+
+// giveDecryptionKey makes the namespace ns and, in it, the Secret the tenant's
+// Kustomization decrypts its SOPS-encrypted Secrets with (flux.tenantDecryptionSecret's
+// default), holding the age key of keyFile.
+func giveDecryptionKey(t *testing.T, c *e2etest.Cluster, ns, keyFile string) {
+	t.Helper()
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sops-keys", Namespace: ns}, Data: map[string][]byte{"age.agekey": key}}
+	if _, err := c.Client.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkTenantDecrypted: the real kustomize-controller decrypted vision's SOPS-encrypted
+// Secret, and alice-dev, which reads it, is applied.
+func checkTenantDecrypted(t *testing.T, c *e2etest.Cluster) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := c.Client.CoreV1().Secrets("vision").Get(ctx, "wandb", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(s.Data["api-key"]); got != "example-not-a-real-key" {
+		t.Errorf("Secret vision/wandb: api-key is %q, want the value encrypted in the repository", got)
+	}
+	if _, ok := s.Data["sops"]; ok || len(s.Data) != 1 {
+		t.Errorf("Secret vision/wandb holds %d keys, want api-key alone", len(s.Data))
+	}
+	nb := getID(t, c, "vision_alice-dev_kubeflow.org_Notebook")
+	env, _, _ := unstructured.NestedSlice(nb.Object, "spec", "template", "spec", "containers")
+	if !strings.Contains(fmt.Sprint(env), "map[key:api-key name:wandb]") {
+		t.Errorf("Notebook alice-dev does not read the Secret wandb: %v", env)
 	}
 }

@@ -18,7 +18,7 @@ func TestCredentialsNeverPrinted(t *testing.T) {
 	g.Commit("allow literal credentials, for a while")
 	edit(t, dir, "tenants/vision/serving.cue", `canary: {storageUri: "s3://models/resnet/v4", traffic: 10}`,
 		`canary: {storageUri: "https://svc:hunter2@models.example.com/resnet/v4", traffic: 10}`)
-	edit(t, dir, "tenants/vision/notebooks.cue", `env: WANDB_PROJECT: "resnet"`, `env: {WANDB_PROJECT: "resnet", DB_PASSWORD: "hunter2"}`)
+	edit(t, dir, "tenants/vision/notebooks.cue", `WANDB_PROJECT: "resnet"`, `WANDB_PROJECT: "resnet", DB_PASSWORD: "hunter2"`)
 
 	code, out, stderr := mlc(t, "render", dir, "-o", "-", "--cluster", "staging")
 	if code != 0 {

@@ -24,7 +24,7 @@ import (
 // and no token of a well-known shape nor a URI with user info in any string. The
 // declarations are walked whole, so that a field added later is checked too.
 func (r *reporter) secrets(p *model.Platform, d *model.Declarations) {
-	w := &secretWalker{r: r, allowed: p.Policy.LiteralCredentialsAllowed(), configMaps: d.ConfigMaps}
+	w := &secretWalker{r: r, allowed: p.Policy.LiteralCredentialsAllowed(), configMaps: d.ConfigMaps, declared: d.Secrets}
 	w.walk(reflect.ValueOf(d).Elem())
 }
 
@@ -44,6 +44,8 @@ type secretWalker struct {
 	steps []walkStep
 	// configMaps are the tenant's, by name, whose keys env references must name.
 	configMaps map[string]model.ConfigMap
+	// declared are the tenant's own Secrets, whose keys references must name.
+	declared map[string]model.Secret
 }
 
 // walkStep is a field, a map key (quoted when need be) or a list index.
@@ -279,6 +281,9 @@ func (w *secretWalker) env(env map[string]model.EnvValue) {
 			w.r.errorf(w.path(), "set the value's source: secret: {name, key} or configMap: {name, key}, or write the value as a string")
 		case v.Secret != nil:
 			w.keyRef("secret", "Secret", *v.Secret)
+			w.push("secret")
+			w.secretKey(*v.Secret)
+			w.pop()
 		case v.ConfigMap != nil:
 			w.keyRef("configMap", "ConfigMap", *v.ConfigMap)
 			w.configMapKey(*v.ConfigMap)

@@ -106,6 +106,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	r.uniqueNames("pipelines", slices.Collect(maps.Keys(d.Pipelines)))
 	r.objectCollisions(p, d, targets)
 	r.secrets(p, d)
+	r.declaredSecrets(p, d)
 	return r.diags
 }
 

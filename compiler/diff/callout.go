@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -34,6 +35,7 @@ type Rule struct {
 var Rules = []Rule{
 	{ID: "data", Title: "holds data", Kinds: []string{"Namespace", "Profile", "PersistentVolumeClaim", "Notebook"}, Ops: []Op{Removed}, Note: dataNote},
 	{ID: "access", Title: "access", Kinds: []string{"RoleBinding", "AuthorizationPolicy"}, Ops: []Op{Added, Removed}, Note: annotations("user", "role")},
+	{ID: "secret", Title: "secret", Kinds: []string{"Secret", "ExternalSecret"}, Ops: []Op{Added, Removed, Changed}, Note: secretNote},
 	{ID: "access", Title: "access", Kinds: []string{"RoleBinding"}, Ops: []Op{Changed}, Path: "roleRef.**|subjects.**", Note: annotations("user", "role")},
 	{ID: "access", Title: "owner", Kinds: []string{"Profile"}, Ops: []Op{Changed}, Path: "spec.owner.**"},
 	{ID: "access", Title: "cloud identity", Kinds: []string{"ServiceAccount"}, Ops: []Op{Added, Changed}, Path: "metadata.annotations.eks*role-arn|metadata.annotations.iam*gcp-service-account|metadata.annotations.azure*client-id"},
@@ -47,6 +49,32 @@ var Rules = []Rule{
 	}},
 	{ID: "image", Title: "image", Ops: []Op{Changed}, Path: "**.image"},
 	{ID: "model", Title: "model", Kinds: []string{"InferenceService"}, Ops: []Op{Changed}, Path: "**.storageUri"},
+}
+
+// secretNote names a Secret's keys (the keys of an ExternalSecret's data), never a
+// value.
+func secretNote(c *Change) string {
+	obj := c.current()
+	var keys []string
+	for _, field := range []string{"data", "stringData"} {
+		values, _ := obj[field].(map[string]any)
+		keys = append(keys, slices.Collect(maps.Keys(values))...)
+	}
+	if spec, _ := obj["spec"].(map[string]any); spec != nil {
+		data, _ := spec["data"].([]any)
+		for _, d := range data {
+			if m, _ := d.(map[string]any); m != nil {
+				if k, _ := m["secretKey"].(string); k != "" {
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	slices.Sort(keys)
+	return "keys " + strings.Join(slices.Compact(keys), ", ")
 }
 
 // PruneAnnotation is the annotation that tells Flux not to delete an object that

@@ -170,6 +170,15 @@ func compareCluster(cluster string, base, head map[string][]manifest.Object) ([]
 			}
 			c.Op, c.before = Changed, before
 			c.Fields = compareValues(nil, before, after, nil)
+			if isSecret(ho.obj) {
+				c.Fields, c.before = secretFields(before, after), secretView(before)
+			}
+		}
+		if isSecret(ho.obj) {
+			c.after = secretView(after)
+			if c.Op == Added {
+				c.Object = c.after
+			}
 		}
 		add(c, ho.obj)
 	}
@@ -180,6 +189,9 @@ func compareCluster(cluster string, base, head map[string][]manifest.Object) ([]
 		before, err := plain(bo.obj)
 		if err != nil {
 			return nil, err
+		}
+		if isSecret(bo.obj) {
+			before = secretView(before)
 		}
 		add(Change{Cluster: cluster, Tenant: bo.tenant, Op: Removed, ObjectRef: ref(bo.obj), Object: before, before: before}, bo.obj)
 	}

@@ -225,7 +225,9 @@ func (t *Tree) addCluster(l *clusterLayout) {
 func (t *Tree) Clusters() []string { return slices.Clone(t.names) }
 
 // Stream returns one cluster's objects as a YAML stream, exactly what
-// `kustomize build <cluster>` prints for the tree.
+// `kustomize build <cluster>` prints for the tree; but a file published as the
+// repository holds it (a SOPS-encrypted Secret) is in it as it is, where kustomize
+// prints the same values re-encoded.
 func (t *Tree) Stream(cluster string) []byte {
 	docs := make([][]byte, len(t.streams[cluster]))
 	for i, f := range t.streams[cluster] {

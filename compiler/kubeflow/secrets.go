@@ -1,15 +1,11 @@
 package kubeflow
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"regexp"
-	"slices"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/mlc-gitops/mlc/compiler/sops"
 )
 
 // SecretFile is a file of the repository: its path, and the path as platform.cue writes it.
@@ -73,56 +69,21 @@ func replaceSecrets(b *Built, secrets map[string]SecretFile, used map[string]boo
 	return pass, errs
 }
 
-// readEncryptedSecret reads a Secret manifest encrypted with SOPS and checks that it
-// is one: SOPS's metadata is there, and every value is encrypted.
+// readEncryptedSecret reads a Secret manifest encrypted with SOPS, checks that it is
+// one (see sops.Check), of the namespace of the Secret it replaces.
 func readEncryptedSecret(path, file, namespace string) (Passthrough, error) {
-	if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSymlink != 0 {
-		return Passthrough{}, fmt.Errorf("%s is a symbolic link: mlc reads encrypted Secrets from the repository's own files", file)
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Passthrough{}, fmt.Errorf("%s: no such file", file)
-	}
+	data, err := sops.ReadFile(path, file)
 	if err != nil {
 		return Passthrough{}, err
 	}
-	var s struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Name      string `json:"name"`
-			Namespace string `json:"namespace"`
-		} `json:"metadata"`
-		Data       map[string]any `json:"data"`
-		StringData map[string]any `json:"stringData"`
-		SOPS       *struct {
-			MAC string `json:"mac"`
-		} `json:"sops"`
+	s, err := sops.Check(data, file)
+	if err != nil {
+		return Passthrough{}, err
 	}
-	if err := yaml.Unmarshal(data, &s); err != nil {
-		return Passthrough{}, fmt.Errorf("%s: not a Secret manifest: %v", file, err)
+	if s.Namespace != namespace {
+		return Passthrough{}, fmt.Errorf("%s: metadata.namespace is %q; the Secret it replaces is in %q", file, s.Namespace, namespace)
 	}
-	switch {
-	case s.APIVersion != "v1" || s.Kind != "Secret" || s.Metadata.Name == "":
-		return Passthrough{}, fmt.Errorf("%s: not a Secret (apiVersion v1, kind Secret, metadata.name)", file)
-	case s.Metadata.Namespace != namespace:
-		return Passthrough{}, fmt.Errorf("%s: metadata.namespace is %q; the Secret it replaces is in %q", file, s.Metadata.Namespace, namespace)
-	case s.SOPS == nil || s.SOPS.MAC == "":
-		return Passthrough{}, fmt.Errorf("%s: not encrypted with SOPS (no sops metadata): encrypt it with `sops --encrypt --encrypted-regex '^(data|stringData)$' --in-place %s`", file, file)
-	}
-	var plain []string
-	for field, m := range map[string]map[string]any{"data": s.Data, "stringData": s.StringData} {
-		for k, v := range m {
-			if str, _ := v.(string); !strings.HasPrefix(str, "ENC[") {
-				plain = append(plain, field+"."+k)
-			}
-		}
-	}
-	if len(plain) > 0 {
-		slices.Sort(plain)
-		return Passthrough{}, fmt.Errorf("%s: %s not encrypted: mlc never publishes a plaintext Secret", file, strings.Join(plain, ", "))
-	}
-	return Passthrough{APIVersion: "v1", Kind: "Secret", Namespace: namespace, Name: s.Metadata.Name, Data: data}, nil
+	return Passthrough{APIVersion: "v1", Kind: "Secret", Namespace: namespace, Name: s.Name, Data: data}, nil
 }
 
 // renameSecret makes the pod templates of objs that name Secret from name it to.

@@ -62,6 +62,9 @@ type Instance struct {
 	// secondary are the files that only bind the repository to the schemas (they import
 	// them); positions in them are used only when no other file has one.
 	secondary map[string]bool
+	// root is the repository's root, and read how its files are read (see ReadData).
+	root string
+	read ReadFunc
 }
 
 // Options tune Evaluate.
@@ -255,7 +258,7 @@ func (w *worker) evaluate(e *Evaluator, t *TenantDir) *Instance {
 		w.renew()
 	}
 	w.used++
-	res := &Instance{Tenant: t, fallbackFile: e.repo.PlatformFiles[0]}
+	res := &Instance{Tenant: t, fallbackFile: e.repo.PlatformFiles[0], root: e.repo.Root, read: e.read}
 	defer func() { res.Elapsed = time.Since(start) }()
 	if t != nil {
 		if errs := validation.IsDNS1123Label(t.Name); len(errs) > 0 {

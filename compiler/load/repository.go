@@ -44,11 +44,13 @@ func (r *Repository) TenantNames() []string {
 	return names
 }
 
-// Files returns every file of the repository: the platform files, then each tenant's.
+// Files returns every file of the repository: the platform files, then each tenant's
+// .cue files and data files.
 func (r *Repository) Files() []string {
 	files := slices.Clone(r.PlatformFiles)
 	for _, t := range r.Tenants {
 		files = append(files, t.Files...)
+		files = append(files, t.Data...)
 	}
 	return files
 }
@@ -61,6 +63,10 @@ type TenantDir struct {
 	Dir string
 	// Files are the directory's own .cue files, relative to the root, sorted.
 	Files []string
+	// Data are the files a tenant's declarations may name (a SOPS-encrypted Secret
+	// manifest): the YAML and JSON files in its folder and the folders inside it, at
+	// any depth, relative to the root, sorted. Each is part of the tenant's cache key.
+	Data []string
 }
 
 // ErrNotRepository is returned, wrapped, when a path holds no platform repository.
@@ -112,7 +118,7 @@ func Find(dir string) (*Repository, error) {
 		var entries []os.DirEntry
 		entries, errs[i] = readDir(root, rel)
 		tenants[i].Files = cueFiles(rel, entries)
-		deeper[i] = nestedCUEFiles(root, rel, entries)
+		deeper[i], tenants[i].Data = nestedCUEFiles(root, rel, entries)
 		strays[i] = strayEntries(root, rel, entries)
 	})
 	// The tenants are those with files, kept in place.
@@ -197,10 +203,14 @@ func tenantDirs(root string, l *diag.List) ([]string, error) {
 }
 
 // nestedCUEFiles returns the .cue files in the folders inside the tenant folder rel
-// (whose entries are given), at any depth. Folders
-// whose names start with a dot or an underscore are skipped, as CUE's loader does.
-func nestedCUEFiles(root, rel string, entries []os.DirEntry) (files []string) {
+// (whose entries are given), at any depth, and the data files (see IsDataFile) in it
+// and in them. Folders whose names start with a dot or an underscore are skipped, as
+// CUE's loader does; so are symbolic links, which a declaration may not name.
+func nestedCUEFiles(root, rel string, entries []os.DirEntry) (files, data []string) {
 	for _, e := range entries {
+		if e.Type().IsRegular() && !ignored(e.Name()) && IsDataFile(e.Name()) {
+			data = append(data, rel+"/"+e.Name())
+		}
 		if !e.IsDir() || ignored(e.Name()) {
 			continue
 		}
@@ -215,11 +225,27 @@ func nestedCUEFiles(root, rel string, entries []os.DirEntry) (files []string) {
 				if r, err := filepath.Rel(root, p); err == nil {
 					files = append(files, filepath.ToSlash(r))
 				}
+			case d.Type().IsRegular() && !ignored(d.Name()) && IsDataFile(d.Name()):
+				if r, err := filepath.Rel(root, p); err == nil {
+					data = append(data, filepath.ToSlash(r))
+				}
 			}
 			return nil
 		})
 	}
-	return files
+	slices.Sort(data)
+	return files, data
+}
+
+// IsDataFile reports whether a file of a tenant's folder is one its declarations may
+// name, by its name: YAML or JSON.
+func IsDataFile(name string) bool {
+	for _, ext := range []string{".yaml", ".yml", ".json"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // strayEntries returns, as errors, the entries of the tenant folder rel (whose entries

@@ -1,6 +1,8 @@
 package lower
 
 import (
+	"slices"
+
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/names"
@@ -28,7 +30,8 @@ func FluxBootstrap(f *model.Flux, cluster string) []manifest.Object {
 // applies its Pipelines from the same artifact first (AppliedFirst); so has every
 // tenant when pipelinesFirst is set (the cluster runs KFP's Kubernetes-native mode),
 // so that its first pipeline, applied by the Kustomization its platform artifact made
-// before, is applied first too.
+// before, is applied first too. A tenant with SOPS-encrypted Secrets has its own
+// Kustomization decrypt them with the key of f.DecryptionSecret in its namespace.
 func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []manifest.Object, pipelinesFirst bool) []manifest.Object {
 	ns := t.Name
 	platform := map[string]any{"name": names.PlatformFluxName, "namespace": names.FluxNamespace}
@@ -54,6 +57,9 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 	}
 	if len(checks) > 0 {
 		spec["healthChecks"] = checks
+	}
+	if slices.ContainsFunc(workloads, encryptedSecret) {
+		spec["decryption"] = map[string]any{"provider": "sops", "secretRef": map[string]any{"name": f.DecryptionSecret()}}
 	}
 	objs := []manifest.Object{
 		{
@@ -93,6 +99,13 @@ func FluxTenant(f *model.Flux, cluster string, t *model.Tenant, workloads []mani
 		}))
 	}
 	return append(objs, FluxKustomization(f, names.TenantFluxName, ns, names.TenantFluxName, "./", spec))
+}
+
+// encryptedSecret reports a Secret of a tenant's artifact: one encrypted with SOPS, as
+// its file is in the repository, since mlc writes no other. Pipelines are applied
+// first by their own Kustomization, which has none and needs no key.
+func encryptedSecret(o manifest.Object) bool {
+	return o.Kind() == "Secret" && o.APIVersion() == "v1"
 }
 
 // healthChecked are the workload kinds a tenant's Kustomization waits for, with the CEL

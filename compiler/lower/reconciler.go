@@ -21,7 +21,9 @@ var tenantKinds = []AppliedKind{
 	{"", "ConfigMap", "configmaps"},
 	{"", "PersistentVolumeClaim", "persistentvolumeclaims"},
 	{"", "ServiceAccount", "serviceaccounts"},
+	{"", "Secret", "secrets"},
 	{"batch", "CronJob", "cronjobs"},
+	{"external-secrets.io", "ExternalSecret", "externalsecrets"},
 	{"kubeflow.org", "Experiment", "experiments"},
 	{"kubeflow.org", "JAXJob", "jaxjobs"},
 	{"kubeflow.org", "MPIJob", "mpijobs"},
@@ -55,7 +57,8 @@ var FluxVerbs = []string{"create", "delete", "get", "list", "patch"}
 // today (a kind the tenant stops declaring must still be pruned). Kubeflow's edit role,
 // to which flux.tenantRole binds the reconciler too, lacks some of them: patch on
 // PodDefaults (their edit role aggregates get, list and watch), on Pipelines and
-// PipelineVersions (KFP's gives create, delete, update, get, list). A Role rather than
+// PipelineVersions (KFP's gives create, delete, update, get, list), and every verb on
+// ExternalSecrets (External Secrets is not Kubeflow's). A Role rather than
 // a ClusterRole: it grants nothing outside the tenant's namespace and needs no object
 // outside the tenant's folder.
 func reconcilerRole(ns string) []manifest.Object {

@@ -42,6 +42,10 @@ func everyDeclaration() *model.Declarations {
 	d.ServiceAccounts = map[string]model.ServiceAccount{"s3-reader": {AWS: &model.AWSIdentity{RoleARN: "arn:aws:iam::123456789012:role/vision-s3"}}}
 	d.Volumes = map[string]model.Volume{"coco-2017": {Size: "500Gi", AccessMode: "ReadOnlyMany", KeepOnDelete: true}}
 	d.ConfigMaps = map[string]model.ConfigMap{"settings": {Data: model.ConfigMapData{"LOG_LEVEL": "info"}}}
+	d.Secrets = map[string]model.Secret{
+		"s3-creds": {SOPS: "s3-creds.sops.yaml", Encrypted: []byte("apiVersion: v1\nkind: Secret\n")},
+		"hf":       {External: &model.ExternalSecretRef{Store: "vault", StoreKind: "ClusterSecretStore", RefreshInterval: "1h", Extract: []string{"ml/hf"}}},
+	}
 	return d
 }
 
@@ -116,7 +120,7 @@ func TestTenantKinds(t *testing.T) {
 // server serves it under: the plural of the CRD the validator embeds, or the built-in's.
 func TestTenantKindResources(t *testing.T) {
 	t.Parallel()
-	builtin := map[string]string{"/ConfigMap": "configmaps", "/PersistentVolumeClaim": "persistentvolumeclaims", "/ServiceAccount": "serviceaccounts", "batch/CronJob": "cronjobs"}
+	builtin := map[string]string{"/ConfigMap": "configmaps", "/PersistentVolumeClaim": "persistentvolumeclaims", "/Secret": "secrets", "/ServiceAccount": "serviceaccounts", "batch/CronJob": "cronjobs"}
 	plurals := map[string]string{}
 	for _, b := range validate.EmbeddedCRDs() {
 		var crd struct {
@@ -198,8 +202,9 @@ func TestReconcilerRole(t *testing.T) {
 
 // TestReconcilerOnUpstreamKubeflow reads the ClusterRoles of Kubeflow v1.11.0's
 // manifests and aggregates kubeflow-edit as Kubernetes does: it lacks, of what Flux
-// needs, exactly patch on PodDefaults, Pipelines and PipelineVersions, and together with
-// the reconciler's Role nothing.
+// needs, exactly patch on PodDefaults, Pipelines and PipelineVersions and every verb on
+// ExternalSecrets (External Secrets is not Kubeflow's), and together with the
+// reconciler's Role nothing.
 func TestReconcilerOnUpstreamKubeflow(t *testing.T) {
 	t.Parallel()
 	dir := os.Getenv("MLC_KUBEFLOW_MANIFESTS")
@@ -226,7 +231,7 @@ func TestReconcilerOnUpstreamKubeflow(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"Pipeline:patch", "PipelineVersion:patch", "PodDefault:patch"}
+	want := []string{"ExternalSecret:create", "ExternalSecret:delete", "ExternalSecret:get", "ExternalSecret:list", "ExternalSecret:patch", "Pipeline:patch", "PipelineVersion:patch", "PodDefault:patch"}
 	slices.Sort(gaps)
 	if !slices.Equal(gaps, want) {
 		t.Errorf("kubeflow-edit lacks %v of what Flux needs, want %v: say what changed in reconcilerRole's comment and the docs", gaps, want)

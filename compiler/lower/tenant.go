@@ -106,6 +106,9 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		}
 		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, tree)...)
 	}
+	for _, name := range sortedKeys(d.Secrets) {
+		out.Workloads = append(out.Workloads, secret(t.Name, name, d.Secrets[name]))
+	}
 	manifest.Sort(out.Platform)
 	manifest.Sort(out.Workloads)
 	return out

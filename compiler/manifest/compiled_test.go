@@ -103,6 +103,9 @@ func TestEncodeCompiledObjects(t *testing.T) {
 			if err := yaml.Unmarshal(o.Encoded, &tree); err != nil {
 				t.Fatalf("%s: %s: %v", name, o.ID(), err)
 			}
+			if _, encrypted := tree["sops"]; encrypted {
+				continue // a SOPS-encrypted Secret: its file as the repository holds it
+			}
 			want, err := yaml.Marshal(tree)
 			if err != nil {
 				t.Fatal(err)

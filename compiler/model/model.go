@@ -28,6 +28,21 @@ type Flux struct {
 	// TenantPullSecret names the Secret, in each tenant's namespace, that may pull that
 	// tenant's artifacts only.
 	TenantPullSecret string `json:"tenantPullSecret,omitempty"`
+	// TenantDecryptionSecret names the Secret, in each tenant's namespace, that holds
+	// the key Flux decrypts the tenant's SOPS-encrypted secrets with.
+	TenantDecryptionSecret string `json:"tenantDecryptionSecret,omitempty"`
+}
+
+// DefaultTenantDecryptionSecret is flux.tenantDecryptionSecret's default.
+const DefaultTenantDecryptionSecret = "sops-keys"
+
+// DecryptionSecret returns the Secret, in each tenant's namespace, that holds the key
+// Flux decrypts the tenant's SOPS-encrypted secrets with.
+func (f Flux) DecryptionSecret() string {
+	if f.TenantDecryptionSecret != "" {
+		return f.TenantDecryptionSecret
+	}
+	return DefaultTenantDecryptionSecret
 }
 
 // TagFor returns the tag a cluster follows.
@@ -49,6 +64,9 @@ type Cluster struct {
 	Training ClusterTraining `json:"training"`
 	// Kubeflow overrides the platform's Kubeflow for this cluster.
 	Kubeflow *Kubeflow `json:"kubeflow"`
+	// ExternalSecrets, when set, says the cluster runs External Secrets, with the
+	// stores tenants may read.
+	ExternalSecrets *ExternalSecrets `json:"externalSecrets"`
 }
 
 // HasGPUType reports whether the cluster has GPUs of the named type.
@@ -217,6 +235,7 @@ type Declarations struct {
 	Training    map[string]TrainingJob     `json:"trainingJobs"`
 	Experiments map[string]Experiment      `json:"experiments"`
 	Pipelines   map[string]Pipeline        `json:"pipelines"`
+	Secrets     map[string]Secret          `json:"secrets"`
 
 	ServiceAccounts map[string]ServiceAccount `json:"serviceAccounts"`
 	Volumes         map[string]Volume         `json:"volumes"`

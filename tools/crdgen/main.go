@@ -40,6 +40,7 @@ import (
 	"io"
 	"io/fs"
 	"log"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,7 +57,7 @@ import (
 )
 
 func main() {
-	in := flag.String("in", "../shared/crds", "directory holding the upstream CRD YAML files (searched recursively)")
+	in := flag.String("in", "../shared/crds", "directories holding the upstream CRD YAML files (searched recursively), separated by commas")
 	out := flag.String("out", "compiler/validate/crds", "directory to write the compact JSON schemas into")
 	flag.Parse()
 	log.SetFlags(0)
@@ -78,11 +79,22 @@ type skipped struct {
 	rel, reason string
 }
 
-func run(inDir, outDir string) error {
-	inputs, err := readInputs(inDir)
-	if err != nil {
-		return err
+func run(inDirs, outDir string) error {
+	var inputs []input
+	upstream := map[string]upstreamRow{}
+	for _, inDir := range strings.Split(inDirs, ",") {
+		in, err := readInputs(inDir)
+		if err != nil {
+			return err
+		}
+		inputs = append(inputs, in...)
+		rows, err := readUpstreamProvenance(filepath.Join(inDir, "PROVENANCE.md"))
+		if err != nil {
+			return err
+		}
+		maps.Copy(upstream, rows)
 	}
+	slices.SortFunc(inputs, func(a, b input) int { return strings.Compare(a.rel, b.rel) })
 	kept, skips, err := dedupe(inputs)
 	if err != nil {
 		return err
@@ -113,10 +125,6 @@ func run(inDir, outDir string) error {
 	}
 	files["index.json"] = idx
 
-	upstream, err := readUpstreamProvenance(filepath.Join(inDir, "PROVENANCE.md"))
-	if err != nil {
-		return err
-	}
 	files["PROVENANCE.md"] = provenance(kept, skips, upstream)
 
 	return writeOutputs(outDir, files)
