@@ -145,7 +145,7 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 	if nb.Resources.GPU > 0 {
 		r.gpu(p, path+".resources", nb.Resources.GPUType)
 		u.gpu = nb.Resources.GPU
-	} else if nb.Resources.GPUType != "" {
+	} else if len(nb.Resources.GPUType) > 0 {
 		r.errorf(path+".resources.gpuType", "a GPU type without GPUs: set resources.gpu too")
 	}
 	lim := p.Policy.Limits.Notebook

@@ -3,6 +3,11 @@
 // passed the CUE schemas; the field names follow the CUE definitions in schemas/.
 package model
 
+import (
+	"encoding/json"
+	"strings"
+)
+
 // Platform is what the files at the top of a repository declare.
 type Platform struct {
 	Clusters map[string]Cluster `json:"clusters"`
@@ -10,6 +15,9 @@ type Platform struct {
 	Policy   Policy             `json:"policy"`
 	Flux     *Flux              `json:"flux"`
 	Kubeflow *Kubeflow          `json:"kubeflow"`
+
+	// here is the cluster the platform is seen from (OnCluster), or nil.
+	here *Cluster
 }
 
 // Flux is how clusters pull and apply what mlc pushes.
@@ -166,6 +174,28 @@ func (g GPUType) ResourceName() string {
 	}
 	return "nvidia.com/gpu"
 }
+
+// GPUPreference lists the GPU types a request accepts, most preferred first; written in
+// CUE as one type ("a100") or a list (["h100", "a100"]).
+type GPUPreference []string
+
+// UnmarshalJSON reads a GPU type or a list of them.
+func (g *GPUPreference) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*g = GPUPreference{one}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*g = list
+	return nil
+}
+
+// String lists the types, comma-separated.
+func (g GPUPreference) String() string { return strings.Join(g, ", ") }
 
 // Toleration is a Kubernetes pod toleration.
 type Toleration struct {
