@@ -1,6 +1,7 @@
 package compiler_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/mlc-gitops/mlc/compiler"
@@ -26,6 +27,30 @@ func TestBadProfilesInput(t *testing.T) {
 			pos: nb + ":5:22", path: "notebooks.dev.resources.gpuType",
 			message: "cluster us, which runs this tenant, has none of the GPU types h100, mi300 (its gpuTypes: a100)",
 		},
+		{
+			name:    "a sidecar image from a registry the policy does not allow",
+			changes: map[string]string{nb: podDefaultWith(`sidecars: [{name: "proxy", image: "quay.io/acme/proxy:1"}]`)},
+			pos:     nb + ":5:36", path: "podDefaults.cache.sidecars[0].image",
+			message: `image "quay.io/acme/proxy:1" is not from an allowed registry (policy.allowedRegistries: ghcr.io/kubeflow/, ghcr.io/acme/)`,
+		},
+		{
+			name:    "an init container mounting a volume the PodDefault lacks",
+			changes: map[string]string{nb: podDefaultWith(`initContainers: [{name: "warm", image: "ghcr.io/acme/warm:1", volumeMounts: scratch: mountPath: "/s"}]`)},
+			pos:     nb + ":5:78", path: "podDefaults.cache.initContainers[0].volumeMounts.scratch",
+			message: "no volume scratch in this PodDefault's volumes or secretVolumes",
+		},
+		{
+			name:    "a PodDefault volume with two sources",
+			changes: map[string]string{nb: podDefaultWith(`volumes: scratch: {emptyDir: {}, claim: "data", mountPath: "/s"}`)},
+			pos:     nb + ":5:11", path: "podDefaults.cache.volumes.scratch",
+			message: "set one source: claim, secret, configMap or emptyDir (got 2)",
+		},
+		{
+			name:    "a pod field Kubernetes does not pass to containers",
+			changes: map[string]string{nb: podDefaultWith(`sidecars: [{name: "proxy", image: "ghcr.io/acme/proxy:1", env: NODE: field: "spec.hostname"}]`)},
+			pos:     nb + ":5:78", path: "podDefaults.cache.sidecars[0].env.NODE.field",
+			message: `"spec.hostname" is not a field Kubernetes passes to a container: metadata.name, metadata.namespace, metadata.uid, metadata.labels['<key>'], metadata.annotations['<key>'], spec.nodeName, spec.serviceAccountName, status.hostIP, status.hostIPs, status.podIP or status.podIPs`,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,5 +67,34 @@ func TestBadProfilesInput(t *testing.T) {
 				t.Errorf("got %s: %s: %s\nwant %s: %s: %s", d.Pos, d.Path, d.Message, tc.pos, tc.path, tc.message)
 			}
 		})
+	}
+}
+
+// podDefaultWith is the base repository's notebook file with a PodDefault cache, whose
+// fifth line is body, selected by the notebook.
+func podDefaultWith(body string) string {
+	return "package ml\n\npodDefaults: cache: {\n\tdescription: \"Cache\"\n\t" + body + "\n}\n" +
+		"notebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: {cpu: 2, memory: \"4Gi\"}\n\tpodDefaults: [\"cache\"]\n}\n"
+}
+
+// TestSidecarsCountTowardQuota: the containers a notebook's PodDefault injects are
+// charged to the notebook: here a sidecar's CPU (and the default memory of the
+// namespace's LimitRange for the init container that requests none, less than the
+// notebook's own) takes the tenant over its CPU quota, where the notebook alone fits.
+func TestSidecarsCountTowardQuota(t *testing.T) {
+	t.Parallel()
+	for sidecarCPU, over := range map[string]bool{"6": false, "7": true} {
+		body := `sidecars: [{name: "proxy", image: "ghcr.io/acme/proxy:1", resources: cpu: ` + sidecarCPU + `}], initContainers: [{name: "warm", image: "ghcr.io/acme/warm:1"}]`
+		res, err := compiler.Compile(t.Context(), writeRepo(t, map[string]string{nb: podDefaultWith(body)}), compiler.Options{NoCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if over != res.Diagnostics.HasErrors() {
+			t.Errorf("a sidecar of %s CPUs beside a notebook of 2, under a quota of 8: errors %v, want %v:\n%s", sidecarCPU, res.Diagnostics.HasErrors(), over, res.Diagnostics.Error())
+			continue
+		}
+		if over && !strings.Contains(res.Diagnostics.Error(), "requests 9 CPU") {
+			t.Errorf("want the CPU quota overrun counting the notebook's pod at 9 CPUs; got:\n%s", res.Diagnostics.Error())
+		}
 	}
 }

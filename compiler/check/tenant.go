@@ -52,6 +52,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		path := model.Path("notebooks", declared)
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
 		r.notebookMounts(path, d.Notebooks[declared], d.PodDefaults)
+		u.add(injectedUsage(p, t, d.Notebooks[declared], d.PodDefaults, u))
 		u.notebooks, u.pods = 1, 1
 		r.charge(quota, path, "notebook", u, func(field string) string {
 			switch field {
@@ -118,6 +119,7 @@ func (r *reporter) podDefaults(p *model.Platform, pds map[string]model.PodDefaul
 		names[name] = true
 		pd := pds[declared]
 		r.podDefaultMounts(path, pd)
+		r.podDefaultSpec(p, path, pd)
 		for _, secret := range slices.Sorted(maps.Keys(pd.SecretVolumes)) {
 			r.dnsLabel(path+"."+model.Path("secretVolumes", secret), secret, "secret name", 63)
 		}

@@ -69,10 +69,10 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		out.Platform = append(out.Platform, limitRange(p, t.Name))
 	}
 	for _, name := range slices.Sorted(maps.Keys(d.PodDefaults)) {
-		out.Workloads = append(out.Workloads, podDefault(t.Name, name, d.PodDefaults[name]))
+		out.Workloads = append(out.Workloads, podDefault(p, t, name, d.PodDefaults[name]))
 	}
 	for _, name := range slices.Sorted(maps.Keys(d.Notebooks)) {
-		out.Workloads = append(out.Workloads, notebook(p, t, name, d.Notebooks[name])...)
+		out.Workloads = append(out.Workloads, notebook(p, t, name, ownSelectors(d.Notebooks[name], d.PodDefaults))...)
 	}
 	for _, name := range sortedKeys(d.Runtimes) {
 		out.Workloads = append(out.Workloads, servingRuntime(t.Name, name, d.Runtimes[name]))

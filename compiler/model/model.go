@@ -316,6 +316,45 @@ type PodDefault struct {
 	ServiceAccountName string                `json:"serviceAccountName,omitempty"`
 	Labels             map[string]string     `json:"labels"`
 	Annotations        map[string]string     `json:"annotations"`
+	// Volumes are added to the pod, by volume name; the pod's containers mount those
+	// with a MountPath.
+	Volumes map[string]TrainingVolume `json:"volumes"`
+	// InitContainers and Sidecars are injected into the pod, in order.
+	InitContainers []PodDefaultContainer `json:"initContainers"`
+	Sidecars       []PodDefaultContainer `json:"sidecars"`
+	Tolerations    []Toleration          `json:"tolerations"`
+	// Selector are the labels that select the PodDefault; nil for {<name>: "true"}.
+	Selector map[string]string `json:"selector"`
+}
+
+// SelectorLabels returns the labels a pod carries to select the PodDefault declared
+// under this name.
+func (pd PodDefault) SelectorLabels(declared string) map[string]string {
+	if pd.Selector != nil {
+		return pd.Selector
+	}
+	return map[string]string{NormalizeName(declared): "true"}
+}
+
+// PodDefaultContainer is an init container or sidecar a PodDefault injects.
+type PodDefaultContainer struct {
+	Name            string              `json:"name"`
+	Image           string              `json:"image"`
+	Command         []string            `json:"command"`
+	Args            []string            `json:"args"`
+	Env             map[string]EnvValue `json:"env"`
+	ImagePullPolicy string              `json:"imagePullPolicy,omitempty"`
+	Resources       struct {
+		CPU    Quantity `json:"cpu,omitempty"`
+		Memory string   `json:"memory,omitempty"`
+	} `json:"resources"`
+	VolumeMounts map[string]ContainerMount `json:"volumeMounts"`
+}
+
+// ContainerMount is where a container mounts a volume.
+type ContainerMount struct {
+	MountPath string `json:"mountPath"`
+	ReadOnly  bool   `json:"readOnly,omitempty"`
 }
 
 // SecretPath is where a secret volume is mounted.
