@@ -51,6 +51,30 @@ func TestBadProfilesInput(t *testing.T) {
 			pos:     nb + ":5:78", path: "podDefaults.cache.sidecars[0].env.NODE.field",
 			message: `"spec.hostname" is not a field Kubernetes passes to a container: metadata.name, metadata.namespace, metadata.uid, metadata.labels['<key>'], metadata.annotations['<key>'], spec.nodeName, spec.serviceAccountName, status.hostIP, status.hostIPs, status.podIP or status.podIPs`,
 		},
+		{
+			name: "an AWS IAM role the policy does not allow the tenant",
+			changes: map[string]string{
+				"platform.cue": baseRepo["platform.cue"] + "policy: profilePlugins: awsIamRoles: [\"arn:aws:iam::123456789012:role/kf-{tenant}\"]\n",
+				tenantCue:      tenantWith(`plugins: awsIamForServiceAccount: {awsIamRole: "arn:aws:iam::123456789012:role/kf-admin", annotateOnly: true}`),
+			},
+			pos: tenantCue + ":5:49", path: "tenant.plugins.awsIamForServiceAccount.awsIamRole",
+			message: "AWS IAM role arn:aws:iam::123456789012:role/kf-admin is not one the platform allows tenant team-a (policy.profilePlugins.awsIamRoles: arn:aws:iam::123456789012:role/kf-{tenant})",
+		},
+		{
+			name:    "a Google service account on a platform that allows none",
+			changes: map[string]string{tenantCue: tenantWith(`plugins: workloadIdentity: gcpServiceAccount: "kf@p.iam.gserviceaccount.com"`)},
+			pos:     tenantCue + ":5:48", path: "tenant.plugins.workloadIdentity.gcpServiceAccount",
+			message: "the platform allows tenants no Google service account (policy.profilePlugins.gcpServiceAccounts is empty)",
+		},
+		{
+			name: "an AWS role whose trust policy the controller would change",
+			changes: map[string]string{
+				"platform.cue": baseRepo["platform.cue"] + "policy: profilePlugins: awsIamRoles: [\"arn:aws:iam::123456789012:role/kf-{tenant}\"]\n",
+				tenantCue:      tenantWith(`plugins: awsIamForServiceAccount: awsIamRole: "arn:aws:iam::123456789012:role/kf-team-a"`),
+			},
+			pos: tenantCue + ":5:11", path: "tenant.plugins.awsIamForServiceAccount",
+			message: "without annotateOnly: true the profile controller changes the role's trust policy in AWS IAM, which the platform does not allow (policy.profilePlugins.awsTrustPolicyChanges is false): set annotateOnly: true and have the platform trust system:serviceaccount:team-a:default-editor",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,4 +121,10 @@ func TestSidecarsCountTowardQuota(t *testing.T) {
 			t.Errorf("want the CPU quota overrun counting the notebook's pod at 9 CPUs; got:\n%s", res.Diagnostics.Error())
 		}
 	}
+}
+
+// tenantWith is the base repository's tenant file with line, a field of the tenant,
+// as its fifth line.
+func tenantWith(line string) string {
+	return strings.Replace(baseRepo[tenantCue], "\tquota:", "\t"+line+"\n\tquota:", 1)
 }

@@ -43,6 +43,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	}
 	r.reservedName(t.Name, p.Policy.ReservedNamespaces)
 	r.tenantMetadata(t)
+	r.profilePlugins(p, t)
 	quota := r.newQuota(t.Quota)
 	r.defaultsFit(p, quota)
 	quota.counted = make([]charged, 0, len(d.Notebooks)+len(d.Serving)+len(d.Training)+len(d.Experiments))

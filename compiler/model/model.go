@@ -214,6 +214,16 @@ type Policy struct {
 		Notebook ResourceLimits `json:"notebook"`
 	} `json:"limits"`
 	Secrets SecretsPolicy `json:"secrets"`
+	// ProfilePlugins are the cloud identities tenants may name in Profile plugins.
+	ProfilePlugins ProfilePluginsPolicy `json:"profilePlugins"`
+}
+
+// ProfilePluginsPolicy lists patterns of the identities tenants may name ({tenant} is
+// the tenant's name, "*" any run of characters but '/').
+type ProfilePluginsPolicy struct {
+	AwsIamRoles           []string `json:"awsIamRoles"`
+	GcpServiceAccounts    []string `json:"gcpServiceAccounts"`
+	AwsTrustPolicyChanges bool     `json:"awsTrustPolicyChanges"`
 }
 
 // SecretsPolicy is how credentials written into the repository are treated.
@@ -256,6 +266,27 @@ type Tenant struct {
 	Quota        *Quota            `json:"quota"`
 	Labels       map[string]string `json:"labels"`
 	Annotations  map[string]string `json:"annotations"`
+	// Plugins are the Profile's plugins; nil when it declares none.
+	Plugins *ProfilePlugins `json:"plugins"`
+}
+
+// ProfilePlugins are Kubeflow profile controller plugins.
+type ProfilePlugins struct {
+	AwsIamForServiceAccount *AwsIamPlugin           `json:"awsIamForServiceAccount"`
+	WorkloadIdentity        *WorkloadIdentityPlugin `json:"workloadIdentity"`
+}
+
+// AwsIamPlugin gives the namespace's default-editor an AWS IAM role (kind
+// AwsIamForServiceAccount).
+type AwsIamPlugin struct {
+	AwsIamRole   string `json:"awsIamRole"`
+	AnnotateOnly bool   `json:"annotateOnly,omitempty"`
+}
+
+// WorkloadIdentityPlugin gives the namespace's default-editor a Google service account
+// (kind WorkloadIdentity).
+type WorkloadIdentityPlugin struct {
+	GcpServiceAccount string `json:"gcpServiceAccount"`
 }
 
 // Quota is the most a tenant's namespace may request.
