@@ -75,6 +75,12 @@ func TestBadProfilesInput(t *testing.T) {
 			pos: tenantCue + ":5:11", path: "tenant.plugins.awsIamForServiceAccount",
 			message: "without annotateOnly: true the profile controller changes the role's trust policy in AWS IAM, which the platform does not allow (policy.profilePlugins.awsTrustPolicyChanges is false): set annotateOnly: true and have the platform trust system:serviceaccount:team-a:default-editor",
 		},
+		{
+			name:    "a contributor group the groups header cannot carry",
+			changes: map[string]string{tenantCue: tenantWith(`contributorGroups: "ml,research": "view"`)},
+			pos:     tenantCue + ":5:36", path: `tenant.contributorGroups."ml,research"`,
+			message: `group "ml,research" cannot be matched in the groups header, which lists a user's groups comma-separated: name it without ',' or '*'`,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,4 +133,72 @@ func TestSidecarsCountTowardQuota(t *testing.T) {
 // as its fifth line.
 func tenantWith(line string) string {
 	return strings.Replace(baseRepo[tenantCue], "\tquota:", "\t"+line+"\n\tquota:", 1)
+}
+
+// TestProfilePluginsAndGroups compiles a tenant with both Profile plugins and a
+// contributor group, and reads the Profile's plugins, the group's RoleBinding and its
+// AuthorizationPolicy back as the profile controller, KFAM and Istio read them.
+func TestProfilePluginsAndGroups(t *testing.T) {
+	t.Parallel()
+	platform := baseRepo["platform.cue"] + `policy: profilePlugins: {
+	awsIamRoles: ["arn:aws:iam::123456789012:role/kf-{tenant}"]
+	gcpServiceAccounts: ["kf-{tenant}@ml-prod.iam.gserviceaccount.com"]
+}
+`
+	tenant := tenantWith(`plugins: {
+		awsIamForServiceAccount: {awsIamRole: "arn:aws:iam::123456789012:role/kf-team-a", annotateOnly: true}
+		workloadIdentity: gcpServiceAccount: "kf-team-a@ml-prod.iam.gserviceaccount.com"
+	}
+	contributorGroups: "ml-research": "edit"`)
+	res, err := compiler.Compile(t.Context(), writeRepo(t, map[string]string{"platform.cue": platform, tenantCue: tenant}), compiler.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() {
+		t.Fatal(res.Diagnostics.Error())
+	}
+	got := map[string]map[string]any{}
+	for _, o := range res.Clusters[0].Tenants[0].Platform {
+		tree, err := o.Tree()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[o.Kind()+"/"+o.Name()] = tree
+	}
+	const binding = "group-ml-research-clusterrole-edit"
+	want := map[string]map[string]any{
+		"Profile/team-a": {"spec": map[string]any{"plugins": []any{
+			map[string]any{"kind": "AwsIamForServiceAccount", "spec": map[string]any{"awsIamRole": "arn:aws:iam::123456789012:role/kf-team-a", "annotateOnly": true}},
+			map[string]any{"kind": "WorkloadIdentity", "spec": map[string]any{"gcpServiceAccount": "kf-team-a@ml-prod.iam.gserviceaccount.com"}},
+		}}},
+		"RoleBinding/" + binding: {
+			"metadata": map[string]any{"annotations": map[string]any{"user": "ml-research", "role": "edit"}},
+			"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kubeflow-edit"},
+			"subjects": []any{map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "ml-research"}},
+		},
+		"AuthorizationPolicy/" + binding: {"spec": map[string]any{"rules": []any{map[string]any{
+			"from": []any{map[string]any{"source": map[string]any{"principals": []any{
+				"cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account", "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"}}}},
+			"when": []any{map[string]any{"key": "request.headers[kubeflow-groups]", "values": []any{"ml-research", "ml-research,*", "*,ml-research"}}},
+		}}}},
+	}
+	for id, fields := range want {
+		obj, ok := got[id]
+		if !ok {
+			t.Errorf("no %s compiled", id)
+			continue
+		}
+		for field, w := range fields {
+			g := obj[field]
+			if field == "metadata" {
+				g = map[string]any{"annotations": obj["metadata"].(map[string]any)["annotations"]}
+			}
+			if field == "spec" && id == "Profile/team-a" {
+				g = map[string]any{"plugins": obj["spec"].(map[string]any)["plugins"]}
+			}
+			for _, d := range fieldDiffs(id+"."+field, w, g) {
+				t.Error(d)
+			}
+		}
+	}
 }

@@ -41,6 +41,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 			r.errorf(path, "%s is the tenant's owner, who is already an admin; remove the contributor entry", email)
 		}
 	}
+	r.contributorGroups(t)
 	r.reservedName(t.Name, p.Policy.ReservedNamespaces)
 	r.tenantMetadata(t)
 	r.profilePlugins(p, t)

@@ -62,6 +62,9 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		role := t.Contributors[email]
 		out.Platform = append(out.Platform, contributorRoleBinding(t.Name, email, role), contributorAuthorizationPolicy(p, t.Name, email, role))
 	}
+	for _, group := range slices.Sorted(maps.Keys(t.ContributorGroups)) {
+		out.Platform = append(out.Platform, groupContributor(p, t.Name, group, t.ContributorGroups[group])...)
+	}
 	if UsesKFPPodDefault(d) {
 		out.Platform = append(out.Platform, kfpPodDefault(t.Name))
 	}

@@ -143,6 +143,7 @@ type Access struct {
 	UserIDHeader string   `json:"userIdHeader"`
 	UserIDPrefix string   `json:"userIdPrefix"`
 	Principals   []string `json:"principals"`
+	GroupsHeader string   `json:"groupsHeader"`
 }
 
 // NotebookDefaults are the spawner's defaults for notebook servers.
@@ -268,6 +269,8 @@ type Tenant struct {
 	Annotations  map[string]string `json:"annotations"`
 	// Plugins are the Profile's plugins; nil when it declares none.
 	Plugins *ProfilePlugins `json:"plugins"`
+	// ContributorGroups are contributor groups by name, with their role.
+	ContributorGroups map[string]string `json:"contributorGroups"`
 }
 
 // ProfilePlugins are Kubeflow profile controller plugins.
