@@ -126,6 +126,26 @@ func TestSidecarsCountTowardQuota(t *testing.T) {
 		if over && !strings.Contains(res.Diagnostics.Error(), "requests 9 CPU") {
 			t.Errorf("want the CPU quota overrun counting the notebook's pod at 9 CPUs; got:\n%s", res.Diagnostics.Error())
 		}
+		if over {
+			continue
+		}
+		// The init container that requests nothing is written with the namespace's
+		// default requests (and no limits, as the platform sets no default limits),
+		// which the quota needs whatever order admission runs in.
+		for _, o := range res.Clusters[0].Tenants[0].Workloads {
+			if o.Kind() != "PodDefault" {
+				continue
+			}
+			tree, err := o.Tree()
+			if err != nil {
+				t.Fatal(err)
+			}
+			init := tree["spec"].(map[string]any)["initContainers"].([]any)[0].(map[string]any)
+			want := map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "128Mi"}}
+			for _, d := range fieldDiffs("initContainers[0].resources", want, init["resources"]) {
+				t.Error(d)
+			}
+		}
 	}
 }
 

@@ -77,8 +77,8 @@ func podDefault(p *model.Platform, t *model.Tenant, declared string, pd model.Po
 
 // podDefaultContainer is an injected container (corev1.Container). It requests what it
 // declares, as requests and limits alike; in a namespace with a LimitRange, what it
-// leaves unset is the LimitRange's default request, written out so that the pod is
-// accepted under the quota whatever order the API server's admission runs in.
+// leaves unset is the LimitRange's defaults, written out so that the pod is accepted
+// under the quota whatever order the API server's admission runs in.
 func podDefaultContainer(p *model.Platform, t *model.Tenant, c model.PodDefaultContainer) map[string]any {
 	out := map[string]any{"name": c.Name, "image": p.ResolveImage(c.Image)}
 	if len(c.Command) > 0 {
@@ -93,12 +93,8 @@ func podDefaultContainer(p *model.Platform, t *model.Tenant, c model.PodDefaultC
 	if c.ImagePullPolicy != "" {
 		out["imagePullPolicy"] = c.ImagePullPolicy
 	}
-	if res := PodDefaultRequests(p, t, c); len(res) > 0 {
-		q := map[string]any{}
-		for k, v := range res {
-			q[k] = v
-		}
-		out["resources"] = map[string]any{"requests": q, "limits": maps.Clone(q)}
+	if res := podDefaultResources(p, t, c); res != nil {
+		out["resources"] = res
 	}
 	var mounts []any
 	for _, v := range slices.Sorted(maps.Keys(c.VolumeMounts)) {
@@ -112,6 +108,33 @@ func podDefaultContainer(p *model.Platform, t *model.Tenant, c model.PodDefaultC
 		out["volumeMounts"] = mounts
 	}
 	return out
+}
+
+// podDefaultResources are an injected container's requests and limits: what it
+// declares as both, and what the namespace's LimitRange would give it for the rest.
+func podDefaultResources(p *model.Platform, t *model.Tenant, c model.PodDefaultContainer) map[string]any {
+	requests, limits := map[string]any{}, map[string]any{}
+	for k, v := range PodDefaultRequests(p, t, c) {
+		requests[k] = v
+	}
+	declared := map[string]string{"cpu": string(c.Resources.CPU), "memory": c.Resources.Memory}
+	defaults := map[string]string{"cpu": string(p.Defaults.ContainerDefaults.Limits.CPU), "memory": p.Defaults.ContainerDefaults.Limits.Memory}
+	for k := range requests {
+		switch {
+		case declared[k] != "":
+			limits[k] = declared[k]
+		case defaults[k] != "":
+			limits[k] = defaults[k]
+		}
+	}
+	if len(requests) == 0 {
+		return nil
+	}
+	res := map[string]any{"requests": requests}
+	if len(limits) > 0 {
+		res["limits"] = limits
+	}
+	return res
 }
 
 // PodDefaultRequests returns what an injected container requests, by resource name:
