@@ -41,6 +41,8 @@ podDefaults: "inject-containers": {
 		env: POD_NAME: field: "metadata.name"
 	}]
 }
+
+notebooks: dev: {image: "jupyter-scipy", podDefaults: ["inject-containers", "test-poddefault"]}
 `
 
 // TestPodDefaultFidelity compiles declarations equivalent to Kubeflow's PodDefault
@@ -65,6 +67,18 @@ func TestPodDefaultFidelity(t *testing.T) {
 	}
 	compiled := map[string]map[string]any{}
 	for _, o := range res.Clusters[0].Tenants[0].Workloads {
+		if o.Kind() == "Notebook" {
+			// The notebook carries each PodDefault's selector: its own, or <name>: "true".
+			tree, err := o.Tree()
+			if err != nil {
+				t.Fatal(err)
+			}
+			labels := tree["metadata"].(map[string]any)["labels"].(map[string]any)
+			want := map[string]any{"app": "dev", "kubeflow.org/inject-containers": "true", "test-poddefault": "true"}
+			for _, d := range fieldDiffs("notebook labels", want, labels) {
+				t.Error(d)
+			}
+		}
 		if o.Kind() == "PodDefault" {
 			tree, err := o.Tree()
 			if err != nil {
