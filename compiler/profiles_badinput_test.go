@@ -81,6 +81,12 @@ func TestBadProfilesInput(t *testing.T) {
 			pos:     tenantCue + ":5:36", path: `tenant.contributorGroups."ml,research"`,
 			message: `group "ml,research" cannot be matched in the groups header, which lists a user's groups comma-separated: name it without ',' or '*'`,
 		},
+		{
+			name:    "a sidecar named like the notebook's container",
+			changes: map[string]string{nb: podDefaultWith(`sidecars: [{name: "dev", image: "ghcr.io/acme/proxy:1"}]`)},
+			pos:     nb + ":10:16", path: "notebooks.dev.podDefaults[0]",
+			message: "PodDefault cache injects a container dev, a name the notebook's own container has already: the API server refuses the pod; rename one",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

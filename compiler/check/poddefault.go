@@ -108,15 +108,24 @@ func podField(f string) bool {
 	return false
 }
 
-// injectedUsage is what the containers of the tenant's PodDefaults a notebook selects
-// add to its pod's requests: the sidecars' requests, or the largest init container's
-// where that is more (an init container runs alone, before the others).
-func injectedUsage(p *model.Platform, t *model.Tenant, nb model.Notebook, pds map[string]model.PodDefault, own usage) usage {
+// injected checks the containers the tenant's PodDefaults inject into a notebook's pod,
+// whose names must differ from the notebook's container and from one another, and
+// returns what they add to the pod's requests: the sidecars' requests, or the largest
+// init container's where that is more (an init container runs alone, before the others).
+func (r *reporter) injected(p *model.Platform, t *model.Tenant, declared string, nb model.Notebook, pds map[string]model.PodDefault, own usage) usage {
 	var sidecars, init usage
-	for _, selected := range nb.PodDefaults {
+	names := map[string]string{model.NormalizeName(declared): "the notebook's own container"}
+	for i, selected := range nb.PodDefaults {
 		pd, ok := podDefaultNamed(pds, selected)
 		if !ok {
 			continue
+		}
+		for _, c := range slices.Concat(pd.InitContainers, pd.Sidecars) {
+			// Two of one PodDefault's own are reported at the PodDefault (podDefaultSpec).
+			if first, dup := names[c.Name]; dup && first != "PodDefault "+selected {
+				r.errorf(fmt.Sprintf("%s.podDefaults[%d]", model.Path("notebooks", declared), i), "PodDefault %s injects a container %s, a name %s has already: the API server refuses the pod; rename one", selected, c.Name, first)
+			}
+			names[c.Name] = "PodDefault " + selected
 		}
 		for _, c := range pd.Sidecars {
 			sidecars.add(containerUsage(p, t, c))

@@ -54,7 +54,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		path := model.Path("notebooks", declared)
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
 		r.notebookMounts(path, d.Notebooks[declared], d.PodDefaults)
-		u.add(injectedUsage(p, t, d.Notebooks[declared], d.PodDefaults, u))
+		u.add(r.injected(p, t, declared, d.Notebooks[declared], d.PodDefaults, u))
 		u.notebooks, u.pods = 1, 1
 		r.charge(quota, path, "notebook", u, func(field string) string {
 			switch field {
