@@ -243,8 +243,8 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 		{
 			name:    "a GPU type the platform does not have",
 			changes: map[string]string{nb: "package ml\n\nnotebooks: dev: {\n\timage: \"jupyter-scipy\"\n\tresources: {gpu: 1, gpuType: \"h100\"}\n}\n"},
-			pos:     nb + ":5:2",
-			path:    "notebooks.dev.resources",
+			pos:     nb + ":5:31",
+			path:    "notebooks.dev.resources.gpuType",
 			message: `no GPU type "h100" in the platform's defaults.gpuTypes (have a100)`,
 		},
 		{

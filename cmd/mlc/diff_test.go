@@ -268,7 +268,7 @@ notebooks: "speech": {
 		{
 			name: "notebook-gpus",
 			edit: func(t *testing.T, dir string) {
-				edit(t, dir, "tenants/vision/notebooks.cue", `resources: {cpu: 4, memory: "16Gi", gpu: 1}`, `resources: {cpu: 4, memory: "16Gi", gpu: 2}`)
+				edit(t, dir, "tenants/vision/notebooks.cue", `resources: {cpu: 4, memory: "16Gi", gpu: 1, gpuType: ["a100", "h100"]}`, `resources: {cpu: 4, memory: "16Gi", gpu: 2, gpuType: ["a100", "h100"]}`)
 			},
 			changes: []string{"prod vision changed Notebook alice-dev", "staging vision changed Notebook alice-dev"},
 			callouts: []string{
@@ -382,7 +382,7 @@ notebooks: "speech": {
 			name: "pipeline-step-image-gpu",
 			edit: func(t *testing.T, dir string) {
 				edit(t, dir, "tenants/vision/pipelines.cue", `image: "ghcr.io/example/vision-train:1.4.2"`, `image: "ghcr.io/example/vision-train:1.5.0"`)
-				edit(t, dir, "tenants/vision/pipelines.cue", `resources: {cpu: 8, memory: "64Gi", gpu: 1}`, `resources: {cpu: 8, memory: "64Gi", gpu: 2}`)
+				edit(t, dir, "tenants/vision/pipelines.cue", `resources: {cpu: 8, memory: "64Gi", gpu: 1, gpuType: ["h100", "a100"]}`, `resources: {cpu: 8, memory: "64Gi", gpu: 2, gpuType: ["h100", "a100"]}`)
 			},
 			someChanges: true,
 			changes:     []string{"prod vision removed PipelineVersion nightly-9915f8de6b", "staging vision changed CronJob nightly"},
@@ -411,14 +411,17 @@ notebooks: "speech": {
 				"prod vision added PipelineVersion nightly-7aa6e878b9",
 				"prod vision removed PipelineVersion nightly-9915f8de6b",
 				"staging vision changed CronJob nightly",
-				"staging vision added PipelineVersion nightly-7aa6e878b9",
-				"staging vision removed PipelineVersion nightly-9915f8de6b",
+				"staging vision removed PipelineVersion nightly-0f8f40b6be",
+				"staging vision added PipelineVersion nightly-935073dac8",
 			},
 			check: func(t *testing.T, r jsonReport) {
+				// Staging's H100s make its versions differ from prod's.
+				before := map[string]string{"prod": "nightly-9915f8de6b", "staging": "nightly-0f8f40b6be"}
+				after := map[string]string{"prod": "nightly-7aa6e878b9", "staging": "nightly-935073dac8"}
 				for _, c := range r.Changes {
 					switch {
 					case c.Kind != "PipelineVersion":
-					case c.Op == "added" && c.Replaces != "nightly-9915f8de6b", c.Op == "removed" && c.ReplacedBy != "nightly-7aa6e878b9":
+					case c.Op == "added" && c.Replaces != before[c.Cluster], c.Op == "removed" && c.ReplacedBy != after[c.Cluster]:
 						t.Errorf("%s %s: replaces %q, replaced by %q", c.Op, c.Name, c.Replaces, c.ReplacedBy)
 					}
 				}
@@ -512,7 +515,7 @@ func TestDiffExitCode(t *testing.T) {
 
 func TestDiffHeadInvalid(t *testing.T) {
 	_, dir := quickstartRepo(t)
-	edit(t, dir, "tenants/vision/notebooks.cue", `resources: {cpu: 4, memory: "16Gi", gpu: 1}`, `resources: {cpu: 400, memory: "16Gi", gpu: 1}`)
+	edit(t, dir, "tenants/vision/notebooks.cue", `resources: {cpu: 4, memory: "16Gi", gpu: 1, gpuType: ["a100", "h100"]}`, `resources: {cpu: 400, memory: "16Gi", gpu: 1, gpuType: ["a100", "h100"]}`)
 	code, out, _ := mlc(t, "diff", dir, "--format", "json")
 	r := parseReport(t, out)
 	if code != 1 || r.Head.State != "invalid" || r.Base.State != "skipped" || len(r.Changes) != 0 || len(r.Head.Diagnostics) == 0 {
@@ -577,7 +580,7 @@ func TestDiffBaseWithoutPlatform(t *testing.T) {
 func TestDiffSelection(t *testing.T) {
 	_, dir := quickstartRepo(t)
 	writeFile(t, dir, "tenants/audio/tenant.cue", "package ml\n\ntenant: owner: \"frank@example.com\"\n")
-	edit(t, dir, "tenants/vision/notebooks.cue", `resources: {cpu: 4, memory: "16Gi", gpu: 1}`, `resources: {cpu: 4, memory: "16Gi", gpu: 2}`)
+	edit(t, dir, "tenants/vision/notebooks.cue", `resources: {cpu: 4, memory: "16Gi", gpu: 1, gpuType: ["a100", "h100"]}`, `resources: {cpu: 4, memory: "16Gi", gpu: 2, gpuType: ["a100", "h100"]}`)
 
 	// A tenant the head adds can be selected though the base does not know it.
 	code, out, errs := mlc(t, "diff", dir, "--tenant", "audio", "--format", "json")

@@ -53,19 +53,31 @@ func (r *reporter) quantity(path, s string) (q resource.Quantity, ok bool) {
 
 func parseQuantity(s string) (resource.Quantity, error) { return resource.ParseQuantity(s) }
 
-// gpu checks that a GPU type exists on the platform and on every cluster running the tenant.
-func (r *reporter) gpu(p *model.Platform, path, requested string) {
+// gpu checks the GPU types a request accepts (path is its resources): each one is the
+// platform's, and every cluster running the tenant has one of them (or, when it names
+// none, the platform's default).
+func (r *reporter) gpu(p *model.Platform, path string, requested model.GPUPreference) {
+	if len(requested) > 0 {
+		path += ".gpuType"
+	}
+	for _, name := range requested {
+		if _, ok := p.Defaults.GPUTypes[name]; !ok {
+			r.errorf(path, "no GPU type %q in the platform's defaults.gpuTypes (have %s)", name, keyList(p.Defaults.GPUTypes))
+			return
+		}
+	}
 	name, _, ok := p.GPUType(requested)
-	switch {
-	case !ok && name == "":
+	if !ok {
 		r.errorf(path, "the platform has several GPU types (%s): name one with gpuType, or set defaults.gpuType", keyList(p.Defaults.GPUTypes))
-		return
-	case !ok:
-		r.errorf(path, "no GPU type %q in the platform's defaults.gpuTypes (have %s)", name, keyList(p.Defaults.GPUTypes))
 		return
 	}
 	for _, c := range r.clusters {
-		if !c.HasGPUType(name) {
+		if _, _, ok := p.GPUTypeOn(c, requested); ok {
+			continue
+		}
+		if len(requested) > 1 {
+			r.errorf(path, "cluster %s, which runs this tenant, has none of the GPU types %s (its gpuTypes: %s)", c.Name, requested, strings.Join(c.GPUTypes, ", "))
+		} else {
 			r.errorf(path, "cluster %s, which runs this tenant, has no %s GPUs (its gpuTypes: %s)", c.Name, name, strings.Join(c.GPUTypes, ", "))
 		}
 	}

@@ -141,12 +141,12 @@ func TestNotebookChecks(t *testing.T) {
 		},
 		{
 			name: "a GPU type the platform lacks",
-			edit: edit(func(nb *model.Notebook) { nb.Resources.GPU, nb.Resources.GPUType = 1, "h100" }),
-			want: []wantDiag{{"notebooks.dev.resources", `no GPU type "h100" in the platform's defaults.gpuTypes (have a100)`}},
+			edit: edit(func(nb *model.Notebook) { nb.Resources.GPU, nb.Resources.GPUType = 1, model.GPUPreference{"h100"} }),
+			want: []wantDiag{{"notebooks.dev.resources.gpuType", `no GPU type "h100" in the platform's defaults.gpuTypes (have a100)`}},
 		},
 		{
 			name: "a GPU type without GPUs",
-			edit: edit(func(nb *model.Notebook) { nb.Resources.GPUType = "a100" }),
+			edit: edit(func(nb *model.Notebook) { nb.Resources.GPUType = model.GPUPreference{"a100"} }),
 			want: []wantDiag{{"notebooks.dev.resources.gpuType", "a GPU type without GPUs"}},
 		},
 		{

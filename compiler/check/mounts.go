@@ -137,6 +137,7 @@ func (r *reporter) notebookMounts(path string, nb model.Notebook, pds map[string
 				readOnly: true,
 			})
 		}
+		ms = append(ms, podDefaultVolumeMounts(pd, "", fmt.Sprintf("%s.podDefaults[%d]", path, i), " of PodDefault "+selected)...)
 	}
 	r.containerMounts(ms)
 }
@@ -162,7 +163,26 @@ func (r *reporter) podDefaultMounts(path string, pd model.PodDefault) {
 			readOnly: true,
 		})
 	}
-	r.containerMounts(ms)
+	r.containerMounts(append(ms, podDefaultVolumeMounts(pd, path, "", "")...))
+}
+
+// podDefaultVolumeMounts are the mounts of a PodDefault's volumes in the pod's own
+// containers, reported at field, or when it is empty at each volume's mountPath under
+// the PodDefault's path.
+func podDefaultVolumeMounts(pd model.PodDefault, path, field, of string) []mount {
+	var ms []mount
+	for _, name := range slices.Sorted(maps.Keys(pd.Volumes)) {
+		v := pd.Volumes[name]
+		if v.MountPath == "" {
+			continue
+		}
+		at := field
+		if at == "" {
+			at = path + "." + model.Path("volumes", name) + ".mountPath"
+		}
+		ms = append(ms, mount{path: v.MountPath, what: "volume " + name + of, field: at, readOnly: v.ReadOnly})
+	}
+	return ms
 }
 
 // trainingMounts checks the volumes of a training job's nodes against one another and

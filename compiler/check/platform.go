@@ -35,6 +35,7 @@ func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
 			}
 		}
 	}
+	r.profilePluginPolicy(p)
 	d := p.Defaults
 	if d.GPUType != "" {
 		if _, ok := d.GPUTypes[d.GPUType]; !ok {

@@ -41,8 +41,10 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 			r.errorf(path, "%s is the tenant's owner, who is already an admin; remove the contributor entry", email)
 		}
 	}
+	r.contributorGroups(t)
 	r.reservedName(t.Name, p.Policy.ReservedNamespaces)
 	r.tenantMetadata(t)
+	r.profilePlugins(p, t)
 	quota := r.newQuota(t.Quota)
 	r.defaultsFit(p, quota)
 	quota.counted = make([]charged, 0, len(d.Notebooks)+len(d.Serving)+len(d.Training)+len(d.Experiments))
@@ -52,6 +54,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		path := model.Path("notebooks", declared)
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
 		r.notebookMounts(path, d.Notebooks[declared], d.PodDefaults)
+		u.add(r.injected(p, t, declared, d.Notebooks[declared], d.PodDefaults, u))
 		u.notebooks, u.pods = 1, 1
 		r.charge(quota, path, "notebook", u, func(field string) string {
 			switch field {
@@ -120,6 +123,7 @@ func (r *reporter) podDefaults(p *model.Platform, pds map[string]model.PodDefaul
 		names[name] = true
 		pd := pds[declared]
 		r.podDefaultMounts(path, pd)
+		r.podDefaultSpec(p, path, pd)
 		for _, secret := range slices.Sorted(maps.Keys(pd.SecretVolumes)) {
 			r.dnsLabel(path+"."+model.Path("secretVolumes", secret), secret, "secret name", 63)
 		}
@@ -147,7 +151,7 @@ func (r *reporter) notebook(p *model.Platform, declared string, nb model.Noteboo
 	if nb.Resources.GPU > 0 {
 		r.gpu(p, path+".resources", nb.Resources.GPUType)
 		u.gpu = nb.Resources.GPU
-	} else if nb.Resources.GPUType != "" {
+	} else if len(nb.Resources.GPUType) > 0 {
 		r.errorf(path+".resources.gpuType", "a GPU type without GPUs: set resources.gpu too")
 	}
 	lim := p.Policy.Limits.Notebook

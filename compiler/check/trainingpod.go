@@ -47,7 +47,7 @@ func (r *reporter) trainingResources(p *model.Platform, path string, res *model.
 	}
 	if res.GPU > 0 {
 		r.gpu(p, path, res.GPUType)
-	} else if res.GPUType != "" {
+	} else if len(res.GPUType) > 0 {
 		r.errorf(path+".gpuType", "a GPU type without GPUs: set gpu too")
 	}
 	if l := res.Limits; l != nil {

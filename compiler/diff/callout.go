@@ -39,6 +39,7 @@ var Rules = []Rule{
 	{ID: "access", Title: "access", Kinds: []string{"RoleBinding"}, Ops: []Op{Changed}, Path: "roleRef.**|subjects.**", Note: annotations("user", "role")},
 	{ID: "access", Title: "owner", Kinds: []string{"Profile"}, Ops: []Op{Changed}, Path: "spec.owner.**"},
 	{ID: "access", Title: "cloud identity", Kinds: []string{"ServiceAccount"}, Ops: []Op{Added, Changed}, Path: "metadata.annotations.eks*role-arn|metadata.annotations.iam*gcp-service-account|metadata.annotations.azure*client-id"},
+	{ID: "access", Title: "cloud identity", Kinds: []string{"Profile"}, Ops: []Op{Added, Changed}, Path: "spec.plugins.**"},
 	{ID: "quota", Title: "resource quota", Kinds: []string{"Profile"}, Ops: []Op{Added, Changed}, Path: "spec.resourceQuotaSpec.**"},
 	{ID: "gpu", Title: "GPUs", Ops: []Op{Added, Changed}, Path: "**.resources.limits.*gpu*|**.resources.requests.*gpu*"},
 	{ID: "gpu", Title: "GPUs", Kinds: []string{"PipelineVersion"}, Ops: []Op{Added, Changed}, Path: "spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.count|spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.type"},

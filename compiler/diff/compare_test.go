@@ -269,3 +269,16 @@ func TestCalloutOfCloudIdentity(t *testing.T) {
 		t.Errorf("callouts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestCalloutOfProfilePlugin: a cloud identity given to a namespace through a Profile
+// plugin is an access change reviewers see.
+func TestCalloutOfProfilePlugin(t *testing.T) {
+	before := object(t, `{"apiVersion": "kubeflow.org/v1", "kind": "Profile", "metadata": {"name": "vision"},
+		"spec": {"owner": {"kind": "User", "name": "alice"}}}`)
+	after := object(t, `{"apiVersion": "kubeflow.org/v1", "kind": "Profile", "metadata": {"name": "vision"},
+		"spec": {"owner": {"kind": "User", "name": "alice"}, "plugins": [{"kind": "WorkloadIdentity", "spec": {"gcpServiceAccount": "kf@p.iam.gserviceaccount.com"}}]}}`)
+	want := []string{"access changed Profile vision spec.plugins[0].kind spec.plugins[0].spec.gcpServiceAccount"}
+	if got := calloutsOf(compare(t, snapshot("c", "vision", before), snapshot("c", "vision", after))); !slices.Equal(got, want) {
+		t.Errorf("callouts %q, want %q", got, want)
+	}
+}

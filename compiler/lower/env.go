@@ -21,6 +21,9 @@ func declaredEnvVar(name string, v model.EnvValue) map[string]any {
 	case v.ConfigMap != nil:
 		return map[string]any{"name": name, "valueFrom": map[string]any{
 			"configMapKeyRef": map[string]any{"name": v.ConfigMap.Name, "key": v.ConfigMap.Key}}}
+	case v.Field != "":
+		return map[string]any{"name": name, "valueFrom": map[string]any{
+			"fieldRef": map[string]any{"apiVersion": "v1", "fieldPath": v.Field}}}
 	}
 	return map[string]any{"name": name, "value": v.Value}
 }

@@ -17,6 +17,9 @@ func profile(p *model.Platform, t *model.Tenant) manifest.Object {
 	if hard := quotaHard(p, t.Quota); len(hard) > 0 {
 		spec["resourceQuotaSpec"] = map[string]any{"hard": hard}
 	}
+	if plugins := profilePlugins(t.Plugins); len(plugins) > 0 {
+		spec["plugins"] = plugins
+	}
 	return manifest.Object{
 		Source: "tenant",
 		Content: map[string]any{
@@ -72,4 +75,24 @@ func GPUResources(p *model.Platform) []string {
 		set[g.ResourceName()] = true
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// profilePlugins are the Profile's plugins as the profile controller reads them (kind
+// and spec), in the order of their kinds.
+func profilePlugins(pl *model.ProfilePlugins) []any {
+	if pl == nil {
+		return nil
+	}
+	var out []any
+	if aws := pl.AwsIamForServiceAccount; aws != nil {
+		spec := map[string]any{"awsIamRole": aws.AwsIamRole}
+		if aws.AnnotateOnly {
+			spec["annotateOnly"] = true
+		}
+		out = append(out, map[string]any{"kind": "AwsIamForServiceAccount", "spec": spec})
+	}
+	if gcp := pl.WorkloadIdentity; gcp != nil {
+		out = append(out, map[string]any{"kind": "WorkloadIdentity", "spec": map[string]any{"gcpServiceAccount": gcp.GcpServiceAccount}})
+	}
+	return out
 }

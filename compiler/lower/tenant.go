@@ -6,6 +6,7 @@ package lower
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
@@ -28,21 +29,41 @@ type Output struct {
 type Target struct {
 	// Training is how the cluster runs training jobs and experiments' trials.
 	Training model.TrainingTarget
+	// GPUTypes are the GPU types the cluster has, in its order and one a line; empty
+	// when it has every type of the platform (or, with NoGPUs, none). A request that
+	// accepts several types gets the first of them the cluster has.
+	GPUTypes string
+	NoGPUs   bool
 }
 
 // TargetOf returns the lowering target of a cluster.
 func TargetOf(p *model.Platform, c model.Cluster) Target {
-	return Target{Training: p.TrainingTarget(c)}
+	return Target{Training: p.TrainingTarget(c), GPUTypes: strings.Join(c.GPUTypes, "\n"), NoGPUs: c.GPUTypes != nil && len(c.GPUTypes) == 0}
+}
+
+// gpuTypes returns the cluster's GPU types as model.Cluster holds them.
+func (t Target) gpuTypes() []string {
+	switch {
+	case t.NoGPUs:
+		return []string{}
+	case t.GPUTypes == "":
+		return nil
+	}
+	return strings.Split(t.GPUTypes, "\n")
 }
 
 // Tenant compiles a tenant's declarations for clusters of one target.
 func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 	var out Output
 	t := d.Tenant
+	p = p.OnCluster(target.gpuTypes())
 	out.Platform = append(out.Platform, profile(p, t))
 	for _, email := range slices.Sorted(maps.Keys(t.Contributors)) {
 		role := t.Contributors[email]
 		out.Platform = append(out.Platform, contributorRoleBinding(t.Name, email, role), contributorAuthorizationPolicy(p, t.Name, email, role))
+	}
+	for _, group := range slices.Sorted(maps.Keys(t.ContributorGroups)) {
+		out.Platform = append(out.Platform, groupContributor(p, t.Name, group, t.ContributorGroups[group])...)
 	}
 	if UsesKFPPodDefault(d) {
 		out.Platform = append(out.Platform, kfpPodDefault(t.Name))
@@ -64,10 +85,10 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 		if d.UsesAzureIdentity(pd.ServiceAccountName) {
 			pd.Labels = withLabel(pd.Labels, azureUseLabel, "true")
 		}
-		out.Workloads = append(out.Workloads, podDefault(t.Name, name, pd))
+		out.Workloads = append(out.Workloads, podDefault(p, t, name, pd))
 	}
 	for _, name := range slices.Sorted(maps.Keys(d.Notebooks)) {
-		nb := d.Notebooks[name]
+		nb := ownSelectors(d.Notebooks[name], d.PodDefaults)
 		if d.UsesAzureIdentity(nb.ServiceAccount) {
 			// The notebook controller gives the server's pod the Notebook's labels.
 			nb.Labels = withLabel(nb.Labels, azureUseLabel, "true")

@@ -16,25 +16,51 @@ func (p *Platform) ResolveImage(image string) string {
 	return image
 }
 
-// GPUType returns the name and definition of a requested GPU type: the named one, or
-// the platform's default. A platform that declares no GPU types has NVIDIA GPUs, and one
-// that declares a single type needs no default. ok is false when there is no such type,
-// and the name is empty too when the platform has several and names no default.
-func (p *Platform) GPUType(requested string) (name string, g GPUType, ok bool) {
-	name = requested
-	if name == "" {
-		name = p.Defaults.GPUType
-	}
-	if name == "" && len(p.Defaults.GPUTypes) == 0 {
-		return "nvidia", GPUType{Vendor: "nvidia"}, true
-	}
-	if name == "" && len(p.Defaults.GPUTypes) == 1 {
-		for n, g := range p.Defaults.GPUTypes {
-			return n, g, true
+// GPUType returns the name and definition of the GPU type a request gets: the first of
+// the requested types that the platform declares (and, on a platform seen from a cluster,
+// that the cluster has), or the platform's default when it requests none. A platform that
+// declares no GPU types has NVIDIA GPUs, and one that declares a single type needs no
+// default. ok is false when there is no such type, and the name is empty too when the
+// platform has several and names no default.
+func (p *Platform) GPUType(requested GPUPreference) (name string, g GPUType, ok bool) {
+	if len(requested) > 0 {
+		for _, name := range requested {
+			if g, ok := p.Defaults.GPUTypes[name]; ok && p.hasGPUType(name) {
+				return name, g, true
+			}
 		}
+		return requested[0], GPUType{}, false
 	}
-	g, ok = p.Defaults.GPUTypes[name]
-	return name, g, ok
+	name = p.Defaults.GPUType
+	switch {
+	case name == "" && len(p.Defaults.GPUTypes) == 0:
+		name, g, ok = "nvidia", GPUType{Vendor: "nvidia"}, true
+	case name == "" && len(p.Defaults.GPUTypes) == 1:
+		for n, t := range p.Defaults.GPUTypes {
+			name, g, ok = n, t, true
+		}
+	default:
+		g, ok = p.Defaults.GPUTypes[name]
+	}
+	return name, g, ok && p.hasGPUType(name)
+}
+
+// OnCluster returns the platform as lowering for a cluster with the given GPU types
+// sees it (all of the platform's when types is nil): GPUType picks, of the types a
+// request accepts, the first the cluster has.
+func (p *Platform) OnCluster(types []string) *Platform {
+	q := *p
+	q.here = &Cluster{GPUTypes: types}
+	return &q
+}
+
+// hasGPUType reports whether the cluster the platform is seen from has the GPU type;
+// true when it is seen from no cluster.
+func (p *Platform) hasGPUType(name string) bool { return p.here == nil || p.here.HasGPUType(name) }
+
+// GPUTypeOn returns the GPU type a request gets on cluster c (see GPUType).
+func (p *Platform) GPUTypeOn(c Cluster, requested GPUPreference) (name string, g GPUType, ok bool) {
+	return p.OnCluster(c.GPUTypes).GPUType(requested)
 }
 
 // NotebookRequests returns a notebook's cpu and memory requests with the platform's

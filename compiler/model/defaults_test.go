@@ -1,6 +1,9 @@
 package model
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestPlatformGPUType(t *testing.T) {
 	t.Parallel()
@@ -8,7 +11,9 @@ func TestPlatformGPUType(t *testing.T) {
 	cases := []struct {
 		name      string
 		defaults  Defaults
-		requested string
+		requested GPUPreference
+		// cluster, when set, is the GPU types of the cluster the platform is seen from.
+		cluster []string
 		// want is the type's name and resource, or "" with ok false.
 		want, resource string
 		ok             bool
@@ -16,19 +21,40 @@ func TestPlatformGPUType(t *testing.T) {
 		{name: "none declared: NVIDIA", want: "nvidia", resource: "nvidia.com/gpu", ok: true},
 		{name: "the only one", defaults: Defaults{GPUTypes: map[string]GPUType{"mi300": {Vendor: "amd"}}}, want: "mi300", resource: "amd.com/gpu", ok: true},
 		{name: "several, the default", defaults: Defaults{GPUTypes: two, GPUType: "mi300"}, want: "mi300", resource: "amd.com/gpu", ok: true},
-		{name: "several, named", defaults: Defaults{GPUTypes: two, GPUType: "mi300"}, requested: "a100", want: "a100", resource: "nvidia.com/gpu", ok: true},
+		{name: "several, named", defaults: Defaults{GPUTypes: two, GPUType: "mi300"}, requested: GPUPreference{"a100"}, want: "a100", resource: "nvidia.com/gpu", ok: true},
 		{name: "several, none named", defaults: Defaults{GPUTypes: two}},
-		{name: "unknown", defaults: Defaults{GPUTypes: two}, requested: "h100", want: "h100"},
+		{name: "unknown", defaults: Defaults{GPUTypes: two}, requested: GPUPreference{"h100"}, want: "h100"},
+		{name: "preferred first", defaults: Defaults{GPUTypes: two}, requested: GPUPreference{"mi300", "a100"}, want: "mi300", resource: "amd.com/gpu", ok: true},
+		{name: "unknown skipped", defaults: Defaults{GPUTypes: two}, requested: GPUPreference{"h100", "a100"}, want: "a100", resource: "nvidia.com/gpu", ok: true},
+		{name: "the cluster's", defaults: Defaults{GPUTypes: two}, requested: GPUPreference{"mi300", "a100"}, cluster: []string{"a100"}, want: "a100", resource: "nvidia.com/gpu", ok: true},
+		{name: "none on the cluster", defaults: Defaults{GPUTypes: two}, requested: GPUPreference{"mi300", "a100"}, cluster: []string{}, want: "mi300"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := &Platform{Defaults: tc.defaults}
+			if tc.cluster != nil {
+				p = p.OnCluster(tc.cluster)
+			}
 			name, g, ok := p.GPUType(tc.requested)
 			if name != tc.want || ok != tc.ok || (ok && g.ResourceName() != tc.resource) {
 				t.Errorf("got %q (%s), %v; want %q (%s), %v", name, g.ResourceName(), ok, tc.want, tc.resource, tc.ok)
 			}
 		})
+	}
+}
+
+func TestGPUPreferenceJSON(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{`"a100"`: "a100", `["h100","a100"]`: "h100, a100"} {
+		var g GPUPreference
+		if err := json.Unmarshal([]byte(in), &g); err != nil || g.String() != want {
+			t.Errorf("%s: got %q, %v; want %q", in, g, err, want)
+		}
+	}
+	var g GPUPreference
+	if err := json.Unmarshal([]byte(`3`), &g); err == nil {
+		t.Errorf("a number decoded as %q", g)
 	}
 }
 

@@ -8,6 +8,8 @@ type EnvValue struct {
 	Value     string  `json:"-"`
 	Secret    *KeyRef `json:"secret,omitempty"`
 	ConfigMap *KeyRef `json:"configMap,omitempty"`
+	// Field is a field of the pod (a fieldRef's fieldPath), as PodDefault containers take it.
+	Field string `json:"field,omitempty"`
 	// source is set when the value was written as a source, with or without one set.
 	source bool
 }
@@ -39,4 +41,4 @@ func (e EnvValue) IsRef() bool { return e.Secret != nil || e.ConfigMap != nil }
 
 // NamesNoSource reports a value written as a source that names neither a Secret nor a
 // ConfigMap.
-func (e EnvValue) NamesNoSource() bool { return e.source && !e.IsRef() }
+func (e EnvValue) NamesNoSource() bool { return e.source && !e.IsRef() && e.Field == "" }

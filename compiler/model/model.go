@@ -3,6 +3,11 @@
 // passed the CUE schemas; the field names follow the CUE definitions in schemas/.
 package model
 
+import (
+	"encoding/json"
+	"strings"
+)
+
 // Platform is what the files at the top of a repository declare.
 type Platform struct {
 	Clusters map[string]Cluster `json:"clusters"`
@@ -10,6 +15,9 @@ type Platform struct {
 	Policy   Policy             `json:"policy"`
 	Flux     *Flux              `json:"flux"`
 	Kubeflow *Kubeflow          `json:"kubeflow"`
+
+	// here is the cluster the platform is seen from (OnCluster), or nil.
+	here *Cluster
 }
 
 // Flux is how clusters pull and apply what mlc pushes.
@@ -155,6 +163,7 @@ type Access struct {
 	UserIDHeader string   `json:"userIdHeader"`
 	UserIDPrefix string   `json:"userIdPrefix"`
 	Principals   []string `json:"principals"`
+	GroupsHeader string   `json:"groupsHeader"`
 }
 
 // NotebookDefaults are the spawner's defaults for notebook servers.
@@ -187,6 +196,28 @@ func (g GPUType) ResourceName() string {
 	return "nvidia.com/gpu"
 }
 
+// GPUPreference lists the GPU types a request accepts, most preferred first; written in
+// CUE as one type ("a100") or a list (["h100", "a100"]).
+type GPUPreference []string
+
+// UnmarshalJSON reads a GPU type or a list of them.
+func (g *GPUPreference) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*g = GPUPreference{one}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*g = list
+	return nil
+}
+
+// String lists the types, comma-separated.
+func (g GPUPreference) String() string { return strings.Join(g, ", ") }
+
 // Toleration is a Kubernetes pod toleration.
 type Toleration struct {
 	Key               string `json:"key,omitempty"`
@@ -206,6 +237,16 @@ type Policy struct {
 	Secrets SecretsPolicy `json:"secrets"`
 	// WorkloadIdentity lists the cloud identities service accounts may take.
 	WorkloadIdentity WorkloadIdentityPolicy `json:"workloadIdentity"`
+	// ProfilePlugins are the cloud identities tenants may name in Profile plugins.
+	ProfilePlugins ProfilePluginsPolicy `json:"profilePlugins"`
+}
+
+// ProfilePluginsPolicy lists patterns of the identities tenants may name ({tenant} is
+// the tenant's name, "*" any run of characters but '/').
+type ProfilePluginsPolicy struct {
+	AwsIamRoles           []string `json:"awsIamRoles"`
+	GcpServiceAccounts    []string `json:"gcpServiceAccounts"`
+	AwsTrustPolicyChanges bool     `json:"awsTrustPolicyChanges"`
 }
 
 // SecretsPolicy is how credentials written into the repository are treated.
@@ -253,6 +294,29 @@ type Tenant struct {
 	Quota        *Quota            `json:"quota"`
 	Labels       map[string]string `json:"labels"`
 	Annotations  map[string]string `json:"annotations"`
+	// Plugins are the Profile's plugins; nil when it declares none.
+	Plugins *ProfilePlugins `json:"plugins"`
+	// ContributorGroups are contributor groups by name, with their role.
+	ContributorGroups map[string]string `json:"contributorGroups"`
+}
+
+// ProfilePlugins are Kubeflow profile controller plugins.
+type ProfilePlugins struct {
+	AwsIamForServiceAccount *AwsIamPlugin           `json:"awsIamForServiceAccount"`
+	WorkloadIdentity        *WorkloadIdentityPlugin `json:"workloadIdentity"`
+}
+
+// AwsIamPlugin gives the namespace's default-editor an AWS IAM role (kind
+// AwsIamForServiceAccount).
+type AwsIamPlugin struct {
+	AwsIamRole   string `json:"awsIamRole"`
+	AnnotateOnly bool   `json:"annotateOnly,omitempty"`
+}
+
+// WorkloadIdentityPlugin gives the namespace's default-editor a Google service account
+// (kind WorkloadIdentity).
+type WorkloadIdentityPlugin struct {
+	GcpServiceAccount string `json:"gcpServiceAccount"`
 }
 
 // Quota is the most a tenant's namespace may request.
@@ -317,6 +381,45 @@ type PodDefault struct {
 	ServiceAccountName string                `json:"serviceAccountName,omitempty"`
 	Labels             map[string]string     `json:"labels"`
 	Annotations        map[string]string     `json:"annotations"`
+	// Volumes are added to the pod, by volume name; the pod's containers mount those
+	// with a MountPath.
+	Volumes map[string]TrainingVolume `json:"volumes"`
+	// InitContainers and Sidecars are injected into the pod, in order.
+	InitContainers []PodDefaultContainer `json:"initContainers"`
+	Sidecars       []PodDefaultContainer `json:"sidecars"`
+	Tolerations    []Toleration          `json:"tolerations"`
+	// Selector are the labels that select the PodDefault; nil for {<name>: "true"}.
+	Selector map[string]string `json:"selector"`
+}
+
+// SelectorLabels returns the labels a pod carries to select the PodDefault declared
+// under this name.
+func (pd PodDefault) SelectorLabels(declared string) map[string]string {
+	if pd.Selector != nil {
+		return pd.Selector
+	}
+	return map[string]string{NormalizeName(declared): "true"}
+}
+
+// PodDefaultContainer is an init container or sidecar a PodDefault injects.
+type PodDefaultContainer struct {
+	Name            string              `json:"name"`
+	Image           string              `json:"image"`
+	Command         []string            `json:"command"`
+	Args            []string            `json:"args"`
+	Env             map[string]EnvValue `json:"env"`
+	ImagePullPolicy string              `json:"imagePullPolicy,omitempty"`
+	Resources       struct {
+		CPU    Quantity `json:"cpu,omitempty"`
+		Memory string   `json:"memory,omitempty"`
+	} `json:"resources"`
+	VolumeMounts map[string]ContainerMount `json:"volumeMounts"`
+}
+
+// ContainerMount is where a container mounts a volume.
+type ContainerMount struct {
+	MountPath string `json:"mountPath"`
+	ReadOnly  bool   `json:"readOnly,omitempty"`
 }
 
 // SecretPath is where a secret volume is mounted.

@@ -201,7 +201,7 @@ type PipelineResources struct {
 	CPU     Quantity        `json:"cpu,omitempty"`
 	Memory  string          `json:"memory,omitempty"`
 	GPU     int64           `json:"gpu,omitempty"`
-	GPUType string          `json:"gpuType,omitempty"`
+	GPUType GPUPreference   `json:"gpuType,omitempty"`
 	Limits  *TrainingLimits `json:"limits"`
 }
 

@@ -55,10 +55,10 @@ type Canary struct {
 
 // Resources are what a container requests.
 type Resources struct {
-	CPU     Quantity `json:"cpu,omitempty"`
-	Memory  string   `json:"memory,omitempty"`
-	GPU     int64    `json:"gpu,omitempty"`
-	GPUType string   `json:"gpuType,omitempty"`
+	CPU     Quantity      `json:"cpu,omitempty"`
+	Memory  string        `json:"memory,omitempty"`
+	GPU     int64         `json:"gpu,omitempty"`
+	GPUType GPUPreference `json:"gpuType,omitempty"`
 }
 
 // Replicas bound an endpoint's scale.
