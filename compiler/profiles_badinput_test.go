@@ -43,7 +43,7 @@ func TestBadProfilesInput(t *testing.T) {
 			name:    "a PodDefault volume with two sources",
 			changes: map[string]string{nb: podDefaultWith(`volumes: scratch: {emptyDir: {}, claim: "data", mountPath: "/s"}`)},
 			pos:     nb + ":5:11", path: "podDefaults.cache.volumes.scratch",
-			message: "set one source: claim, secret, configMap or emptyDir (got 2)",
+			message: "set one source: claim, secret, configMap, emptyDir or volume (got 2)",
 		},
 		{
 			name:    "a pod field Kubernetes does not pass to containers",

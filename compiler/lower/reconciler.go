@@ -20,8 +20,8 @@ type AppliedKind struct {
 var tenantKinds = []AppliedKind{
 	{"", "ConfigMap", "configmaps"},
 	{"", "PersistentVolumeClaim", "persistentvolumeclaims"},
-	{"", "ServiceAccount", "serviceaccounts"},
 	{"", "Secret", "secrets"},
+	{"", "ServiceAccount", "serviceaccounts"},
 	{"batch", "CronJob", "cronjobs"},
 	{"external-secrets.io", "ExternalSecret", "externalsecrets"},
 	{"kubeflow.org", "Experiment", "experiments"},
