@@ -58,7 +58,7 @@ func newClusterInstall(in *kubeflow.Installed, compiled *Install, crds func() ([
 		if err != nil {
 			return nil, err
 		}
-		return validate.NewFromCRDs(append(c, validate.EmbeddedCRDs(fluxGroups...)...))
+		return validate.NewFromCRDs(append(c, validate.EmbeddedCRDs(slices.Concat(fluxGroups, schedulerGroups)...)...))
 	}), digest: sync.OnceValue(func() string {
 		h := sha256.Sum256([]byte(in.Digest()))
 		return hex.EncodeToString(h[:])
@@ -68,6 +68,11 @@ func newClusterInstall(in *kubeflow.Installed, compiled *Install, crds func() ([
 // fluxGroups are the API groups of Flux's objects mlc writes: no Kubeflow release
 // installs them, so every cluster's validator knows them from mlc's own CRDs.
 var fluxGroups = []string{"source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io"}
+
+// schedulerGroups are the API groups of Kueue's and Volcano's objects mlc writes: no
+// Kubeflow release installs them either (the platform team does), so they are judged
+// by mlc's own CRDs, Kueue v0.19 and Volcano v1.15.
+var schedulerGroups = []string{"kueue.x-k8s.io", "scheduling.volcano.sh"}
 
 // crdsOf returns the CRDs among an install's objects, as JSON.
 func crdsOf(in *kubeflow.Installed) ([][]byte, error) {

@@ -73,6 +73,11 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 	for _, name := range sortedKeys(d.Pipelines) {
 		out.Workloads = append(out.Workloads, pipelineObjects(p, t.Name, name, d.PipelineTree(name))...)
 	}
+	if target.Training.Scheduler == model.SchedulerKueue {
+		for _, name := range sortedKeys(d.Queues) {
+			out.Workloads = append(out.Workloads, localQueue(t.Name, name, d.Queues[name]))
+		}
+	}
 	manifest.Sort(out.Platform)
 	manifest.Sort(out.Workloads)
 	return out

@@ -10,6 +10,8 @@ type Platform struct {
 	Policy   Policy             `json:"policy"`
 	Flux     *Flux              `json:"flux"`
 	Kubeflow *Kubeflow          `json:"kubeflow"`
+	// Scheduling are the scheduling objects of every cluster.
+	Scheduling *Scheduling `json:"scheduling"`
 }
 
 // Flux is how clusters pull and apply what mlc pushes.
@@ -49,6 +51,8 @@ type Cluster struct {
 	Training ClusterTraining `json:"training"`
 	// Kubeflow overrides the platform's Kubeflow for this cluster.
 	Kubeflow *Kubeflow `json:"kubeflow"`
+	// Scheduling adds to the platform's scheduling objects on this cluster.
+	Scheduling *Scheduling `json:"scheduling"`
 }
 
 // HasGPUType reports whether the cluster has GPUs of the named type.
@@ -213,6 +217,7 @@ type Declarations struct {
 	Training    map[string]TrainingJob     `json:"trainingJobs"`
 	Experiments map[string]Experiment      `json:"experiments"`
 	Pipelines   map[string]Pipeline        `json:"pipelines"`
+	Queues      map[string]Queue           `json:"queues"`
 
 	// pipelineTrees are the pipelines' trees, by declared name, built on first use.
 	pipelineTrees map[string]*PipelineTree
