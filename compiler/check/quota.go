@@ -307,7 +307,10 @@ func (r *reporter) overrun(f quotaField, limit *resource.Quantity, total resourc
 // "endpoint resnet 48Gi = 3 replicas (replicas.max) x 8Gi, x 2 during canary (...)".
 func (r *reporter) item(f quotaField, c charged) string {
 	n := f.amount(c.u)
-	s := c.label + " " + n.String() + c.basis.describe(f, n)
+	s := c.label
+	if f.field != "notebooks" { // one each
+		s += " " + n.String() + c.basis.describe(f, n)
+	}
 	if pos := r.locate(c.at(f.field)); pos.File != "" {
 		s += " (" + positionLine(pos) + ")"
 	}

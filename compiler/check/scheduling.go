@@ -219,12 +219,41 @@ func (r *reporter) queues(p *model.Platform, d *model.Declarations) {
 				problems.add(path, c.Name, fmt.Sprintf("runs this tenant and schedules training with %s, not Kueue: a LocalQueue has nothing to admit its jobs there (name a Volcano queue in the jobs' queue field instead)", s))
 				continue
 			}
-			if _, ok := p.SchedulingOf(c).ClusterQueues[q.ClusterQueue]; !ok {
+			cq, ok := p.SchedulingOf(c).ClusterQueues[q.ClusterQueue]
+			if !ok {
 				problems.add(path+".clusterQueue", c.Name, fmt.Sprintf("runs this tenant and has no ClusterQueue %q (its scheduling.kueue.clusterQueues: %s)", q.ClusterQueue, keyList(p.SchedulingOf(c).ClusterQueues)))
+				continue
+			}
+			if excludesNamespace(cq.Value.NamespaceSelector, d.Tenant.Name) {
+				problems.add(path+".clusterQueue", c.Name, fmt.Sprintf("ClusterQueue %s's namespaceSelector (%s) leaves out namespace %s by its name: Kueue admits nothing from this queue", q.ClusterQueue, cq.Path, d.Tenant.Name))
 			}
 		}
 	}
 	problems.report(r)
+}
+
+// namespaceNameLabel is the label the API server gives every namespace: its name.
+const namespaceNameLabel = "kubernetes.io/metadata.name"
+
+// excludesNamespace reports whether a ClusterQueue's namespace selector leaves a
+// namespace out by its name label, the one label mlc knows every namespace has.
+func excludesNamespace(s *model.LabelSelector, ns string) bool {
+	if s == nil {
+		return false
+	}
+	if v, ok := s.MatchLabels[namespaceNameLabel]; ok && v != ns {
+		return true
+	}
+	for _, e := range s.MatchExpressions {
+		if e.Key != namespaceNameLabel {
+			continue
+		}
+		in := slices.Contains(e.Values, ns)
+		if (e.Operator == "In" && !in) || (e.Operator == "NotIn" && in) || e.Operator == "DoesNotExist" {
+			return true
+		}
+	}
+	return false
 }
 
 // jobQueue checks the queue a job or trial names, at path: on each cluster that runs

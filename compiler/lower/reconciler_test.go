@@ -38,6 +38,7 @@ func everyDeclaration() *model.Declarations {
 	pl := modeltest.Pipeline()
 	pl.Schedule = &model.PipelineSchedule{Cron: "0 2 * * *", Enabled: true}
 	d.Pipelines = map[string]model.Pipeline{"nightly": pl}
+	d.Queues = map[string]model.Queue{"gpu": {ClusterQueue: "research"}}
 	return d
 }
 
@@ -222,7 +223,7 @@ func TestReconcilerOnUpstreamKubeflow(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"Pipeline:patch", "PipelineVersion:patch", "PodDefault:patch"}
+	want := []string{"LocalQueue:create", "LocalQueue:delete", "LocalQueue:get", "LocalQueue:list", "LocalQueue:patch", "Pipeline:patch", "PipelineVersion:patch", "PodDefault:patch"}
 	slices.Sort(gaps)
 	if !slices.Equal(gaps, want) {
 		t.Errorf("kubeflow-edit lacks %v of what Flux needs, want %v: say what changed in reconcilerRole's comment and the docs", gaps, want)
