@@ -163,6 +163,16 @@ func TestQueueBadInput(t *testing.T) {
 			message: "ClusterQueue research (of queue research) sets no quota for nvidia.com/gpu: Kueue never admits it",
 		},
 		{
+			name: "a job larger than its Volcano queue's capability",
+			changes: map[string]string{
+				"platform.cue": strings.Replace(kueuePlatform, "scheduling: kueue: {", "defaults: training: {backend: \"training-operator\", scheduler: \"volcano\"}\nscheduling: volcano: queues: research: {weight: 2, capability: {\"nvidia.com/gpu\": 1}}\nscheduling: kueue: {", 1),
+				tr:             strings.Replace(smallTeam[tr], "queues: research: clusterQueue: \"research\"\n", "", 1),
+			},
+			pos:     tr + ":8:13",
+			path:    "trainingJobs.resnet.queue",
+			message: "cluster prod: this training job (2 nodes) requests 2 nvidia.com/gpu, more than Volcano Queue research's capability of 1: Volcano never runs it",
+		},
+		{
 			name:    "a queue whose ClusterQueue a cluster lacks",
 			changes: map[string]string{tr: strings.Replace(smallTeam[tr], `clusterQueue: "research"`, `clusterQueue: "shared"`, 1)},
 			pos:     tr + ":3:33",
@@ -197,3 +207,41 @@ func TestQueueBadInput(t *testing.T) {
 	}
 }
 
+// TestQuotaItemized: a quota error lists every declaration counted, with how much, how
+// it was counted (replicas.max, twice during a canary) and where it is declared.
+func TestQuotaItemized(t *testing.T) {
+	t.Parallel()
+	endpoint := `package ml
+
+servingEndpoints: m: {
+	model: {format: "sklearn", storageUri: "s3://b/m/v1"}
+	canary: {storageUri: "s3://b/m/v2", traffic: 10}
+	resources: {cpu: 1, memory: "8Gi"}
+	replicas: {min: 1, max: 3}
+}
+`
+	for _, tc := range []struct {
+		name, memory, extra, want string
+	}{
+		{"alone", "32Gi", "",
+			"servingEndpoints.m.replicas.max: this endpoint at its most replicas alone requests 48Gi memory (3 replicas (replicas.max) x 8Gi, x 2 during canary), more than the tenant's whole quota of 32Gi (tenant.quota.memory)"},
+		{"in all", "64Gi", "notebooks: big: {image: \"jupyter-scipy\", resources: {cpu: 1, memory: \"16Gi\"}}\n",
+			"memory: 68Gi requested in all, more than the tenant's quota of 64Gi (tenant.quota.memory): endpoint m 48Gi = 3 replicas (replicas.max) x 8Gi, x 2 during canary (" + sv + ":7), notebook big 16Gi (" + nb + ":7), notebook dev 4Gi (" + nb + ":5)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeRepo(t, map[string]string{
+				sv:                          endpoint,
+				nb:                          baseRepo[nb] + tc.extra,
+				"tenants/team-a/tenant.cue": "package ml\n\ntenant: {\n\towner: \"alice@example.com\"\n\tquota: {cpu: 16, memory: \"" + tc.memory + "\"}\n}\n",
+			})
+			res, err := compiler.Compile(context.Background(), dir, compiler.Options{NoCache: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Diagnostics.Error(); !strings.Contains(got, tc.want) {
+				t.Errorf("want %q in:\n%s", tc.want, got)
+			}
+		})
+	}
+}

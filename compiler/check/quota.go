@@ -65,7 +65,7 @@ type charged struct {
 	// workloads (the job, or one trial) requests of the queue, gpuResource the resource
 	// its GPUs are.
 	queue, queuePath, gpuResource string
-	workload                     usage
+	workload                      usage
 }
 
 // basis is how a declaration's usage was counted: n units of per each (replicas at
@@ -155,11 +155,9 @@ type quotaField struct {
 	// limit is the quota's, nil when it sets none; amount what a usage requests of it.
 	limit  func(q *quota) *resource.Quantity
 	amount func(u usage) resource.Quantity
-	// noun says what an amount is counted in; sum what the declarations do with their
-	// total ("request %s in all"), one what a declaration does with its amount
-	// ("requests %s", with the amount as noun says it).
+	// noun says what an amount is counted in; one what a declaration does with its
+	// amount ("requests %s", with the amount as noun says it).
 	noun func(n resource.Quantity) string
-	sum  string
 	one  func(amount string) string
 	// total says what the declarations do with the sum, in an itemized message
 	// ("requested", "run at most").
@@ -201,19 +199,19 @@ func suffixed(noun string) func(n resource.Quantity) string {
 
 var quotaFields = []quotaField{
 	{"cpu", func(q *quota) *resource.Quantity { return q.cpu }, func(u usage) resource.Quantity { return u.cpu },
-		suffixed("CPU"), "the tenant's declarations request %s in all", verb("requests"), "requested"},
+		suffixed("CPU"), verb("requests"), "requested"},
 	{"memory", func(q *quota) *resource.Quantity { return q.memory }, func(u usage) resource.Quantity { return u.memory },
-		suffixed("memory"), "the tenant's declarations request %s in all", verb("requests"), "requested"},
+		suffixed("memory"), verb("requests"), "requested"},
 	{"storage", func(q *quota) *resource.Quantity { return q.storage }, func(u usage) resource.Quantity { return u.storage },
-		suffixed("of storage"), "the tenant's declarations request %s in all", verb("requests"), "requested"},
+		suffixed("of storage"), verb("requests"), "requested"},
 	{"gpu", func(q *quota) *resource.Quantity { return countLimit(q.gpu) }, func(u usage) resource.Quantity { return count(u.gpu) },
-		plural("GPU"), "the tenant's declarations request %s in all", verb("requests"), "requested"},
+		plural("GPU"), verb("requests"), "requested"},
 	{"persistentVolumeClaims", func(q *quota) *resource.Quantity { return countLimit(q.claims) }, func(u usage) resource.Quantity { return count(u.claims) },
-		plural("volume claim"), "the tenant's declarations need %s in all", verb("needs"), "needed"},
+		plural("volume claim"), verb("needs"), "needed"},
 	{"pods", func(q *quota) *resource.Quantity { return countLimit(q.pods) }, func(u usage) resource.Quantity { return count(u.pods) },
-		plural("pod"), "the tenant's declarations run up to %s in all", verb("runs up to"), "run at most"},
+		plural("pod"), verb("runs up to"), "run at most"},
 	{"notebooks", func(q *quota) *resource.Quantity { return countLimit(q.nbs) }, func(u usage) resource.Quantity { return count(u.notebooks) },
-		plural("notebook"), "the tenant declares %s", func(string) string { return "is one" }, "declared"},
+		plural("notebook"), func(string) string { return "is one" }, "declared"},
 }
 
 // maxNamed is how many of the declarations counted toward an exceeded quota its message
