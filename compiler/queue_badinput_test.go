@@ -134,6 +134,13 @@ func TestQueueBadInput(t *testing.T) {
 			message: `cluster prod: no cohort "ml" in the cluster's scheduling.kueue.cohorts (have none)`,
 		},
 		{
+			name:    "a cluster's own ClusterQueue naming a flavor it lacks",
+			changes: map[string]string{"platform.cue": kueuePlatform + "clusters: staging: scheduling: kueue: clusterQueues: research: resourceGroups: [{flavors: [{name: \"h100\", resources: cpu: 8}]}]\n"},
+			pos:     "platform.cue:16:99",
+			path:    `clusters.staging.scheduling.kueue.clusterQueues.research.resourceGroups[0].flavors[0].name`,
+			message: `cluster staging: no ResourceFlavor "h100" in the cluster's scheduling.kueue.resourceFlavors (have a100)`,
+		},
+		{
 			name:    "a quota that is not a quantity",
 			changes: map[string]string{"platform.cue": strings.Replace(kueuePlatform, `memory:           "64Gi"`, `memory:           "64GB"`, 1)},
 			pos:     "platform.cue:12:21",
