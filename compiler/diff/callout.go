@@ -35,6 +35,7 @@ var Rules = []Rule{
 	{ID: "access", Title: "access", Kinds: []string{"RoleBinding"}, Ops: []Op{Changed}, Path: "roleRef.**|subjects.**", Note: annotations("user", "role")},
 	{ID: "access", Title: "owner", Kinds: []string{"Profile"}, Ops: []Op{Changed}, Path: "spec.owner.**"},
 	{ID: "quota", Title: "resource quota", Kinds: []string{"Profile"}, Ops: []Op{Added, Changed}, Path: "spec.resourceQuotaSpec.**"},
+	{ID: "quota", Title: "queue quota", Kinds: []string{"ClusterQueue", "Queue"}, Ops: []Op{Added, Changed}, Path: "spec.resourceGroups.**|spec.cohortName|spec.capability.**"},
 	{ID: "gpu", Title: "GPUs", Ops: []Op{Added, Changed}, Path: "**.resources.limits.*gpu*|**.resources.requests.*gpu*"},
 	{ID: "gpu", Title: "GPUs", Kinds: []string{"PipelineVersion"}, Ops: []Op{Added, Changed}, Path: "spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.count|spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.type"},
 	{ID: "traffic", Title: "canary traffic", Kinds: []string{"InferenceService"}, Ops: []Op{Added, Changed}, Path: "spec.predictor.canaryTrafficPercent"},
