@@ -390,8 +390,8 @@ func kubeflowCacheDir(cacheDir string) string {
 func checkInstalled(cluster string, in *kubeflow.Installed, objs []manifest.Object, locate check.Locator) diag.List {
 	var l diag.List
 	for _, o := range objs {
-		if o.Content == nil {
-			continue
+		if o.Content == nil || slices.Contains(schedulerGroups, o.Group()) {
+			continue // the scheduler is the platform team's to install, not Kubeflow's
 		}
 		if msg := in.CheckWorkload(o.Content); msg != "" {
 			l.Errorf(locate(o.Source), o.Source, "cluster %s: %s", cluster, msg)
