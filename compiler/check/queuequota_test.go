@@ -73,3 +73,33 @@ func TestExcludesNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestBasisDescribe: how an amount was counted is said only when the basis gives it.
+func TestBasisDescribe(t *testing.T) {
+	t.Parallel()
+	memory := quotaFields[1]
+	gi := func(n int64) usage {
+		var u usage
+		u.memory.Set(n << 30)
+		u.memory.Format = "BinarySI"
+		return u
+	}
+	for _, tc := range []struct {
+		name   string
+		b      *basis
+		amount int64
+		want   string
+	}{
+		{"replicas during a canary", &basis{n: 3, unit: "replicas (replicas.max)", per: gi(8), doubled: true}, 48, " = 3 replicas (replicas.max) x 8Gi, x 2 during canary"},
+		{"one replica during a canary", &basis{n: 1, unit: "replicas (replicas.max)", per: gi(8), doubled: true}, 16, " = 1 replica (replicas.max) x 8Gi, x 2 during canary"},
+		{"with a transformer", &basis{n: 2, unit: "replicas (replicas.max)", per: gi(4), extra: gi(2)}, 10, " = 2 replicas (replicas.max) x 4Gi + 2Gi for its transformer and explainer"},
+		{"nodes", &basis{n: 2, unit: "nodes", per: gi(32)}, 64, " = 2 nodes x 32Gi"},
+		{"one node says nothing more", &basis{n: 1, unit: "nodes", per: gi(32)}, 32, ""},
+		{"an amount the basis does not give", &basis{n: 2, unit: "nodes", per: gi(32)}, 66, ""},
+		{"none", nil, 4, ""},
+	} {
+		if got := tc.b.describe(memory, gi(tc.amount).memory); got != tc.want {
+			t.Errorf("%s: describe = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -51,11 +51,10 @@ type quota struct {
 
 // charged is what one declaration requests of the quota.
 type charged struct {
-	// decl is the declaration's path (notebooks.dev), what a description of it
-	// ("notebook", "endpoint at its most replicas"), label how an itemized sum names
-	// it ("notebook dev").
-	decl, what, label string
-	u                 usage
+	// what describes the declaration ("notebook", "endpoint at its most replicas"),
+	// label is how an itemized sum names it ("notebook dev").
+	what, label string
+	u           usage
 	// basis, when set, says how u was counted: so many units of the same size.
 	basis *basis
 	// at maps a quota field to the path of what requests it (.resources.gpu).
@@ -95,7 +94,12 @@ func (b *basis) describe(f quotaField, amount resource.Quantity) string {
 	if check.Cmp(amount) != 0 || per.Sign() == 0 || (b.n == 1 && !b.doubled && extra.Sign() == 0) {
 		return ""
 	}
-	s := fmt.Sprintf(" = %d %s x %s", b.n, b.unit, per.String())
+	unit := b.unit
+	if b.n == 1 { // "1 replica (replicas.max)", "1 trial at once"
+		first, rest, _ := strings.Cut(unit, " ")
+		unit = strings.TrimSpace(strings.TrimSuffix(first, "s") + " " + rest)
+	}
+	s := fmt.Sprintf(" = %d %s x %s", b.n, unit, per.String())
 	if b.doubled {
 		s += ", x 2 during canary"
 	}

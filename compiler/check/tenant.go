@@ -53,7 +53,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		u := r.notebook(p, declared, d.Notebooks[declared], podDefaults)
 		r.notebookMounts(path, d.Notebooks[declared], d.PodDefaults)
 		u.notebooks, u.pods = 1, 1
-		r.charge(quota, charged{decl: path, what: "notebook", label: "notebook " + declared, u: u, at: func(field string) string {
+		r.charge(quota, charged{what: "notebook", label: "notebook " + declared, u: u, at: func(field string) string {
 			switch field {
 			case "cpu", "memory", "gpu":
 				return path + ".resources." + field
@@ -68,7 +68,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	for _, declared := range slices.Sorted(maps.Keys(d.Serving)) {
 		path := model.Path("servingEndpoints", declared)
 		u, b := r.servingEndpoint(p, declared, d.Serving[declared], runtimes, quota.bounded())
-		r.charge(quota, charged{decl: path, what: "endpoint at its most replicas", label: "endpoint " + declared, u: u, basis: b, at: func(field string) string {
+		r.charge(quota, charged{what: "endpoint at its most replicas", label: "endpoint " + declared, u: u, basis: b, at: func(field string) string {
 			switch field {
 			case "cpu", "memory", "gpu", "pods":
 				return path + ".replicas.max"
@@ -84,7 +84,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		path := model.Path("trainingJobs", declared)
 		job := d.Training[declared]
 		u := r.standaloneJob(p, declared, job, targets, quota)
-		c := charged{decl: path, what: trainingWhat(job), label: "trainingJob " + declared, u: u, basis: jobBasis(job, u), workload: u,
+		c := charged{what: trainingWhat(job), label: "trainingJob " + declared, u: u, basis: jobBasis(job, u), workload: u,
 			at: func(string) string { return path + ".workers" }}
 		r.queued(p, d, &c, path+".queue", job, queueProblems)
 		r.charge(quota, c)
@@ -95,7 +95,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		exp := d.Experiments[declared]
 		trial := r.experiment(p, declared, exp, targets, quota)
 		parallel := int64(max(exp.ParallelTrials, 0))
-		c := charged{decl: path, what: experimentWhat(exp), label: "experiment " + declared, u: trial.times(parallel),
+		c := charged{what: experimentWhat(exp), label: "experiment " + declared, u: trial.times(parallel),
 			basis: &basis{n: parallel, unit: "trials at once", per: trial}, workload: trial,
 			at: func(string) string { return path + ".parallelTrials" }}
 		r.queued(p, d, &c, path+".trial.queue", exp.Trial, queueProblems)
