@@ -136,14 +136,14 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 `},
 			pos:     tenantCue + ":5:15",
 			path:    "tenant.quota.cpu",
-			message: "request 9 CPU in all, more than its quota of 8; counted: notebooks.a 4 CPU, notebooks.c 3 CPU, notebooks.b 2 CPU",
+			message: "cpu: 9 requested in all, more than the tenant's quota of 8 (tenant.quota.cpu): notebook a 4 (" + nb + ":3), notebook c 3 (" + nb + ":5), notebook b 2 (" + nb + ":4)",
 		},
 		{
 			name:    "GPUs over the quota",
 			changes: map[string]string{nb: "package ml\n\nnotebooks: a: {image: \"jupyter-scipy\", resources: gpu: 2}\nnotebooks: b: {image: \"jupyter-scipy\", resources: gpu: 1}\n"},
 			pos:     tenantCue + ":5:39",
 			path:    "tenant.quota.gpu",
-			message: "request 3 GPUs in all, more than its quota of 2; counted: notebooks.a 2 GPUs, notebooks.b 1 GPU",
+			message: "gpu: 3 requested in all, more than the tenant's quota of 2 (tenant.quota.gpu): notebook a 2 (" + nb + ":3), notebook b 1 (" + nb + ":4)",
 		},
 		{
 			name:    "image from a registry the policy does not allow",
@@ -192,7 +192,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{nb: "package ml\n\nclusters: dev: {}\n"},
 			pos:     nb + ":3:1",
 			path:    "clusters",
-			message: "a tenant directory may only declare tenant, notebooks, podDefaults, servingEndpoints, servingRuntimes, trainingJobs, experiments, pipelines, serviceAccounts, volumes, configMaps and secrets",
+			message: "a tenant directory may only declare tenant, notebooks, podDefaults, servingEndpoints, servingRuntimes, trainingJobs, experiments, pipelines, serviceAccounts, volumes, configMaps, secrets and queues",
 		},
 		{
 			name:    "a name that is not DNS-1123",
@@ -450,7 +450,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{sv: "package ml\n\nservingEndpoints: m: {\n\tmodel: {format: \"sklearn\", storageUri: \"s3://b/m\"}\n\tresources: {cpu: 2, memory: \"4Gi\"}\n\treplicas: max: 4\n}\n"},
 			pos:     tenantCue + ":5:15",
 			path:    "tenant.quota.cpu",
-			message: "request 10 CPU in all, more than its quota of 8; counted: servingEndpoints.m 8 CPU, notebooks.dev 2 CPU",
+			message: "cpu: 10 requested in all, more than the tenant's quota of 8 (tenant.quota.cpu): endpoint m 8 = 4 replicas (replicas.max) x 2 (" + sv + ":6), notebook dev 2 (" + nb + ":5)",
 		},
 		{
 			name: "an endpoint's replicas over the pod quota",
@@ -460,7 +460,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			},
 			pos:     tenantCue + ":5:25",
 			path:    "tenant.quota.pods",
-			message: "the tenant's declarations run up to 5 pods in all, more than its quota of 4; counted: servingEndpoints.m 4 pods, notebooks.dev 1 pod",
+			message: "pods: 5 run at most in all, more than the tenant's quota of 4 (tenant.quota.pods): endpoint m 4 = 4 replicas (replicas.max) x 1 (" + sv + ":6), notebook dev 1 (" + nb + ":3)",
 		},
 		{
 			name:    "an endpoint without a maximum in a tenant with a quota",
@@ -519,7 +519,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{tr: with(t, resnet, "workers:   2", "workers:   3")},
 			pos:     tr + ":6:13",
 			path:    "trainingJobs.resnet.workers",
-			message: "this training job (3 nodes) alone requests 3 GPUs, more than the tenant's whole quota of 2 (tenant.quota.gpu)",
+			message: "this training job (3 nodes) alone requests 3 GPUs (3 nodes x 1), more than the tenant's whole quota of 2 (tenant.quota.gpu)",
 		},
 		{
 			name: "an elastic job's most workers over the quota",
@@ -529,7 +529,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			},
 			pos:     tr + ":6:13",
 			path:    "trainingJobs.resnet.workers",
-			message: "this training job (up to 3 nodes) alone requests 3 GPUs, more than the tenant's whole quota of 2 (tenant.quota.gpu)",
+			message: "this training job (up to 3 nodes) alone requests 3 GPUs (3 nodes x 1), more than the tenant's whole quota of 2 (tenant.quota.gpu)",
 		},
 		{
 			name: "training GPUs a cluster running the tenant does not have",
@@ -634,7 +634,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{tr: with(t, with(t, hpo, "parallelTrials: 2", "parallelTrials: 7"), "maxTrials:      6", "maxTrials:      12")},
 			pos:     tenantCue + ":5:15",
 			path:    "tenant.quota.cpu",
-			message: "request 9 CPU in all, more than its quota of 8; counted: experiments.hpo 7 CPU, notebooks.dev 2 CPU",
+			message: "cpu: 9 requested in all, more than the tenant's quota of 8 (tenant.quota.cpu): experiment hpo 7 = 7 trials at once x 1 (" + tr + ":",
 		},
 		{
 			name:    "a metrics filter without a name and a value group",

@@ -72,6 +72,9 @@ type Cluster struct {
 	Bootstrap []manifest.Object
 	// Kubeflow is the Kubeflow the cluster installs; nil when the platform declares none.
 	Kubeflow *Install
+	// Scheduling are the cluster-scoped objects of its training scheduler that the
+	// platform declares (Kueue's or Volcano's), applied with the platform's objects.
+	Scheduling []manifest.Object
 }
 
 // Tenant is one tenant's compiled objects, and its notes (see lower.Output). Every
@@ -154,6 +157,7 @@ func compile(ctx context.Context, dir string, opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Diagnostics = append(res.Diagnostics, bootstrap(plat, res.Clusters, installs, at.flux, inc, &res.Stats)...)
+		res.Diagnostics = append(res.Diagnostics, scheduling(plat, res.Clusters, at.locate, inc, &res.Stats)...)
 	}
 	if res.Diagnostics.HasErrors() {
 		res.Clusters = nil
@@ -288,6 +292,31 @@ func bootstrap(plat *model.Platform, clusters []Cluster, installs map[string]*cl
 		}
 		manifest.SlimAll(objs)
 		clusters[i].Bootstrap = objs
+		l = append(l, diags...)
+	}
+	return l
+}
+
+// scheduling gives each cluster the scheduling objects the platform declares for its
+// training scheduler, validated against mlc's own Kueue and Volcano CRDs (no Kubeflow
+// release installs them), and returns their problems, placed at their declarations.
+func scheduling(plat *model.Platform, clusters []Cluster, locate func(string) diag.Position, inc *incremental, stats *Stats) diag.List {
+	var l diag.List
+	for i := range clusters {
+		objs := lower.Scheduling(plat, plat.Clusters[clusters[i].Name])
+		if len(objs) == 0 {
+			continue
+		}
+		_ = manifest.EncodeAll(objs)
+		v := objectValidator{known: inc.platformKnownValid(objs)}
+		diags := v.validate(objs, check.Locator(locate))
+		stats.PlatformValidated += v.validated
+		stats.PlatformKnownValid += v.skipped
+		if !diags.HasErrors() {
+			inc.rememberValid(objs, v.known)
+		}
+		manifest.SlimAll(objs)
+		clusters[i].Scheduling = objs
 		l = append(l, diags...)
 	}
 	return l

@@ -61,7 +61,7 @@ func newClusterInstall(in *kubeflow.Installed, compiled *Install, crds func() ([
 		if err != nil {
 			return nil, err
 		}
-		return validate.NewFromCRDs(append(c, validate.EmbeddedCRDs(fluxGroups...)...))
+		return validate.NewFromCRDs(append(c, validate.EmbeddedCRDs(slices.Concat(fluxGroups, schedulerGroups)...)...))
 	}), digest: sync.OnceValue(func() string {
 		h := sha256.Sum256([]byte(in.Digest()))
 		return hex.EncodeToString(h[:])
@@ -71,6 +71,11 @@ func newClusterInstall(in *kubeflow.Installed, compiled *Install, crds func() ([
 // fluxGroups are the API groups of Flux's objects mlc writes: no Kubeflow release
 // installs them, so every cluster's validator knows them from mlc's own CRDs.
 var fluxGroups = []string{"source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io"}
+
+// schedulerGroups are the API groups of Kueue's and Volcano's objects mlc writes: no
+// Kubeflow release installs them either (the platform team does), so they are judged
+// by mlc's own CRDs, Kueue v0.19 and Volcano v1.15.
+var schedulerGroups = []string{"kueue.x-k8s.io", "scheduling.volcano.sh"}
 
 // crdsOf returns the CRDs among an install's objects, as JSON.
 func crdsOf(in *kubeflow.Installed) ([][]byte, error) {
@@ -490,8 +495,8 @@ func kubeflowCacheDir(cacheDir string) string {
 func checkInstalled(cluster string, in *kubeflow.Installed, objs []manifest.Object, locate check.Locator) diag.List {
 	var l diag.List
 	for _, o := range objs {
-		if o.Content == nil {
-			continue
+		if o.Content == nil || slices.Contains(schedulerGroups, o.Group()) {
+			continue // the scheduler is the platform team's to install, not Kubeflow's
 		}
 		if msg := in.CheckWorkload(o.Content); msg != "" {
 			l.Errorf(locate(o.Source), o.Source, "cluster %s: %s", cluster, msg)

@@ -345,3 +345,33 @@ func TestKubeflowClusterSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestKubeflowInstallWithKueue: on a cluster where mlc installs Kubeflow v1.11.0, which
+// has no Kueue, the platform's ClusterQueue and the tenant's LocalQueue are judged by
+// mlc's own Kueue CRDs, and compile into the platform's and the tenant's folders.
+func TestKubeflowInstallWithKueue(t *testing.T) {
+	dir, _, _ := kubeflowCopy(t, func(p string) string {
+		return p + `
+scheduling: kueue: {
+	resourceFlavors: cpu: {}
+	clusterQueues: research: resourceGroups: [{flavors: [{name: "cpu", resources: {cpu: 32, memory: "128Gi"}}]}]
+}
+`
+	}, `
+queues: research: clusterQueue: "research"
+trainingJobs: "bert-finetune": queue: "research"
+`)
+	tree := renderTree(t, dir, compiler.Options{NoCache: true})
+	if f := treeFile(tree, "prod/platform/clusterqueue_research.yaml"); !strings.Contains(f, "apiVersion: kueue.x-k8s.io/v1beta2") {
+		t.Errorf("the ClusterQueue:\n%s", f)
+	}
+	if k := treeFile(tree, "prod/platform/kustomization.yaml"); !strings.Contains(k, "- resourceflavor_cpu.yaml\n- clusterqueue_research.yaml\n- research\n") {
+		t.Errorf("the platform folder's kustomization:\n%s", k)
+	}
+	if f := treeFile(tree, "prod/tenants/research/localqueue_research.yaml"); !strings.Contains(f, "clusterQueue: research") {
+		t.Errorf("the LocalQueue:\n%s", f)
+	}
+	if f := treeFile(tree, "prod/tenants/research/trainjob_bert-finetune.yaml"); !strings.Contains(f, "kueue.x-k8s.io/queue-name: research") {
+		t.Errorf("the queued TrainJob:\n%s", f)
+	}
+}

@@ -71,7 +71,13 @@ var trainingExamples = map[string]trainingExample{
 		workers: 3
 		command: ["torchrun", "--no-python", "python3", "-c", ` + torchHello + `]
 	}`},
-	"trainer/trainjob_03-kueue-integration.yaml": {cue: `trainingJobs: "kueue-example": {
+	"trainer/trainjob_03-kueue-integration.yaml": {
+		platform: `scheduling: kueue: {
+		resourceFlavors: "default-flavor": {}
+		clusterQueues: "cluster-queue": resourceGroups: [{flavors: [{name: "default-flavor", resources: {cpu: 16, memory: "64Gi"}}]}]
+	}`,
+		cue: `queues: "training-queue": clusterQueue: "cluster-queue"
+	trainingJobs: "kueue-example": {
 		framework: "pytorch"
 		queue: "training-queue"
 		workers: 3

@@ -24,6 +24,8 @@ type reporter struct {
 	diags  diag.List
 	// clusters are those that run the tenant being checked.
 	clusters []model.Cluster
+	// decls are the declarations of the tenant being checked.
+	decls *model.Declarations
 }
 
 func (r *reporter) errorf(path, format string, args ...any) {

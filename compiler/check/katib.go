@@ -33,7 +33,7 @@ var twoGroups = regexp.MustCompile(`.*\(.*\).*\(.*\).*`)
 func samplePlaceholders(s string) string { return placeholderPattern.ReplaceAllString(s, "0") }
 
 // experiment checks a Katib experiment as Katib's admission webhook and suggestion
-// services would, and returns what its trials request at their most parallel.
+// services would, and returns what one trial requests.
 func (r *reporter) experiment(p *model.Platform, declared string, exp model.Experiment, targets []trainingTarget, q *quota) usage {
 	path := model.Path("experiments", declared)
 	name := model.NormalizeName(declared)
@@ -75,7 +75,7 @@ func (r *reporter) experiment(p *model.Platform, declared string, exp model.Expe
 				t.where(), kindOf(t, exp.Trial), res)
 		}
 	}
-	return u.times(max(exp.ParallelTrials, 0))
+	return u
 }
 
 func kindOf(t trainingTarget, job model.TrainingJob) string {

@@ -65,6 +65,7 @@ func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
 	r.sharedPodDefaults(p)
 	r.containerDefaults(p)
 	r.fluxCredentials(p.Flux)
+	r.scheduling(p)
 	return r.diags
 }
 

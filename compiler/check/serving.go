@@ -60,7 +60,7 @@ func serves(rt model.RuntimeSupport, format, version, protocol string, autoSelec
 
 // servingEndpoint checks one endpoint and returns its worst-case usage: every replica
 // at its requests, twice over while a canary runs beside the revision serving now.
-func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.ServingEndpoint, runtimes runtimeIndex, mustBound bool) usage {
+func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.ServingEndpoint, runtimes runtimeIndex, mustBound bool) (usage, *basis) {
 	path := model.Path("servingEndpoints", declared)
 	name := model.NormalizeName(declared)
 	if r.dnsLabel(path, name, "serving endpoint name", maxEndpointName) && (name[0] < 'a' || name[0] > 'z') {
@@ -151,19 +151,22 @@ func (r *reporter) servingEndpoint(p *model.Platform, declared string, ep model.
 		if mustBound {
 			r.errorf(path+".replicas", "set replicas.max: the tenant has a quota, and an endpoint without a maximum could scale past it")
 		}
-		return usage{}
+		return usage{}, nil
 	}
 	replicas := *maxR
 	if ep.Canary != nil && serverless {
 		replicas *= 2
 	}
 	u := perReplica.times(replicas)
+	b := &basis{n: *maxR, unit: "replicas (replicas.max)", per: perReplica, doubled: replicas != *maxR}
 	for _, c := range []*model.ServingContainer{ep.Transformer, ep.Explainer} {
 		if c != nil {
-			u.add(r.requests(p, "", c.Resources, p.Defaults.Serving).times(*maxR))
+			extra := r.requests(p, "", c.Resources, p.Defaults.Serving).times(*maxR)
+			u.add(extra)
+			b.extra.add(extra)
 		}
 	}
-	return u
+	return u, b
 }
 
 // servedModel checks the model's storage and that a runtime serves its format over its

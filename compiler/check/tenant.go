@@ -26,7 +26,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	if t == nil {
 		return nil
 	}
-	r := &reporter{locate: locate}
+	r := &reporter{locate: locate, decls: d}
 	for _, name := range slices.Sorted(maps.Keys(p.Clusters)) {
 		if p.Clusters[name].Runs(t.Name) {
 			r.clusters = append(r.clusters, p.Clusters[name])
@@ -56,7 +56,7 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 		r.notebookMounts(path, d.Notebooks[declared], d.PodDefaults)
 		u.add(r.injected(p, t, declared, d.Notebooks[declared], d.PodDefaults, u))
 		u.notebooks, u.pods = 1, 1
-		r.charge(quota, path, "notebook", u, func(field string) string {
+		r.charge(quota, charged{what: "notebook", label: "notebook " + declared, u: u, at: func(field string) string {
 			switch field {
 			case "cpu", "memory", "gpu":
 				return path + ".resources." + field
@@ -64,43 +64,51 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 				return path
 			}
 			return path
-		})
+		}})
 	}
 	r.uniqueNames("notebooks", slices.Collect(maps.Keys(d.Notebooks)))
 	runtimes := r.servingRuntimes(p, d.Runtimes)
 	for _, declared := range slices.Sorted(maps.Keys(d.Serving)) {
 		path := model.Path("servingEndpoints", declared)
-		u := r.servingEndpoint(p, declared, d.Serving[declared], runtimes, quota.bounded())
-		r.charge(quota, path, "endpoint at its most replicas", u, func(field string) string {
+		u, b := r.servingEndpoint(p, declared, d.Serving[declared], runtimes, quota.bounded())
+		r.charge(quota, charged{what: "endpoint at its most replicas", label: "endpoint " + declared, u: u, basis: b, at: func(field string) string {
 			switch field {
 			case "cpu", "memory", "gpu", "pods":
 				return path + ".replicas.max"
 			}
 			return path
-		})
+		}})
 	}
 	r.uniqueNames("servingEndpoints", slices.Collect(maps.Keys(d.Serving)))
 	targets := r.trainingTargets(p)
+	r.queues(p, d)
+	queueProblems := clusterProblems{}
 	for _, declared := range slices.Sorted(maps.Keys(d.Training)) {
 		path := model.Path("trainingJobs", declared)
 		job := d.Training[declared]
 		u := r.standaloneJob(p, declared, job, targets, quota)
-		r.charge(quota, path, trainingWhat(job), u, func(field string) string {
-			return path + ".workers"
-		})
+		c := charged{what: trainingWhat(job), label: "trainingJob " + declared, u: u, basis: jobBasis(job, u), workload: u,
+			at: func(string) string { return path + ".workers" }}
+		r.queued(p, d, &c, path+".queue", job, queueProblems)
+		r.charge(quota, c)
 	}
 	r.uniqueNames("trainingJobs", slices.Collect(maps.Keys(d.Training)))
 	for _, declared := range slices.Sorted(maps.Keys(d.Experiments)) {
 		path := model.Path("experiments", declared)
 		exp := d.Experiments[declared]
-		u := r.experiment(p, declared, exp, targets, quota)
-		r.charge(quota, path, experimentWhat(exp), u, func(field string) string {
-			return path + ".parallelTrials"
-		})
+		trial := r.experiment(p, declared, exp, targets, quota)
+		parallel := int64(max(exp.ParallelTrials, 0))
+		c := charged{what: experimentWhat(exp), label: "experiment " + declared, u: trial.times(parallel),
+			basis: &basis{n: parallel, unit: "trials at once", per: trial}, workload: trial,
+			at: func(string) string { return path + ".parallelTrials" }}
+		r.queued(p, d, &c, path+".trial.queue", exp.Trial, queueProblems)
+		r.charge(quota, c)
 	}
 	r.uniqueNames("experiments", slices.Collect(maps.Keys(d.Experiments)))
 	r.tenantObjects(p, d, quota)
+	queueProblems.report(r)
 	r.overruns(quota)
+	r.queueCapacities(p, quota)
 	for _, declared := range slices.Sorted(maps.Keys(d.Pipelines)) {
 		// A pipeline's steps run now and then, one or a few at a time: each must fit the
 		// quota by itself, without counting what always runs.

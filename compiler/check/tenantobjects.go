@@ -144,12 +144,12 @@ func (r *reporter) volume(declared string, v model.Volume, q *quota) {
 	if size, ok := r.quantity(path+".size", v.Size); ok {
 		u.storage = size
 	}
-	r.charge(q, path, "volume", u, func(field string) string {
+	r.charge(q, charged{what: "volume", label: "volume " + declared, u: u, at: func(field string) string {
 		if field == "storage" {
 			return path + ".size"
 		}
 		return path
-	})
+	}})
 	if ds := v.DataSource; ds != nil {
 		switch {
 		case (ds.Snapshot == "") == (ds.Claim == ""):

@@ -41,6 +41,7 @@ var Rules = []Rule{
 	{ID: "access", Title: "cloud identity", Kinds: []string{"ServiceAccount"}, Ops: []Op{Added, Changed}, Path: "metadata.annotations.eks*role-arn|metadata.annotations.iam*gcp-service-account|metadata.annotations.azure*client-id"},
 	{ID: "access", Title: "cloud identity", Kinds: []string{"Profile"}, Ops: []Op{Added, Changed}, Path: "spec.plugins.**"},
 	{ID: "quota", Title: "resource quota", Kinds: []string{"Profile"}, Ops: []Op{Added, Changed}, Path: "spec.resourceQuotaSpec.**"},
+	{ID: "quota", Title: "queue quota", Kinds: []string{"ClusterQueue", "Queue"}, Ops: []Op{Added, Changed}, Path: "spec.resourceGroups.**|spec.cohortName|spec.capability.**"},
 	{ID: "gpu", Title: "GPUs", Ops: []Op{Added, Changed}, Path: "**.resources.limits.*gpu*|**.resources.requests.*gpu*"},
 	{ID: "gpu", Title: "GPUs", Kinds: []string{"PipelineVersion"}, Ops: []Op{Added, Changed}, Path: "spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.count|spec.pipelineSpec.deploymentSpec.executors.*.container.resources.accelerator.type"},
 	{ID: "traffic", Title: "canary traffic", Kinds: []string{"InferenceService"}, Ops: []Op{Added, Changed}, Path: "spec.predictor.canaryTrafficPercent"},

@@ -21,7 +21,7 @@ type Snapshot map[string]map[string][]manifest.Object
 const ComponentPrefix = "kubeflow:"
 
 // FromResult takes the objects of a compilation: per cluster, those of every tenant, the
-// cluster's own (its Flux bootstrap and its units' Kustomizations) under the tenant name
+// cluster's own (its Flux bootstrap, its units' Kustomizations and its scheduling objects) under the tenant name
 // "", and those of each unit of its Kubeflow under ComponentPrefix and the unit's name.
 func FromResult(res *compiler.Result) Snapshot {
 	s := Snapshot{}
@@ -35,6 +35,9 @@ func FromResult(res *compiler.Result) Snapshot {
 			for _, u := range in.Units {
 				tenants[ComponentPrefix+u.Name] = slices.Clone(u.Objects)
 			}
+		}
+		if len(c.Scheduling) > 0 {
+			tenants[""] = append(tenants[""], c.Scheduling...)
 		}
 		for _, t := range c.Tenants {
 			tenants[t.Name] = slices.Concat(t.Platform, t.Workloads)

@@ -282,3 +282,18 @@ func TestCalloutOfProfilePlugin(t *testing.T) {
 		t.Errorf("callouts %q, want %q", got, want)
 	}
 }
+
+// TestCalloutOfQueueQuota: a ClusterQueue's quota that changes is called out, as the
+// quota of a namespace is.
+func TestCalloutOfQueueQuota(t *testing.T) {
+	cq := func(gpus string) manifest.Object {
+		return object(t, `{"apiVersion": "kueue.x-k8s.io/v1beta2", "kind": "ClusterQueue", "metadata": {"name": "research"},
+		"spec": {"namespaceSelector": {}, "resourceGroups": [{"coveredResources": ["nvidia.com/gpu"],
+		"flavors": [{"name": "a100", "resources": [{"name": "nvidia.com/gpu", "nominalQuota": "`+gpus+`"}]}]}]}}`)
+	}
+	r := compare(t, snapshot("prod", "", cq("4")), snapshot("prod", "", cq("8")))
+	want := []string{`quota changed ClusterQueue research spec.resourceGroups[0].flavors[name=a100].resources[name="nvidia.com/gpu"].nominalQuota`}
+	if got := calloutsOf(r); !slices.Equal(got, want) {
+		t.Errorf("callouts %q, want %q", got, want)
+	}
+}

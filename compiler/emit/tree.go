@@ -60,6 +60,7 @@ const (
 //	<cluster>/components/flux/{kustomization.yaml, ...}  (with Kubeflow and Flux wiring)
 //	<cluster>/components/<unit>/{kustomization.yaml, <kind>_<namespace>_<name>.yaml, ...}
 //	<cluster>/platform/kustomization.yaml
+//	<cluster>/platform/{resourceflavor_<name>.yaml, clusterqueue_<name>.yaml, ...}  (scheduling)
 //	<cluster>/platform/<tenant>/{kustomization.yaml, profile_<tenant>.yaml, ...}
 //	<cluster>/tenants/<tenant>/{kustomization.yaml, notebook_<name>.yaml, ...}
 //	<cluster>/tenants/<tenant>/pipelines/{kustomization.yaml, pipeline_<name>.yaml, ...}
@@ -78,12 +79,28 @@ type folder struct {
 	// qualified names files by namespace too: a Kubeflow unit has objects of one kind
 	// and name in several namespaces.
 	qualified bool
+	// bare folders have no kustomization of their own: their files are listed by the
+	// kustomization of the folder they are in (the cluster's scheduling objects, in
+	// its platform folder).
+	bare bool
 	// files are its kustomization, then one per object; filled by encode.
 	files []File
 	err   error
 }
 
 func (f *folder) encode() {
+	if f.bare {
+		f.files = make([]File, len(f.objs))
+		for i, o := range f.objs {
+			b, err := o.YAML()
+			if err != nil {
+				f.err = fmt.Errorf("encoding %s %s: %w", o.Kind(), o.Name(), err)
+				return
+			}
+			f.files[i] = File{Path: path.Join(f.dir, o.FileName()), Data: b}
+		}
+		return
+	}
 	f.files = make([]File, 1+len(f.objs))
 	names := make([]string, len(f.objs))
 	seen := map[string]int{}
@@ -133,6 +150,13 @@ func layOut(c *compiler.Cluster) *clusterLayout {
 		}
 	}
 	l.platformAt = len(l.folders)
+	if len(c.Scheduling) > 0 {
+		// Cluster-scoped: files of the platform folder itself, before the tenants'.
+		l.folders = append(l.folders, &folder{dir: path.Join(c.Name, PlatformDir), objs: c.Scheduling, bare: true})
+		for _, o := range c.Scheduling {
+			l.platform = append(l.platform, o.FileName())
+		}
+	}
 	var workloads []*folder
 	var tenantDirs []string
 	for _, tn := range c.Tenants {
@@ -211,7 +235,7 @@ func (t *Tree) addCluster(l *clusterLayout) {
 			t.Files = append(t.Files, File{Path: path.Join(l.name, PlatformDir, KustomizationFile), Data: kustomization(l.platform)})
 		}
 		for k, file := range f.files {
-			if k > 0 {
+			if k > 0 || f.bare {
 				stream = append(stream, len(t.Files))
 			}
 			t.Files = append(t.Files, file)

@@ -53,7 +53,7 @@ func plan(res *compiler.Result, only []string) *applyPlan {
 	p := &applyPlan{flux: res.Platform.Flux != nil, selected: len(only) > 0}
 	if !p.flux {
 		all := apply{}
-		for _, o := range c.Bootstrap {
+		for _, o := range slices.Concat(c.Bootstrap, c.Scheduling) {
 			all.items = append(all.items, item{obj: o})
 		}
 		for _, t := range c.Tenants {
@@ -68,6 +68,9 @@ func plan(res *compiler.Result, only []string) *applyPlan {
 		boot, platform := apply{}, apply{by: platformApplier}
 		for _, o := range c.Bootstrap {
 			boot.items = append(boot.items, item{obj: o})
+		}
+		for _, o := range c.Scheduling {
+			platform.items = append(platform.items, item{obj: o})
 		}
 		var tenants []apply
 		for _, t := range c.Tenants {

@@ -33,6 +33,7 @@ var tenantKinds = []AppliedKind{
 	{"kubeflow.org", "PyTorchJob", "pytorchjobs"},
 	{"kubeflow.org", "TFJob", "tfjobs"},
 	{"kubeflow.org", "XGBoostJob", "xgboostjobs"},
+	{"kueue.x-k8s.io", "LocalQueue", "localqueues"},
 	{"pipelines.kubeflow.org", "Pipeline", "pipelines"},
 	{"pipelines.kubeflow.org", "PipelineVersion", "pipelineversions"},
 	{"serving.kserve.io", "InferenceService", "inferenceservices"},
@@ -57,8 +58,10 @@ var FluxVerbs = []string{"create", "delete", "get", "list", "patch"}
 // today (a kind the tenant stops declaring must still be pruned). Kubeflow's edit role,
 // to which flux.tenantRole binds the reconciler too, lacks some of them: patch on
 // PodDefaults (their edit role aggregates get, list and watch), on Pipelines and
-// PipelineVersions (KFP's gives create, delete, update, get, list), and every verb on
-// ExternalSecrets (External Secrets is not Kubeflow's). A Role rather than
+// PipelineVersions (KFP's gives create, delete, update, get, list), every verb on
+// ExternalSecrets (External Secrets is not Kubeflow's), and everything on Kueue's
+// LocalQueues (Kueue's own batch-admin and batch-user roles are not aggregated into
+// Kubeflow's, and Kubeflow does not install Kueue). A Role rather than
 // a ClusterRole: it grants nothing outside the tenant's namespace and needs no object
 // outside the tenant's folder.
 func reconcilerRole(ns string) []manifest.Object {

@@ -46,6 +46,7 @@ func everyDeclaration() *model.Declarations {
 		"s3-creds": {SOPS: "s3-creds.sops.yaml", Encrypted: []byte("apiVersion: v1\nkind: Secret\n")},
 		"hf":       {External: &model.ExternalSecretRef{Store: "vault", StoreKind: "ClusterSecretStore", RefreshInterval: "1h", Extract: []string{"ml/hf"}}},
 	}
+	d.Queues = map[string]model.Queue{"gpu": {ClusterQueue: "research"}}
 	return d
 }
 
@@ -231,7 +232,7 @@ func TestReconcilerOnUpstreamKubeflow(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"ExternalSecret:create", "ExternalSecret:delete", "ExternalSecret:get", "ExternalSecret:list", "ExternalSecret:patch", "Pipeline:patch", "PipelineVersion:patch", "PodDefault:patch"}
+	want := []string{"ExternalSecret:create", "ExternalSecret:delete", "ExternalSecret:get", "ExternalSecret:list", "ExternalSecret:patch", "LocalQueue:create", "LocalQueue:delete", "LocalQueue:get", "LocalQueue:list", "LocalQueue:patch", "Pipeline:patch", "PipelineVersion:patch", "PodDefault:patch"}
 	slices.Sort(gaps)
 	if !slices.Equal(gaps, want) {
 		t.Errorf("kubeflow-edit lacks %v of what Flux needs, want %v: say what changed in reconcilerRole's comment and the docs", gaps, want)

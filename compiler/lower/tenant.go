@@ -130,6 +130,11 @@ func Tenant(p *model.Platform, target Target, d *model.Declarations) Output {
 	for _, name := range sortedKeys(d.Secrets) {
 		out.Workloads = append(out.Workloads, secret(t.Name, name, d.Secrets[name]))
 	}
+	if target.Training.Scheduler == model.SchedulerKueue {
+		for _, name := range sortedKeys(d.Queues) {
+			out.Workloads = append(out.Workloads, localQueue(t.Name, name, d.Queues[name]))
+		}
+	}
 	manifest.Sort(out.Platform)
 	manifest.Sort(out.Workloads)
 	return out

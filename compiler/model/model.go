@@ -18,6 +18,8 @@ type Platform struct {
 
 	// here is the cluster the platform is seen from (OnCluster), or nil.
 	here *Cluster
+	// Scheduling are the scheduling objects of every cluster.
+	Scheduling *Scheduling `json:"scheduling"`
 }
 
 // Flux is how clusters pull and apply what mlc pushes.
@@ -75,6 +77,8 @@ type Cluster struct {
 	// ExternalSecrets, when set, says the cluster runs External Secrets, with the
 	// stores tenants may read.
 	ExternalSecrets *ExternalSecrets `json:"externalSecrets"`
+	// Scheduling adds to the platform's scheduling objects on this cluster.
+	Scheduling *Scheduling `json:"scheduling"`
 }
 
 // HasGPUType reports whether the cluster has GPUs of the named type.
@@ -281,6 +285,7 @@ type Declarations struct {
 	ServiceAccounts map[string]ServiceAccount `json:"serviceAccounts"`
 	Volumes         map[string]Volume         `json:"volumes"`
 	ConfigMaps      map[string]ConfigMap      `json:"configMaps"`
+	Queues      map[string]Queue           `json:"queues"`
 
 	// pipelineTrees are the pipelines' trees, by declared name, built on first use.
 	pipelineTrees map[string]*PipelineTree

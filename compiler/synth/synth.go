@@ -118,6 +118,12 @@ defaults: {
 }
 
 policy: allowedRegistries: ["ghcr.io/kubeflow/", "ghcr.io/example/"]
+
+// The ClusterQueue the GPU jobs' LocalQueue team-gpu points at.
+scheduling: kueue: {
+	resourceFlavors: a100: nodeLabels: "nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"
+	clusterQueues: "team-gpu": resourceGroups: [{flavors: [{name: "a100", resources: {cpu: 64, memory: "256Gi", "nvidia.com/gpu": 8}}]}]
+}
 `)
 	return b.String()
 }

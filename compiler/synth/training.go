@@ -23,6 +23,9 @@ var algorithms = []string{"random", "tpe", "bayesianoptimization", "grid"}
 func training(s Spec) string {
 	var b strings.Builder
 	b.WriteString("package ml\n\n")
+	if s.TrainingJobs > 0 {
+		b.WriteString("queues: \"team-gpu\": clusterQueue: \"team-gpu\"\n\n")
+	}
 	for n := range s.TrainingJobs {
 		if n%2 == 0 {
 			fmt.Fprintf(&b, `trainingJobs: "train-%d": {

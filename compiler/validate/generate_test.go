@@ -6,22 +6,25 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
-// TestGeneratedUpToDate regenerates crds/ from the shared CRD folder and the project's
-// own (third_party/crds) into a temporary directory and requires the same files, byte
-// for byte.
+// TestGeneratedUpToDate regenerates crds/ from the shared CRD folders, as the
+// go:generate line of validate.go names them, into a temporary directory and
+// requires the same files, byte for byte.
 func TestGeneratedUpToDate(t *testing.T) {
-	in := filepath.Join(sharedDir, "crds")
-	if _, err := os.Stat(in); err != nil {
-		t.Skipf("shared CRDs not available: %v", err)
+	in := generateInputs(t)
+	for _, dir := range strings.Split(in, ",") {
+		if _, err := os.Stat(dir); err != nil {
+			t.Skipf("shared CRDs not available: %v", err)
+		}
 	}
 	if testing.Short() {
 		t.Skip("builds and runs tools/crdgen")
 	}
 	out := t.TempDir()
-	cmd := exec.Command("go", "run", "../../tools/crdgen", "-in", in+",../../third_party/crds", "-out", out)
+	cmd := exec.Command("go", "run", "../../tools/crdgen", "-in", in, "-out", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("crdgen: %v\n%s", err, msg)
 	}
@@ -43,6 +46,26 @@ func TestGeneratedUpToDate(t *testing.T) {
 			t.Errorf("crds/%s is stale; run go generate ./compiler/validate", name)
 		}
 	}
+}
+
+// generateInputs returns the -in argument of validate.go's go:generate line.
+func generateInputs(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile("validate.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		if !strings.HasPrefix(line, "//go:generate ") {
+			continue
+		}
+		fields := strings.Fields(line)
+		if i := slices.Index(fields, "-in"); i >= 0 && i+1 < len(fields) {
+			return fields[i+1]
+		}
+	}
+	t.Fatal("validate.go has no go:generate line with -in")
+	return ""
 }
 
 func listDir(t *testing.T, dir string) []string {

@@ -30,7 +30,7 @@
 // way the API server sees it, so float64(3) counts as the integer 3.
 package validate
 
-//go:generate go run ../../tools/crdgen -in ../../../shared/crds,../../third_party/crds -out crds
+//go:generate go run ../../tools/crdgen -in ../../../shared/crds,../../../shared/crds-extra/kueue,../../../shared/crds-extra/volcano,../../third_party/crds -out crds
 
 import (
 	"cmp"

@@ -1,7 +1,7 @@
 // Command crdgen turns upstream CustomResourceDefinition YAML files into the
 // compact JSON schemas that compiler/validate embeds.
 //
-// For every CRD under -in it writes <group>_<plural>.json into -out: an
+// -in is a comma-separated list of input folders. For every CRD under them it writes <group>_<plural>.json into -out: an
 // apiextensions.k8s.io/v1 CustomResourceDefinition (so that
 // validate.NewFromCRDs takes it as it takes a cluster's own) keeping only what
 // validating a custom resource needs: metadata.name, group, names (kind,
@@ -13,7 +13,8 @@
 // writes index.json (group/kind/scope/versions and the sha256 of each file,
 // so that validate.New reads no file before it is needed) and PROVENANCE.md
 // (inputs and their sha256, joined with the upstream facts recorded in the
-// input's PROVENANCE.md).
+// PROVENANCE.md of each input folder, or of its parent when the folder has none:
+// one such document may describe several folders).
 //
 // Every input CRD must pass the API server's own CRD validation; crdgen fails
 // otherwise, so the embedded schemas are always ones a cluster would accept.
@@ -40,7 +41,6 @@ import (
 	"io"
 	"io/fs"
 	"log"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -57,19 +57,21 @@ import (
 )
 
 func main() {
-	in := flag.String("in", "../shared/crds", "directories holding the upstream CRD YAML files (searched recursively), separated by commas")
+	in := flag.String("in", "../shared/crds", "comma-separated directories holding the upstream CRD YAML files (searched recursively)")
 	out := flag.String("out", "compiler/validate/crds", "directory to write the compact JSON schemas into")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("crdgen: ")
-	if err := run(*in, *out); err != nil {
+	if err := run(strings.Split(*in, ","), *out); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // input is one CRD read from one YAML file.
 type input struct {
-	rel    string // path relative to the input directory, slash-separated
+	rel string // path relative to the folder of its PROVENANCE.md, slash-separated
+	// from is that folder as seen from the repository root, for PROVENANCE.md.
+	from   string
 	sha256 string
 	crd    *apiextensionsv1.CustomResourceDefinition
 }
@@ -79,29 +81,38 @@ type skipped struct {
 	rel, reason string
 }
 
-func run(inDirs, outDir string) error {
+func run(inDirs []string, outDir string) error {
 	var inputs []input
-	upstream := map[string]upstreamRow{}
-	for _, inDir := range strings.Split(inDirs, ",") {
-		in, err := readInputs(inDir)
+	upstream := map[string]upstreamRow{} // by from/rel
+	var roots []string
+	for _, dir := range inDirs {
+		root := provenanceRoot(dir)
+		from := displayPath(root)
+		in, err := readInputs(dir, root, from)
 		if err != nil {
 			return err
 		}
 		inputs = append(inputs, in...)
-		rows, err := readUpstreamProvenance(filepath.Join(inDir, "PROVENANCE.md"))
+		if slices.Contains(roots, from) {
+			continue
+		}
+		roots = append(roots, from)
+		rows, err := readUpstreamProvenance(filepath.Join(root, "PROVENANCE.md"))
 		if err != nil {
 			return err
 		}
-		maps.Copy(upstream, rows)
+		for rel, row := range rows {
+			upstream[from+"/"+rel] = row
+		}
 	}
-	slices.SortFunc(inputs, func(a, b input) int { return strings.Compare(a.rel, b.rel) })
+	slices.SortFunc(inputs, func(a, b input) int { return strings.Compare(a.path(), b.path()) })
 	kept, skips, err := dedupe(inputs)
 	if err != nil {
 		return err
 	}
 	for _, in := range kept {
 		if err := validateCRD(in.crd); err != nil {
-			return fmt.Errorf("%s: %w", in.rel, err)
+			return fmt.Errorf("%s: %w", in.path(), err)
 		}
 	}
 
@@ -110,11 +121,11 @@ func run(inDirs, outDir string) error {
 	for _, in := range kept {
 		name := outName(in.crd)
 		if _, dup := files[name]; dup {
-			return fmt.Errorf("%s: output file %s written twice", in.rel, name)
+			return fmt.Errorf("%s: output file %s written twice", in.path(), name)
 		}
 		data, err := compact(in.crd)
 		if err != nil {
-			return fmt.Errorf("%s: %w", in.rel, err)
+			return fmt.Errorf("%s: %w", in.path(), err)
 		}
 		files[name] = data
 		index = append(index, newIndexEntry(name, data, in.crd))
@@ -125,13 +136,51 @@ func run(inDirs, outDir string) error {
 	}
 	files["index.json"] = idx
 
-	files["PROVENANCE.md"] = provenance(kept, skips, upstream)
+	files["PROVENANCE.md"] = provenance(roots, kept, skips, upstream)
 
 	return writeOutputs(outDir, files)
 }
 
-// readInputs reads every *.yaml / *.yml file under dir, in lexical order.
-func readInputs(dir string) ([]input, error) {
+// path is where the input file is, as seen from the repository root.
+func (in input) path() string { return in.from + "/" + in.rel }
+
+// provenanceRoot is the folder whose PROVENANCE.md describes dir's files: dir's own,
+// else its parent's when that has one, else dir.
+func provenanceRoot(dir string) string {
+	dir = filepath.Clean(dir)
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if _, err := os.Stat(filepath.Join(d, "PROVENANCE.md")); err == nil {
+			return d
+		}
+	}
+	return dir
+}
+
+// displayPath is dir as seen from the root of the module crdgen runs in (the
+// repository), slash-separated; dir as given when there is no such root.
+func displayPath(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return filepath.ToSlash(dir)
+	}
+	mod, err := os.Getwd()
+	for err == nil {
+		if _, statErr := os.Stat(filepath.Join(mod, "go.mod")); statErr == nil {
+			if rel, err := filepath.Rel(mod, abs); err == nil {
+				return filepath.ToSlash(rel)
+			}
+			break
+		}
+		if mod == filepath.Dir(mod) {
+			break
+		}
+		mod = filepath.Dir(mod)
+	}
+	return filepath.ToSlash(dir)
+}
+
+// readInputs reads every *.yaml / *.yml file under dir, naming each relative to root.
+func readInputs(dir, root, from string) ([]input, error) {
 	var inputs []input
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -140,7 +189,7 @@ func readInputs(dir string) ([]input, error) {
 		if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
 			return nil
 		}
-		rel, err := filepath.Rel(dir, p)
+		rel, err := filepath.Rel(root, p)
 		if err != nil {
 			return err
 		}
@@ -153,7 +202,7 @@ func readInputs(dir string) ([]input, error) {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
 		sum := sha256.Sum256(raw)
-		inputs = append(inputs, input{rel: filepath.ToSlash(rel), sha256: hex.EncodeToString(sum[:]), crd: crd})
+		inputs = append(inputs, input{rel: filepath.ToSlash(rel), from: from, sha256: hex.EncodeToString(sum[:]), crd: crd})
 		return nil
 	})
 	if err != nil {
@@ -162,7 +211,6 @@ func readInputs(dir string) ([]input, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("no CRD YAML files under %s", dir)
 	}
-	slices.SortFunc(inputs, func(a, b input) int { return strings.Compare(a.rel, b.rel) })
 	return inputs, nil
 }
 
@@ -239,8 +287,8 @@ func dedupe(inputs []input) ([]input, []skipped, error) {
 		}
 		kept = append(kept, canonical[0])
 		for _, in := range group {
-			if in.rel != canonical[0].rel {
-				skips = append(skips, skipped{rel: in.rel, reason: fmt.Sprintf("same CRD (%s) as `%s`, which is kept", n, canonical[0].rel)})
+			if in.path() != canonical[0].path() {
+				skips = append(skips, skipped{rel: in.path(), reason: fmt.Sprintf("same CRD (%s) as `%s`, which is kept", n, canonical[0].path())})
 			}
 		}
 	}

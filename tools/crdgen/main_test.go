@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +88,7 @@ func TestRun(t *testing.T) {
 			"| `x/example.com_widgets.yaml` | github.com/example/widgets | main | `abc123` | `config/crd.yaml` | Apache-2.0 |\n",
 	})
 	out := t.TempDir()
-	if err := run(in, out); err != nil {
+	if err := run([]string{in}, out); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(out, "example.com_widgets.json"))
@@ -129,7 +130,7 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "stale.json"), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(in, out); err != nil {
+	if err := run([]string{in}, out); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := os.ReadFile(filepath.Join(out, "example.com_widgets.json"))
@@ -150,7 +151,7 @@ func TestRunRejects(t *testing.T) {
 		"not a CRD":            {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if err := run(writeInput(t, files), t.TempDir()); err == nil {
+			if err := run([]string{writeInput(t, files)}, t.TempDir()); err == nil {
 				t.Error("no error")
 			}
 		})
@@ -187,5 +188,57 @@ func TestStripDescriptionsEverywhere(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte(`"properties":{"description":{"type":"string"}}`)) {
 		t.Errorf("property named description lost: %s", out)
+	}
+}
+
+// TestRunSeveralFolders reads two input folders, one described by its parent's
+// PROVENANCE.md in the "source" form with alternatives in braces.
+func TestRunSeveralFolders(t *testing.T) {
+	gadgets := strings.NewReplacer("widgets", "gadgets", "Widget", "Gadget").Replace(crdYAML)
+	first := writeInput(t, map[string]string{"example.com_widgets.yaml": crdYAML})
+	extra := writeInput(t, map[string]string{
+		"g/example.com_gadgets.yaml": gadgets,
+		"PROVENANCE.md": "| file | source | note |\n|---|---|---|\n" +
+			"| g/example.com_{gadgets,gizmos}.yaml | example/gadgets v1.2.3 (`0123456789abcdef0123456789abcdef01234567`), `config/crd/bases/` | identical bytes |\n",
+	})
+	out := t.TempDir()
+	if err := run([]string{first, filepath.Join(extra, "g")}, out); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"example.com_widgets.json", "example.com_gadgets.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	prov, err := os.ReadFile(filepath.Join(out, "PROVENANCE.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := "/g/example.com_gadgets.yaml` | `"
+	want := "| github.com/example/gadgets | v1.2.3 | `0123456789abcdef0123456789abcdef01234567` | `config/crd/bases/example.com_gadgets.yaml` | not recorded |"
+	var found bool
+	for _, line := range strings.Split(string(prov), "\n") {
+		if strings.Contains(line, row) {
+			found = true
+			if !strings.HasSuffix(line, want) {
+				t.Errorf("gadgets row = %s\nwant it to end %s", line, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("PROVENANCE.md has no gadgets row:\n%s", prov)
+	}
+	if !bytes.Contains(prov, []byte("/PROVENANCE.md` and `")) {
+		t.Errorf("PROVENANCE.md does not name both provenance documents:\n%s", prov)
+	}
+}
+
+func TestFileNames(t *testing.T) {
+	t.Parallel()
+	got := fileNames("spark/a.yaml, spark/b.yaml")
+	got = append(got, fileNames("k/k.io_{x,y}.yaml")...)
+	want := []string{"spark/a.yaml", "spark/b.yaml", "k/k.io_x.yaml", "k/k.io_y.yaml"}
+	if !slices.Equal(got, want) {
+		t.Errorf("fileNames = %q, want %q", got, want)
 	}
 }
