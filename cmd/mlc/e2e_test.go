@@ -657,7 +657,7 @@ func setReadyStatus(item *unstructured.Unstructured) {
 	}
 }
 
-// giveDecryptionKey makes the namespace ns and, in it, the Secret the tenant's
+// giveDecryptionKey makes the namespace ns (unless it is there) and, in it, the Secret the tenant's
 // Kustomization decrypts its SOPS-encrypted Secrets with (flux.tenantDecryptionSecret's
 // default), holding the age key of keyFile.
 func giveDecryptionKey(t *testing.T, c *e2etest.Cluster, ns, keyFile string) {
@@ -667,7 +667,7 @@ func giveDecryptionKey(t *testing.T, c *e2etest.Cluster, ns, keyFile string) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sops-keys", Namespace: ns}, Data: map[string][]byte{"age.agekey": key}}

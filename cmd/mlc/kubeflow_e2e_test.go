@@ -129,6 +129,15 @@ func pushKubeflowQuickstart(t *testing.T, c *e2etest.Cluster, reg *e2etest.Regis
 	}
 	p.prod = filepath.Join(out, "prod")
 
+	// Kubeflow installs no Kueue: the platform team does, before the quickstart's queues.
+	sched, err := e2etest.SchedulerCRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.InstallCRDs(ctx, sched...); err != nil {
+		t.Fatal(err)
+	}
+
 	// Flux decrypts the install's Secrets with the cluster's age key.
 	key, err := os.ReadFile(filepath.Join("..", "..", "examples", "kubeflow", "secrets", "example-age.key"))
 	if err != nil {
@@ -140,6 +149,9 @@ func pushKubeflowQuickstart(t *testing.T, c *e2etest.Cluster, reg *e2etest.Regis
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+
+	// vision's encrypted Secret: the tenant's age key, in its namespace.
+	giveDecryptionKey(t, c, "vision", filepath.Join(p.repo.Dir, "secrets", "example-age.key"))
 
 	p.pushedAt = time.Now()
 	code, stdout, stderr := mlc(t, "push", p.repo.Dir, p.target, "--cluster", "prod")
@@ -418,11 +430,18 @@ func checkDependsOnOrder(t *testing.T, c *e2etest.Cluster, ids []string, pushedA
 	t.Helper()
 	readyAt := map[string]time.Time{}
 	ks := map[string]*unstructured.Unstructured{}
+	succeeded := firstSuccesses(t, c)
 	for _, id := range ids {
 		ns, name, _ := strings.Cut(id, "/")
 		k := get(t, c, kustomizationAPI, "Kustomization", ns, name)
 		ks[id] = k
-		readyAt[id] = readyTransition(k)
+		// A Kustomization reconciled again since has a later Ready transition: the first
+		// success is when it was first Ready.
+		if at, ok := succeeded[id]; ok {
+			readyAt[id] = at
+		} else {
+			readyAt[id] = readyTransition(k)
+		}
 	}
 	byTime := slices.SortedFunc(slices.Values(ids), func(a, b string) int { return readyAt[a].Compare(readyAt[b]) })
 	var timeline strings.Builder
@@ -437,7 +456,7 @@ func checkDependsOnOrder(t *testing.T, c *e2etest.Cluster, ids []string, pushedA
 		if len(deps) == 0 {
 			continue
 		}
-		began, first := firstCreated(t, c, k)
+		began, first := firstCreated(t, c, k, pushedAt)
 		if first == "" {
 			continue // it applied nothing (a tenant's pipelines folder before its first pipeline)
 		}
@@ -465,6 +484,31 @@ func checkDependsOnOrder(t *testing.T, c *e2etest.Cluster, ids []string, pushedA
 	}
 }
 
+// firstSuccesses returns, by "<namespace>/<name>", when each Kustomization first
+// reported a successful reconciliation (Flux's ReconciliationSucceeded event).
+func firstSuccesses(t *testing.T, c *e2etest.Cluster) map[string]time.Time {
+	t.Helper()
+	events, err := c.Client.CoreV1().Events("").List(context.Background(), metav1.ListOptions{FieldSelector: "involvedObject.kind=Kustomization"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]time.Time{}
+	for _, e := range events.Items {
+		if e.Reason != "ReconciliationSucceeded" {
+			continue
+		}
+		at := e.FirstTimestamp.Time
+		if at.IsZero() {
+			at = e.EventTime.Time
+		}
+		id := e.InvolvedObject.Namespace + "/" + e.InvolvedObject.Name
+		if prev, ok := out[id]; !at.IsZero() && (!ok || at.Before(prev)) {
+			out[id] = at
+		}
+	}
+	return out
+}
+
 // readyTransition is when a Kustomization's Ready condition last changed.
 func readyTransition(k *unstructured.Unstructured) time.Time {
 	conds, _, _ := unstructured.NestedSlice(k.Object, "status", "conditions")
@@ -479,7 +523,9 @@ func readyTransition(k *unstructured.Unstructured) time.Time {
 
 // firstCreated returns when the first object of a Kustomization's inventory was created,
 // and which it was.
-func firstCreated(t *testing.T, c *e2etest.Cluster, k *unstructured.Unstructured) (time.Time, string) {
+// An object made before the push (a tenant's namespace the test made for its decryption
+// key) was not the Kustomization's doing.
+func firstCreated(t *testing.T, c *e2etest.Cluster, k *unstructured.Unstructured, pushedAt time.Time) (time.Time, string) {
 	t.Helper()
 	var first time.Time
 	var which string
@@ -489,7 +535,11 @@ func firstCreated(t *testing.T, c *e2etest.Cluster, k *unstructured.Unstructured
 			t.Errorf("%s/%s: %s is in the inventory but not in the cluster", k.GetNamespace(), k.GetName(), id)
 			continue
 		}
-		if at := o.GetCreationTimestamp().Time; first.IsZero() || at.Before(first) {
+		at := o.GetCreationTimestamp().Time
+		if at.Before(pushedAt.Truncate(time.Second)) {
+			continue
+		}
+		if first.IsZero() || at.Before(first) {
 			first, which = at, id
 		}
 	}

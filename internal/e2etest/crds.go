@@ -40,6 +40,37 @@ func UpstreamCRDs() ([]string, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no CRDs in %s", dir)
 	}
+	sched, err := SchedulerCRDs()
+	if err != nil {
+		return nil, err
+	}
+	return append(files, sched...), nil
+}
+
+// SchedulerCRDs returns the CRD files of Kueue and Volcano, which tenants' queues and
+// the platform's scheduling objects need and which Kubeflow does not install: the
+// copies in the shared folder (../shared/crds-extra/{kueue,volcano}, or
+// $MLC_SHARED_CRDS_EXTRA/...).
+func SchedulerCRDs() ([]string, error) {
+	dir := os.Getenv("MLC_SHARED_CRDS_EXTRA")
+	if dir == "" {
+		root, err := ModuleRoot()
+		if err != nil {
+			return nil, err
+		}
+		dir = filepath.Join(filepath.Dir(root), "shared", "crds-extra")
+	}
+	var files []string
+	for _, sub := range []string{"kueue", "volcano"} {
+		found, err := filepath.Glob(filepath.Join(dir, sub, "*.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("no %s CRDs in %s (set MLC_SHARED_CRDS_EXTRA to their folder)", sub, filepath.Join(dir, sub))
+		}
+		files = append(files, found...)
+	}
 	return files, nil
 }
 
