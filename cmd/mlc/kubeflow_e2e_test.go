@@ -536,8 +536,8 @@ func firstCreated(t *testing.T, c *e2etest.Cluster, k *unstructured.Unstructured
 			continue
 		}
 		at := o.GetCreationTimestamp().Time
-		if at.Before(pushedAt.Truncate(time.Second)) {
-			continue
+		if !at.After(pushedAt.Truncate(time.Second)) {
+			continue // to the second: Flux applies nothing before the push has ended
 		}
 		if first.IsZero() || at.Before(first) {
 			first, which = at, id
