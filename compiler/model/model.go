@@ -184,6 +184,14 @@ type Policy struct {
 		Notebook ResourceLimits `json:"notebook"`
 	} `json:"limits"`
 	Secrets SecretsPolicy `json:"secrets"`
+	Objects ObjectsPolicy `json:"objects"`
+}
+
+// ObjectsPolicy is what tenants may declare as raw objects.
+type ObjectsPolicy struct {
+	// AllowedKinds are the kinds tenants may declare, as Kind.group ("ConfigMap" for
+	// the core group).
+	AllowedKinds []string `json:"allowedKinds"`
 }
 
 // SecretsPolicy is how credentials written into the repository are treated.
@@ -213,6 +221,10 @@ type Declarations struct {
 	Training    map[string]TrainingJob     `json:"trainingJobs"`
 	Experiments map[string]Experiment      `json:"experiments"`
 	Pipelines   map[string]Pipeline        `json:"pipelines"`
+	// Objects are raw Kubernetes objects, by kind and name.
+	Objects map[string]map[string]map[string]any `json:"objects"`
+	// Patches are kustomize patches over the tenant's workloads, by name.
+	Patches map[string]TenantPatch `json:"patches"`
 
 	// pipelineTrees are the pipelines' trees, by declared name, built on first use.
 	pipelineTrees map[string]*PipelineTree

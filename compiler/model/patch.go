@@ -1,0 +1,39 @@
+package model
+
+// Patch is a kustomize patch, and the objects it applies to: the platform's Kubeflow
+// settings and tenants' patches share the shape (#Patch).
+type Patch struct {
+	Patch  string       `json:"patch"`
+	Target *PatchTarget `json:"target,omitempty"`
+}
+
+// PatchTarget selects the objects a patch applies to (kustomize's selector).
+type PatchTarget struct {
+	Group              string `json:"group,omitempty"`
+	Version            string `json:"version,omitempty"`
+	Kind               string `json:"kind,omitempty"`
+	Name               string `json:"name,omitempty"`
+	Namespace          string `json:"namespace,omitempty"`
+	LabelSelector      string `json:"labelSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty"`
+}
+
+// TenantPatch is a kustomize patch over a tenant's compiled workloads.
+type TenantPatch struct {
+	Patch
+	// Clusters limits the patch to these clusters; every cluster when empty.
+	Clusters []string `json:"clusters"`
+}
+
+// AppliesTo reports whether the patch applies to the tenant's output for the cluster.
+func (p TenantPatch) AppliesTo(cluster string) bool {
+	if len(p.Clusters) == 0 {
+		return true
+	}
+	for _, c := range p.Clusters {
+		if c == cluster {
+			return true
+		}
+	}
+	return false
+}
