@@ -20,10 +20,14 @@ type PatchTarget struct {
 
 // TenantPatch is a kustomize patch over a tenant's compiled workloads.
 type TenantPatch struct {
-	Patch
+	Patch  string       `json:"patch"`
+	Target *PatchTarget `json:"target,omitempty"`
 	// Clusters limits the patch to these clusters; every cluster when empty.
 	Clusters []string `json:"clusters"`
 }
+
+// Kustomize returns the patch without its clusters.
+func (p TenantPatch) Kustomize() Patch { return Patch{Patch: p.Patch, Target: p.Target} }
 
 // AppliesTo reports whether the patch applies to the tenant's output for the cluster.
 func (p TenantPatch) AppliesTo(cluster string) bool {
