@@ -38,6 +38,10 @@ func everyDeclaration() *model.Declarations {
 	pl := modeltest.Pipeline()
 	pl.Schedule = &model.PipelineSchedule{Cron: "0 2 * * *", Enabled: true}
 	d.Pipelines = map[string]model.Pipeline{"nightly": pl}
+	// Raw objects and patches: Tenant writes neither (Objects lowers the objects, of
+	// the kinds the platform's policy allows; patches change what is written).
+	d.Objects = map[string]map[string]map[string]any{"NetworkPolicy": {"deny": {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy"}}}
+	d.Patches = map[string]model.TenantPatch{"cost": {Patch: "metadata: {annotations: {cost: cv}}"}}
 	return d
 }
 
