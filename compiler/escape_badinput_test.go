@@ -2,6 +2,8 @@ package compiler_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -222,5 +224,39 @@ func TestEscapeHatchBadInput(t *testing.T) {
 			}
 			t.Errorf("want a diagnostic at %s, path %q, containing %q; got:\n%s", tc.pos, tc.path, tc.message, res.Diagnostics.Error())
 		})
+	}
+}
+
+// TestChangedPatchRendersAgain: a tenant's patches are among its files, so the cache of
+// compiled tenants misses when one changes, and the render shows the new patch.
+func TestChangedPatchRendersAgain(t *testing.T) {
+	t.Parallel()
+	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
+	file := filepath.Join(repo, "tenants", "vision", "objects.cue")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := compiler.Options{CacheDir: t.TempDir()}
+	before, _ := rendered(t, repo, cached)
+	if !strings.Contains(before, "example.com/cost-center: vision-fraud") {
+		t.Fatal("the quickstart's patch is not in its render")
+	}
+	changed := strings.Replace(string(src), "example.com/cost-center: vision-fraud", "example.com/cost-center: vision-research", 1)
+	if changed == string(src) {
+		t.Fatal("the quickstart's patch changed its text")
+	}
+	if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	after, res := rendered(t, repo, cached)
+	if res.Stats.Evaluated != 1 {
+		t.Errorf("%d tenants evaluated after the patch changed, want 1", res.Stats.Evaluated)
+	}
+	if !strings.Contains(after, "example.com/cost-center: vision-research") || strings.Contains(after, "vision-fraud") {
+		t.Error("the render after the change does not show the changed patch")
+	}
+	if cold, _ := rendered(t, repo, compiler.Options{NoCache: true}); cold != after {
+		t.Error("the cached render differs from one without the cache")
 	}
 }
