@@ -31,6 +31,7 @@ policy: objects: allowedKinds: [
 	"RoleBinding.rbac.authorization.k8s.io",
 	"ClusterRole.rbac.authorization.k8s.io",
 	"Widget.example.com",
+	"ConfigMap",
 ]
 `
 
@@ -135,6 +136,12 @@ func TestEscapeHatchBadInput(t *testing.T) {
 			changes: object("objects: NetworkPolicy: deny: {\n\tapiVersion: \"networking.k8s.io/v1\"\n\tspec: {podSelector: {}, policyTypes: [\"Sideways\"]}\n}\n"),
 			pos:     objectsCue + ":3:25", path: "objects.NetworkPolicy.deny",
 			message: `the compiled NetworkPolicy deny would be rejected by the API server: spec.policyTypes[0]: Unsupported value: "Sideways"`,
+		},
+		{
+			name:    "a token in a raw object",
+			changes: object("objects: ConfigMap: hub: {\n\tapiVersion: \"v1\"\n\tdata: HUB: \"hf_abcdefghijklmnopqrstuvwxyzABCDEFGH\"\n}\n"),
+			pos:     objectsCue + ":5:8", path: "objects.ConfigMap.hub.data.HUB",
+			message: "holds what looks like a Hugging Face token",
 		},
 		{
 			name:    "a patch that matches nothing",
