@@ -144,6 +144,12 @@ func TestEscapeHatchBadInput(t *testing.T) {
 			message: "holds what looks like a Hugging Face token",
 		},
 		{
+			name:    "a policy that allows a kind mlc never allows",
+			changes: map[string]string{"platform.cue": baseRepo["platform.cue"] + "policy: objects: allowedKinds: [\"Kustomization.kustomize.toolkit.fluxcd.io\"]\n"},
+			pos:     "platform.cue:8:33", path: "policy.objects.allowedKinds[0]",
+			message: "mlc never lets tenants declare a Kustomization.kustomize.toolkit.fluxcd.io: Flux's objects are the platform's",
+		},
+		{
 			name:    "a patch that matches nothing",
 			changes: patch("patches: gpu: {\n\ttarget: kind: \"TrainJob\"\n\tpatch: \"- {op: add, path: /metadata/labels/a, value: b}\"\n}\n"),
 			pos:     patchesCue + ":3:10", path: "patches.gpu",

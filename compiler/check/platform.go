@@ -64,6 +64,7 @@ func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
 	r.sharedPodDefaults(p)
 	r.containerDefaults(p)
 	r.fluxCredentials(p.Flux)
+	r.allowedKinds(p.Policy.Objects.AllowedKinds)
 	return r.diags
 }
 

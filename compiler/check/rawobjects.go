@@ -83,3 +83,14 @@ func clusterNames(cs []model.Cluster) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// allowedKinds refuses an entry of policy.objects.allowedKinds that names a kind mlc
+// never lets a tenant declare, which would read as allowed and be refused anyway.
+func (r *reporter) allowedKinds(kinds []string) {
+	for i, gk := range kinds {
+		kind, group, _ := strings.Cut(gk, ".")
+		if why := contain.RefusedKind(group, kind); why != "" {
+			r.errorf(fmt.Sprintf("policy.objects.allowedKinds[%d]", i), "mlc never lets tenants declare a %s: %s", gk, why)
+		}
+	}
+}
