@@ -52,6 +52,14 @@ type Result struct {
 // a global that it fills on first use.
 var mu sync.Mutex
 
+// Exclusive runs fn while no patch is being applied, for other users of kustomize in
+// the process (a krusty build sets the schema kustomize's strategic merges read).
+func Exclusive(fn func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	fn()
+}
+
 // Apply applies the patches, in order, to objs, which must carry their Content. A
 // patch that selects no object, that does not parse, or that adds, removes, renames,
 // moves or changes the kind of an object is an Error, and then the objects are
