@@ -381,9 +381,12 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 		}
 		if j := (judged{key, cv.judge()}); !validated[j] && !refused[key] {
 			validated[j] = true
-			workloads, diags := cv.scope(name, out.Workloads, raw, locate)
-			r.diags = append(r.diags, diags...)
-			r.diags = append(r.diags, cv.validateAll(locate, out.Platform, workloads)...)
+			// Objects of a kind the cluster does not serve have no schema to validate by.
+			if scoped := cv.scope(name, out.Workloads, raw, locate); len(scoped) > 0 {
+				r.diags = append(r.diags, scoped...)
+			} else {
+				r.diags = append(r.diags, cv.validateAll(locate, out.Platform, out.Workloads)...)
+			}
 		}
 		defer v.count(cv)
 		if plat.Flux != nil {
@@ -479,16 +482,16 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 }
 
 // scope refuses the tenant's raw objects (by ID, in raw) of kinds the validator does
-// not serve, or serves cluster-scoped, and returns the objects left to validate.
-func (v *objectValidator) scope(cluster string, objs []manifest.Object, raw map[string]bool, locate check.Locator) ([]manifest.Object, diag.List) {
+// not serve, or serves cluster-scoped.
+func (v *objectValidator) scope(cluster string, objs []manifest.Object, raw map[string]bool, locate check.Locator) diag.List {
 	if len(raw) == 0 {
-		return objs, nil
+		return nil
 	}
 	vd, err := v.validator()
 	if err != nil {
 		var l diag.List
 		l.Errorf(locate(""), "", "the cluster's CRDs: %v", err)
-		return nil, l
+		return l
 	}
 	return rawScope(vd, cluster, objs, raw, locate)
 }

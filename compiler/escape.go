@@ -114,13 +114,11 @@ func platformHint(e patch.Error, platform []manifest.Object) string {
 
 // rawScope refuses the raw objects (by ID, in raw) of a kind that the validator (the
 // cluster's release, or mlc's embedded CRDs and built-in kinds) does not serve, or
-// serves cluster-scoped. It returns the objects to validate: the others.
-func rawScope(vd *validate.Validator, cluster string, objs []manifest.Object, raw map[string]bool, locate check.Locator) ([]manifest.Object, diag.List) {
+// serves cluster-scoped.
+func rawScope(vd *validate.Validator, cluster string, objs []manifest.Object, raw map[string]bool, locate check.Locator) diag.List {
 	var l diag.List
-	keep := make([]manifest.Object, 0, len(objs))
 	for _, o := range objs {
 		if !raw[o.ID()] {
-			keep = append(keep, o)
 			continue
 		}
 		switch namespaced, known := vd.Namespaced(o.APIVersion(), o.Kind()); {
@@ -128,11 +126,9 @@ func rawScope(vd *validate.Validator, cluster string, objs []manifest.Object, ra
 			l.Errorf(locate(o.Source), o.Source, "cluster %s does not serve %s %s: none of its CRDs defines it, and it is no built-in kind mlc validates", cluster, o.APIVersion(), o.Kind())
 		case !namespaced:
 			l.Errorf(locate(o.Source), o.Source, "%s is cluster-scoped: a tenant declares objects of its namespace only", o.Kind())
-		default:
-			keep = append(keep, o)
 		}
 	}
-	return keep, l
+	return l
 }
 
 // rawIDs are the IDs of the tenant's raw objects.

@@ -144,6 +144,12 @@ func TestEscapeHatchBadInput(t *testing.T) {
 			message: "holds what looks like a Hugging Face token",
 		},
 		{
+			name:    "a name that is no DNS subdomain",
+			changes: object("objects: Role: \"a:b\": {\n\tapiVersion: \"rbac.authorization.k8s.io/v1\"\n\trules: []\n}\n"),
+			pos:     objectsCue + ":3:16", path: `objects.Role."a:b"`,
+			message: `"a:b" is not a valid object name`,
+		},
+		{
 			name:    "a policy that allows a kind mlc never allows",
 			changes: map[string]string{"platform.cue": baseRepo["platform.cue"] + "policy: objects: allowedKinds: [\"Kustomization.kustomize.toolkit.fluxcd.io\"]\n"},
 			pos:     "platform.cue:8:33", path: "policy.objects.allowedKinds[0]",

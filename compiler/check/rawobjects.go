@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/mlc-gitops/mlc/compiler/contain"
 	"github.com/mlc-gitops/mlc/compiler/model"
 )
@@ -34,6 +36,10 @@ func (r *reporter) rawObjects(p *model.Platform, d *model.Declarations, owners [
 			}
 			if !contain.Allowed(p.Policy.Objects.AllowedKinds, group, kind) {
 				r.errorf(path+".apiVersion", "%s is not a kind tenants may declare: the platform's policy.objects.allowedKinds lists %s", gk, allowedList(p.Policy.Objects.AllowedKinds))
+				continue
+			}
+			if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+				r.errorf(path, "%q is not a valid object name: lower case letters, digits, '-' and '.', starting and ending with a letter or digit", name)
 				continue
 			}
 			for _, v := range contain.Check(obj, d.Tenant.Name) {
