@@ -118,18 +118,54 @@ func Apply(objs []manifest.Object, patches []Patch) (Result, []Error) {
 	return Result{Objects: out, By: by}, nil
 }
 
-// applyOne applies one patch to m and returns the IDs of the objects it selected.
-func applyOne(rf *resmap.Factory, m resmap.ResMap, p model.Patch) ([]string, error) {
+// Unmatched returns an Error for each patch that selects none of objs (objects as
+// kustomize builds them), without applying any: for patches that a kustomize build
+// applies itself, which would pass over such a patch in silence.
+func Unmatched(objs []map[string]any, patches []Patch) []Error {
+	mu.Lock()
+	defer mu.Unlock()
+	rf := resmap.NewFactory(provider.NewDefaultDepProvider().GetResourceFactory())
+	m := resmap.New()
+	for _, o := range objs {
+		r, err := rf.RF().FromMap(o)
+		if err == nil {
+			err = m.Append(r)
+		}
+		if err != nil {
+			return []Error{{Source: patches[0].Source, Err: err}}
+		}
+	}
+	var errs []Error
+	for _, p := range patches {
+		if _, _, err := selectFor(rf, m, p.Patch); err != nil {
+			errs = append(errs, Error{Source: p.Source, Err: err})
+		}
+	}
+	return errs
+}
+
+// selectFor returns the patch's selector and the objects of m it selects; none is an
+// error.
+func selectFor(rf *resmap.Factory, m resmap.ResMap, p model.Patch) (*types.Selector, []*resource.Resource, error) {
 	target, err := targetOf(rf, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	selected, err := m.Select(*target)
 	if err != nil {
-		return nil, fmt.Errorf("target: %w", err)
+		return nil, nil, fmt.Errorf("target: %w", err)
 	}
 	if len(selected) == 0 {
-		return nil, fmt.Errorf("the patch matches no object (%s)", describe(target))
+		return nil, nil, fmt.Errorf("the patch matches no object (%s)", describe(target))
+	}
+	return target, selected, nil
+}
+
+// applyOne applies one patch to m and returns the IDs of the objects it selected.
+func applyOne(rf *resmap.Factory, m resmap.ResMap, p model.Patch) ([]string, error) {
+	target, selected, err := selectFor(rf, m, p)
+	if err != nil {
+		return nil, err
 	}
 	before := ids(m)
 	var ids []string

@@ -112,3 +112,27 @@ func TestApplyRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmatched: without applying anything, the patches that select nothing.
+func TestUnmatched(t *testing.T) {
+	t.Parallel()
+	var objs []map[string]any
+	for _, o := range objects() {
+		objs = append(objs, o.Content)
+	}
+	patches := []patch.Patch{
+		{Source: "kubeflow.patches.a[0]", Patch: model.Patch{Patch: "- {op: add, path: /metadata/labels/a, value: b}", Target: &model.PatchTarget{Kind: "TrainJob", LabelSelector: "team=vision"}}},
+		{Source: "kubeflow.patches.a[1]", Patch: model.Patch{Patch: "- {op: add, path: /metadata/labels/a, value: b}", Target: &model.PatchTarget{Kind: "Deployment"}}},
+		{Source: "kubeflow.patches.a[2]", Patch: model.Patch{Patch: "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: other}\n"}},
+	}
+	errs := patch.Unmatched(objs, patches)
+	if len(errs) != 2 || errs[0].Source != "kubeflow.patches.a[1]" || errs[1].Source != "kubeflow.patches.a[2]" {
+		t.Fatalf("errors %v, want patches 1 and 2", errs)
+	}
+	if !strings.Contains(errs[1].Err.Error(), "matches no object (version v1, kind PersistentVolumeClaim, name other)") {
+		t.Errorf("error %v", errs[1])
+	}
+	if _, ok := objs[0]["metadata"].(map[string]any)["labels"].(map[string]any)["a"]; ok {
+		t.Error("Unmatched applied a patch")
+	}
+}
