@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -54,10 +55,11 @@ func escapeHatch(d *model.Declarations, out *lower.Output, patches []patch.Patch
 		return l
 	}
 	res, errs := patch.Apply(out.Workloads, patches)
-	for _, e := range errs {
-		l.Errorf(locate(e.Source), e.Source, "%v%s", e.Err, platformHint(e, out.Platform))
-	}
 	if len(errs) > 0 {
+		platform := append(slices.Clone(out.Platform), lower.FluxTenant(&model.Flux{}, "", d.Tenant, nil, true)...)
+		for _, e := range errs {
+			l.Errorf(locate(e.Source), e.Source, "%v%s", e.Err, platformHint(e, platform))
+		}
 		return l
 	}
 	for i, o := range res.Objects {
@@ -98,14 +100,15 @@ func collisions(t *model.Tenant, out *lower.Output, raw []manifest.Object, locat
 	return l
 }
 
-// platformHint explains a patch that matches nothing but names one of the objects
+// platformHint explains a patch that matches nothing but names a kind of the objects
 // mlc writes into the platform's part of the tenant, which tenants' patches do not see.
 func platformHint(e patch.Error, platform []manifest.Object) string {
-	if !strings.Contains(e.Err.Error(), "matches no object") {
+	var nm *patch.NoMatchError
+	if !errors.As(e.Err, &nm) || nm.Kind == "" {
 		return ""
 	}
 	for _, o := range platform {
-		if strings.Contains(e.Err.Error(), "kind "+o.Kind()+",") || strings.Contains(e.Err.Error(), "kind "+o.Kind()+")") {
+		if o.Kind() == nm.Kind {
 			return fmt.Sprintf(": a tenant's patches apply to its workloads; its %s is the platform's, as are its Profile, quota, LimitRange, bindings and Flux objects", o.Kind())
 		}
 	}

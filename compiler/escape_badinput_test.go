@@ -174,6 +174,18 @@ func TestEscapeHatchBadInput(t *testing.T) {
 			message: "its LimitRange is the platform's",
 		},
 		{
+			name:    "a patch on the tenant's Flux Kustomization",
+			changes: patch("patches: wiring: {\n\ttarget: {kind: \"Kustomization\", name: \"mlc-tenant\"}\n\tpatch: \"- {op: replace, path: /spec/serviceAccountName, value: default}\"\n}\n"),
+			pos:     patchesCue + ":3:10", path: "patches.wiring",
+			message: "matches no object (kind Kustomization, name mlc-tenant): a tenant's patches apply to its workloads; its Kustomization is the platform's",
+		},
+		{
+			name:    "a patch on the reconciler's binding",
+			changes: patch("patches: rb: {\n\ttarget: {kind: \"RoleBinding\", name: \"mlc-reconciler\"}\n\tpatch: \"- {op: replace, path: /roleRef/name, value: cluster-admin}\"\n}\n"),
+			pos:     patchesCue + ":3:10", path: "patches.rb",
+			message: "its RoleBinding is the platform's",
+		},
+		{
 			name:    "a patch that deletes a workload",
 			changes: patch("patches: gone: patch: \"\"\"\n\t$patch: delete\n\tapiVersion: v1\n\tkind: PersistentVolumeClaim\n\tmetadata: {name: dev-workspace}\n\t\"\"\"\n"),
 			pos:     patchesCue + ":3:10", path: "patches.gone",

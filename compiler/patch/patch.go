@@ -156,10 +156,19 @@ func selectFor(rf *resmap.Factory, m resmap.ResMap, p model.Patch) (*types.Selec
 		return nil, nil, fmt.Errorf("target: %w", err)
 	}
 	if len(selected) == 0 {
-		return nil, nil, fmt.Errorf("the patch matches no object (%s)", describe(target))
+		return nil, nil, &NoMatchError{Kind: target.Kind, selector: describe(target)}
 	}
 	return target, selected, nil
 }
+
+// NoMatchError is a patch that selects no object.
+type NoMatchError struct {
+	// Kind is the kind the patch selects, empty for any.
+	Kind     string
+	selector string
+}
+
+func (e *NoMatchError) Error() string { return "the patch matches no object (" + e.selector + ")" }
 
 // applyOne applies one patch to m and returns the IDs of the objects it selected.
 func applyOne(rf *resmap.Factory, m resmap.ResMap, p model.Patch) ([]string, error) {
