@@ -1,5 +1,7 @@
 package model
 
+import "slices"
+
 // Patch is a kustomize patch, and the objects it applies to: the platform's Kubeflow
 // settings and tenants' patches share the shape (#Patch).
 type Patch struct {
@@ -31,13 +33,5 @@ func (p TenantPatch) Kustomize() Patch { return Patch{Patch: p.Patch, Target: p.
 
 // AppliesTo reports whether the patch applies to the tenant's output for the cluster.
 func (p TenantPatch) AppliesTo(cluster string) bool {
-	if len(p.Clusters) == 0 {
-		return true
-	}
-	for _, c := range p.Clusters {
-		if c == cluster {
-			return true
-		}
-	}
-	return false
+	return len(p.Clusters) == 0 || slices.Contains(p.Clusters, cluster)
 }
