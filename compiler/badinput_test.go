@@ -192,7 +192,7 @@ notebooks: c: {image: "jupyter-scipy", resources: {cpu: 3, memory: "4Gi"}}
 			changes: map[string]string{nb: "package ml\n\nclusters: dev: {}\n"},
 			pos:     nb + ":3:1",
 			path:    "clusters",
-			message: "a tenant directory may only declare tenant, notebooks, podDefaults, servingEndpoints, servingRuntimes, trainingJobs, experiments, pipelines, serviceAccounts, volumes, configMaps, secrets and queues",
+			message: "a tenant directory may only declare tenant, notebooks, podDefaults, servingEndpoints, servingRuntimes, trainingJobs, experiments, pipelines, serviceAccounts, volumes, configMaps, secrets, queues, objects and patches",
 		},
 		{
 			name:    "a name that is not DNS-1123",

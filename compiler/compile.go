@@ -370,10 +370,17 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 	v := &objectValidator{known: known}
 	defer func() { r.validated, r.knownValid = v.validated, v.skipped }()
 	r.outputs = map[string]*lower.Output{}
-	byTarget := map[lower.Target]*lower.Output{}
+	// Clusters of one target and the same patches share an output.
+	type outputKey struct {
+		target  lower.Target
+		patches string
+	}
+	byTarget := map[outputKey]*lower.Output{}
+	refused := map[outputKey]bool{}
+	raw := rawIDs(&decls)
 	type judged struct {
-		target lower.Target
-		by     any // the release validator's maker, or nil for the shared validator
+		key outputKey
+		by  any // the release validator's maker, or nil for the shared validator
 	}
 	validated := map[judged]bool{}
 	for _, name := range slices.Sorted(maps.Keys(clusters)) {
@@ -385,11 +392,16 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 			target.Training.PodTemplateOverrides = ci.in.HasSpecField(kubeflow.TrainJobKind, "podTemplateOverrides") &&
 				!ci.in.HasSpecField(kubeflow.TrainJobKind, "runtimePatches")
 		}
-		out, done := byTarget[target]
+		patches := tenantPatches(&decls, name)
+		key := outputKey{target, patchKey(patches)}
+		out, done := byTarget[key]
 		if !done {
 			o := lower.Tenant(plat, target, &decls)
+			escaped := escapeHatch(&decls, &o, patches, locate)
+			r.diags = append(r.diags, escaped...)
+			refused[key] = escaped.HasErrors()
 			out = &o
-			byTarget[target] = out
+			byTarget[key] = out
 		}
 		cv := v
 		if ci := installs[name]; ci != nil {
@@ -397,9 +409,14 @@ func compileTenant(plat *model.Platform, clusters map[string]model.Cluster, inst
 			// Objects known valid were judged by these very CRDs (incremental.judges).
 			cv = &objectValidator{release: ci.validator, known: v.known, judgeKey: ci}
 		}
-		if j := (judged{target, cv.judge()}); !validated[j] {
+		if j := (judged{key, cv.judge()}); !validated[j] && !refused[key] {
 			validated[j] = true
-			r.diags = append(r.diags, cv.validateAll(locate, out.Platform, out.Workloads)...)
+			// Objects of a kind the cluster does not serve have no schema to validate by.
+			if scoped := cv.scope(name, out.Workloads, raw, locate); len(scoped) > 0 {
+				r.diags = append(r.diags, scoped...)
+			} else {
+				r.diags = append(r.diags, cv.validateAll(locate, out.Platform, out.Workloads)...)
+			}
 		}
 		defer v.count(cv)
 		if plat.Flux != nil {
@@ -495,6 +512,21 @@ func (v *objectValidator) validate(objs []manifest.Object, locate check.Locator)
 		}
 	}
 	return l
+}
+
+// scope refuses the tenant's raw objects (by ID, in raw) of kinds the validator does
+// not serve, or serves cluster-scoped.
+func (v *objectValidator) scope(cluster string, objs []manifest.Object, raw map[string]bool, locate check.Locator) diag.List {
+	if len(raw) == 0 {
+		return nil
+	}
+	vd, err := v.validator()
+	if err != nil {
+		var l diag.List
+		l.Errorf(locate(""), "", "the cluster's CRDs: %v", err)
+		return l
+	}
+	return rawScope(vd, cluster, objs, raw, locate)
 }
 
 // count adds to v what another validator of the same tenant counted.

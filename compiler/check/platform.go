@@ -66,6 +66,7 @@ func Platform(p *model.Platform, tenants []string, locate Locator) diag.List {
 	r.containerDefaults(p)
 	r.fluxCredentials(p.Flux)
 	r.scheduling(p)
+	r.allowedKinds(p.Policy.Objects.AllowedKinds)
 	return r.diags
 }
 

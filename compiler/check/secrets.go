@@ -159,6 +159,10 @@ func (w *secretWalker) walk(v reflect.Value) {
 		}
 	case reflect.String:
 		w.literal(v.String())
+	case reflect.Interface: // a raw object's values
+		if !v.IsNil() {
+			w.walk(v.Elem())
+		}
 	}
 }
 

@@ -118,6 +118,10 @@ func Tenant(p *model.Platform, d *model.Declarations, locate Locator) diag.List 
 	r.objectCollisions(p, d, targets)
 	r.secrets(p, d)
 	r.declaredSecrets(p, d)
+	if len(d.Objects) > 0 {
+		r.rawObjects(p, d, r.objectOwners(p, d, targets))
+	}
+	r.patches(d)
 	return r.diags
 }
 

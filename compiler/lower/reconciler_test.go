@@ -47,6 +47,10 @@ func everyDeclaration() *model.Declarations {
 		"hf":       {External: &model.ExternalSecretRef{Store: "vault", StoreKind: "ClusterSecretStore", RefreshInterval: "1h", Extract: []string{"ml/hf"}}},
 	}
 	d.Queues = map[string]model.Queue{"gpu": {ClusterQueue: "research"}}
+	// Raw objects and patches: Tenant writes neither (Objects lowers the objects, of
+	// the kinds the platform's policy allows; patches change what is written).
+	d.Objects = map[string]map[string]map[string]any{"NetworkPolicy": {"deny": {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy"}}}
+	d.Patches = map[string]model.TenantPatch{"cost": {Patch: "metadata: {annotations: {cost: cv}}"}}
 	return d
 }
 

@@ -124,21 +124,10 @@ type KubeflowImage struct {
 }
 
 // KubeflowPatch is a kustomize patch, and the objects it applies to.
-type KubeflowPatch struct {
-	Patch  string               `json:"patch"`
-	Target *KubeflowPatchTarget `json:"target,omitempty"`
-}
+type KubeflowPatch = Patch
 
 // KubeflowPatchTarget selects the objects a patch applies to (kustomize's selector).
-type KubeflowPatchTarget struct {
-	Group              string `json:"group,omitempty"`
-	Version            string `json:"version,omitempty"`
-	Kind               string `json:"kind,omitempty"`
-	Name               string `json:"name,omitempty"`
-	Namespace          string `json:"namespace,omitempty"`
-	LabelSelector      string `json:"labelSelector,omitempty"`
-	AnnotationSelector string `json:"annotationSelector,omitempty"`
-}
+type KubeflowPatchTarget = PatchTarget
 
 // KubeflowPipelines are the settings of Kubeflow Pipelines.
 type KubeflowPipelines struct {

@@ -243,6 +243,7 @@ type Policy struct {
 	WorkloadIdentity WorkloadIdentityPolicy `json:"workloadIdentity"`
 	// ProfilePlugins are the cloud identities tenants may name in Profile plugins.
 	ProfilePlugins ProfilePluginsPolicy `json:"profilePlugins"`
+	Objects        ObjectsPolicy        `json:"objects"`
 }
 
 // ProfilePluginsPolicy lists patterns of the identities tenants may name ({tenant} is
@@ -251,6 +252,13 @@ type ProfilePluginsPolicy struct {
 	AwsIamRoles           []string `json:"awsIamRoles"`
 	GcpServiceAccounts    []string `json:"gcpServiceAccounts"`
 	AwsTrustPolicyChanges bool     `json:"awsTrustPolicyChanges"`
+}
+
+// ObjectsPolicy is what tenants may declare as raw objects.
+type ObjectsPolicy struct {
+	// AllowedKinds are the kinds tenants may declare, as Kind.group ("ConfigMap" for
+	// the core group).
+	AllowedKinds []string `json:"allowedKinds"`
 }
 
 // SecretsPolicy is how credentials written into the repository are treated.
@@ -285,7 +293,11 @@ type Declarations struct {
 	ServiceAccounts map[string]ServiceAccount `json:"serviceAccounts"`
 	Volumes         map[string]Volume         `json:"volumes"`
 	ConfigMaps      map[string]ConfigMap      `json:"configMaps"`
-	Queues      map[string]Queue           `json:"queues"`
+	Queues          map[string]Queue          `json:"queues"`
+	// Objects are raw Kubernetes objects, by kind and name.
+	Objects map[string]map[string]map[string]any `json:"objects"`
+	// Patches are kustomize patches over the tenant's workloads, by name.
+	Patches map[string]TenantPatch `json:"patches"`
 
 	// pipelineTrees are the pipelines' trees, by declared name, built on first use.
 	pipelineTrees map[string]*PipelineTree

@@ -7,6 +7,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/api/validation/path"
@@ -57,7 +58,7 @@ func newCore[T any](namespaced bool, nameFn apivalidation.ValidateNameFunc, hasS
 
 // coreKinds lists the supported built-in kinds. Name rules follow the API
 // server: DNS subdomain for most kinds, DNS label for Namespace, and any
-// URL path segment for RBAC objects.
+// URL path segment for RBAC objects. NetworkPolicy is here for tenants' raw objects.
 func coreKinds() map[schema.GroupVersionKind]*coreKind {
 	sub := apivalidation.NameIsDNSSubdomain
 	rbacName := path.ValidatePathSegmentName
@@ -65,18 +66,19 @@ func coreKinds() map[schema.GroupVersionKind]*coreKind {
 	rbac := rbacv1.SchemeGroupVersion
 	batch := batchv1.SchemeGroupVersion
 	return map[schema.GroupVersionKind]*coreKind{
-		v1.WithKind("ConfigMap"):             newCore(true, sub, false, checkConfigMap),
-		v1.WithKind("LimitRange"):            newCore[corev1.LimitRange](true, sub, false, nil),
-		v1.WithKind("Namespace"):             newCore[corev1.Namespace](false, apivalidation.ValidateNamespaceName, true, nil),
-		v1.WithKind("PersistentVolumeClaim"): newCore(true, sub, true, checkPVC),
-		v1.WithKind("ResourceQuota"):         newCore[corev1.ResourceQuota](true, sub, true, nil),
-		v1.WithKind("Secret"):                newCore(true, sub, false, checkSecret),
-		v1.WithKind("ServiceAccount"):        newCore[corev1.ServiceAccount](true, sub, false, nil),
-		rbac.WithKind("ClusterRole"):         newCore(false, rbacName, false, checkClusterRole),
-		rbac.WithKind("ClusterRoleBinding"):  newCore(false, rbacName, false, checkClusterRoleBinding),
-		rbac.WithKind("Role"):                newCore(true, rbacName, false, checkRole),
-		rbac.WithKind("RoleBinding"):         newCore(true, rbacName, false, checkRoleBinding),
-		batch.WithKind("CronJob"):            newCore(true, sub, true, checkCronJob),
+		v1.WithKind("ConfigMap"):                                  newCore(true, sub, false, checkConfigMap),
+		v1.WithKind("LimitRange"):                                 newCore[corev1.LimitRange](true, sub, false, nil),
+		v1.WithKind("Namespace"):                                  newCore[corev1.Namespace](false, apivalidation.ValidateNamespaceName, true, nil),
+		v1.WithKind("PersistentVolumeClaim"):                      newCore(true, sub, true, checkPVC),
+		v1.WithKind("ResourceQuota"):                              newCore[corev1.ResourceQuota](true, sub, true, nil),
+		v1.WithKind("Secret"):                                     newCore(true, sub, false, checkSecret),
+		v1.WithKind("ServiceAccount"):                             newCore[corev1.ServiceAccount](true, sub, false, nil),
+		rbac.WithKind("ClusterRole"):                              newCore(false, rbacName, false, checkClusterRole),
+		rbac.WithKind("ClusterRoleBinding"):                       newCore(false, rbacName, false, checkClusterRoleBinding),
+		rbac.WithKind("Role"):                                     newCore(true, rbacName, false, checkRole),
+		rbac.WithKind("RoleBinding"):                              newCore(true, rbacName, false, checkRoleBinding),
+		batch.WithKind("CronJob"):                                 newCore(true, sub, true, checkCronJob),
+		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"): newCore(true, sub, false, checkNetworkPolicy),
 	}
 }
 
