@@ -263,7 +263,7 @@ func TestEscapeHatchBadInput(t *testing.T) {
 func TestChangedPatchRendersAgain(t *testing.T) {
 	t.Parallel()
 	repo := copyDir(t, filepath.Join("..", "examples", "quickstart"))
-	file := filepath.Join(repo, "tenants", "vision", "objects.cue")
+	file := filepath.Join(repo, "tenants", "vision", "rawobjects.cue")
 	src, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

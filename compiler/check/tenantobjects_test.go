@@ -189,8 +189,8 @@ func TestVolumeChecks(t *testing.T) {
 				d.Volumes = map[string]model.Volume{"coco": {Size: "100Gi", AccessMode: "ReadOnlyMany"}}
 			},
 			want: []wantDiag{
-				{"tenant.quota.storage", "counted: volumes.coco 100Gi of storage, notebooks.dev 5Gi of storage"},
-				{"tenant.quota.persistentVolumeClaims", "counted: notebooks.dev 1 volume claim, volumes.coco 1 volume claim"},
+				{"tenant.quota.storage", "105Gi requested in all, more than the tenant's quota of 100Gi (tenant.quota.storage): volume coco 100Gi (tenants/vision/ml.cue:1), notebook dev 5Gi"},
+				{"tenant.quota.persistentVolumeClaims", "2 needed in all, more than the tenant's quota of 1 (tenant.quota.persistentVolumeClaims): notebook dev 1 (tenants/vision/ml.cue:1), volume coco 1"},
 			},
 		},
 	})
