@@ -12,7 +12,7 @@ import (
 
 const (
 	rawObjectsCue = "tenants/team-a/objects.cue"
-	patchesCue = "tenants/team-a/patches.cue"
+	patchesCue    = "tenants/team-a/patches.cue"
 )
 
 // escapePlatform is the base repository's platform, whose policy lets tenants declare
