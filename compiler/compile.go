@@ -282,19 +282,25 @@ func bootstrap(plat *model.Platform, clusters []Cluster, installs map[string]*cl
 			addNeeds(objs, names.PlatformFluxName, ci.in.PlatformNeeds())
 			objs = append(objs, kubeflow.Bootstrap(plat.Flux, clusters[i].Name)...)
 		}
-		_ = manifest.EncodeAll(objs)
-		v := objectValidator{known: inc.platformKnownValid(objs)}
-		diags := v.validate(objs, func(string) diag.Position { return at })
-		stats.PlatformValidated += v.validated
-		stats.PlatformKnownValid += v.skipped
-		if !diags.HasErrors() {
-			inc.rememberValid(objs, v.known)
-		}
-		manifest.SlimAll(objs)
 		clusters[i].Bootstrap = objs
-		l = append(l, diags...)
+		l = append(l, validatePlatformObjects(objs, func(string) diag.Position { return at }, inc, stats)...)
 	}
 	return l
+}
+
+// validatePlatformObjects encodes and validates objects of the platform's (those not
+// already known valid), remembers them valid, and slims them for the tree.
+func validatePlatformObjects(objs []manifest.Object, locate check.Locator, inc *incremental, stats *Stats) diag.List {
+	_ = manifest.EncodeAll(objs)
+	v := objectValidator{known: inc.platformKnownValid(objs)}
+	diags := v.validate(objs, locate)
+	stats.PlatformValidated += v.validated
+	stats.PlatformKnownValid += v.skipped
+	if !diags.HasErrors() {
+		inc.rememberValid(objs, v.known)
+	}
+	manifest.SlimAll(objs)
+	return diags
 }
 
 // scheduling gives each cluster the scheduling objects the platform declares for its
@@ -307,17 +313,8 @@ func scheduling(plat *model.Platform, clusters []Cluster, locate func(string) di
 		if len(objs) == 0 {
 			continue
 		}
-		_ = manifest.EncodeAll(objs)
-		v := objectValidator{known: inc.platformKnownValid(objs)}
-		diags := v.validate(objs, check.Locator(locate))
-		stats.PlatformValidated += v.validated
-		stats.PlatformKnownValid += v.skipped
-		if !diags.HasErrors() {
-			inc.rememberValid(objs, v.known)
-		}
-		manifest.SlimAll(objs)
 		clusters[i].Scheduling = objs
-		l = append(l, diags...)
+		l = append(l, validatePlatformObjects(objs, check.Locator(locate), inc, stats)...)
 	}
 	return l
 }

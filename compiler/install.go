@@ -21,7 +21,6 @@ import (
 	"github.com/mlc-gitops/mlc/compiler/lower"
 	"github.com/mlc-gitops/mlc/compiler/manifest"
 	"github.com/mlc-gitops/mlc/compiler/model"
-	"github.com/mlc-gitops/mlc/compiler/patch"
 	"github.com/mlc-gitops/mlc/compiler/validate"
 	"github.com/mlc-gitops/mlc/internal/parallel"
 	"github.com/mlc-gitops/mlc/internal/statindex"
@@ -123,9 +122,7 @@ func buildInstalls(plat *model.Platform, sel selection, resolve func(string) str
 			out[name] = ci
 			continue
 		}
-		var ci *clusterInstall
-		// Not while another compilation patches a tenant: both use kustomize's globals.
-		patch.Exclusive(func() { ci, err = inc.install(key, plan, plat.Flux) })
+		ci, err := inc.install(key, plan, plat.Flux)
 		if err != nil {
 			failed[key] = true
 			addInstallError(&l, locate, field, name, err)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mlc-gitops/mlc/compiler/model"
 	"github.com/mlc-gitops/mlc/compiler/names"
 )
 
@@ -177,28 +178,11 @@ func walk(v any, path string, fn func(path, key string, v any)) {
 
 // join appends a field to a CUE path, quoting it unless it is an identifier.
 func join(path, key string) string {
-	if !identifier(key) {
-		key = strconv.Quote(key)
-	}
+	key = model.Path(key)
 	if path == "" {
 		return key
 	}
 	return path + "." + key
-}
-
-func identifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
-		case i > 0 && r >= '0' && r <= '9':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func str(v any) string {

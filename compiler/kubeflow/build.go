@@ -9,12 +9,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mlc-gitops/mlc/compiler/patch"
 )
 
 // Source is where a release's manifests are read from: a checkout of kubeflow/manifests
@@ -51,10 +52,6 @@ type Built struct {
 	Objects []map[string]any
 	Files   []FileSum
 }
-
-// buildMu serializes kustomize builds: kustomize keeps its OpenAPI schema in a global
-// that builds set and read.
-var buildMu sync.Mutex
 
 // Build builds a part of a release from src with kustomize, in memory.
 func Build(src Source, p Part) (*Built, error) {
@@ -96,9 +93,12 @@ func Build(src Source, p Part) (*Built, error) {
 
 	opts := krusty.MakeDefaultOptions()
 	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
-	buildMu.Lock()
-	m, err := quietly(func() (resmap.ResMap, error) { return krusty.MakeKustomizer(opts).Run(fs, root) })
-	buildMu.Unlock()
+	// One kustomize run at a time in the process, tenants' patches included: kustomize
+	// keeps its OpenAPI schema in a global that builds set and strategic merges read.
+	var m resmap.ResMap
+	patch.Exclusive(func() {
+		m, err = quietly(func() (resmap.ResMap, error) { return krusty.MakeKustomizer(opts).Run(fs, root) })
+	})
 	if err != nil {
 		return nil, fmt.Errorf("building %s: %w", p.Name, err)
 	}
