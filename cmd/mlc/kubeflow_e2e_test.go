@@ -227,6 +227,18 @@ kubeflow: components: trainingOperator: true
 clusters: prod: training: backend: "training-operator"
 `)
 
+	// prod trains on the Training Operator here: vision's prod-only patch of its fraud
+	// job follows the job to its XGBoostJob.
+	raw, err := os.ReadFile(filepath.Join(repo.Dir, "tenants", "vision", "rawobjects.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patched := strings.NewReplacer(`kind: "TrainJob"`, `kind: "XGBoostJob"`, "apiVersion: trainer.kubeflow.org/v1alpha1", "apiVersion: kubeflow.org/v1", "kind: TrainJob", "kind: XGBoostJob").Replace(string(raw))
+	if patched == string(raw) {
+		t.Fatal("the quickstart's vision has no TrainJob patch to move to the Training Operator")
+	}
+	repo.Write("tenants/vision/rawobjects.cue", patched)
+
 	platform, err := os.ReadFile(filepath.Join(repo.Dir, "platform.cue"))
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,9 @@ func TestQuickstartAcceptedByAPIServer(t *testing.T) {
 		}
 		for _, o := range objs {
 			id := cluster + ": " + o.GetKind() + " " + o.GetNamespace() + "/" + o.GetName()
+			if o.Object["sops"] != nil {
+				continue // a SOPS-encrypted Secret: Flux applies it decrypted (TestGitOpsLoopOnARealCluster)
+			}
 			if cluster == "prod" {
 				if _, err := c.Create(ctx, o, true); err != nil {
 					t.Errorf("%s: dry run refused: %v", id, err)
