@@ -375,7 +375,7 @@ func TestPreviewOfTheQuickstart(t *testing.T) {
 	for _, ch := range r.Changes {
 		removed = append(removed, fmt.Sprintf("%s %s %s: %s", ch.Op, ch.Tenant, ch, jsonOf(t, ch.Object["data"])))
 	}
-	if want := []string{`removed vision ConfigMap vision/retired: {"a":"1"}`, `removed vision Secret vision/retired-token: {"token":"***"}`}; !slices.Equal(removed, want) {
+	if want := []string{`removed vision ConfigMap vision/retired: {"a":"1"}`, `removed vision Secret vision/retired-token: {"token":"(hidden)"}`}; !slices.Equal(removed, want) {
 		t.Errorf("preview with a stale inventory:\n%s\nwant:\n%s", strings.Join(removed, "\n"), strings.Join(want, "\n"))
 	}
 	var cm corev1.ConfigMap
