@@ -245,15 +245,7 @@ func TestEscapeHatchBadInput(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Compile: %v", err)
 			}
-			if !res.Diagnostics.HasErrors() || len(res.Clusters) != 0 {
-				t.Fatalf("no error reported, or objects compiled: %v", res.Diagnostics.Error())
-			}
-			for _, d := range res.Diagnostics {
-				if d.Pos.String() == tc.pos && d.Path == tc.path && strings.Contains(d.Message, tc.message) {
-					return
-				}
-			}
-			t.Errorf("want a diagnostic at %s, path %q, containing %q; got:\n%s", tc.pos, tc.path, tc.message, res.Diagnostics.Error())
+			requireRefused(t, res, tc.pos, tc.path, tc.message)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package compiler_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/mlc-gitops/mlc/compiler"
@@ -225,15 +224,7 @@ notebooks: dev: {
 			if !res.Diagnostics.HasErrors() {
 				t.Fatal("no error reported")
 			}
-			if len(res.Clusters) != 0 {
-				t.Error("objects were compiled despite the error")
-			}
-			for _, d := range res.Diagnostics {
-				if d.Pos.String() == tc.pos && d.Path == tc.path && strings.Contains(d.Message, tc.message) {
-					return
-				}
-			}
-			t.Errorf("want a diagnostic at %s, path %q, containing %q; got:\n%s", tc.pos, tc.path, tc.message, res.Diagnostics.Error())
+			requireRefused(t, res, tc.pos, tc.path, tc.message)
 		})
 	}
 }

@@ -327,11 +327,18 @@ func wantDiagnostic(t *testing.T, file, pos, path, message string) {
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
+	requireRefused(t, res, pos, path, message)
+}
+
+// requireRefused wants a compilation that compiled nothing and reported an error at
+// pos, on path (any path when empty), whose message contains message.
+func requireRefused(t *testing.T, res *compiler.Result, pos, path, message string) {
+	t.Helper()
 	if len(res.Clusters) != 0 || !res.Diagnostics.HasErrors() {
-		t.Fatalf("no error reported")
+		t.Fatalf("no error reported, or objects compiled:\n%s", res.Diagnostics.Error())
 	}
 	for _, d := range res.Diagnostics {
-		if d.Pos.String() == pos && d.Path == path && strings.Contains(d.Message, message) {
+		if d.Pos.String() == pos && (path == "" || d.Path == path) && strings.Contains(d.Message, message) {
 			return
 		}
 	}

@@ -201,15 +201,7 @@ func TestQueueBadInput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !res.Diagnostics.HasErrors() || len(res.Clusters) != 0 {
-				t.Fatalf("no error reported, or objects compiled:\n%s", res.Diagnostics.Error())
-			}
-			for _, d := range res.Diagnostics {
-				if d.Pos.String() == tc.pos && d.Path == tc.path && strings.Contains(d.Message, tc.message) {
-					return
-				}
-			}
-			t.Errorf("want a diagnostic at %s, path %q, containing %q; got:\n%s", tc.pos, tc.path, tc.message, res.Diagnostics.Error())
+			requireRefused(t, res, tc.pos, tc.path, tc.message)
 		})
 	}
 }
